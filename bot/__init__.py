@@ -1,0 +1,1 @@
+"""bibliobot: the SMS and Telegram assistant of Copenhagen's public libraries."""

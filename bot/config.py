@@ -1,0 +1,261 @@
+"""Typed settings: `config.toml` defaults, then `BIBLIOBOT_<TABLE>__<KEY>` environment overrides, then secrets.
+
+Everything is checked once at start-up; a bad value raises one ConfigError naming every bad key and where it came
+from, so an operator fixes all of them in one go. Nothing reads `os.environ` after `load_config` returns.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = PROJECT_ROOT / "config.toml"
+ENV_PREFIX = "BIBLIOBOT_"
+SECRET_NAMES = (
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+    "TWILIO_FROM",
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_SECRET_TOKEN",
+    "BIBLIOBOT_SECRET_KEY",
+    "BIBLIOBOT_ILS_TOKEN",
+)
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    base_url: str = ""
+    workers: int = 2
+    threads: int = 4
+    run_scheduler: bool = True
+
+
+@dataclass(frozen=True)
+class StorageConfig:
+    database: str = "var/bibliobot.sqlite3"
+    log_retention_days: int = 90
+
+
+@dataclass(frozen=True)
+class KnowledgeConfig:
+    dir: str = "knowledge"
+    reload_seconds: int = 30
+
+
+@dataclass(frozen=True)
+class LocaleConfig:
+    default_language: str = "da"
+    timezone: str = "Europe/Copenhagen"
+
+
+@dataclass(frozen=True)
+class MatchingConfig:
+    answer_min_score: float = 0.0  # filled from bot.matching's tuned constants when 0
+    answer_min_margin: float = 0.0
+    clarify_min_score: float = 0.0
+
+
+@dataclass(frozen=True)
+class SmsConfig:
+    max_segments: int = 3
+    allowed_countries: list[str] = field(default_factory=lambda: ["DK"])
+    default_region: str = "DK"
+    rate_limit_count: int = 20
+    rate_limit_minutes: int = 10
+    api_base_url: str = ""
+
+
+@dataclass(frozen=True)
+class TelegramConfig:
+    api_base_url: str = ""
+    bot_username: str = ""
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """Credentials; only ever read from the environment."""
+
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_from: str = ""
+    telegram_bot_token: str = ""
+    telegram_secret_token: str = ""
+    secret_key: str = ""
+    ils_token: str = ""
+
+
+@dataclass(frozen=True)
+class Config:
+    service: ServiceConfig = field(default_factory=ServiceConfig)
+    storage: StorageConfig = field(default_factory=StorageConfig)
+    knowledge: KnowledgeConfig = field(default_factory=KnowledgeConfig)
+    locale: LocaleConfig = field(default_factory=LocaleConfig)
+    matching: MatchingConfig = field(default_factory=MatchingConfig)
+    sms: SmsConfig = field(default_factory=SmsConfig)
+    telegram: TelegramConfig = field(default_factory=TelegramConfig)
+    secrets: Secrets = field(default_factory=Secrets)
+    base_dir: Path = PROJECT_ROOT
+
+    def path(self, value: str) -> Path:
+        """A path setting, relative to the folder of the config file that set it."""
+        p = Path(value)
+        return p if p.is_absolute() else self.base_dir / p
+
+    @property
+    def knowledge_dir(self) -> Path:
+        return self.path(self.knowledge.dir)
+
+    @property
+    def database_path(self) -> Path:
+        return self.path(self.storage.database)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.locale.timezone)
+
+
+def sections() -> dict[str, type]:
+    """Every TOML table and the dataclass that types it."""
+    hints = typing.get_type_hints(Config)
+    return {f.name: hints[f.name] for f in dataclasses.fields(Config) if f.name not in ("secrets", "base_dir")}
+
+
+def _coerce(value: Any, kind: Any, key: str, source: str, problems: list[str]) -> Any:
+    """Turn a TOML or environment value into `kind`, or record why it cannot be."""
+    origin = typing.get_origin(kind)
+    from_env = isinstance(value, str) and source.startswith("env")
+    try:
+        if kind is bool:
+            if isinstance(value, bool):
+                return value
+            if from_env and value.strip().lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+                return value.strip().lower() in ("1", "true", "yes", "on")
+            raise ValueError("expected true or false")
+        if kind is int:
+            if isinstance(value, bool):
+                raise ValueError("expected a whole number")
+            if isinstance(value, int) or from_env:
+                return int(value)
+            raise ValueError("expected a whole number")
+        if kind is float:
+            if isinstance(value, bool):
+                raise ValueError("expected a number")
+            if isinstance(value, int | float) or from_env:
+                return float(value)
+            raise ValueError("expected a number")
+        if kind is str:
+            if isinstance(value, str):
+                return value
+            raise ValueError("expected a string")
+        if origin is list:
+            if from_env:
+                value = [v.strip() for v in value.split(",") if v.strip()]
+            if not isinstance(value, list):
+                raise ValueError("expected a list")
+            (inner,) = typing.get_args(kind)
+            return [_coerce(v, inner, key, source, problems) for v in value]
+        if origin is types.UnionType:
+            return value
+    except ValueError as exc:
+        problems.append(f"{key} ({source}): {exc}, got {value!r}")
+        return None
+    return value
+
+
+def _build_section(
+    name: str, cls: type, table: Mapping[str, Any], environ: Mapping[str, str], source: str, problems: list[str]
+) -> Any:
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls)}
+    for key in table:
+        if key not in known:
+            problems.append(f"[{name}] {key} ({source}): unknown setting")
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        key = f"{name}.{f.name}"
+        env_name = f"{ENV_PREFIX}{name.upper()}__{f.name.upper()}"
+        if env_name in environ:
+            values[f.name] = _coerce(environ[env_name], hints[f.name], key, f"env {env_name}", problems)
+        elif f.name in table:
+            values[f.name] = _coerce(table[f.name], hints[f.name], key, source, problems)
+    return cls(**{k: v for k, v in values.items() if v is not None})
+
+
+def _check(config: Config, problems: list[str]) -> None:
+    """Range and existence checks that the types alone cannot express."""
+    try:
+        ZoneInfo(config.locale.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(f"locale.timezone: unknown time zone {config.locale.timezone!r}")
+    if config.locale.default_language not in ("da", "en"):
+        problems.append(f"locale.default_language: must be 'da' or 'en', got {config.locale.default_language!r}")
+    if not 1 <= config.service.port <= 65535:
+        problems.append(f"service.port: must be 1-65535, got {config.service.port}")
+    if config.service.workers < 1 or config.service.threads < 1:
+        problems.append("service.workers/service.threads: must be at least 1")
+    if not config.knowledge_dir.is_dir():
+        problems.append(f"knowledge.dir: no such folder {str(config.knowledge_dir)!r}")
+    if not 1 <= config.sms.max_segments <= 10:
+        problems.append(f"sms.max_segments: must be 1-10, got {config.sms.max_segments}")
+    if config.service.base_url and not config.service.base_url.startswith(("http://", "https://")):
+        problems.append(f"service.base_url: must start with http:// or https://, got {config.service.base_url!r}")
+
+
+def load_config(path: Path | str | None = None, environ: Mapping[str, str] | None = None) -> Config:
+    """Read the TOML file (BIBLIOBOT_CONFIG or the project's config.toml), apply env overrides, validate."""
+    env = os.environ if environ is None else environ
+    path = Path(path or env.get("BIBLIOBOT_CONFIG") or DEFAULT_CONFIG)
+    problems: list[str] = []
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: config file not found"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"{path}: {exc}"]) from None
+    source = str(path)
+    built: dict[str, Any] = {}
+    for name, cls in sections().items():
+        table = data.get(name, {})
+        if not isinstance(table, dict):
+            problems.append(f"[{name}] ({source}): expected a table")
+            table = {}
+        built[name] = _build_section(name, cls, table, env, source, problems)
+    for name in data:
+        if name not in built:
+            problems.append(f"[{name}] ({source}): unknown table")
+    secrets = Secrets(
+        twilio_account_sid=env.get("TWILIO_ACCOUNT_SID", ""),
+        twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", ""),
+        twilio_from=env.get("TWILIO_FROM", ""),
+        telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN", ""),
+        telegram_secret_token=env.get("TELEGRAM_SECRET_TOKEN", ""),
+        secret_key=env.get("BIBLIOBOT_SECRET_KEY", ""),
+        ils_token=env.get("BIBLIOBOT_ILS_TOKEN", ""),
+    )
+    config = Config(**built, secrets=secrets, base_dir=path.resolve().parent)
+    _check(config, problems)
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def describe(config: Config) -> dict[str, dict[str, Any]]:
+    """The effective settings with secrets masked, for `bibliobot config check`."""
+    out: dict[str, dict[str, Any]] = {}
+    for name in sections():
+        out[name] = dataclasses.asdict(getattr(config, name))
+    out["secrets"] = {k: ("***" if v else "") for k, v in dataclasses.asdict(config.secrets).items()}
+    return out

@@ -1,0 +1,79 @@
+"""handle(message, context) -> Reply: compliance gate, pending choices, routing, then one handler.
+
+No network, no clock, no Flask: `context.now` is the moment the message arrived, and everything the handlers
+need is in the context. The channels and `bibliobot ask` call this same function.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from bot import router
+from bot.context import Context, Understanding
+from bot.model import Message, Reply
+from bot.text import detect_language, normalise, strip_filler
+from handlers import compliance, reference, unavailable
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Message, Context, Understanding], Reply]
+
+# Keyword replies are in the language of the keyword; "STOP" and "START" are Danish by default.
+KEYWORD_LANG = {"unsubscribe": "en", "end": "en", "quit": "en", "cancel": "en", "unstop": "en", "help": "en",
+                "stopall": "en", "optout": "en", "info": "en"}
+
+HANDLERS: dict[str, Handler] = {
+    "faq": reference.handle,
+    "handoff": compliance.handoff,
+    "help": compliance.help_reply,
+    "greeting": compliance.greeting,
+    "stop": compliance.stop,
+    "start": compliance.start,
+    "hours": unavailable.handle,
+    "events": unavailable.handle,
+    "subscribe": unavailable.handle,
+    "unsubscribe": unavailable.handle,
+    "reservations": unavailable.handle,
+    "delete": unavailable.handle,
+}
+
+
+def understand(message: Message, ctx: Context) -> Understanding:
+    """Language, intent and branch of one message, before any handler runs."""
+    default = ctx.config.locale.default_language
+    norm = normalise(message.text)
+    keyword = router.compliance(message.text)
+    if keyword:
+        word = norm.replace(" ", "")
+        return Understanding(KEYWORD_LANG.get(word, default), keyword, norm)
+    lang = detect_language(norm, default)
+    content = strip_filler(norm)
+    intent = router.route(message.text).intent
+    found = ctx.brain.branches.find(content, ctx.brain.matcher.analyzer.vocab)
+    span = (found.start, found.end) if found else None
+    if intent == "faq":
+        if router.is_hours_question(content, router.explained_words(content, span)):
+            intent = "hours"
+        elif router.is_events_question(content):
+            intent = "events"
+    return Understanding(
+        lang=lang,
+        intent=intent,
+        norm=content,
+        branch=found.branch if found else None,
+        branch_exact=found.exact if found else True,
+    )
+
+
+def handle(message: Message, ctx: Context) -> Reply:
+    """Decide the answer to one inbound message."""
+    u = understand(message, ctx)
+    if u.intent not in ("stop", "start", "help"):
+        picked = reference.pick_choice(message, ctx)
+        if picked is not None:
+            return picked
+    reply = HANDLERS.get(u.intent, unavailable.handle)(message, ctx, u)
+    if reply.branch is None and u.intent not in ("faq",):
+        reply.branch = u.branch
+    return reply

@@ -1,0 +1,336 @@
+"""Load and validate the librarians' YAML: `faq/*.yaml` and `branches.yaml`.
+
+Validation collects every problem with its file and line before giving up, because a librarian fixing a file
+wants the whole list at once, not one error per run. `KnowledgeHolder` keeps the last good knowledge base while a
+broken edit is being fixed, so citizens keep getting answers.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.errors import KnowledgeError, Problem
+
+log = logging.getLogger(__name__)
+
+ENTRY_KEYS = {"id", "questions", "answer", "tags", "link"}
+# Branch keys beyond the eval format are owned by the hours support; it registers them here.
+BRANCH_KEYS = {"id", "name", "aliases", "address", "hours", "self_service", "exceptions", "holidays", "phone", "note"}
+LANGUAGES = {"da", "en"}
+ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One FAQ entry: what citizens ask, in each language, and the librarians' answer."""
+
+    id: str
+    questions: dict[str, list[str]]
+    answer: dict[str, str]
+    tags: list[str] = field(default_factory=list)
+    link: str | None = None
+    source: str = ""
+    line: int = 0
+
+    def answer_in(self, lang: str, default: str = "da") -> str:
+        return self.answer.get(lang) or self.answer.get(default) or next(iter(self.answer.values()))
+
+
+@dataclass(frozen=True)
+class Branch:
+    id: str
+    name: str
+    aliases: list[str] = field(default_factory=list)
+    address: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    source: str = ""
+    line: int = 0
+
+
+@dataclass
+class KnowledgeBase:
+    entries: list[Entry]
+    branches: list[Branch]
+    root: Path
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def entry(self, entry_id: str) -> Entry | None:
+        return self._by_id.get(entry_id)
+
+    def branch(self, branch_id: str) -> Branch | None:
+        return self._branches_by_id.get(branch_id)
+
+    def __post_init__(self) -> None:
+        self._by_id = {e.id: e for e in self.entries}
+        self._branches_by_id = {b.id: b for b in self.branches}
+
+
+# Extra loaders (events, hours) register here: each takes the folder and the problem list and returns a value
+# stored under its name in KnowledgeBase.extras. Keeps this module free of their formats.
+EXTRA_LOADERS: dict[str, Callable[[Path, list[Problem], "KnowledgeBase"], Any]] = {}
+
+
+def _line(node: yaml.Node) -> int:
+    return node.start_mark.line + 1
+
+
+def _compose(path: Path, rel: str, problems: list[Problem]) -> yaml.Node | None:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(rel, None, f"not UTF-8 text ({exc.reason})"))
+        return None
+    try:
+        return yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        problems.append(Problem(rel, line, f"YAML syntax error: {exc.problem or exc}"))
+        return None
+
+
+def _value(node: yaml.Node) -> Any:
+    return yaml.SafeLoader("").construct_object(node, deep=True)
+
+
+def _mapping(node: yaml.MappingNode) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+    """Key text -> (key node, value node); duplicates are reported by the caller."""
+    return {str(k.value): (k, v) for k, v in node.value}
+
+
+def _string_list(
+    node: yaml.Node, rel: str, what: str, entry: str | None, problems: list[Problem]
+) -> list[str] | None:
+    if not isinstance(node, yaml.SequenceNode):
+        problems.append(Problem(rel, _line(node), f"{what} must be a list", entry))
+        return None
+    out = []
+    for item in node.value:
+        if not isinstance(item, yaml.ScalarNode) or item.tag.endswith((":null", ":map", ":seq")):
+            problems.append(Problem(rel, _line(item), f"{what}: each item must be text", entry))
+            continue
+        text = str(item.value).strip()
+        if not text:
+            problems.append(Problem(rel, _line(item), f"{what}: empty text", entry))
+            continue
+        out.append(text)
+    return out
+
+
+def _check_keys(
+    node: yaml.MappingNode, allowed: set[str], rel: str, entry: str | None, problems: list[Problem], what: str
+) -> None:
+    seen: set[str] = set()
+    for k, _ in node.value:
+        key = str(k.value)
+        if key in seen:
+            problems.append(Problem(rel, _line(k), f"key '{key}' given twice", entry))
+        seen.add(key)
+        if key not in allowed:
+            hint = ", ".join(sorted(allowed))
+            problems.append(Problem(rel, _line(k), f"unknown key '{key}' in {what} (known: {hint})", entry))
+
+
+def _parse_entry(node: yaml.Node, rel: str, problems: list[Problem]) -> Entry | None:
+    if not isinstance(node, yaml.MappingNode):
+        problems.append(Problem(rel, _line(node), "each entry must be a mapping with id, questions and answer"))
+        return None
+    m = _mapping(node)
+    entry_id: str | None = None
+    if "id" not in m:
+        problems.append(Problem(rel, _line(node), "entry has no id"))
+    else:
+        id_node = m["id"][1]
+        entry_id = str(id_node.value) if isinstance(id_node, yaml.ScalarNode) else None
+        if not entry_id or not ID_PATTERN.match(entry_id):
+            problems.append(Problem(rel, _line(id_node), f"id must be lowercase words joined by '-', got {entry_id!r}"))
+    _check_keys(node, ENTRY_KEYS, rel, entry_id, problems, "an entry")
+    ok = True
+    questions: dict[str, list[str]] = {}
+    answer: dict[str, str] = {}
+    if "questions" not in m:
+        problems.append(Problem(rel, _line(node), "no questions", entry_id))
+        ok = False
+    else:
+        qnode = m["questions"][1]
+        if not isinstance(qnode, yaml.MappingNode):
+            problems.append(Problem(rel, _line(qnode), "questions must map a language (da, en) to a list", entry_id))
+            ok = False
+        else:
+            for lk, lv in qnode.value:
+                lang = str(lk.value)
+                if lang not in LANGUAGES:
+                    problems.append(Problem(rel, _line(lk), f"unknown language '{lang}' (known: da, en)", entry_id))
+                    continue
+                items = _string_list(lv, rel, f"questions.{lang}", entry_id, problems)
+                if items is None:
+                    ok = False
+                elif not items:
+                    problems.append(Problem(rel, _line(lv), f"questions.{lang} is empty", entry_id))
+                else:
+                    questions[lang] = items
+            if not questions and ok:
+                problems.append(Problem(rel, _line(qnode), "no questions in any language", entry_id))
+                ok = False
+    if "answer" not in m:
+        problems.append(Problem(rel, _line(node), "no answer", entry_id))
+        ok = False
+    else:
+        anode = m["answer"][1]
+        if not isinstance(anode, yaml.MappingNode):
+            problems.append(Problem(rel, _line(anode), "answer must map a language (da, en) to text", entry_id))
+            ok = False
+        else:
+            for lk, lv in anode.value:
+                lang = str(lk.value)
+                if lang not in LANGUAGES:
+                    problems.append(Problem(rel, _line(lk), f"unknown language '{lang}' (known: da, en)", entry_id))
+                elif not isinstance(lv, yaml.ScalarNode) or not str(lv.value).strip():
+                    problems.append(Problem(rel, _line(lv), f"answer.{lang} must be non-empty text", entry_id))
+                    ok = False
+                else:
+                    answer[lang] = str(lv.value).strip()
+            for lang in questions:
+                if lang not in answer:
+                    names = {"da": "Danish", "en": "English"}
+                    problems.append(
+                        Problem(rel, _line(anode), f"questions in {names[lang]} but no answer.{lang}", entry_id)
+                    )
+                    ok = False
+    tags: list[str] = []
+    if "tags" in m:
+        got = _string_list(m["tags"][1], rel, "tags", entry_id, problems)
+        tags = got or []
+    link = None
+    if "link" in m:
+        lnode = m["link"][1]
+        if not isinstance(lnode, yaml.ScalarNode) or not re.match(r"^https?://\S+$", str(lnode.value)):
+            problems.append(Problem(rel, _line(lnode), "link must be an http(s) URL", entry_id))
+        else:
+            link = str(lnode.value)
+    if not ok or not entry_id:
+        return None
+    return Entry(entry_id, questions, answer, tags, link, rel, _line(node))
+
+
+def _parse_branch(node: yaml.Node, rel: str, problems: list[Problem]) -> Branch | None:
+    if not isinstance(node, yaml.MappingNode):
+        problems.append(Problem(rel, _line(node), "each branch must be a mapping with id and name"))
+        return None
+    m = _mapping(node)
+    bid = str(m["id"][1].value) if "id" in m and isinstance(m["id"][1], yaml.ScalarNode) else None
+    _check_keys(node, BRANCH_KEYS, rel, bid, problems, "a branch")
+    if not bid or not ID_PATTERN.match(bid):
+        problems.append(Problem(rel, _line(node), f"branch id must be lowercase words joined by '-', got {bid!r}"))
+        return None
+    if "name" not in m or not isinstance(m["name"][1], yaml.ScalarNode) or not str(m["name"][1].value).strip():
+        problems.append(Problem(rel, _line(node), "branch has no name", bid))
+        return None
+    aliases = _string_list(m["aliases"][1], rel, "aliases", bid, problems) if "aliases" in m else []
+    address = str(m["address"][1].value) if "address" in m else None
+    extra = {k: _value(v) for k, (_, v) in m.items() if k not in ("id", "name", "aliases", "address")}
+    extra["_nodes"] = {k: v for k, (_, v) in m.items()}
+    return Branch(bid, str(m["name"][1].value).strip(), aliases or [], address, extra, rel, _line(node))
+
+
+def _list_file(path: Path, root: Path, problems: list[Problem]) -> tuple[str, list[yaml.Node]]:
+    rel = str(path.relative_to(root.parent)) if path.is_relative_to(root.parent) else str(path)
+    node = _compose(path, rel, problems)
+    if node is None:
+        return rel, []
+    if not isinstance(node, yaml.SequenceNode):
+        problems.append(Problem(rel, _line(node), "the file must be a YAML list (each item starts with '- ')"))
+        return rel, []
+    return rel, list(node.value)
+
+
+def load_knowledge(root: Path | str) -> KnowledgeBase:
+    """Load a knowledge folder; raise KnowledgeError listing every problem if anything is wrong."""
+    root = Path(root)
+    problems: list[Problem] = []
+    if not root.is_dir():
+        raise KnowledgeError([Problem(str(root), None, "no such knowledge folder")])
+    entries: list[Entry] = []
+    seen: dict[str, str] = {}
+    faq_files = sorted((root / "faq").glob("*.yaml")) + sorted((root / "faq").glob("*.yml"))
+    if not faq_files:
+        problems.append(Problem(str(root / "faq"), None, "no FAQ files (faq/*.yaml)"))
+    for path in faq_files:
+        rel, nodes = _list_file(path, root, problems)
+        for node in nodes:
+            entry = _parse_entry(node, rel, problems)
+            if entry is None:
+                continue
+            if entry.id in seen:
+                problems.append(Problem(rel, entry.line, f"duplicate id, first used at {seen[entry.id]}", entry.id))
+                continue
+            seen[entry.id] = f"{rel}:{entry.line}"
+            entries.append(entry)
+    branches: list[Branch] = []
+    bpath = root / "branches.yaml"
+    if bpath.exists():
+        rel, nodes = _list_file(bpath, root, problems)
+        bseen: dict[str, int] = {}
+        for node in nodes:
+            branch = _parse_branch(node, rel, problems)
+            if branch is None:
+                continue
+            if branch.id in bseen:
+                problems.append(Problem(rel, branch.line, f"duplicate branch id, first at line {bseen[branch.id]}"))
+                continue
+            bseen[branch.id] = branch.line
+            branches.append(branch)
+    kb = KnowledgeBase(entries, branches, root)
+    for name, loader in EXTRA_LOADERS.items():
+        kb.extras[name] = loader(root, problems, kb)
+    if problems:
+        raise KnowledgeError(problems)
+    return kb
+
+
+class KnowledgeHolder:
+    """The knowledge base a running service answers from, reloaded when files change.
+
+    A broken edit never replaces a good knowledge base: `reload` keeps the old one, logs why, and exposes the
+    problems in `last_problems` for the staff page and `kb check`.
+    """
+
+    def __init__(self, root: Path, on_load: Callable[[KnowledgeBase], Any] | None = None) -> None:
+        self.root = Path(root)
+        self._on_load = on_load
+        self._lock = threading.Lock()
+        self._signature: tuple[tuple[str, int, int], ...] = ()
+        self.last_problems: list[Problem] = []
+        self.kb: KnowledgeBase = load_knowledge(self.root)
+        self.prepared: Any = on_load(self.kb) if on_load else None
+        self._signature = self._files_signature()
+
+    def _files_signature(self) -> tuple[tuple[str, int, int], ...]:
+        files = sorted(p for p in self.root.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml", ".ics"))
+        return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+
+    def reload(self, force: bool = False) -> bool:
+        """Reload if files changed. True when a new knowledge base is in use."""
+        with self._lock:
+            signature = self._files_signature()
+            if not force and signature == self._signature:
+                return False
+            self._signature = signature
+            try:
+                kb = load_knowledge(self.root)
+            except KnowledgeError as exc:
+                self.last_problems = exc.problems
+                log.error("knowledge reload failed; still answering from the last good version:\n%s", exc)
+                return False
+            prepared = self._on_load(kb) if self._on_load else None
+            self.kb, self.prepared, self.last_problems = kb, prepared, []
+            log.info("knowledge reloaded: %d entries, %d branches", len(kb.entries), len(kb.branches))
+            return True

@@ -1,0 +1,301 @@
+"""Matching a citizen's question to a knowledge base entry: analyse, rank, decide.
+
+Analysis turns text into terms: lexicon concepts (shared by Danish and English, see bot.lexicon) where a word or
+phrase is known, otherwise Snowball stems. Unknown words are first corrected against the knowledge base's own
+vocabulary and Danish compounds are split ("biblioteksbog" -> bibliotek + bog).
+
+Ranking blends three views, because each fails differently on SMS paraphrases:
+- coverage: how much of the question (weighted by inverse document frequency) the entry explains; words the
+  knowledge base has never seen count against every entry, which is what sends off-topic questions to a human;
+- the best single question variant's weighted Jaccard overlap, which rewards an entry that asks the same thing;
+- rapidfuzz similarity of the folded text to the closest variant, which catches near-copies and odd spellings.
+The decision uses the top score and its margin over the runner-up; a wrong answer costs more than a hand-off.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
+
+from bot.knowledge import Entry, KnowledgeBase
+from bot.lexicon import CONCEPTS
+from bot.text import STOPWORDS, fold, normalise, stem, strip_filler
+
+# Blend weights and decision thresholds, tuned on ../shared/eval/dev.yaml (see the closing note of issue 2).
+W_COVERAGE = 0.55
+W_VARIANT = 0.30
+W_FUZZY = 0.15
+ANSWER_MIN_SCORE = 0.50
+ANSWER_MIN_MARGIN = 0.06
+CLARIFY_MIN_SCORE = 0.38
+CLARIFY_MAX_GAP = 0.10  # candidates offered in "did you mean" lie within this of the top score
+UNKNOWN_WORD_WEIGHT = 0.8  # share of the top idf given to a word no entry uses
+TYPO_MIN_SIMILARITY = 0.80
+SHORTLIST = 25
+
+
+@dataclass(frozen=True)
+class Candidate:
+    entry: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: str  # answer | clarify | handoff
+    entry: str | None
+    candidates: list[Candidate]
+    confidence: float
+    terms: list[str] = field(default_factory=list)
+
+
+def _split_words(text: str) -> list[str]:
+    return normalise(text).split()
+
+
+def _danish_spellings(word: str) -> list[str]:
+    """'boger' -> 'boeger': æ, ø and å typed as a bare a or o, which plain edit distance ranks too low."""
+    out = []
+    for i, ch in enumerate(word):
+        if ch == "o":
+            out.append(word[: i + 1] + "e" + word[i + 1 :])
+        elif ch == "a":
+            out.append(word[: i + 1] + "e" + word[i + 1 :])
+            out.append(word[: i + 1] + "a" + word[i + 1 :])
+    return out
+
+
+class Lexicon:
+    """The compiled bilingual lexicon: folded words, stems and phrases -> concept ids."""
+
+    def __init__(self, concepts: dict[str, str]) -> None:
+        self.words: dict[str, set[str]] = defaultdict(set)
+        self.stems: dict[str, dict[str, set[str]]] = {"da": defaultdict(set), "en": defaultdict(set)}
+        self.phrases: dict[tuple[str, ...], set[str]] = defaultdict(set)
+        self.max_phrase = 1
+        for concept, spec in concepts.items():
+            da, _, en = spec.partition("|")
+            for lang, words in (("da", da), ("en", en)):
+                for raw in words.split(","):
+                    tokens = fold(raw).split()
+                    if not tokens:
+                        continue
+                    term = "#" + concept
+                    if len(tokens) == 1:
+                        self.words[tokens[0]].add(term)
+                        self.stems[lang][stem(tokens[0], lang)].add(term)
+                    else:
+                        self.phrases[tuple(tokens)].add(term)
+                        self.phrases[tuple(stem(t, lang) for t in tokens)].add(term)
+                        self.max_phrase = max(self.max_phrase, len(tokens))
+
+    def vocabulary(self) -> set[str]:
+        vocab = set(self.words)
+        for phrase in self.phrases:
+            vocab.update(phrase)
+        return vocab
+
+
+LEXICON = Lexicon(CONCEPTS)
+
+
+class Analyzer:
+    """Turns text into matching terms, correcting typos against a fixed vocabulary."""
+
+    def __init__(self, lexicon: Lexicon, vocabulary: Iterable[str]) -> None:
+        self.lex = lexicon
+        self.vocab = set(vocabulary) | lexicon.vocabulary() | STOPWORDS
+        self._vocab_by_len: dict[int, list[str]] = defaultdict(list)
+        for w in self.vocab:
+            self._vocab_by_len[len(w)].append(w)
+        self._corrections: dict[str, str | None] = {}
+
+    def correct(self, word: str) -> str | None:
+        """The closest known word, if the word is unknown and a close one exists."""
+        if word in self.vocab or len(word) < 4 or word.isdigit():
+            return None
+        if word in self._corrections:
+            return self._corrections[word]
+        for variant in _danish_spellings(word):
+            if variant in self.vocab:
+                self._corrections[word] = variant
+                return variant
+        pool = [w for n in range(len(word) - 1, len(word) + 2) for w in self._vocab_by_len.get(n, ())]
+        best = process.extractOne(
+            word, pool, scorer=Levenshtein.normalized_similarity, score_cutoff=TYPO_MIN_SIMILARITY
+        )
+        fixed = best[0] if best else None
+        if len(self._corrections) < 100_000:
+            self._corrections[word] = fixed
+        return fixed
+
+    def _word_terms(self, word: str, lang: str) -> list[str] | None:
+        if word in self.lex.words:
+            return sorted(self.lex.words[word])
+        s = stem(word, lang)
+        if s in self.lex.stems[lang]:
+            return sorted(self.lex.stems[lang][s])
+        return None
+
+    def _split_compound(self, word: str, lang: str) -> list[str] | None:
+        """Danish compounds: two known parts, optionally joined by 's' or 'e'."""
+        if len(word) < 7:
+            return None
+        for k in range(len(word) - 3, 2, -1):
+            head, tail = word[:k], word[k:]
+            tail_terms = self._word_terms(tail, lang) or (
+                [f"{lang}:{stem(tail, lang)}"] if tail in self.vocab and tail not in STOPWORDS else None
+            )
+            if not tail_terms:
+                continue
+            for h in (head, head[:-1] if head.endswith(("s", "e")) else None):
+                if h and len(h) >= 3 and h not in STOPWORDS:
+                    head_terms = self._word_terms(h, lang) or (
+                        [f"{lang}:{stem(h, lang)}"] if h in self.vocab else None
+                    )
+                    if head_terms:
+                        return head_terms + tail_terms
+        return None
+
+    def terms(self, text: str, lang: str, *, correct: bool = True) -> list[str]:
+        words = strip_filler(normalise(text)).split()
+        out: list[str] = []
+        i = 0
+        while i < len(words):
+            matched = False
+            for size in range(min(self.lex.max_phrase, len(words) - i), 1, -1):
+                chunk = tuple(words[i : i + size])
+                hit = self.lex.phrases.get(chunk) or self.lex.phrases.get(tuple(stem(w, lang) for w in chunk))
+                if hit:
+                    out.extend(sorted(hit))
+                    i += size
+                    matched = True
+                    break
+            if matched:
+                continue
+            word = words[i]
+            i += 1
+            if word in STOPWORDS or len(word) < 2:
+                continue
+            found = self._word_terms(word, lang)
+            if found is None and correct:
+                fixed = self.correct(word)
+                if fixed and fixed not in STOPWORDS:
+                    found = self._word_terms(fixed, lang) or [f"{lang}:{stem(fixed, lang)}"]
+                elif fixed:
+                    continue
+            if found is None:
+                found = self._split_compound(word, lang)
+            out.extend(found or [f"{lang}:{stem(word, lang)}"])
+        return out
+
+
+@dataclass
+class _Variant:
+    entry: int
+    terms: frozenset[str]
+    folded: str
+
+
+class Matcher:
+    """The prepared index of one knowledge base. Build once per (re)load; `decide` is cheap."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.entries: list[Entry] = list(kb.entries)
+        vocab: set[str] = set()
+        for e in self.entries:
+            for qs in e.questions.values():
+                for q in qs:
+                    vocab.update(_split_words(q))
+            for t in e.tags:
+                vocab.update(_split_words(t))
+        self.analyzer = Analyzer(LEXICON, vocab)
+        self.variants: list[_Variant] = []
+        entry_terms: list[set[str]] = []
+        for idx, e in enumerate(self.entries):
+            terms: set[str] = set()
+            for lang, qs in e.questions.items():
+                for q in qs:
+                    vt = frozenset(self.analyzer.terms(q, lang, correct=False))
+                    self.variants.append(_Variant(idx, vt, strip_filler(normalise(q))))
+                    terms |= vt
+            for tag in e.tags:
+                for lang in ("da", "en"):
+                    terms.update(self.analyzer.terms(tag, lang, correct=False))
+            entry_terms.append(terms)
+        self.entry_terms = entry_terms
+        n = max(1, len(self.entries))
+        df: dict[str, int] = defaultdict(int)
+        for terms in entry_terms:
+            for t in terms:
+                df[t] += 1
+        self.idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+        self.max_idf = math.log(1 + (n + 0.5) / 0.5)
+        self.postings: dict[str, list[int]] = defaultdict(list)
+        for idx, terms in enumerate(entry_terms):
+            for t in terms:
+                self.postings[t].append(idx)
+        self.variants_of: dict[int, list[_Variant]] = defaultdict(list)
+        for v in self.variants:
+            self.variants_of[v.entry].append(v)
+
+    def weight(self, term: str) -> float:
+        return self.idf.get(term, self.max_idf * UNKNOWN_WORD_WEIGHT)
+
+    def rank(self, text: str, lang: str) -> tuple[list[Candidate], list[str]]:
+        terms = list(dict.fromkeys(self.analyzer.terms(text, lang)))
+        if not terms:
+            return [], terms
+        q = set(terms)
+        total = sum(self.weight(t) for t in q)
+        coverage: dict[int, float] = defaultdict(float)
+        for t in q:
+            for idx in self.postings.get(t, ()):
+                coverage[idx] += self.weight(t)
+        if not coverage:
+            return [], terms
+        shortlist = sorted(coverage, key=coverage.__getitem__, reverse=True)[:SHORTLIST]
+        folded = strip_filler(normalise(text))
+        scored: list[Candidate] = []
+        for idx in shortlist:
+            best_jaccard = 0.0
+            best_fuzzy = 0.0
+            for v in self.variants_of[idx]:
+                inter = sum(self.weight(t) for t in q & v.terms)
+                union = sum(self.weight(t) for t in q | v.terms)
+                best_jaccard = max(best_jaccard, inter / union if union else 0.0)
+                best_fuzzy = max(best_fuzzy, fuzz.token_set_ratio(folded, v.folded) / 100)
+            score = W_COVERAGE * coverage[idx] / total + W_VARIANT * best_jaccard + W_FUZZY * best_fuzzy
+            scored.append(Candidate(self.entries[idx].id, round(score, 4)))
+        scored.sort(key=lambda c: c.score, reverse=True)
+        return scored, terms
+
+    def decide(
+        self,
+        text: str,
+        lang: str,
+        answer_min: float = ANSWER_MIN_SCORE,
+        margin_min: float = ANSWER_MIN_MARGIN,
+        clarify_min: float = CLARIFY_MIN_SCORE,
+    ) -> Decision:
+        ranked, terms = self.rank(text, lang)
+        if not ranked:
+            return Decision("handoff", None, [], 0.0, terms)
+        top = ranked[0]
+        second = ranked[1].score if len(ranked) > 1 else 0.0
+        margin = top.score - second
+        confidence = max(0.0, min(1.0, top.score))
+        if top.score >= answer_min and margin >= margin_min:
+            return Decision("answer", top.entry, ranked[:3], confidence, terms)
+        if top.score >= clarify_min:
+            close = [c for c in ranked[:3] if top.score - c.score <= CLARIFY_MAX_GAP]
+            if len(close) >= 2:
+                return Decision("clarify", None, close, confidence, terms)
+            if top.score >= answer_min:
+                return Decision("answer", top.entry, ranked[:3], confidence, terms)
+        return Decision("handoff", None, ranked[:3], confidence, terms)

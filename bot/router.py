@@ -1,0 +1,220 @@
+"""Which kind of conversation a message starts: compliance keywords, then the intents besides FAQ.
+
+Rules here are about the shape of a request ("is my hold ready" asks about the citizen's own account; "how do I
+reserve" asks how the service works and belongs to the FAQ). Anything not recognised goes to the FAQ matcher,
+which hands off when it is not sure.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.text import STOPWORDS, fold, normalise, strip_filler
+
+# SMS compliance keywords, matched only when they are the whole message (any case, punctuation ignored).
+STOP_WORDS = {"stop", "stopp", "afmeld", "unsubscribe", "end", "quit", "cancel", "stopall", "optout"}
+START_WORDS = {"start", "unstop", "genstart", "yes start"}
+HELP_WORDS = {"help", "hjaelp", "info", "hjelp", "hjalp"}
+
+# Event vocabulary shared by events and subscriptions: the ids of ARCHITECTURE's `ask` contract.
+CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
+    "concert": ("koncert", "concert", "musik", "music", "gig"),
+    "talk": ("foredrag", "talk", "lecture", "forfatter", "author", "oplaeg", "forfattermoede"),
+    "workshop": ("workshop", "vaerksted", "vaerkstedet"),
+    "film": ("film", "movie", "cinema", "biograf", "screening", "filmvisning"),
+    "reading-club": ("laeseklub", "laesekreds", "bogklub", "reading club", "book club", "reading group"),
+    "language-cafe": ("sprogcafe", "sprogcaf", "language cafe", "language caf", "conversation cafe"),
+    "it-help": ("it hjaelp", "ithjaelp", "it help", "computerhjaelp", "tech help", "digital hjaelp"),
+    "storytime": ("hoejtlaesning", "storytime", "story time", "eventyr", "fortaelling", "read aloud", "laese hoejt"),
+    "exhibition": ("udstilling", "exhibition", "exhibit", "kunst"),
+    "debate": ("debat", "debate", "diskussion", "panel"),
+}
+AUDIENCE_WORDS: dict[str, tuple[str, ...]] = {
+    "children": ("boern", "born", "barn", "kids", "kid", "children", "child", "boerne", "smaa"),
+    "teens": ("unge", "ung", "teen", "teens", "teenager", "youth", "young people"),
+    "families": ("familie", "families", "family", "familier"),
+    "adults": ("voksne", "voksen", "adults", "adult", "grown up"),
+    "seniors": ("senior", "seniorer", "aeldre", "pensionist", "elderly", "older people"),
+}
+EVENT_WORDS = (
+    "arrangement", "arrangementer", "event", "events", "aktivitet", "activities", "activity", "aktiviteter",
+    "begivenhed", "sker der", "whats on", "what is on", "anything on", "something on", "happening", "program",
+    "kalender", "calendar", "on tonight", "going on",
+)
+HOURS_WORDS = re.compile(
+    r"\b(aab(e|n)\w*|aben\w*|lukke\w*|lukket|aabningstid\w*|open\w*|opening|clos\w*|hours|"
+    r"abningstid\w*|aabningstider)\b"
+)
+
+
+@dataclass(frozen=True)
+class Route:
+    intent: str
+    lang_hint: str | None = None
+
+
+def _has(norm: str, words: tuple[str, ...] | list[str]) -> bool:
+    padded = f" {norm} "
+    return any(f" {w}" in padded for w in words)
+
+
+def _whole(norm: str, words: set[str]) -> bool:
+    return norm.replace(" ", "") in {w.replace(" ", "") for w in words}
+
+
+def compliance(text: str) -> str | None:
+    """STOP/START/HELP when the message is just the keyword; checked before anything else."""
+    norm = fold(text)
+    if not norm:
+        return None
+    if _whole(norm, STOP_WORDS):
+        return "stop"
+    if _whole(norm, START_WORDS):
+        return "start"
+    if _whole(norm, HELP_WORDS):
+        return "help"
+    return None
+
+
+def event_topics(norm: str) -> tuple[list[str], list[str]]:
+    """Category and audience ids named in normalised text, in the order of the vocabulary."""
+    cats = [c for c, words in CATEGORY_WORDS.items() if _has(norm, words)]
+    auds = [a for a, words in AUDIENCE_WORDS.items() if _has(norm, words)]
+    return cats, auds
+
+
+_DELETE = re.compile(
+    r"\b(slet|slette|sletter|slettet|fjern|delete|erase|remove|forget|glem)\b.*\b(data|oplysninger|nummer|"
+    r"number|beskeder|messages|historik|history|info|information|mig)\b"
+)
+_DELETE_HINT = re.compile(r"\b(tjeneste|service|sms|chat|nummer|number|beskeder|messages|history|historik|data)\b")
+_HUMAN = re.compile(
+    r"\b(tale|snakke|chatte|skrive|forbind\w*|speak|talk|chat|connect|put me through|transfer)\b.*"
+    r"\b(bibliotekar\w*|menneske|person|medarbejder|human|librarian|someone|somebody|agent|real person|"
+    r"rigtig\w*)\b"
+    r"|\b(spoerg|spoerge) (en|et) (bibliotekar|menneske)\b|\b(rather|prefer) .*(human|person|librarian)\b"
+    r"|\bhuman please\b|\bmenneske tak\b"
+)
+_RES_OWN = re.compile(r"\b(min|mine|mit|my|jeg har|i have|do i have|har jeg|ive got|have i)\b")
+_RES_THING = re.compile(
+    r"\b(reserv\w*|bestil\w*|hold|holds|laan|laanene|loans?|boeger|boegerne|bog|bogen|books?|materialer|"
+    r"checked out|borrowed)\b"
+)
+_RES_STATUS = re.compile(
+    r"\b(klar|ready|kommet|arrived|in yet|yet|due|frist\w*|afleveringsdato|status|lige nu|right now|"
+    r"checked out|hjemme|ligger klar|how many|hvor mange|har jeg|do i have|when|hvornaar|udloeber)\b"
+)
+_HOWTO = re.compile(
+    r"\b(hvordan|how do|how can|how to|kan man|can i|can you|hvor kan|where can|where do|hvorfor|why|"
+    r"hvor laenge|how long|what happens|hvad sker|hvad goer|what do i do|kan jeg|skal jeg|should i)\b"
+)
+_SUBSCRIBE = re.compile(
+    r"\b(abonn\w*|subscribe|sign me up|tilmeld mig|faa besked|faa en besked|faa beskeder|faa en sms|"
+    r"send mig|sende mig|text me|notify me|alert me|alerts?|beskeder om|besked om|besked naar|sms naar|"
+    r"keep me (posted|updated)|let me know)\b"
+)
+_UNSUBSCRIBE = re.compile(
+    r"\b(afmeld\w*|unsubscribe|ikke have flere|ikke faa flere|ikke modtage|no more|take me off|"
+    r"fjern mig|stop sending|stop med at sende|stop alerts|stoppe)\b"
+)
+_HELP_ABOUT = re.compile(
+    r"\b(hvad er (det|den) (her|her for)|what is this (number|service|bot)|who are you|hvem er (i|du)|"
+    r"hvad kan (jeg|du|i)|what can (i|you)|hvordan bruger jeg (den|det|jer|tjenesten|denne)|"
+    r"how does this (work|service)|hvad er det her for en tjeneste)\b"
+)
+
+
+def _own_account(norm: str) -> bool:
+    """A question about the citizen's own holds or loans, not how reserving works."""
+    if not (_RES_OWN.search(norm) and _RES_THING.search(norm) and _RES_STATUS.search(norm)):
+        return False
+    if re.search(r"\b(hvordan|how do|how can|how to|hvorfor|why|hvor kan|where can|where in)\b", norm):
+        return False
+    # "min bestilte bog er klar men jeg er syg, hvor laenge ..." states a status and asks something else.
+    if re.search(r"\b(men|but)\b", norm) and re.search(r"\b(hvor laenge|how long|what|hvad)\b", norm):
+        return False
+    if re.search(r"\b(hvor mange|how many)\b.*\b(maa|kan|can|may|allowed|gange|times)\b", norm):
+        return False
+    return True
+
+
+def route(text: str) -> Route:
+    """The intent of a message other than a compliance keyword; 'faq' when it is a question for the matcher."""
+    norm = strip_filler(normalise(text))
+    if not norm:
+        return Route("greeting")
+    if _HUMAN.search(norm):
+        return Route("handoff")
+    if _DELETE.search(norm) and _DELETE_HINT.search(norm) and not re.search(r"\b(reserv|bestil|hold)", norm):
+        return Route("delete")
+    if _HELP_ABOUT.search(norm):
+        return Route("help")
+    cats, auds = event_topics(norm)
+    topical = bool(cats or auds or _has(norm, EVENT_WORDS) or re.search(r"\b(alle|all|everything)\b", norm))
+    if _UNSUBSCRIBE.search(norm) and topical:
+        return Route("unsubscribe")
+    if _SUBSCRIBE.search(norm) and (cats or auds or _has(norm, EVENT_WORDS)) and not _UNSUBSCRIBE.search(norm):
+        return Route("subscribe")
+    if _own_account(norm):
+        return Route("reservations")
+    return Route("faq")
+
+
+def is_hours_question(norm: str, explained: set[str]) -> bool:
+    """Asks when a library is open. Every content word must be explained (a branch, a time word, the
+    library), so "when does the swimming pool open" is not taken for the library's hours."""
+    if not HOURS_WORDS.search(norm):
+        return False
+    unexplained = [
+        w for w in norm.split() if w not in STOPWORDS and w not in explained and not HOURS_WORDS.fullmatch(w)
+    ]
+    return not unexplained
+
+
+# Words that can stand in an hours or events question without changing its subject.
+TIME_WORDS = set(
+    """
+    i dag idag today tonight aften aftenen morgen imorgen tomorrow overmorgen tidlig early late sent nu now
+    lige right currently tid time klokken clock hvad what hvornaar when weekend weekenden week uge ugen
+    naeste next denne this kommende coming snart soon later senere
+    mandag tirsdag onsdag torsdag fredag loerdag soendag mandage tirsdage onsdage torsdage fredage loerdage
+    soendage monday tuesday wednesday thursday friday saturday sunday mondays tuesdays wednesdays thursdays
+    fridays saturdays sundays jul juleaften christmas eve nytaar nytaarsaften new years easter paaske pinse
+    day days dag dage dagen hours time times timer tider aabningstider hvor laenge long how late day after
+    library bibliotek biblioteket bib branch jeres your you i jer have has har there are is er open aabent
+    aaben lukket closed hele whole
+    """.split()
+)
+
+
+def explained_words(norm: str, branch_span: tuple[int, int] | None) -> set[str]:
+    words = norm.split()
+    explained = set(TIME_WORDS)
+    if branch_span:
+        explained.update(words[branch_span[0] : branch_span[1]])
+    explained.update(w for w in words if re.fullmatch(r"\d+([.:/]\d+)*|\d+(st|nd|rd|th|e)?", w))
+    return explained
+
+
+_EVENT_BLOCK = re.compile(
+    r"\b(hvordan|how do|how can|how to|tilmeld\w*|sign up|signup|billet\w*|tickets?|gratis|free|koster|cost|"
+    r"price|pris|aflys\w*|cancel\w*|host|afholde|holde et|arrangere|book)\b"
+)
+
+
+def is_events_question(norm: str) -> bool:
+    """Asks what is on. A category or event word (or an audience with a time) and no how-to or price."""
+    if _EVENT_BLOCK.search(norm):
+        return False
+    cats, auds = event_topics(norm)
+    if cats or _has(norm, EVENT_WORDS) or "aktivitet" in norm:
+        return True
+    if auds and re.search(
+        r"\b(i dag|today|tonight|i aften|i morgen|tomorrow|weekend\w*|uge|week|noget|anything|stuff|"
+        r"mandag|tirsdag|onsdag|torsdag|fredag|loerdag|soendag|monday|tuesday|wednesday|thursday|friday|"
+        r"saturday|sunday)\b",
+        norm,
+    ):
+        return True
+    return False

@@ -1,0 +1,64 @@
+"""Fixed replies in Danish and English, in one place so librarians can find and reword them."""
+
+from __future__ import annotations
+
+TEXTS: dict[str, dict[str, str]] = {
+    "help": {
+        "da": "Hej! Jeg er Københavns Bibliotekers sms-tjeneste. Spørg om lån, lånekort, reserveringer, "
+        "åbningstider og arrangementer, fx 'hvornår åbner Valby bibliotek'. Skriv BIBLIOTEKAR for at få et "
+        "menneske, STOP for at afmelde alle beskeder.",
+        "en": "Hi! This is the text service of Copenhagen's public libraries. Ask about loans, library cards, "
+        "reservations, opening hours and events, e.g. 'when does Valby library open'. Text LIBRARIAN to reach a "
+        "person, STOP to stop all messages.",
+    },
+    "greeting": {
+        "da": "Hej! Hvad kan jeg hjælpe med? Spørg fx om lån, lånekort eller åbningstider.",
+        "en": "Hi! How can I help? Ask about loans, library cards or opening hours, for example.",
+    },
+    "stop": {
+        "da": "Du er afmeldt og får ikke flere beskeder fra Københavns Biblioteker. Skriv START for at "
+        "tilmelde dig igen.",
+        "en": "You are unsubscribed and will get no more messages from Copenhagen Libraries. Text START to "
+        "opt back in.",
+    },
+    "start": {
+        "da": "Velkommen tilbage! Du kan igen få beskeder fra Københavns Biblioteker. Skriv STOP for at afmelde.",
+        "en": "Welcome back! You can get messages from Copenhagen Libraries again. Text STOP to opt out.",
+    },
+    "handoff": {
+        "da": "Det spørgsmål sender jeg videre til en bibliotekar, som svarer dig her så hurtigt som muligt.",
+        "en": "I'm passing your question to a librarian, who will answer you here as soon as possible.",
+    },
+    "clarify": {"da": "Mente du {options}? Svar {numbers}.", "en": "Did you mean {options}? Reply {numbers}."},
+    "or": {"da": "eller", "en": "or"},
+    "not_yet": {
+        "da": "Det kan jeg desværre ikke klare her endnu. {instead}",
+        "en": "Sorry, I can't do that here yet. {instead}",
+    },
+    "instead_hours": {
+        "da": "Se åbningstiderne på bibliotek.kk.dk.",
+        "en": "See the opening hours at bibliotek.kk.dk.",
+    },
+    "instead_events": {
+        "da": "Se arrangementerne på bibliotek.kk.dk/arrangementer.",
+        "en": "See what's on at bibliotek.kk.dk/arrangementer.",
+    },
+    "instead_subscribe": {
+        "da": "Følg bibliotekets arrangementer på bibliotek.kk.dk.",
+        "en": "Follow the libraries' events at bibliotek.kk.dk.",
+    },
+    "instead_reservations": {
+        "da": "Du kan se dine lån og reserveringer, når du logger ind på bibliotek.kk.dk eller i appen Biblioteket.",
+        "en": "You can see your loans and reservations by logging in at bibliotek.kk.dk or in the Biblioteket app.",
+    },
+    "instead_delete": {
+        "da": "Skriv BIBLIOTEKAR, så sletter en medarbejder dine data.",
+        "en": "Text LIBRARIAN and a member of staff will delete your data.",
+    },
+}
+
+
+def text(key: str, lang: str, **values: str) -> str:
+    """A fixed reply in the citizen's language (Danish when a text is missing in theirs)."""
+    variants = TEXTS[key]
+    return variants.get(lang, variants["da"]).format(**values)
