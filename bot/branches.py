@@ -12,8 +12,23 @@ from bot.text import STOPWORDS, normalise
 
 # Words around a branch name that do not identify it ("Valby bib", "Vesterbro Library").
 GENERIC = {
-    "bibliotek", "biblioteket", "bibliotekerne", "library", "bib", "branch", "kulturhus", "kulturhuset", "og",
-    "the", "public", "lokalbibliotek", "filial", "filialen", "hus", "huset", "&",
+    "bibliotek",
+    "biblioteket",
+    "bibliotekerne",
+    "library",
+    "bib",
+    "branch",
+    "kulturhus",
+    "kulturhuset",
+    "og",
+    "the",
+    "public",
+    "lokalbibliotek",
+    "filial",
+    "filialen",
+    "hus",
+    "huset",
+    "&",
 }
 FUZZY_MIN = 85  # fuzz.ratio on loose spellings; "vesterbor" -> vesterbro 89, "husum" -> "huset" 60
 _LOOSE = [("aa", "a"), ("oe", "o"), ("ae", "a")]
@@ -79,7 +94,10 @@ class BranchFinder:
         """Branch ids whose names look most like the text, for "did you mean" when nothing matched."""
         w = loose(normalise(text))
         scored = sorted(
-            ((max(fuzz.partial_ratio(w, " ".join(p)) for p in self._phrases_of(bid)), bid) for bid in self.names),
+            (
+                (max(fuzz.partial_ratio(w, " ".join(p)) for p in self._phrases_of(bid)), bid)
+                for bid in self.names
+            ),
             reverse=True,
         )
         return [bid for _, bid in scored[:limit]]

@@ -130,7 +130,9 @@ class Config:
 def sections() -> dict[str, type]:
     """Every TOML table and the dataclass that types it."""
     hints = typing.get_type_hints(Config)
-    return {f.name: hints[f.name] for f in dataclasses.fields(Config) if f.name not in ("secrets", "base_dir")}
+    return {
+        f.name: hints[f.name] for f in dataclasses.fields(Config) if f.name not in ("secrets", "base_dir")
+    }
 
 
 def _coerce(value: Any, kind: Any, key: str, source: str, problems: list[str]) -> Any:
@@ -176,7 +178,12 @@ def _coerce(value: Any, kind: Any, key: str, source: str, problems: list[str]) -
 
 
 def _build_section(
-    name: str, cls: type, table: Mapping[str, Any], environ: Mapping[str, str], source: str, problems: list[str]
+    name: str,
+    cls: type,
+    table: Mapping[str, Any],
+    environ: Mapping[str, str],
+    source: str,
+    problems: list[str],
 ) -> Any:
     hints = typing.get_type_hints(cls)
     known = {f.name for f in dataclasses.fields(cls)}
@@ -201,7 +208,9 @@ def _check(config: Config, problems: list[str]) -> None:
     except (ZoneInfoNotFoundError, ValueError):
         problems.append(f"locale.timezone: unknown time zone {config.locale.timezone!r}")
     if config.locale.default_language not in ("da", "en"):
-        problems.append(f"locale.default_language: must be 'da' or 'en', got {config.locale.default_language!r}")
+        problems.append(
+            f"locale.default_language: must be 'da' or 'en', got {config.locale.default_language!r}"
+        )
     if not 1 <= config.service.port <= 65535:
         problems.append(f"service.port: must be 1-65535, got {config.service.port}")
     if config.service.workers < 1 or config.service.threads < 1:
@@ -211,7 +220,9 @@ def _check(config: Config, problems: list[str]) -> None:
     if not 1 <= config.sms.max_segments <= 10:
         problems.append(f"sms.max_segments: must be 1-10, got {config.sms.max_segments}")
     if config.service.base_url and not config.service.base_url.startswith(("http://", "https://")):
-        problems.append(f"service.base_url: must start with http:// or https://, got {config.service.base_url!r}")
+        problems.append(
+            f"service.base_url: must start with http:// or https://, got {config.service.base_url!r}"
+        )
 
 
 def load_config(path: Path | str | None = None, environ: Mapping[str, str] | None = None) -> Config:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from bot import router
+from bot import router, timeintent
 from bot.context import Context, Understanding
 from bot.model import Message, Reply
 from bot.text import detect_language, normalise, strip_filler
@@ -20,8 +20,17 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Message, Context, Understanding], Reply]
 
 # Keyword replies are in the language of the keyword; "STOP" and "START" are Danish by default.
-KEYWORD_LANG = {"unsubscribe": "en", "end": "en", "quit": "en", "cancel": "en", "unstop": "en", "help": "en",
-                "stopall": "en", "optout": "en", "info": "en"}
+KEYWORD_LANG = {
+    "unsubscribe": "en",
+    "end": "en",
+    "quit": "en",
+    "cancel": "en",
+    "unstop": "en",
+    "help": "en",
+    "stopall": "en",
+    "optout": "en",
+    "info": "en",
+}
 
 HANDLERS: dict[str, Handler] = {
     "faq": reference.handle,
@@ -53,9 +62,9 @@ def understand(message: Message, ctx: Context) -> Understanding:
     found = ctx.brain.branches.find(content, ctx.brain.matcher.analyzer.vocab)
     span = (found.start, found.end) if found else None
     if intent == "faq":
-        if router.is_hours_question(content, router.explained_words(content, span)):
+        if timeintent.is_hours_question(content, timeintent.explained_words(content, span)):
             intent = "hours"
-        elif router.is_events_question(content):
+        elif timeintent.is_events_question(content):
             intent = "events"
     return Understanding(
         lang=lang,

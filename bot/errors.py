@@ -1,10 +1,10 @@
 """The exception tree. Callers catch the level they can handle; edges turn them into exit codes or HTTP statuses.
 
-    BibliobotError
-     ├── ConfigError          a bad setting; names every key that is wrong
-     ├── KnowledgeError       the librarians' YAML is wrong; carries every problem with file and line
-     └── ChannelError         a provider failed (retryable tells the outbox whether to try again)
-          └── SignatureError  an inbound webhook was not signed by the provider
+BibliobotError
+ ├── ConfigError          a bad setting; names every key that is wrong
+ ├── KnowledgeError       the librarians' YAML is wrong; carries every problem with file and line
+ └── ChannelError         a provider failed (retryable tells the outbox whether to try again)
+      └── SignatureError  an inbound webhook was not signed by the provider
 """
 
 from __future__ import annotations

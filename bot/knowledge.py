@@ -23,7 +23,18 @@ log = logging.getLogger(__name__)
 
 ENTRY_KEYS = {"id", "questions", "answer", "tags", "link"}
 # Branch keys beyond the eval format are owned by the hours support; it registers them here.
-BRANCH_KEYS = {"id", "name", "aliases", "address", "hours", "self_service", "exceptions", "holidays", "phone", "note"}
+BRANCH_KEYS = {
+    "id",
+    "name",
+    "aliases",
+    "address",
+    "hours",
+    "self_service",
+    "exceptions",
+    "holidays",
+    "phone",
+    "note",
+}
 LANGUAGES = {"da", "en"}
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
@@ -75,7 +86,7 @@ class KnowledgeBase:
 
 # Extra loaders (events, hours) register here: each takes the folder and the problem list and returns a value
 # stored under its name in KnowledgeBase.extras. Keeps this module free of their formats.
-EXTRA_LOADERS: dict[str, Callable[[Path, list[Problem], "KnowledgeBase"], Any]] = {}
+EXTRA_LOADERS: dict[str, Callable[[Path, list[Problem], KnowledgeBase], Any]] = {}
 
 
 def _line(node: yaml.Node) -> int:
@@ -141,7 +152,9 @@ def _check_keys(
 
 def _parse_entry(node: yaml.Node, rel: str, problems: list[Problem]) -> Entry | None:
     if not isinstance(node, yaml.MappingNode):
-        problems.append(Problem(rel, _line(node), "each entry must be a mapping with id, questions and answer"))
+        problems.append(
+            Problem(rel, _line(node), "each entry must be a mapping with id, questions and answer")
+        )
         return None
     m = _mapping(node)
     entry_id: str | None = None
@@ -151,7 +164,9 @@ def _parse_entry(node: yaml.Node, rel: str, problems: list[Problem]) -> Entry | 
         id_node = m["id"][1]
         entry_id = str(id_node.value) if isinstance(id_node, yaml.ScalarNode) else None
         if not entry_id or not ID_PATTERN.match(entry_id):
-            problems.append(Problem(rel, _line(id_node), f"id must be lowercase words joined by '-', got {entry_id!r}"))
+            problems.append(
+                Problem(rel, _line(id_node), f"id must be lowercase words joined by '-', got {entry_id!r}")
+            )
     _check_keys(node, ENTRY_KEYS, rel, entry_id, problems, "an entry")
     ok = True
     questions: dict[str, list[str]] = {}
@@ -162,13 +177,17 @@ def _parse_entry(node: yaml.Node, rel: str, problems: list[Problem]) -> Entry | 
     else:
         qnode = m["questions"][1]
         if not isinstance(qnode, yaml.MappingNode):
-            problems.append(Problem(rel, _line(qnode), "questions must map a language (da, en) to a list", entry_id))
+            problems.append(
+                Problem(rel, _line(qnode), "questions must map a language (da, en) to a list", entry_id)
+            )
             ok = False
         else:
             for lk, lv in qnode.value:
                 lang = str(lk.value)
                 if lang not in LANGUAGES:
-                    problems.append(Problem(rel, _line(lk), f"unknown language '{lang}' (known: da, en)", entry_id))
+                    problems.append(
+                        Problem(rel, _line(lk), f"unknown language '{lang}' (known: da, en)", entry_id)
+                    )
                     continue
                 items = _string_list(lv, rel, f"questions.{lang}", entry_id, problems)
                 if items is None:
@@ -186,15 +205,21 @@ def _parse_entry(node: yaml.Node, rel: str, problems: list[Problem]) -> Entry | 
     else:
         anode = m["answer"][1]
         if not isinstance(anode, yaml.MappingNode):
-            problems.append(Problem(rel, _line(anode), "answer must map a language (da, en) to text", entry_id))
+            problems.append(
+                Problem(rel, _line(anode), "answer must map a language (da, en) to text", entry_id)
+            )
             ok = False
         else:
             for lk, lv in anode.value:
                 lang = str(lk.value)
                 if lang not in LANGUAGES:
-                    problems.append(Problem(rel, _line(lk), f"unknown language '{lang}' (known: da, en)", entry_id))
+                    problems.append(
+                        Problem(rel, _line(lk), f"unknown language '{lang}' (known: da, en)", entry_id)
+                    )
                 elif not isinstance(lv, yaml.ScalarNode) or not str(lv.value).strip():
-                    problems.append(Problem(rel, _line(lv), f"answer.{lang} must be non-empty text", entry_id))
+                    problems.append(
+                        Problem(rel, _line(lv), f"answer.{lang} must be non-empty text", entry_id)
+                    )
                     ok = False
                 else:
                     answer[lang] = str(lv.value).strip()
@@ -202,7 +227,9 @@ def _parse_entry(node: yaml.Node, rel: str, problems: list[Problem]) -> Entry | 
                 if lang not in answer:
                     names = {"da": "Danish", "en": "English"}
                     problems.append(
-                        Problem(rel, _line(anode), f"questions in {names[lang]} but no answer.{lang}", entry_id)
+                        Problem(
+                            rel, _line(anode), f"questions in {names[lang]} but no answer.{lang}", entry_id
+                        )
                     )
                     ok = False
     tags: list[str] = []
@@ -229,9 +256,15 @@ def _parse_branch(node: yaml.Node, rel: str, problems: list[Problem]) -> Branch 
     bid = str(m["id"][1].value) if "id" in m and isinstance(m["id"][1], yaml.ScalarNode) else None
     _check_keys(node, BRANCH_KEYS, rel, bid, problems, "a branch")
     if not bid or not ID_PATTERN.match(bid):
-        problems.append(Problem(rel, _line(node), f"branch id must be lowercase words joined by '-', got {bid!r}"))
+        problems.append(
+            Problem(rel, _line(node), f"branch id must be lowercase words joined by '-', got {bid!r}")
+        )
         return None
-    if "name" not in m or not isinstance(m["name"][1], yaml.ScalarNode) or not str(m["name"][1].value).strip():
+    if (
+        "name" not in m
+        or not isinstance(m["name"][1], yaml.ScalarNode)
+        or not str(m["name"][1].value).strip()
+    ):
         problems.append(Problem(rel, _line(node), "branch has no name", bid))
         return None
     aliases = _string_list(m["aliases"][1], rel, "aliases", bid, problems) if "aliases" in m else []
@@ -247,7 +280,9 @@ def _list_file(path: Path, root: Path, problems: list[Problem]) -> tuple[str, li
     if node is None:
         return rel, []
     if not isinstance(node, yaml.SequenceNode):
-        problems.append(Problem(rel, _line(node), "the file must be a YAML list (each item starts with '- ')"))
+        problems.append(
+            Problem(rel, _line(node), "the file must be a YAML list (each item starts with '- ')")
+        )
         return rel, []
     return rel, list(node.value)
 
@@ -270,7 +305,9 @@ def load_knowledge(root: Path | str) -> KnowledgeBase:
             if entry is None:
                 continue
             if entry.id in seen:
-                problems.append(Problem(rel, entry.line, f"duplicate id, first used at {seen[entry.id]}", entry.id))
+                problems.append(
+                    Problem(rel, entry.line, f"duplicate id, first used at {seen[entry.id]}", entry.id)
+                )
                 continue
             seen[entry.id] = f"{rel}:{entry.line}"
             entries.append(entry)
@@ -284,7 +321,9 @@ def load_knowledge(root: Path | str) -> KnowledgeBase:
             if branch is None:
                 continue
             if branch.id in bseen:
-                problems.append(Problem(rel, branch.line, f"duplicate branch id, first at line {bseen[branch.id]}"))
+                problems.append(
+                    Problem(rel, branch.line, f"duplicate branch id, first at line {bseen[branch.id]}")
+                )
                 continue
             bseen[branch.id] = branch.line
             branches.append(branch)
@@ -314,7 +353,9 @@ class KnowledgeHolder:
         self._signature = self._files_signature()
 
     def _files_signature(self) -> tuple[tuple[str, int, int], ...]:
-        files = sorted(p for p in self.root.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml", ".ics"))
+        files = sorted(
+            p for p in self.root.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml", ".ics")
+        )
         return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
 
     def reload(self, force: bool = False) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.text import STOPWORDS, fold, normalise, strip_filler
+from bot.text import fold, normalise, strip_filler
 
 # SMS compliance keywords, matched only when they are the whole message (any case, punctuation ignored).
 STOP_WORDS = {"stop", "stopp", "afmeld", "unsubscribe", "end", "quit", "cancel", "stopall", "optout"}
@@ -26,7 +26,15 @@ CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
     "reading-club": ("laeseklub", "laesekreds", "bogklub", "reading club", "book club", "reading group"),
     "language-cafe": ("sprogcafe", "sprogcaf", "language cafe", "language caf", "conversation cafe"),
     "it-help": ("it hjaelp", "ithjaelp", "it help", "computerhjaelp", "tech help", "digital hjaelp"),
-    "storytime": ("hoejtlaesning", "storytime", "story time", "eventyr", "fortaelling", "read aloud", "laese hoejt"),
+    "storytime": (
+        "hoejtlaesning",
+        "storytime",
+        "story time",
+        "eventyr",
+        "fortaelling",
+        "read aloud",
+        "laese hoejt",
+    ),
     "exhibition": ("udstilling", "exhibition", "exhibit", "kunst"),
     "debate": ("debat", "debate", "diskussion", "panel"),
 }
@@ -38,9 +46,26 @@ AUDIENCE_WORDS: dict[str, tuple[str, ...]] = {
     "seniors": ("senior", "seniorer", "aeldre", "pensionist", "elderly", "older people"),
 }
 EVENT_WORDS = (
-    "arrangement", "arrangementer", "event", "events", "aktivitet", "activities", "activity", "aktiviteter",
-    "begivenhed", "sker der", "whats on", "what is on", "anything on", "something on", "happening", "program",
-    "kalender", "calendar", "on tonight", "going on",
+    "arrangement",
+    "arrangementer",
+    "event",
+    "events",
+    "aktivitet",
+    "activities",
+    "activity",
+    "aktiviteter",
+    "begivenhed",
+    "sker der",
+    "whats on",
+    "what is on",
+    "anything on",
+    "something on",
+    "happening",
+    "program",
+    "kalender",
+    "calendar",
+    "on tonight",
+    "going on",
 )
 HOURS_WORDS = re.compile(
     r"\b(aab(e|n)\w*|aben\w*|lukke\w*|lukket|aabningstid\w*|open\w*|opening|clos\w*|hours|"
@@ -88,7 +113,9 @@ _DELETE = re.compile(
     r"\b(slet|slette|sletter|slettet|fjern|delete|erase|remove|forget|glem)\b.*\b(data|oplysninger|nummer|"
     r"number|beskeder|messages|historik|history|info|information|mig)\b"
 )
-_DELETE_HINT = re.compile(r"\b(tjeneste|service|sms|chat|nummer|number|beskeder|messages|history|historik|data)\b")
+_DELETE_HINT = re.compile(
+    r"\b(tjeneste|service|sms|chat|nummer|number|beskeder|messages|history|historik|data)\b"
+)
 _HUMAN = re.compile(
     r"\b(tale|snakke|chatte|skrive|forbind\w*|speak|talk|chat|connect|put me through|transfer)\b.*"
     r"\b(bibliotekar\w*|menneske|person|medarbejder|human|librarian|someone|somebody|agent|real person|"
@@ -134,9 +161,7 @@ def _own_account(norm: str) -> bool:
     # "min bestilte bog er klar men jeg er syg, hvor laenge ..." states a status and asks something else.
     if re.search(r"\b(men|but)\b", norm) and re.search(r"\b(hvor laenge|how long|what|hvad)\b", norm):
         return False
-    if re.search(r"\b(hvor mange|how many)\b.*\b(maa|kan|can|may|allowed|gange|times)\b", norm):
-        return False
-    return True
+    return not re.search(r"\b(hvor mange|how many)\b.*\b(maa|kan|can|may|allowed|gange|times)\b", norm)
 
 
 def route(text: str) -> Route:
@@ -154,67 +179,12 @@ def route(text: str) -> Route:
     topical = bool(cats or auds or _has(norm, EVENT_WORDS) or re.search(r"\b(alle|all|everything)\b", norm))
     if _UNSUBSCRIBE.search(norm) and topical:
         return Route("unsubscribe")
-    if _SUBSCRIBE.search(norm) and (cats or auds or _has(norm, EVENT_WORDS)) and not _UNSUBSCRIBE.search(norm):
+    if (
+        _SUBSCRIBE.search(norm)
+        and (cats or auds or _has(norm, EVENT_WORDS))
+        and not _UNSUBSCRIBE.search(norm)
+    ):
         return Route("subscribe")
     if _own_account(norm):
         return Route("reservations")
     return Route("faq")
-
-
-def is_hours_question(norm: str, explained: set[str]) -> bool:
-    """Asks when a library is open. Every content word must be explained (a branch, a time word, the
-    library), so "when does the swimming pool open" is not taken for the library's hours."""
-    if not HOURS_WORDS.search(norm):
-        return False
-    unexplained = [
-        w for w in norm.split() if w not in STOPWORDS and w not in explained and not HOURS_WORDS.fullmatch(w)
-    ]
-    return not unexplained
-
-
-# Words that can stand in an hours or events question without changing its subject.
-TIME_WORDS = set(
-    """
-    i dag idag today tonight aften aftenen morgen imorgen tomorrow overmorgen tidlig early late sent nu now
-    lige right currently tid time klokken clock hvad what hvornaar when weekend weekenden week uge ugen
-    naeste next denne this kommende coming snart soon later senere
-    mandag tirsdag onsdag torsdag fredag loerdag soendag mandage tirsdage onsdage torsdage fredage loerdage
-    soendage monday tuesday wednesday thursday friday saturday sunday mondays tuesdays wednesdays thursdays
-    fridays saturdays sundays jul juleaften christmas eve nytaar nytaarsaften new years easter paaske pinse
-    day days dag dage dagen hours time times timer tider aabningstider hvor laenge long how late day after
-    library bibliotek biblioteket bib branch jeres your you i jer have has har there are is er open aabent
-    aaben lukket closed hele whole
-    """.split()
-)
-
-
-def explained_words(norm: str, branch_span: tuple[int, int] | None) -> set[str]:
-    words = norm.split()
-    explained = set(TIME_WORDS)
-    if branch_span:
-        explained.update(words[branch_span[0] : branch_span[1]])
-    explained.update(w for w in words if re.fullmatch(r"\d+([.:/]\d+)*|\d+(st|nd|rd|th|e)?", w))
-    return explained
-
-
-_EVENT_BLOCK = re.compile(
-    r"\b(hvordan|how do|how can|how to|tilmeld\w*|sign up|signup|billet\w*|tickets?|gratis|free|koster|cost|"
-    r"price|pris|aflys\w*|cancel\w*|host|afholde|holde et|arrangere|book)\b"
-)
-
-
-def is_events_question(norm: str) -> bool:
-    """Asks what is on. A category or event word (or an audience with a time) and no how-to or price."""
-    if _EVENT_BLOCK.search(norm):
-        return False
-    cats, auds = event_topics(norm)
-    if cats or _has(norm, EVENT_WORDS) or "aktivitet" in norm:
-        return True
-    if auds and re.search(
-        r"\b(i dag|today|tonight|i aften|i morgen|tomorrow|weekend\w*|uge|week|noget|anything|stuff|"
-        r"mandag|tirsdag|onsdag|torsdag|fredag|loerdag|soendag|monday|tuesday|wednesday|thursday|friday|"
-        r"saturday|sunday)\b",
-        norm,
-    ):
-        return True
-    return False

@@ -29,7 +29,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "da": "Det spørgsmål sender jeg videre til en bibliotekar, som svarer dig her så hurtigt som muligt.",
         "en": "I'm passing your question to a librarian, who will answer you here as soon as possible.",
     },
-    "clarify": {"da": "Mente du {options}? Svar {numbers}.", "en": "Did you mean {options}? Reply {numbers}."},
+    "clarify": {
+        "da": "Mente du {options}? Svar {numbers}.",
+        "en": "Did you mean {options}? Reply {numbers}.",
+    },
     "or": {"da": "eller", "en": "or"},
     "not_yet": {
         "da": "Det kan jeg desværre ikke klare her endnu. {instead}",

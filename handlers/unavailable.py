@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from bot.context import Context, Understanding
 from bot.model import Action, Message, Reply
-from handlers.texts import text
+from handlers.texts import TEXTS, text
 
 
 def handle(message: Message, ctx: Context, u: Understanding) -> Reply:
-    instead = text(f"instead_{u.intent}", u.lang) if f"instead_{u.intent}" in _KEYS else ""
+    key = "instead_subscribe" if u.intent == "unsubscribe" else f"instead_{u.intent}"
+    instead = text(key, u.lang) if key in TEXTS else ""
     return Reply(
         text=text("not_yet", u.lang, instead=instead).strip(),
         lang=u.lang,
@@ -17,7 +18,3 @@ def handle(message: Message, ctx: Context, u: Understanding) -> Reply:
         branch=u.branch,
         confidence=1.0,
     )
-
-
-_KEYS = {"instead_hours", "instead_events", "instead_subscribe", "instead_unsubscribe", "instead_reservations",
-         "instead_delete"}
