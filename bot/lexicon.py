@@ -2,242 +2,153 @@
 
 Matching maps words to these concepts before ranking, so "nicked" meets "stjålet" and "lost", and a Danish text
 can match an entry whose closest question is written in English. The words are the libraries' domain language,
-written for bibliobot; they are general synonyms, never copies of the questions of any knowledge base.
+written for bibliobot: general synonyms, never copies of the questions of any knowledge base.
+
+One concept a line: `concept: danish words, … | english words, …`. A word may be a phrase of several words.
 Words are written as people type them; they are folded and stemmed when the lexicon is compiled.
-Format per concept: "danish words, … | english words, …"; a word may be a phrase of several words.
 """
 
 from __future__ import annotations
 
-CONCEPTS: dict[str, str] = {
-    # ---- cards, accounts, identity
-    "card": "lånekort, lånerkort, bibliotekskort, kort, lånerkortet | library card, card, membership card",
-    "healthcard": "sundhedskort, sygesikringskort, sygesikringsbevis, gule kort, det gule kort, "
-    "sundhedskortet | health card, healthcard, health insurance card, yellow card, medical card, cpr card",
-    "member": "oprettet, oprette, opret, oprettelse, medlem, medlemskab, indmeldelse, melde mig ind, "
-    "registrere, registreret, tilmeldt biblioteket, blive låner, låner hos | member, membership, join, register, "
-    "registration, sign up, enrol, enroll, become a member, new member, become a borrower, borrower",
-    "pin": "pinkode, pin, kode, koden, adgangskode, kodeord, password, firecifret | pin, pin code, code, "
-    "password, passcode, pincode",
-    "forgot": "glemt, glemmer, glemte, husker ikke, kan ikke huske, nulstille, nulstil, ny kode | forgot, "
-    "forget, forgotten, cannot remember, can not remember, dont remember, do not remember, reset, recover",
-    "lost": "tabt, tabte, mistet, mistede, stjålet, stjålne, tyveri, forsvundet, bortkommet, væk, "
-    "spærre, spærret, spærring, misbrug | lost, lose, stolen, nicked, theft, stole, missing, gone, misplaced, "
-    "block, blocked, cancel card, misuse, pickpocketed, robbed",
-    "wallet": "pung, tegnebog, taske | wallet, purse, bag",
-    "new": "ny, nyt, nye, et nyt, en ny, andet, erstatningskort | new, another, replacement, fresh",
-    "broken": "ødelagt, ødelagde, knækket, knækkede, itu, i stykker, beskadiget, skadet, tygget, revet, "
-    "flækket, virker ikke | broken, snapped, damaged, torn, ruined, chewed, cracked, split, in two, "
-    "does not work, not working, stopped working",
-    "change": "ændre, ændring, skifte, skift, opdatere, opdater, rette, vælge en ny, ny adresse | change, switch, "
-    "update, edit, modify, alter, choose a new, pick a new",
-    "login": "logge ind, log ind, logger ind, logge på, logger på, login, logind, brugernavn, brugerkonto, konto, "
-    "min side, profil | log in, logging in, sign in, signing in, login, log on, username, user name, account, "
-    "my page, profile",
-    "mitid": "mitid, mit id, nemid | mitid, mit id, nemid",
-    "cpr": "cpr, cprnummer, cpr nummer, personnummer, personnumre | cpr, cpr number, personal number, "
-    "civil registration number, personal id number, social security number",
-    "foreign": "udlandet, udenlandsk, udenlandske, turist, turister, flyttet hertil, flyttet til danmark, "
-    "udveksling, udvekslingsstudent, besøgende, gæst | abroad, foreign, foreigner, tourist, tourists, "
-    "exchange student, international student, visitor, visiting, moved here, moved to denmark, newcomer, "
-    "expat, immigrant",
-    "municipality": "kommune, kommunen, anden kommune, bor udenfor, bor i gladsaxe, frederiksberg, gladsaxe, "
-    "gentofte, hvidovre, tårnby, rødovre, brøndby, herlev, ballerup, lyngby, albertslund | municipality, "
-    "another municipality, outside copenhagen, live outside, frederiksberg, gladsaxe, gentofte, suburb",
-    "contact": "email, e-mail, mail, mailadresse, emailadresse, telefonnummer, mobilnummer, kontaktoplysninger, "
-    "oplysninger, adresse | email, e-mail, mail, email address, phone number, mobile number, contact details, "
-    "contact information, details, address",
-    "notify": "besked, beskeder, sms, sms er, påmindelse, påmindelser, huskesms, notifikation, notifikationer, "
-    "advisering, varsel, giver besked | notification, notifications, reminder, reminders, remind, text me, "
-    "message, messages, alert, alerts, notify, heads up",
-    "institution": "institution, institutioner, børnehave, vuggestue, dagpleje, daginstitution, dagtilbud, "
-    "fritidshjem, klub, forening | institution, daycare, day care, kindergarten, nursery, preschool, "
-    "organisation, organization, club, association",
-    "school": "skole, skolen, skoleklasse, klasse, klasser, lærer, lærere, elever | school, class, classes, "
-    "teacher, teachers, pupils, students",
-    # ---- people
-    "child": "barn, børn, børnene, søn, datter, sønnen, datteren, knægt, pige, dreng, lille, små, mindre, "
-    "børneside, børnenes | child, children, kid, kids, son, daughter, boy, girl, little, small, my child",
-    "teen": "teenager, teenagere, unge, ung, ungdom, ungdomsbøger, 13 årige, 14 årige, 15 årige | teen, teens, "
-    "teenager, teenagers, young people, youth, adolescent",
-    "baby": "baby, babyer, spædbarn, spædbørn, småbørn, barsel | baby, babies, infant, infants, toddler, "
-    "toddlers, parental leave",
-    "parent": "forælder, forældre, mor, far, bedstemor, mormor, farmor, morfar, farfar | parent, parents, mum, "
-    "mom, dad, mother, father, gran, grandma, grandmother, granny, grandpa, grandfather, grandparents",
-    "senior": "ældre, pensionist, pensionister, gammel, seniorer | elderly, senior, seniors, pensioner, old",
-    "staff": "personale, personalet, medarbejder, medarbejdere, ansatte, bibliotekar, bibliotekaren, "
-    "bibliotekarer | staff, employee, employees, librarian, librarians, personnel",
-    # ---- loans
-    "borrow": "låne, låner, lånt, lånte, lån, lånet, lånene, udlån, tage med hjem, have med hjem, med hjem | "
-    "borrow, borrowed, borrowing, loan, loans, check out, checked out, take out, take home, lend, lending, "
-    "stuff ive borrowed",
-    "machine": "automat, automaten, automater, udlånsautomat, udlånsautomaten, maskine, maskinen, scanne, "
-    "skanne, selv scanne, selvbetjeningsautomat | machine, self service machine, self-service machine, kiosk, "
-    "scanner, scan, self checkout",
-    "app": "app, appen, appen biblioteket, mobil, mobilen, telefon, telefonen | app, the app, phone, mobile, "
-    "smartphone",
-    "website": "hjemmeside, hjemmesiden, website, bibliotek.kk.dk, online, nettet, på nettet | website, web site, "
-    "site, online, web, internet page",
-    "period": "lånetid, lånetiden, låneperiode, hvor længe, hvor lang tid, antal dage, dage, uger, beholde | "
-    "loan period, how long, how many days, days, weeks, keep, lending period",
-    "due": "afleveringsdato, afleveringsfrist, frist, fristen, udløber, udløb | due, due date, deadline, "
-    "expires, expiry",
-    "renew": "forny, fornye, fornyer, fornyelse, fornyelser, forlænge, forlænger, forlængelse, "
-    "beholde længere | renew, renewing, renewal, renewals, extend, extension, keep longer, keep it longer",
-    "limit": "grænse, grænsen, maks, maksimum, højst, loft, begrænsning, kvote | limit, limits, max, maximum, "
-    "cap, quota, restriction, allowed",
-    "times": "hvor mange gange, antal gange, gange | how many times, times, how often",
-    "cannot": "kan ikke, virker ikke, grå, nedtonet, fejl | can not, greyed out, grayed out, not possible, error, "
-    "disabled, wont let me, does not let me",
-    "return": "aflevere, afleverer, aflevering, afleveret, returnere, tilbage, aflever, levere tilbage | return, "
-    "returning, returned, drop off, hand in, bring back, give back, take back",
-    "receipt": "kvittering, kvitteringen, bon, seddel, slip | receipt, slip, proof",
-    "otherbranch": "andet bibliotek, et andet bibliotek, anden filial, hvilket som helst bibliotek, alle "
-    "biblioteker, tættere på, tæt på, nærmeste | another library, other library, different library, other branch, "
-    "another branch, any branch, whichever branch, any library, closest, nearest, near me",
-    "afterhours": "lukket, lukketid, efter lukketid, udenfor åbningstid, postkasse, returkasse, "
-    "afleveringskasse, bogkasse | after hours, after closing, closing time, when closed, drop box, book drop, "
-    "return box, book box, outside",
-    "late": "for sent, sent, overskredet, overskride, forsinket, forsinkede, udløbet, fristen er overskredet | late, "
-    "overdue, past due, behind, too late, expired",
-    "fee": "gebyr, gebyrer, bøde, bøder, bøden, takst, takster, koster, pris, priser, gratis | fee, fees, fine, "
-    "fines, charge, charges, cost, costs, price, prices, free, how much",
-    "pay": "betale, betaler, betaling, betalt, faktura, regning, opkrævning, mobilepay, e-boks, eboks, "
-    "indbetale | pay, paying, payment, paid, invoice, bill, settle, e-boks, mobilepay",
-    "replace": "erstatning, erstatte, erstatningskrav, købe en ny | replacement, replace, compensate, "
-    "compensation, buy a new one",
-    "damaged": "mangler sider, manglede sider, sider mangler, skadet, beskadiget, våd, vand, kaffe, "
-    "krøllet | missing pages, pages missing, damaged, water damage, wet, stained, torn pages",
-    "howmany": "hvor mange, antal, på en gang, ad gangen | how many, number of, at once, at a time, at one time",
-    "materials": "materialer, spil, brætspil, film, musik, tegneserier, lydbøger, tidsskrifter, blade, "
-    "playstation, xbox, nintendo, konsolspil, dvd, cd, noder, værktøj | materials, games, board games, films, "
-    "movies, music, comics, magazines, playstation, xbox, nintendo, video games, dvd, dvds, cds, tools",
-    "book": "bog, bøger, bogen, bøgerne, roman, romaner, titel, titler, materiale | book, books, novel, "
-    "novels, title, titles, item, items",
-    "list": "liste, oversigt, se, overblik | list, overview, see, view, show",
-    # ---- reservations
-    "reserve": "reservere, reserverer, reservation, reservationer, reservering, reserveringer, reserveret, "
-    "bestille, bestiller, bestilling, bestillinger, bestilt, bestilte, venteliste | reserve, reserved, "
-    "reservation, reservations, hold, holds, request, requested, order, ordered, put a hold, waiting list",
-    "cancel": "slette, fjerne, annullere, afbestille, fortryde, aflyse, droppe | cancel, delete, remove, "
-    "get rid of, undo, withdraw, no longer need",
-    "queue": "kø, køen, kønummer, foran mig, før mig, nummer i køen, ventetid, vente | queue, line, in line, "
-    "place in line, ahead of me, waiting time, wait, how long to wait",
-    "ready": "klar, kommet, kommet hjem, ankommet, hente, afhente, afhentning, afhentningshylde, "
-    "reserveringshylde | ready, arrived, pick up, pickup, collect, collection, pick-up, pickup shelf",
-    "pickupdeadline": "hvor længe ligger, bliver liggende, ligger klar, afhentningsfrist, hentefrist, "
-    "ikke hentet | how long is it kept, uncollected, not collected, pickup deadline, held for, kept for",
-    "pickupplace": "afhentningssted, hentested, afhentningsbibliotek, hente et andet sted, skifte bibliotek | "
-    "pickup location, pickup library, pick up place, collection point, pick up at another",
-    "pause": "pause, sætte på pause, ferie, rejse, rejser, bortrejst, udlandet i | pause, freeze, suspend, "
-    "holiday, vacation, travelling, traveling, away, on hold",
-    "interlibrary": "fjernlån, andre biblioteker, et andet bibliotek i, aarhus, odense, aalborg, bibliotek.dk, "
-    "hele landet, skaffe hjem | interlibrary loan, interlibrary, other libraries, another library in, "
-    "from another library, bibliotek.dk, nationwide",
-    "shelf": "hylde, hylden, hylderne, står ikke, ikke på hylden, kan ikke finde | shelf, shelves, on the shelf, "
-    "not there, cant find, can not find",
-    # ---- digital
-    "ereolen": "ereolen, e-reolen, ereol | ereolen, e-reolen",
-    "ebook": "e-bog, e-bøger, ebog, ebøger, lydbog, lydbøger, podcast, digitale bøger | ebook, ebooks, e-book, "
-    "e-books, audiobook, audiobooks, audio book, audio books, digital books, podcasts",
-    "month": "måned, måneden, månedlig, om måneden, denne måned | month, monthly, per month, this month",
-    "filmstriben": "filmstriben, streaming, streame, streamingtjeneste | filmstriben, streaming, stream",
-    "newspaper": "avis, aviser, avisen, dagblade, pressreader, politiken, berlingske, tidsskrift | newspaper, "
-    "newspapers, paper, papers, press, pressreader, news",
-    "infomedia": "infomedia, artikler, artikel, avisartikler, arkiv, avisarkiv | infomedia, articles, article, "
-    "archive, news archive",
-    "database": "database, databaser, opslagsværk, opslagsværker, leksikon, ordbog, forskning, kilder | database, "
-    "databases, reference works, encyclopedia, dictionary, research, sources, academic",
-    "wifi": "wifi, wi-fi, trådløst, netværk, internet, internettet | wifi, wi-fi, wireless, network, internet",
-    "computer": "computer, computere, pc, pcer, bærbar | computer, computers, pc, pcs, laptop, public computer",
-    "print": "printe, printer, print, printning, udskrive, udskrift | print, printer, printing, printout",
-    "scan": "scanne, scanning, scanner, skanne | scan, scanning, scanner",
-    "copy": "kopi, kopiere, kopimaskine, fotokopi | copy, copies, photocopy, copier, copy machine",
-    # ---- facilities
-    "study": "studere, studiepladser, læsesal, arbejdsplads, arbejdspladser, læse lektier, sidde og arbejde, "
-    "stille, ro | study, studying, study space, study spaces, reading room, quiet, work space, desk, place to work",
-    "grouproom": "grupperum, studierum, lokale, rum, booke et rum | group room, study room, room, book a room",
-    "meetingroom": "mødelokale, mødelokaler, møderum, leje lokale, låne lokale | meeting room, meeting rooms, "
-    "rent a room, hire a room, venue",
-    "maker": "makerspace, 3d printer, 3d print, laserskærer, symaskine, værksted | makerspace, 3d printer, "
-    "laser cutter, sewing machine, workshop, maker",
-    "locker": "skab, skabe, garderobe, opbevaring, boks | locker, lockers, cloakroom, storage",
-    "toilet": "toilet, toiletter, wc, puslerum, pusle, pusleplads | toilet, toilets, restroom, bathroom, wc, "
-    "loo, baby changing, changing table",
-    "cafe": "café, cafe, kaffe, spise, mad, madpakke, drikke | cafe, coffee, eat, food, lunch, drink, snack",
-    "parking": "parkering, parkere, p plads, cykel, cykelparkering, bil | parking, park, car, bike, bicycle",
-    "access": "kørestol, handicap, tilgængelighed, elevator, rampe, gangbesværet | wheelchair, disability, "
-    "disabled, accessibility, accessible, elevator, lift, ramp, step free",
-    # ---- help and learning
-    "ithelp": "it hjælp, it-hjælp, computerhjælp, hjælp til computer, hjælp til mobil, digital hjælp, "
-    "hjælp til it, tablet, ipad | it help, computer help, tech help, digital help, help with computer, "
-    "help with phone, tablet, ipad",
-    "digitalpost": "digital post, e-boks, eboks, borger.dk, post fra det offentlige | digital post, e-boks, "
-    "borger.dk, government mail",
-    "borgerservice": "borgerservice, pas, kørekort, sygesikring, flytning | citizen service, citizens service, "
-    "passport, driving licence, driver license",
-    "languagecafe": "sprogcafé, sprogcafe, sprogcaféer, sprogcafeer, samtalegruppe, øve dansk, tale dansk | "
-    "language cafe, language café, conversation group, practise danish, practice danish, speak danish",
-    "learndanish": "lære dansk, dansk for udlændinge, danskundervisning, dansk sprog | learn danish, "
-    "danish lessons, danish classes, study danish",
-    "homework": "lektier, lektiehjælp, lektiecafé, lektiecafe | homework, homework help, homework club, tutoring",
-    "job": "job, jobsøgning, ansøgning, cv, arbejde, ledig | job, jobs, job search, job application, cv, resume, "
-    "work, unemployed",
-    "course": "kursus, kurser, undervisning, workshop | course, courses, class, lessons, training",
-    "readinggroup": "læsekreds, læsekredse, læseklub, bogklub | reading group, book club, reading club",
-    "help": "hjælp, hjælpe, vejledning, assistance | help, assistance, guidance, support",
-    # ---- children
-    "bogstart": "bogstart, bogpakke, bogpakker | bogstart, book pack",
-    "readinghelp": "læsning, læse, lære at læse, læsehjælp, læsetræning, læselyst | reading, learn to read, "
-    "reading help, reading practice",
-    # ---- services and contact
-    "suggest": "foreslå, forslag, indkøbsforslag, købe ind, anskaffe, indkøbe | suggest, suggestion, request a "
-    "purchase, buy, acquire, purchase",
-    "donate": "donere, give, forære, aflevere mine egne bøger, gamle bøger, donation | donate, give away, "
-    "donation, my old books",
-    "lostfound": "glemt, glemte, efterladt, hittegods, mistet noget, fundet | left behind, lost property, "
-    "lost and found, forgot my, left my",
-    "volunteer": "frivillig, frivillige, frivilligt | volunteer, volunteering, volunteers",
-    "find": "finde, søge, lede efter, har i, findes | find, search, look for, looking for, do you have, locate",
-    "recommend": "anbefale, anbefaling, anbefalinger, forslag til læsning, hvad skal jeg læse, inspiration | "
-    "recommend, recommendation, recommendations, suggestion, what to read, inspiration",
-    "event": "arrangement, arrangementer, begivenhed, begivenheder, foredrag, koncert, koncerter, aktivitet, "
-    "aktiviteter, event | event, events, talk, talks, concert, concerts, activity, activities",
-    "signup": "tilmelde, tilmelding, tilmeldt, billet, billetter, bestille billet | sign up, signup, register, "
-    "registration, ticket, tickets, book a place",
-    "host": "afholde, holde, arrangere, lave et arrangement, låne lokalet | host, hold, organise, organize, "
-    "arrange, put on",
-    "phone": "ringe, telefon, telefonnummer, kontakte, kontakt, skrive til | call, phone, telephone, contact, "
-    "reach, get in touch, write to",
-    "ask": "spørge, spørgsmål, spørg | ask, question, questions, enquiry, inquiry",
-    "complaint": "klage, klager, utilfreds, uhøflig, dårlig oplevelse | complaint, complain, unhappy, rude, "
-    "bad experience",
-    "privacy": "data, persondata, oplysninger, gdpr, privatliv, gemmer, opbevarer | data, personal data, "
-    "information, gdpr, privacy, store, keep",
-    "history": "historik, lånehistorik, tidligere lån, hvad jeg har lånt | history, loan history, "
-    "reading history, previous loans, past loans",
-    "quit": "udmelde, udmeldelse, melde mig ud, opsige, lukke min konto, nedlægge | cancel membership, "
-    "close my account, leave, unsubscribe from the library, delete my account",
-    # ---- special groups
-    "nota": "nota, ordblind, ordblindhed, ordblinde, læsevanskeligheder, læsehandicap, synshandicap, blind, "
-    "svagsynet | nota, dyslexia, dyslexic, reading disability, print disability, visually impaired, blind",
-    "largeprint": "stor skrift, storskrift, store bogstaver, svagt syn | large print, big print, large type, "
-    "big letters, poor eyesight",
-    "homedelivery": "bogen kommer, bringe, bragt, bringe ud, hjem til, kan ikke komme, sengeliggende, "
-    "syg, gangbesværet, plejehjem | home delivery, deliver, bring, housebound, cannot leave, bedridden, "
-    "care home, nursing home",
-    "language": "sprog, andre sprog, fremmedsprog, engelsk, arabisk, tyrkisk, polsk, spansk, ukrainsk, "
-    "urdu, somali, fransk, tysk | languages, other languages, foreign language, english, arabic, turkish, "
-    "polish, spanish, ukrainian, urdu, somali, french, german",
-    # ---- open library (self-service hours)
-    "selfservice": "selvbetjening, selvbetjent, åbent bibliotek, ubemandet, uden personale, ingen personale, "
-    "uden bibliotekar | self service, self-service, open library, unstaffed, without staff, no staff, "
-    "staffless",
-    "evening": "aften, om aftenen, sent, tidlig morgen | evening, late, early morning, at night",
-    "door": "dør, døren, indgang, komme ind, lukke ind, adgang | door, entrance, get in, let in, access, entry",
-    "alone": "alene, selv, uden voksen | alone, on their own, without an adult, unaccompanied",
-    "others": "andre, ven, veninde, kammerat, kæreste, fremmede | others, friend, buddy, mate, partner, "
-    "strangers, someone else",
-    "rules": "regler, må man, tilladt, forbudt | rules, allowed, permitted, forbidden",
-    "library": "bibliotek, biblioteket, biblioteker, bibliotekerne | library, libraries",
-}
+LEXICON_TEXT = """
+card: lånekort, lånerkort, bibliotekskort, kort, lånerkortet | library card, card, membership card
+healthcard: sundhedskort, sygesikringskort, sygesikringsbevis, gule kort, det gule kort, sundhedskortet | health card, healthcard, health insurance card, yellow card, medical card, cpr card
+member: oprettet, oprette, opret, oprettelse, medlem, medlemskab, indmeldelse, melde mig ind, registrere, registreret, tilmeldt biblioteket, blive låner, låner hos | member, membership, join, register, registration, sign up, enrol, enroll, become a member, new member, become a borrower, borrower
+pin: pinkode, pin, kode, koden, adgangskode, kodeord, password, firecifret | pin, pin code, code, password, passcode, pincode
+forgot: glemt, glemmer, glemte, husker ikke, kan ikke huske, nulstille, nulstil, ny kode | forgot, forget, forgotten, cannot remember, can not remember, dont remember, do not remember, reset, recover
+lost: tabt, tabte, mistet, mistede, stjålet, stjålne, tyveri, forsvundet, bortkommet, væk, spærre, spærret, spærring, misbrug | lost, lose, stolen, nicked, theft, stole, missing, gone, misplaced, block, blocked, cancel card, misuse, pickpocketed, robbed
+wallet: pung, tegnebog, taske | wallet, purse, bag
+new: ny, nyt, nye, et nyt, en ny, andet, erstatningskort | new, another, replacement, fresh
+broken: ødelagt, ødelagde, knækket, knækkede, itu, i stykker, beskadiget, skadet, tygget, revet, flækket, virker ikke, driller, bøvler, crasher, crashe, går ned, fryser, problemer, fejlmelding | broken, snapped, damaged, torn, ruined, chewed, cracked, split, in two, does not work, not working, stopped working, crash, crashes, crashing, keeps crashing, freezes, acting up, glitch, bug, problem, problems, trouble, error message
+change: ændre, ændring, skifte, skift, opdatere, opdater, rette, vælge en ny, ny adresse | change, switch, update, edit, modify, alter, choose a new, pick a new
+login: logge ind, log ind, logger ind, logge på, logger på, login, logind, brugernavn, brugerkonto, konto, min side, profil | log in, logging in, sign in, signing in, login, log on, username, user name, account, my page, profile
+mitid: mitid, mit id, nemid | mitid, mit id, nemid
+cpr: cpr, cprnummer, cpr nummer, personnummer, personnumre | cpr, cpr number, personal number, civil registration number, personal id number, social security number
+foreign: udlandet, udenlandsk, udenlandske, turist, turister, flyttet hertil, flyttet til danmark, udveksling, udvekslingsstudent, besøgende, gæst | abroad, foreign, foreigner, tourist, tourists, exchange student, international student, visitor, visiting, moved here, moved to denmark, newcomer, expat, immigrant
+municipality: kommune, kommunen, anden kommune, bor udenfor, bor i gladsaxe, frederiksberg, gladsaxe, gentofte, hvidovre, tårnby, rødovre, brøndby, herlev, ballerup, lyngby, albertslund | municipality, another municipality, outside copenhagen, live outside, frederiksberg, gladsaxe, gentofte, suburb
+contact: email, e-mail, mail, mailadresse, emailadresse, telefonnummer, mobilnummer, kontaktoplysninger, oplysninger, adresse | email, e-mail, mail, email address, phone number, mobile number, contact details, contact information, details, address
+notify: besked, beskeder, sms, sms er, påmindelse, påmindelser, huskesms, notifikation, notifikationer, advisering, varsel, giver besked | notification, notifications, reminder, reminders, remind, text me, message, messages, alert, alerts, notify, heads up
+institution: institution, institutioner, børnehave, vuggestue, dagpleje, daginstitution, dagtilbud, fritidshjem, klub, forening | institution, daycare, day care, kindergarten, nursery, preschool, organisation, organization, club, association
+school: skole, skolen, skoleklasse, klasse, klasser, lærer, lærere, elever | school, class, classes, teacher, teachers, pupils, students
+child: barn, børn, børnene, søn, datter, sønnen, datteren, knægt, pige, dreng, lille, små, mindre, børneside, børnenes, lillebror, lillesøster, storebror, storesøster, barnebarn, børnebørn | child, children, kid, kids, son, daughter, boy, girl, little, small, my child, little brother, little sister, grandchild, grandchildren, 10yo, 8yo, year old
+teen: teenager, teenagere, unge, ung, ungdom, ungdomsbøger, 13 årige, 14 årige, 15 årige | teen, teens, teenager, teenagers, young people, youth, adolescent
+baby: baby, babyer, spædbarn, spædbørn, småbørn, barsel | baby, babies, infant, infants, toddler, toddlers, parental leave
+parent: forælder, forældre, mor, far, bedstemor, mormor, farmor, morfar, farfar | parent, parents, mum, mom, dad, mother, father, gran, grandma, grandmother, granny, grandpa, grandfather, grandparents
+senior: ældre, pensionist, pensionister, gammel, seniorer | elderly, senior, seniors, pensioner, old
+staff: personale, personalet, medarbejder, medarbejdere, ansatte, bibliotekar, bibliotekaren, bibliotekarer | staff, employee, employees, librarian, librarians, personnel
+borrow: låne, låner, lånt, lånte, lån, lånet, lånene, udlån, tage med hjem, have med hjem, med hjem | borrow, borrowed, borrowing, loan, loans, check out, checked out, take out, take home, lend, lending, stuff ive borrowed
+machine: automat, automaten, automater, udlånsautomat, udlånsautomaten, maskine, maskinen, scanne, skanne, selv scanne, selvbetjeningsautomat | machine, self service machine, self-service machine, kiosk, scanner, scan, self checkout
+app: app, appen, appen biblioteket, mobil, mobilen | app, the app, mobile, smartphone
+website: hjemmeside, hjemmesiden, website, bibliotek.kk.dk, online, nettet, på nettet | website, web site, site, online, web, internet page
+period: lånetid, lånetiden, låneperiode, hvor længe, hvor lang tid, antal dage, dage, uger, beholde | loan period, how long, how many days, days, weeks, keep, lending period
+due: afleveringsdato, afleveringsfrist, frist, fristen, udløber, udløb | due, due date, deadline, expires, expiry
+renew: forny, fornye, fornyer, fornyelse, fornyelser, forlænge, forlænger, forlængelse, beholde længere | renew, renewing, renewal, renewals, extend, extension, keep longer, keep it longer
+limit: grænse, grænsen, maks, maksimum, højst, loft, begrænsning, kvote, opbrugt, brugt alle, nået grænsen | limit, limits, max, maximum, cap, quota, restriction, allowed, reached, used up, run out, ran out
+times: hvor mange gange, antal gange, flere gange | how many times, times, how often, several times
+cannot: kan ikke, virker ikke, grå, nedtonet, fejl | can not, greyed out, grayed out, not possible, error, disabled, wont let me, does not let me
+return: aflevere, afleverer, aflevering, afleveret, returnere, tilbage, aflever, levere tilbage | return, returning, returned, drop off, hand in, bring back, give back, take back
+receipt: kvittering, kvitteringen, bon, seddel, slip | receipt, slip, proof
+otherbranch: andet bibliotek, et andet bibliotek, anden filial, hvilket som helst bibliotek, alle biblioteker, tættere på, tæt på, nærmeste | another library, other library, different library, other branch, another branch, any branch, whichever branch, any library, closest, nearest, near me
+afterhours: lukket, lukketid, efter lukketid, udenfor åbningstid, postkasse, returkasse, afleveringskasse, bogkasse | after hours, after closing, closing time, when closed, drop box, book drop, return box, book box, outside
+late: for sent, sent, overskredet, overskride, forsinket, forsinkede, udløbet, fristen er overskredet | late, overdue, past due, behind, too late, expired
+fee: gebyr, gebyrer, bøde, bøder, bøden, takst, takster, koster, pris, priser, gratis, penge | fee, fees, fine, fines, charge, charges, cost, costs, price, prices, free, how much, money
+pay: betale, betaler, betaling, betalt, faktura, regning, opkrævning, mobilepay, e-boks, eboks, indbetale | pay, paying, payment, paid, invoice, bill, settle, e-boks, mobilepay
+replace: erstatning, erstatte, erstatningskrav, købe en ny | replacement, replace, compensate, compensation, buy a new one
+damaged: skadet, beskadiget, våd, vand, kaffe, krøllet | damaged, water damage, wet, stained, torn pages
+howmany: hvor mange, antal, på en gang, ad gangen | how many, number of, at once, at a time, at one time
+materials: materialer, spil, brætspil, film, musik, tegneserier, lydbøger, tidsskrifter, blade, playstation, xbox, nintendo, konsolspil, dvd, cd, noder, værktøj | materials, games, board games, films, movies, music, comics, magazines, playstation, xbox, nintendo, video games, dvd, dvds, cds, tools
+book: bog, bøger, bogen, bøgerne, roman, romaner, titel, titler, materiale | book, books, novel, novels, title, titles, item, items
+list: liste, oversigt, se, overblik | list, overview, see, view, show
+reserve: reservere, reserverer, reservation, reservationer, reservering, reserveringer, reserveret, bestille, bestiller, bestilling, bestillinger, bestilt, bestilte, venteliste | reserve, reserved, reservation, reservations, hold, holds, request, requested, order, ordered, put a hold, waiting list
+cancel: slette, fjerne, annullere, afbestille, fortryde, aflyse, droppe | cancel, delete, remove, get rid of, undo, withdraw, no longer need
+queue: kø, køen, kønummer, foran mig, før mig, nummer i køen, ventetid, vente | queue, line, in line, place in line, ahead of me, waiting time, wait, how long to wait
+ready: klar, kommet, kommet hjem, ankommet, hente, afhente, afhentning, afhentningshylde, reserveringshylde | ready, arrived, pick up, pickup, collect, collection, pick-up, pickup shelf
+pickupdeadline: hvor længe ligger, bliver liggende, ligger klar, afhentningsfrist, hentefrist, ikke hentet | how long is it kept, uncollected, not collected, pickup deadline, held for, kept for
+pickupplace: afhentningssted, hentested, afhentningsbibliotek, hente et andet sted, skifte bibliotek | pickup location, pickup library, pick up place, collection point, pick up at another
+pause: pause, sætte på pause, ferie, rejse, rejser, bortrejst, udlandet i | pause, freeze, suspend, holiday, vacation, travelling, traveling, away, on hold
+interlibrary: fjernlån, andre biblioteker, et andet bibliotek i, aarhus, odense, aalborg, bibliotek.dk, hele landet, skaffe hjem | interlibrary loan, interlibrary, other libraries, another library in, from another library, bibliotek.dk, nationwide
+shelf: hylde, hylden, hylderne, står ikke, ikke på hylden, kan ikke finde | shelf, shelves, on the shelf, not there, cant find, can not find
+ereolen: ereolen, e-reolen, ereol | ereolen, e-reolen
+ebook: e-bog, e-bøger, ebog, ebøger, lydbog, lydbøger, podcast, digitale bøger | ebook, ebooks, e-book, e-books, audiobook, audiobooks, audio book, audio books, digital books, podcasts
+month: måned, måneden, månedlig, om måneden, denne måned | month, monthly, per month, this month
+filmstriben: filmstriben, streaming, streame, streamingtjeneste, se film, film derhjemme, film hjemme, film online, streame film | filmstriben, streaming, stream, watch films, watch movies, watch a film, watch a movie, films at home, movies online, rent a movie
+newspaper: avis, aviser, avisen, dagblade, pressreader, politiken, berlingske, tidsskrift | newspaper, newspapers, paper, papers, press, pressreader, news
+infomedia: infomedia, artikler, artikel, avisartikler, arkiv, avisarkiv | infomedia, articles, article, archive, news archive
+database: database, databaser, opslagsværk, opslagsværker, leksikon, ordbog, forskning, kilder | database, databases, reference works, encyclopedia, dictionary, research, sources, academic
+wifi: wifi, wi-fi, trådløst, netværk, internet, internettet, komme på nettet, på nettet | wifi, wi-fi, wireless, network, internet, get online, go online, internet access
+computer: computer, computere, pc, pcer, bærbar | computer, computers, pc, pcs, laptop, public computer
+print: printe, printer, print, printning, udskrive, udskrift | print, printer, printing, printout
+scan: scanne, scanning, scanner, skanne | scan, scanning, scanner
+copy: kopi, kopiere, kopimaskine, fotokopi | copy, copies, photocopy, copier, copy machine
+study: studere, studiepladser, læsesal, arbejdsplads, arbejdspladser, læse lektier, sidde og arbejde, stille, ro | study, studying, study space, study spaces, reading room, quiet, work space, desk, place to work
+grouproom: grupperum, studierum, lokale, rum, booke et rum | group room, study room, room, book a room
+meetingroom: mødelokale, mødelokaler, møderum, leje lokale, låne lokale | meeting room, meeting rooms, rent a room, hire a room, venue
+maker: makerspace, 3d printer, 3d print, laserskærer, symaskine, værksted | makerspace, 3d printer, laser cutter, sewing machine, workshop, maker
+locker: skab, skabe, garderobe, opbevaring, boks, rygsæk, jakke, frakke, taske, tasker | locker, lockers, cloakroom, storage, backpack, rucksack, coat, jacket, bag, bags, belongings
+toilet: toilet, toiletter, wc, puslerum, pusle, pusleplads, ble, bleer, bleskift, skifte ble | toilet, toilets, restroom, bathroom, wc, loo, baby changing, changing table, diaper, nappy, nappies, change a nappy
+cafe: café, cafe, kaffe, spise, mad, madpakke, drikke | cafe, coffee, eat, food, lunch, drink, snack
+parking: parkering, parkere, p plads, cykel, cykelparkering, bil | parking, park, car, bike, bicycle
+access: kørestol, handicap, tilgængelighed, elevator, rampe, gangbesværet, trapper, trappe, sal, etage | wheelchair, disability, disabled, accessibility, accessible, elevator, lift, ramp, step free, stairs, upstairs, floor
+ithelp: it hjælp, it-hjælp, computerhjælp, hjælp til computer, hjælp til mobil, digital hjælp, hjælp til it, tablet, ipad | it help, computer help, tech help, digital help, help with computer, help with phone, tablet, ipad
+digitalpost: digital post, e-boks, eboks, borger.dk, post fra det offentlige | digital post, e-boks, borger.dk, government mail, digital mail
+borgerservice: borgerservice, pas, kørekort, sygesikring, flytning | citizen service, citizens service, passport, driving licence, driver license
+languagecafe: sprogcafé, sprogcafe, sprogcaféer, sprogcafeer, samtalegruppe, øve dansk, tale dansk | language cafe, language café, conversation group, practise danish, practice danish, speak danish
+learndanish: lære dansk, dansk for udlændinge, danskundervisning, dansk sprog | learn danish, danish lessons, danish classes, study danish
+homework: lektier, lektiehjælp, lektiecafé, lektiecafe | homework, homework help, homework club, tutoring
+job: job, jobsøgning, ansøgning, cv, arbejde, ledig | job, jobs, job search, job application, cv, resume, work, unemployed
+course: kursus, kurser, undervisning, workshop | course, courses, class, lessons, training
+readinggroup: læsekreds, læsekredse, læseklub, bogklub | reading group, book club, reading club
+help: hjælp, hjælpe, vejledning, assistance | help, assistance, guidance, support
+bogstart: bogstart, bogpakke, bogpakker | bogstart, book pack
+readinghelp: læsning, læse, lære at læse, læsehjælp, læsetræning, læselyst | reading, learn to read, reading help, reading practice
+suggest: foreslå, forslag, indkøbsforslag, købe ind, anskaffe, indkøbe | suggest, suggestion, request a purchase, buy, acquire, purchase
+donate: donere, give, forære, aflevere mine egne bøger, gamle bøger, donation | donate, give away, donation, my old books
+lostfound: efterladt, hittegods, mistet noget, fundet, glemt noget, glemte min | left behind, lost property, lost and found, forgot my, left my
+volunteer: frivillig, frivillige, frivilligt | volunteer, volunteering, volunteers
+find: finde, søge, lede efter, har i, findes | find, search, look for, looking for, do you have, locate
+recommend: anbefale, anbefaling, anbefalinger, forslag til læsning, hvad skal jeg læse, inspiration | recommend, recommendation, recommendations, suggestion, what to read, inspiration
+event: arrangement, arrangementer, begivenhed, begivenheder, foredrag, koncert, koncerter, aktivitet, aktiviteter, event | event, events, talk, talks, concert, concerts, activity, activities
+signup: tilmelde, tilmelding, tilmeldt, billet, billetter, bestille billet, melde sig til, melde mig til, på forhånd, møde op | sign up, signup, register, registration, ticket, tickets, book a place, in advance, beforehand, show up, turn up, drop in
+host: afholde, holde, arrangere, lave et arrangement, låne lokalet, udstille, stille ud, optræde, holde foredrag, give en koncert | host, hold, organise, organize, arrange, put on, exhibit, display my, perform, give a talk, give a concert
+phone: ringe, telefon, telefonnummer, kontakte, kontakt, skrive til, telefon nummer, tlf | call, phone, telephone, contact, reach, get in touch, write to
+ask: spørge, spørgsmål, spørg, skriftligt, skrive et spørgsmål, sende et spørgsmål | ask, question, questions, enquiry, inquiry, in writing, send a question, write to you
+complaint: klage, klager, utilfreds, uhøflig, dårlig oplevelse, ris og ros, ros, feedback, tilbagemelding | complaint, complain, unhappy, rude, bad experience, feedback, praise, compliment
+privacy: data, persondata, oplysninger, gdpr, privatliv, gemmer, opbevarer | data, personal data, information, gdpr, privacy, store, keep
+history: historik, lånehistorik, tidligere lån, hvad jeg har lånt, hvad jeg har læst, holde styr på | history, loan history, reading history, previous loans, past loans, keep track, track, books i read, what i read, record of
+quit: udmelde, udmeldelse, melde mig ud, opsige, lukke min konto, nedlægge | cancel membership, close my account, leave, unsubscribe from the library, delete my account
+nota: nota, ordblind, ordblindhed, ordblinde, læsevanskeligheder, læsehandicap, synshandicap, blind, svagsynet | nota, dyslexia, dyslexic, reading disability, print disability, visually impaired, blind
+largeprint: stor skrift, storskrift, store bogstaver, svagt syn | large print, big print, large type, big letters, poor eyesight
+homedelivery: bogen kommer, bringe, bragt, bringe ud, hjem til, kan ikke komme, sengeliggende, syg, gangbesværet, plejehjem | home delivery, deliver, bring, housebound, cannot leave, bedridden, care home, nursing home
+language: sprog, andre sprog, fremmedsprog, engelsk, arabisk, tyrkisk, polsk, spansk, ukrainsk, urdu, somali, fransk, tysk | languages, other languages, foreign language, english, arabic, turkish, polish, spanish, ukrainian, urdu, somali, french, german
+selfservice: selvbetjening, selvbetjent, åbent bibliotek, ubemandet, uden personale, ingen personale, uden bibliotekar | self service, self-service, open library, unstaffed, without staff, no staff, staffless
+evening: aften, om aftenen, sent, tidlig morgen | evening, late, early morning, at night
+door: dør, døren, indgang, komme ind, lukke ind, adgang | door, entrance, get in, let in, access, entry
+alone: alene, selv, uden voksen | alone, on their own, without an adult, unaccompanied
+others: andre, ven, veninde, kammerat, kæreste, fremmede | others, friend, buddy, mate, partner, strangers, someone else
+rules: regler, må man, tilladt, forbudt | rules, allowed, permitted, forbidden
+library: bibliotek, biblioteket, biblioteker, bibliotekerne | library, libraries
+missing: mangler, manglede, mangle, manglende | missing, lacking
+pages: side, sider, siderne | page, pages
+firsttime: første gang, aldrig lånt, ny låner | first time, never borrowed, new here, first visit
+proxy: fuldmagt, på mine vegne, på vegne af, værge, pårørende | power of attorney, on my behalf, on behalf of, proxy, guardian
+performer: forfatter, forfattere, kunstner, maler, musiker | author, writer, artist, painter, musician
+refund: penge tilbage, refundering, refusion, tilbagebetaling | refund, money back, reimburse
+sell: sælge, sælger, salg, udsalg, kasserede, kassere | sell, selling, sale, sold, discarded, withdrawn
+shelfmark: opstilling, hyldesignatur, numrene, numre, ryg, ryggen, klassemærke, dk5, mærkat | shelf mark, call number, spine, numbers on the spine, classification, dewey, label
+"""
+
+
+def parse(text: str) -> dict[str, tuple[list[str], list[str]]]:
+    """concept -> (Danish words, English words)."""
+    out: dict[str, tuple[list[str], list[str]]] = {}
+    for line in text.strip().splitlines():
+        name, _, rest = line.partition(":")
+        da, _, en = rest.partition("|")
+        out[name.strip()] = (
+            [w.strip() for w in da.split(",") if w.strip()],
+            [w.strip() for w in en.split(",") if w.strip()],
+        )
+    return out
+
+
+CONCEPTS = parse(LEXICON_TEXT)

@@ -18,6 +18,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
@@ -34,15 +35,27 @@ ANSWER_MIN_SCORE = 0.50
 ANSWER_MIN_MARGIN = 0.06
 CLARIFY_MIN_SCORE = 0.38
 CLARIFY_MAX_GAP = 0.10  # candidates offered in "did you mean" lie within this of the top score
-UNKNOWN_WORD_WEIGHT = 0.8  # share of the top idf given to a word no entry uses
+# A word no entry uses counts against every entry, by how rare it is in the language at large (wordfreq's Zipf
+# scale: 6 = "take", 4 = "netflix", 0 = never seen): a rare word is a topic we do not cover, a common one is noise.
+UNKNOWN_RARE_WEIGHT = 0.8  # share of the top idf for a word rarer than UNKNOWN_RARE_ZIPF
+UNKNOWN_COMMON_WEIGHT = 0.15  # share for a word more common than UNKNOWN_COMMON_ZIPF
+UNKNOWN_RARE_ZIPF = 3.5
+UNUSED_CONCEPT_WEIGHT = 0.35  # a lexicon concept that no entry uses: a library word, but not an answer here
+UNKNOWN_COMMON_ZIPF = 5.5
 TYPO_MIN_SIMILARITY = 0.80
 SHORTLIST = 25
+COMPOUND_MAX_ZIPF = 3.0  # words at least this common are words, not compounds to split
+COMPOUND_MIN_TAIL = 4  # "boardingpas" is not boarding + pas (passport)
+COMPOUND_HEAD_ZIPF = 3.0  # an unknown head must be a common word ("matematik" + lektier)
 
 
 @dataclass(frozen=True)
 class Candidate:
     entry: str
     score: float
+    coverage: float = 0.0
+    jaccard: float = 0.0
+    fuzzy: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -70,18 +83,43 @@ def _danish_spellings(word: str) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=100_000)
+def _zipf(word: str, lang: str) -> float:
+    """How common a folded word is in the language at large (wordfreq's Zipf scale)."""
+    from wordfreq import zipf_frequency  # loaded on first use: ~0.3 s, ~40 MB
+
+    unfolded = word.replace("ae", "æ").replace("oe", "ø").replace("aa", "å") if lang == "da" else word
+    return max(zipf_frequency(word, lang), zipf_frequency(unfolded, lang))
+
+
+@lru_cache(maxsize=50_000)
+def _unknown_share(term: str) -> float:
+    """Weight share of a term no entry uses, from its general frequency (terms look like 'en:word')."""
+    if term.startswith("#"):
+        return UNUSED_CONCEPT_WEIGHT
+    if ":" not in term:
+        return UNKNOWN_RARE_WEIGHT
+    lang, word = term.split(":", 1)
+    zipf = _zipf(word, lang)
+    if zipf >= UNKNOWN_COMMON_ZIPF:
+        return UNKNOWN_COMMON_WEIGHT
+    if zipf <= UNKNOWN_RARE_ZIPF:
+        return UNKNOWN_RARE_WEIGHT
+    span = (zipf - UNKNOWN_RARE_ZIPF) / (UNKNOWN_COMMON_ZIPF - UNKNOWN_RARE_ZIPF)
+    return UNKNOWN_RARE_WEIGHT - span * (UNKNOWN_RARE_WEIGHT - UNKNOWN_COMMON_WEIGHT)
+
+
 class Lexicon:
     """The compiled bilingual lexicon: folded words, stems and phrases -> concept ids."""
 
-    def __init__(self, concepts: dict[str, str]) -> None:
+    def __init__(self, concepts: dict[str, tuple[list[str], list[str]]]) -> None:
         self.words: dict[str, set[str]] = defaultdict(set)
         self.stems: dict[str, dict[str, set[str]]] = {"da": defaultdict(set), "en": defaultdict(set)}
         self.phrases: dict[tuple[str, ...], set[str]] = defaultdict(set)
         self.max_phrase = 1
-        for concept, spec in concepts.items():
-            da, _, en = spec.partition("|")
+        for concept, (da, en) in concepts.items():
             for lang, words in (("da", da), ("en", en)):
-                for raw in words.split(","):
+                for raw in words:
                     tokens = fold(raw).split()
                     if not tokens:
                         continue
@@ -107,13 +145,15 @@ LEXICON = Lexicon(CONCEPTS)
 class Analyzer:
     """Turns text into matching terms, correcting typos against a fixed vocabulary."""
 
-    def __init__(self, lexicon: Lexicon, vocabulary: Iterable[str]) -> None:
+    def __init__(self, lexicon: Lexicon, vocabulary: Iterable[str], ignore: Iterable[str] = ()) -> None:
         self.lex = lexicon
+        self.ignore = frozenset(ignore)
         self.vocab = set(vocabulary) | lexicon.vocabulary() | STOPWORDS
         self._vocab_by_len: dict[int, list[str]] = defaultdict(list)
         for w in self.vocab:
             self._vocab_by_len[len(w)].append(w)
         self._corrections: dict[str, str | None] = {}
+        self.surface: dict[str, str] = {}  # stem term -> a word it came from, for the frequency prior
 
     def correct(self, word: str) -> str | None:
         """The closest known word, if the word is unknown and a close one exists."""
@@ -143,10 +183,11 @@ class Analyzer:
         return None
 
     def _split_compound(self, word: str, lang: str) -> list[str] | None:
-        """Danish compounds: two known parts, optionally joined by 's' or 'e'."""
-        if len(word) < 7:
+        """Danish compounds: two known parts, optionally joined by 's' or 'e'. A common word in its own right
+        ("manglede") is not split."""
+        if lang != "da" or len(word) < 7 or _zipf(word, lang) >= COMPOUND_MAX_ZIPF:
             return None
-        for k in range(len(word) - 3, 2, -1):
+        for k in range(len(word) - COMPOUND_MIN_TAIL, 2, -1):
             head, tail = word[:k], word[k:]
             tail_terms = self._word_terms(tail, lang) or (
                 [f"{lang}:{stem(tail, lang)}"] if tail in self.vocab and tail not in STOPWORDS else None
@@ -154,12 +195,15 @@ class Analyzer:
             if not tail_terms:
                 continue
             for h in (head, head[:-1] if head.endswith(("s", "e")) else None):
-                if h and len(h) >= 3 and h not in STOPWORDS:
-                    head_terms = self._word_terms(h, lang) or (
-                        [f"{lang}:{stem(h, lang)}"] if h in self.vocab else None
-                    )
-                    if head_terms:
-                        return head_terms + tail_terms
+                if not h or len(h) < 3 or h in STOPWORDS:
+                    continue
+                head_terms = self._word_terms(h, lang) or (
+                    [f"{lang}:{stem(h, lang)}"]
+                    if h in self.vocab or _zipf(h, lang) >= COMPOUND_HEAD_ZIPF
+                    else None
+                )
+                if head_terms:
+                    return head_terms + tail_terms
         return None
 
     def terms(self, text: str, lang: str, *, correct: bool = True) -> list[str]:
@@ -180,7 +224,7 @@ class Analyzer:
                 continue
             word = words[i]
             i += 1
-            if word in STOPWORDS or len(word) < 2:
+            if word in STOPWORDS or len(word) < 2 or word in self.ignore or word.isdigit():
                 continue
             found = self._word_terms(word, lang)
             if found is None and correct:
@@ -191,7 +235,12 @@ class Analyzer:
                     continue
             if found is None:
                 found = self._split_compound(word, lang)
-            out.extend(found or [f"{lang}:{stem(word, lang)}"])
+            if found is None:
+                term = f"{lang}:{stem(word, lang)}"
+                if len(self.surface) < 200_000:
+                    self.surface.setdefault(term, f"{lang}:{word}")
+                found = [term]
+            out.extend(found)
         return out
 
 
@@ -200,6 +249,26 @@ class _Variant:
     entry: int
     terms: frozenset[str]
     folded: str
+
+
+def branch_words(kb: KnowledgeBase) -> set[str]:
+    generic = {
+        "bibliotek",
+        "biblioteket",
+        "library",
+        "kulturhus",
+        "kulturhuset",
+        "og",
+        "the",
+        "bib",
+        "hus",
+        "huset",
+    }
+    words: set[str] = set()
+    for b in kb.branches:
+        for name in [b.name, *b.aliases]:
+            words.update(w for w in _split_words(name) if w not in generic and len(w) >= 3)
+    return words - STOPWORDS
 
 
 class Matcher:
@@ -214,7 +283,8 @@ class Matcher:
                     vocab.update(_split_words(q))
             for t in e.tags:
                 vocab.update(_split_words(t))
-        self.analyzer = Analyzer(LEXICON, vocab)
+        # Branch names say where, not what: the router extracts them, the FAQ match ignores them.
+        self.analyzer = Analyzer(LEXICON, vocab, ignore=branch_words(kb))
         self.variants: list[_Variant] = []
         entry_terms: list[set[str]] = []
         for idx, e in enumerate(self.entries):
@@ -245,7 +315,10 @@ class Matcher:
             self.variants_of[v.entry].append(v)
 
     def weight(self, term: str) -> float:
-        return self.idf.get(term, self.max_idf * UNKNOWN_WORD_WEIGHT)
+        known = self.idf.get(term)
+        if known is not None:
+            return known
+        return self.max_idf * _unknown_share(self.analyzer.surface.get(term, term))
 
     def rank(self, text: str, lang: str) -> tuple[list[Candidate], list[str]]:
         terms = list(dict.fromkeys(self.analyzer.terms(text, lang)))
@@ -270,8 +343,9 @@ class Matcher:
                 union = sum(self.weight(t) for t in q | v.terms)
                 best_jaccard = max(best_jaccard, inter / union if union else 0.0)
                 best_fuzzy = max(best_fuzzy, fuzz.token_set_ratio(folded, v.folded) / 100)
-            score = W_COVERAGE * coverage[idx] / total + W_VARIANT * best_jaccard + W_FUZZY * best_fuzzy
-            scored.append(Candidate(self.entries[idx].id, round(score, 4)))
+            cov = coverage[idx] / total
+            score = W_COVERAGE * cov + W_VARIANT * best_jaccard + W_FUZZY * best_fuzzy
+            scored.append(Candidate(self.entries[idx].id, round(score, 4), cov, best_jaccard, best_fuzzy))
         scored.sort(key=lambda c: c.score, reverse=True)
         return scored, terms
 
