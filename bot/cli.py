@@ -170,5 +170,83 @@ def config_check() -> None:
     click.echo(json.dumps(describe(config), indent=2, default=str))
 
 
+@main.command()
+@click.option("--host", help="Address to listen on (default: [service] host).")
+@click.option("--port", type=int, help="Port to listen on (default: [service] port).")
+@click.option("--fd", type=int, help="Serve on an already listening socket (socket activation).")
+def serve(host: str | None, port: int | None, fd: int | None) -> None:
+    """Run the web service (SMS and Telegram webhooks, /healthz) under gunicorn.
+
+    With no provider credentials it still accepts signed test traffic and records outgoing messages.
+
+    Example:
+
+        bibliobot serve --host 0.0.0.0 --port 8080
+    """
+    from bot.knowledge import load_knowledge
+    from bot.serve import bind_address
+    from bot.serve import serve as run
+
+    config = _config()
+    try:
+        load_knowledge(config.knowledge_dir)
+    except KnowledgeError as exc:
+        raise click.ClickException(f"the knowledge base has errors:\n{exc}") from None
+    run(config, bind_address(host or config.service.host, port or config.service.port, fd))
+
+
+@main.command("telegram-poll")
+@click.option("--rounds", type=int, hidden=True, help="Stop after this many getUpdates calls (tests).")
+def telegram_poll(rounds: int | None) -> None:
+    """Answer Telegram by long polling, for a library with no public URL (needs TELEGRAM_BOT_TOKEN).
+
+    Example:
+
+        TELEGRAM_BOT_TOKEN=123:abc bibliobot telegram-poll
+    """
+    import asyncio
+
+    from bot.app import build_runtime
+    from bot.channels import telegram
+    from bot.serve import configure_logging
+
+    config = _config()
+    if not config.secrets.telegram_bot_token:
+        raise click.ClickException("TELEGRAM_BOT_TOKEN is not set")
+    configure_logging()
+    rt = build_runtime(config)
+    sender = rt.senders["telegram"]
+    try:
+        handled = asyncio.run(telegram.poll(rt, sender.bot(), rounds=rounds))
+    except KeyboardInterrupt:
+        return
+    click.echo(f"handled {handled} update(s)")
+
+
+@main.command()
+@click.option("--days", type=int, help="Keep this many days (default: [storage] log_retention_days).")
+def purge(days: int | None) -> None:
+    """Delete message log rows, dedupe records and conversation state older than the retention period.
+
+    Example:
+
+        bibliobot purge --days 90
+    """
+    from datetime import timedelta
+
+    from bot.storage import Store
+
+    config = _config()
+    keep = days if days is not None else config.storage.log_retention_days
+    if keep < 0:
+        raise click.BadParameter("must be 0 or more", param_hint="--days")
+    store = Store(config.database_path)
+    try:
+        counts = store.purge_before(datetime.now(config.tz) - timedelta(days=keep))
+    finally:
+        store.close()
+    click.echo(", ".join(f"{table}: {n} row(s) deleted" for table, n in counts.items()))
+
+
 if __name__ == "__main__":
     main()

@@ -41,6 +41,7 @@ class ServiceConfig:
     workers: int = 2
     threads: int = 4
     run_scheduler: bool = True
+    max_request_bytes: int = 65536
 
 
 @dataclass(frozen=True)
@@ -76,12 +77,23 @@ class SmsConfig:
     rate_limit_count: int = 20
     rate_limit_minutes: int = 10
     api_base_url: str = ""
+    dev_auth_token: str = "bibliobot-dev-token"
 
 
 @dataclass(frozen=True)
 class TelegramConfig:
     api_base_url: str = ""
     bot_username: str = ""
+    dev_secret_token: str = "bibliobot-dev-secret"
+
+
+@dataclass(frozen=True)
+class EventsConfig:
+    ics_feeds: list[str] = field(default_factory=list)
+    dpl_cms_url: str = ""
+    refresh_minutes: int = 30
+    use_dpl_hours: bool = False
+    timeout_seconds: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -106,6 +118,7 @@ class Config:
     matching: MatchingConfig = field(default_factory=MatchingConfig)
     sms: SmsConfig = field(default_factory=SmsConfig)
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
+    events: EventsConfig = field(default_factory=EventsConfig)
     secrets: Secrets = field(default_factory=Secrets)
     base_dir: Path = PROJECT_ROOT
 
@@ -219,6 +232,27 @@ def _check(config: Config, problems: list[str]) -> None:
         problems.append(f"knowledge.dir: no such folder {str(config.knowledge_dir)!r}")
     if not 1 <= config.sms.max_segments <= 10:
         problems.append(f"sms.max_segments: must be 1-10, got {config.sms.max_segments}")
+    if not 1024 <= config.service.max_request_bytes <= 10_000_000:
+        problems.append(
+            f"service.max_request_bytes: must be 1024-10000000, got {config.service.max_request_bytes}"
+        )
+    if config.sms.rate_limit_count < 1 or config.sms.rate_limit_minutes < 1:
+        problems.append("sms.rate_limit_count/sms.rate_limit_minutes: must be at least 1")
+    secrets = config.secrets
+    if secrets.twilio_account_sid and not (secrets.twilio_auth_token and secrets.twilio_from):
+        problems.append("TWILIO_ACCOUNT_SID (env): set TWILIO_AUTH_TOKEN and TWILIO_FROM with it")
+    if config.events.dpl_cms_url and not config.events.dpl_cms_url.startswith(("http://", "https://")):
+        problems.append(
+            f"events.dpl_cms_url: must start with http:// or https://, got {config.events.dpl_cms_url!r}"
+        )
+    if config.events.use_dpl_hours and not config.events.dpl_cms_url:
+        problems.append("events.use_dpl_hours: needs events.dpl_cms_url")
+    if not 1 <= config.events.refresh_minutes <= 1440:
+        problems.append(f"events.refresh_minutes: must be 1-1440, got {config.events.refresh_minutes}")
+    if not 0 < config.events.timeout_seconds <= 120:
+        problems.append(
+            f"events.timeout_seconds: must be above 0 and at most 120, got {config.events.timeout_seconds}"
+        )
     if config.service.base_url and not config.service.base_url.startswith(("http://", "https://")):
         problems.append(
             f"service.base_url: must start with http:// or https://, got {config.service.base_url!r}"

@@ -13,7 +13,7 @@ from bot import router, timeintent
 from bot.context import Context, Understanding
 from bot.model import Message, Reply
 from bot.text import detect_language, normalise, strip_filler
-from handlers import compliance, reference, unavailable
+from handlers import compliance, delete, reference, unavailable
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ HANDLERS: dict[str, Handler] = {
     "subscribe": unavailable.handle,
     "unsubscribe": unavailable.handle,
     "reservations": unavailable.handle,
-    "delete": unavailable.handle,
+    "delete": delete.request,
 }
 
 
@@ -79,7 +79,7 @@ def handle(message: Message, ctx: Context) -> Reply:
     """Decide the answer to one inbound message."""
     u = understand(message, ctx)
     if u.intent not in ("stop", "start", "help"):
-        picked = reference.pick_choice(message, ctx)
+        picked = delete.confirm(message, ctx) or reference.pick_choice(message, ctx)
         if picked is not None:
             return picked
     reply = HANDLERS.get(u.intent, unavailable.handle)(message, ctx, u)

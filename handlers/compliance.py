@@ -1,10 +1,38 @@
-"""STOP, START, HELP and the request for a human. The opt-out bookkeeping lives in storage (channels)."""
+"""STOP, START, HELP, the request for a human, and the notices the channels give outside any conversation.
+
+The opt-out bookkeeping lives in storage: STOP records it once and confirms once; a repeated STOP from a number
+that is already opted out gets no answer, because "you are unsubscribed" on every STOP is itself unwanted traffic.
+"""
 
 from __future__ import annotations
 
 from bot.context import Context, Understanding
 from bot.model import Action, Message, Reply
 from handlers.texts import text
+
+# Replies the channels need outside any handler. Kept here, beside the other compliance texts.
+NOTICES: dict[str, dict[str, str]] = {
+    "rate_limited": {
+        "da": "Du har sendt mange beskeder på kort tid, så jeg holder en lille pause. Prøv igen om lidt, eller "
+        "ring til dit bibliotek.",
+        "en": "You have sent a lot of messages in a short time, so I am taking a short break. Please try again in "
+        "a little while, or call your library.",
+    },
+    "not_text": {
+        "da": "Jeg kan kun læse tekst. Skriv dit spørgsmål med ord, så hjælper jeg gerne.",
+        "en": "I can only read text. Please type your question and I will gladly help.",
+    },
+    "error": {
+        "da": "Undskyld, noget gik galt hos os. Prøv igen om lidt, eller skriv BIBLIOTEKAR.",
+        "en": "Sorry, something went wrong on our side. Please try again shortly, or text LIBRARIAN.",
+    },
+}
+
+
+def notice(key: str, lang: str, intent: str = "notice") -> Reply:
+    """A fixed channel notice (rate limit, non-text message, failure) in the citizen's language."""
+    variants = NOTICES[key]
+    return Reply(text=variants.get(lang, variants["da"]), lang=lang, intent=intent, confidence=1.0)
 
 
 def _fixed(key: str, u: Understanding, intent: str | None = None, action: Action = Action.ANSWER) -> Reply:
@@ -15,13 +43,20 @@ def help_reply(message: Message, ctx: Context, u: Understanding) -> Reply:
     return _fixed("help", u)
 
 
+def help_in(lang: str) -> Reply:
+    """The HELP answer for a channel command such as Telegram's /start and /help."""
+    return _fixed("help", Understanding(lang=lang, intent="help", norm=""))
+
+
 def greeting(message: Message, ctx: Context, u: Understanding) -> Reply:
     return _fixed("greeting", u, "help")
 
 
 def stop(message: Message, ctx: Context, u: Understanding) -> Reply:
-    if ctx.store is not None:
-        ctx.store.set_opt_out(message.sender, True, ctx.now)
+    if ctx.store is not None and not ctx.store.set_opt_out(message.sender, True, ctx.now):
+        return Reply(
+            text="", lang=u.lang, intent="stop", confidence=1.0
+        )  # already opted out: one confirmation
     return _fixed("stop", u)
 
 

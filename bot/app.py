@@ -1,0 +1,67 @@
+"""create_app(config) -> Flask: build the service's parts once and register the blueprints. Nothing at import."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from flask import Blueprint, Flask, Response, jsonify
+
+from bot.brain import Brain
+from bot.channels import sms, telegram
+from bot.channels.inbound import Runtime
+from bot.config import Config, load_config
+from bot.knowledge import KnowledgeHolder
+from bot.storage import Store
+
+log = logging.getLogger(__name__)
+
+
+def _health(rt: Runtime) -> Blueprint:
+    bp = Blueprint("health", __name__)
+
+    @bp.get("/healthz")
+    def healthz() -> Response:
+        brain = rt.brain()
+        return jsonify(
+            status="ok",
+            database=rt.store.ping(),
+            entries=len(brain.kb.entries),
+            knowledge_problems=len(rt.knowledge.last_problems),
+        )
+
+    return bp
+
+
+def build_runtime(config: Config, clock: Callable[[], datetime] | None = None) -> Runtime:
+    """Storage (migrated), the knowledge (reloaded as it changes) and one sender per channel."""
+    store = Store(config.database_path)
+    knowledge = KnowledgeHolder(config.knowledge_dir, on_load=Brain.build)
+    senders = {"sms": sms.SmsSender(config, store), "telegram": telegram.TelegramSender(config, store)}
+    return Runtime(
+        config=config,
+        store=store,
+        knowledge=knowledge,
+        senders=senders,
+        clock=clock or (lambda: datetime.now(config.tz)),
+    )
+
+
+def create_app(config: Config | None = None, *, clock: Callable[[], datetime] | None = None) -> Flask:
+    """The web service. `clock` replaces the wall clock in tests."""
+    config = config or load_config()
+    rt = build_runtime(config, clock)
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = config.service.max_request_bytes
+    app.extensions["bibliobot"] = rt
+    app.register_blueprint(_health(rt))
+    app.register_blueprint(sms.blueprint(rt))
+    app.register_blueprint(telegram.blueprint(rt, rt.senders["telegram"]))
+    if not config.secrets.twilio_auth_token and config.sms.dev_auth_token:
+        log.warning("no TWILIO_AUTH_TOKEN: /sms accepts requests signed with [sms] dev_auth_token")
+    if not telegram.inbound_secret(config):
+        log.warning("no TELEGRAM_SECRET_TOKEN: /telegram refuses every update")
+    elif not config.secrets.telegram_secret_token:
+        log.warning("no TELEGRAM_SECRET_TOKEN: /telegram accepts [telegram] dev_secret_token")
+    return app

@@ -1,0 +1,169 @@
+"""What every channel does with an inbound message, whichever provider it came from.
+
+    claim the provider's id ─► compliance keyword? ─► rate limit ─► core.handle ─► render ─► store answer + log
+         │ already claimed                              │ over the limit
+         └─► the answer given the first time            └─► one notice, then silence
+
+The channel adapters (`sms.py`, `telegram.py`) verify and parse a request into a `Message`, call `process`, and
+turn the stored body into their HTTP response. `Runtime` holds what they share, built once by `create_app`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot import core, ratelimit, router
+from bot.brain import Brain
+from bot.config import Config
+from bot.context import Context
+from bot.knowledge import KnowledgeHolder
+from bot.model import Message, Reply
+from bot.phone import mask
+from bot.storage import Exchange, SqliteConversations, Store
+from bot.text import detect_language, normalise
+from handlers import compliance
+
+log = logging.getLogger(__name__)
+
+# Twilio waits 15 s for a webhook. A duplicate of a message another worker is still answering waits up to this
+# long for that answer, so a retry gets the same reply and the message is handled once.
+DUPLICATE_WAIT_SECONDS = 10.0
+# A claim this old with no answer belongs to a worker that died; a retry may take it over.
+STALE_CLAIM = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A rendered reply: `text` is what the citizen reads (and the log keeps), `body` what the channel returns."""
+
+    text: str
+    body: str
+
+
+SILENCE = Outgoing("", "")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    body: str
+    duplicate: bool = False
+
+
+@dataclass
+class Runtime:
+    """Everything the web routes share: settings, storage, knowledge, senders, the clock."""
+
+    config: Config
+    store: Store
+    knowledge: KnowledgeHolder
+    senders: dict[str, Any]
+    clock: Callable[[], datetime]
+    monotonic: Callable[[], float] = time.monotonic
+    background: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(max_workers=2))
+    _next_reload: float = 0.0
+
+    def __post_init__(self) -> None:
+        self._next_reload = self.monotonic() + self.config.knowledge.reload_seconds
+
+    def brain(self) -> Brain:
+        """The current knowledge; looks for edited files at most every `reload_seconds`."""
+        moment = self.monotonic()
+        if moment >= self._next_reload:
+            self._next_reload = moment + self.config.knowledge.reload_seconds
+            self.knowledge.reload()
+        brain: Brain = self.knowledge.prepared
+        return brain
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def rate_limit(self) -> ratelimit.RateLimit:
+        sms = self.config.sms
+        return ratelimit.RateLimit(sms.rate_limit_count, timedelta(minutes=sms.rate_limit_minutes))
+
+
+def language_of(text: str, config: Config) -> str:
+    return detect_language(normalise(text), config.locale.default_language)
+
+
+def _decide(rt: Runtime, message: Message, fixed: Reply | None) -> tuple[Reply, str]:
+    """The reply and the log status for a claimed message."""
+    now = message.received_at
+    lang = language_of(message.text, rt.config)
+    if router.compliance(message.text) is None:
+        limit = rt.rate_limit()
+        earlier, notices = rt.store.recent_inbound(message.sender, now - limit.window)
+        verdict = ratelimit.verdict(earlier, notices, limit)
+        if verdict is ratelimit.Verdict.NOTICE:
+            log.info("rate limit reached by %s: one notice, then silence", mask(message.sender))
+            return compliance.notice("rate_limited", lang), "rate_notice"
+        if verdict is ratelimit.Verdict.SILENT:
+            return Reply(text="", lang=lang, intent="notice"), "rate_silenced"
+    if fixed is not None:
+        return fixed, "answered"
+    ctx = Context(
+        brain=rt.brain(),
+        config=rt.config,
+        now=now,
+        conversations=SqliteConversations(rt.store, now),
+        store=rt.store,
+        services={"senders": rt.senders},
+    )
+    try:
+        return core.handle(message, ctx), "answered"
+    except Exception:
+        # The edge of the service: log with the traceback, give the citizen a safe answer, keep serving.
+        log.exception("handling a message from %s failed", mask(message.sender))
+        return compliance.notice("error", lang), "error"
+
+
+def process(
+    rt: Runtime,
+    message: Message,
+    render: Callable[[Reply], Outgoing],
+    *,
+    fixed: Reply | None = None,
+    may_reply: bool = True,
+) -> Outcome:
+    """Handle one inbound message exactly once and return the channel's response body.
+
+    `fixed` answers without the core (Telegram's non-text messages); `may_reply=False` handles the message but
+    answers nothing (a number outside the allow-list).
+    """
+    if not message.provider_id:
+        raise ValueError("an inbound message needs the provider's id")
+    channel, pid, now = str(message.channel), message.provider_id, message.received_at
+    if not rt.store.claim_inbound(channel, pid, message.sender, now):
+        body = rt.store.wait_for_reply(channel, pid, DUPLICATE_WAIT_SECONDS)
+        if body is not None:
+            log.info("%s message %s was already answered; repeating that answer", channel, pid)
+            return Outcome(body, duplicate=True)
+        if not rt.store.steal_stale_claim(channel, pid, now - STALE_CLAIM, now):
+            log.warning("%s message %s is still being answered elsewhere; answering nothing", channel, pid)
+            return Outcome("", duplicate=True)
+    try:
+        reply, status = _decide(rt, message, fixed)
+        out = render(reply) if reply.text and may_reply else SILENCE
+    except BaseException:
+        rt.store.release_claim(channel, pid)
+        raise
+    exchange = Exchange(
+        channel=channel,
+        sender=message.sender,
+        text=message.text,
+        provider_id=pid,
+        status=status if may_reply else "not_answered",
+        reply_text=out.text,
+        intent=reply.intent,
+        entry=reply.entry,
+        action=str(reply.action),
+    )
+    if not rt.store.finish_inbound(exchange, out.body, now):
+        log.info("%s message %s: the sender's data was deleted; nothing logged", channel, pid)
+    return Outcome(out.body)

@@ -1,0 +1,31 @@
+"""What every sender of proactive messages promises, whichever provider it uses.
+
+A sender refuses what the rules forbid (a number outside the allow-list, an opted-out citizen), records the message
+when there are no credentials, and raises `bot.errors.ChannelError` (with `retryable`) when the provider fails, so
+the outbox knows whether to try again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What became of one proactive message.
+
+    `status` is the provider's ("queued", "sent"), "recorded" when there are no credentials (the message is kept in
+    the message log, not lost), or "refused" with a `reason` (invalid-number, country, opted-out, invalid-chat).
+    """
+
+    status: str
+    provider_id: str | None = None
+    reason: str | None = None
+
+
+class Sender(Protocol):
+    channel: str
+
+    def send(self, to: str, text: str, now: datetime) -> SendResult: ...

@@ -1,0 +1,213 @@
+"""Twilio SMS: verify the webhook's signature, form -> Message, Reply -> TwiML, and send proactive messages.
+
+Inbound: `POST /sms` answers in TwiML in the same response, so a citizen's question costs one request and no
+API call. `POST /sms/status` records the delivery reports Twilio sends for the messages we sent.
+
+Signatures: Twilio signs the exact URL it called plus the form fields with the account's auth token. Behind a
+proxy that URL is the public one, so set `[service] base_url` (the public URL of the service's root); without it
+the URL the request arrived at is checked. With no `TWILIO_AUTH_TOKEN`, `[sms] dev_auth_token` signs test traffic
+(the embedded default lets `bibliobot serve` run with no credentials; "" refuses every request).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+from flask import Blueprint, Request, Response, request
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response as TwilioResponse
+from twilio.request_validator import RequestValidator
+from twilio.rest import Client
+from twilio.twiml.messaging_response import MessagingResponse
+
+from bot import smsformat
+from bot.channels.inbound import Outgoing, Runtime, process
+from bot.channels.outbound import SendResult
+from bot.config import Config
+from bot.errors import ChannelError
+from bot.model import Channel, Message, Reply
+from bot.phone import is_allowed, mask, to_e164
+from bot.storage import Store
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_CHARS = 1600  # Twilio's own limit for one message; anything longer is not from Twilio
+SEND_TIMEOUT_SECONDS = 10.0
+STATUS_PATH = "/sms/status"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Inbound
+
+
+def inbound_token(config: Config) -> str:
+    """The token inbound requests must be signed with ("" refuses every request)."""
+    return config.secrets.twilio_auth_token or config.sms.dev_auth_token
+
+
+def signed_url(req: Request, base_url: str) -> str:
+    """The URL Twilio signed: the public base URL when configured, else the one the request arrived at."""
+    raw = req.environ.get("RAW_URI") or req.environ.get("REQUEST_URI")
+    if not raw or not raw.startswith("/"):
+        query = req.query_string.decode("latin-1")
+        raw = req.script_root + req.path + (f"?{query}" if query else "")
+    origin = base_url.rstrip("/") if base_url else f"{req.scheme}://{req.host}"
+    return origin + raw
+
+
+def verify(token: str, url: str, params: Any, signature: str | None) -> bool:
+    if not token or not signature:
+        return False
+    return bool(RequestValidator(token).validate(url, params, signature))
+
+
+def render(reply: Reply, max_segments: int) -> Outgoing:
+    """A reply as one SMS text within the segment budget; the stored body is that text."""
+    text = smsformat.fit(reply.text, max_segments, reply.link)
+    return Outgoing(text, text)
+
+
+def twiml(body: str) -> str:
+    response = MessagingResponse()
+    if body:
+        response.message(body)
+    return str(response)
+
+
+def _plain(status: int, text: str) -> Response:
+    return Response(text + "\n", status=status, mimetype="text/plain")
+
+
+def blueprint(rt: Runtime) -> Blueprint:
+    bp = Blueprint("sms", __name__)
+    config = rt.config
+    token = inbound_token(config)
+
+    def genuine() -> bool:
+        url = signed_url(request, config.service.base_url)
+        return verify(token, url, request.form, request.headers.get("X-Twilio-Signature"))
+
+    @bp.post("/sms")
+    def inbound() -> Response:
+        if not genuine():
+            log.warning("refused an SMS webhook with a missing or wrong signature")
+            return _plain(403, "invalid signature")
+        form = request.form
+        raw_sender, body, sid = (
+            form.get("From", ""),
+            form.get("Body"),
+            form.get("MessageSid") or form.get("SmsSid"),
+        )
+        if not raw_sender.strip() or body is None or not sid:
+            return _plain(400, "From, Body and MessageSid are required")
+        number = to_e164(raw_sender, config.sms.default_region)
+        sender = number or raw_sender.strip()
+        may_reply = is_allowed(number, config.sms.allowed_countries)
+        if not may_reply:
+            log.info("SMS from %s, outside the allowed countries: handled, not answered", mask(sender))
+        message = Message(
+            text=body[:MAX_BODY_CHARS],
+            sender=sender,
+            channel=Channel.SMS,
+            received_at=rt.now(),
+            provider_id=sid,
+        )
+        outcome = process(
+            rt, message, lambda reply: render(reply, config.sms.max_segments), may_reply=may_reply
+        )
+        return Response(twiml(outcome.body), mimetype="application/xml")
+
+    @bp.post(STATUS_PATH)
+    def status() -> Response:
+        if not genuine():
+            return _plain(403, "invalid signature")
+        sid = request.form.get("MessageSid") or request.form.get("SmsSid")
+        state = request.form.get("MessageStatus") or request.form.get("SmsStatus")
+        if not sid or not state:
+            return _plain(400, "MessageSid and MessageStatus are required")
+        known = rt.store.record_delivery_status(sid, state, request.form.get("ErrorCode") or None, rt.now())
+        if not known:
+            log.info("delivery status %r for a message we did not send (%s); ignored", state, sid)
+        return Response(status=204)
+
+    return bp
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Outbound
+
+
+class ApiBaseHttpClient(TwilioHttpClient):
+    """Twilio's documented http_client seam, sending every API call to another base URL (a fake in tests)."""
+
+    def __init__(self, api_base_url: str, timeout: float = SEND_TIMEOUT_SECONDS) -> None:
+        super().__init__(timeout=timeout)
+        self.api_base = urlsplit(api_base_url) if api_base_url else None
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> TwilioResponse:
+        if self.api_base is not None:
+            parts = urlsplit(url)
+            path = self.api_base.path.rstrip("/") + parts.path
+            url = urlunsplit((self.api_base.scheme, self.api_base.netloc, path, parts.query, ""))
+        return super().request(method, url, *args, **kwargs)
+
+
+class SmsSender:
+    """Proactive SMS through `twilio.rest.Client(...).messages.create`, with the rules of an SMS service."""
+
+    channel = "sms"
+
+    def __init__(self, config: Config, store: Store) -> None:
+        self.config = config
+        self.store = store
+        secrets = config.secrets
+        self.client: Client | None = None
+        if secrets.twilio_account_sid and secrets.twilio_auth_token:
+            self.client = Client(
+                secrets.twilio_account_sid,
+                secrets.twilio_auth_token,
+                http_client=ApiBaseHttpClient(config.sms.api_base_url),
+            )
+        base = config.service.base_url.rstrip("/")
+        self.status_callback = f"{base}{STATUS_PATH}" if base else None
+
+    def send(self, to: str, text: str, now: datetime) -> SendResult:
+        """Send (or, with no credentials, record) one message; raises ChannelError when Twilio fails."""
+        sms = self.config.sms
+        number = to_e164(to, sms.default_region)
+        if number is None:
+            return SendResult("refused", reason="invalid-number")
+        if not is_allowed(number, sms.allowed_countries):
+            log.warning("refused to text %s: country not in sms.allowed_countries", mask(number))
+            return SendResult("refused", reason="country")
+        if self.store.is_opted_out(number):
+            return SendResult("refused", reason="opted-out")
+        body = smsformat.fit(text, sms.max_segments)
+        if self.client is None:
+            self.store.record_outgoing(self.channel, number, body, now, provider_id=None, status="recorded")
+            log.info("no Twilio credentials: message to %s recorded, not sent", mask(number))
+            return SendResult("recorded")
+        sender = self.config.secrets.twilio_from
+        origin = {"messaging_service_sid": sender} if sender.startswith("MG") else {"from_": sender}
+        kwargs: dict[str, Any] = {"to": number, "body": body, **origin}
+        if self.status_callback:
+            kwargs["status_callback"] = self.status_callback
+        try:
+            message = self.client.messages.create(**kwargs)
+        except TwilioRestException as exc:
+            retryable = exc.status == 429 or exc.status >= 500
+            raise ChannelError(
+                f"Twilio refused a message to {mask(number)}: HTTP {exc.status}, code {exc.code}",
+                retryable=retryable,
+            ) from None
+        except requests.RequestException as exc:
+            raise ChannelError(f"Twilio unreachable: {type(exc).__name__}", retryable=True) from None
+        self.store.record_outgoing(
+            self.channel, number, body, now, provider_id=message.sid, status=message.status or "queued"
+        )
+        return SendResult(message.status or "queued", provider_id=message.sid)

@@ -1,0 +1,480 @@
+"""Every SQL statement of bibliobot, one named function each, over one SQLite file (WAL) through sqlite-utils.
+
+The schema is created and moved forward by the code (`migrate`): `schema_version` holds one number and
+`MIGRATIONS` the steps to reach the next one. A later change appends a step; it never edits an old one.
+
+Conventions the functions rely on:
+
+- Times are stored as UTC ISO strings of one fixed width (`_ts`), so comparing strings compares times.
+- Phone numbers are E.164 (Telegram chats are `telegram:<chat id>`), always in a column named `sender`. Every table
+  that holds anything about a citizen names them in that column: `forget_sender` deletes from every such table,
+  including tables added by later migrations, so "delete my data" keeps working as the schema grows.
+- Every connection has `secure_delete` on, so deleted rows are overwritten in the file rather than left in free
+  pages; `forget_sender` also truncates the write-ahead log.
+- Connections run in autocommit mode; functions that write more than one statement take the write lock up front
+  (`BEGIN IMMEDIATE`), which avoids the SQLITE_BUSY a deferred transaction gets when it upgrades to a writer.
+
+Each thread (gunicorn's gthread workers, werkzeug's threads) gets its own connection; every process opens the
+same file, and SQLite's locking keeps several web workers consistent.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_S = 5.0  # a writer waits this long for another worker's transaction before giving up
+SENDER_COLUMN = "sender"
+
+
+def _ts(moment: datetime) -> str:
+    """A UTC timestamp string that sorts like the time it stands for."""
+    if moment.tzinfo is None:
+        raise ValueError("storage needs aware datetimes")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Connections and migrations
+
+
+def open_db(path: Path | str) -> Database:
+    """One connection to the database file with bibliobot's settings; creates the folder if needed."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_S)
+    db = Database(conn, execute_plugins=False)
+    db.execute("PRAGMA journal_mode = WAL")
+    # WAL with synchronous=NORMAL stays consistent after a crash; only the last commits before a power cut may be lost.
+    db.execute("PRAGMA synchronous = NORMAL")
+    db.execute("PRAGMA secure_delete = ON")
+    db.execute("PRAGMA foreign_keys = ON")
+    return db
+
+
+@contextmanager
+def _write(db: Database) -> Iterator[Database]:
+    """A transaction that holds the write lock from its first statement."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+def _m001_channels(db: Database) -> None:
+    """Contacts (opt-out), inbound dedupe claims, the message log and conversation state."""
+    db.execute(
+        """CREATE TABLE contacts (
+            sender TEXT PRIMARY KEY,
+            channel TEXT NOT NULL,
+            opted_out INTEGER NOT NULL DEFAULT 0,
+            changed_at TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE inbound (
+            channel TEXT NOT NULL,
+            provider_id TEXT NOT NULL,
+            sender TEXT,
+            claimed_at TEXT NOT NULL,
+            reply TEXT,
+            PRIMARY KEY (channel, provider_id)
+        )"""
+    )
+    db.execute("CREATE INDEX inbound_sender ON inbound (sender)")
+    db.execute("CREATE INDEX inbound_claimed_at ON inbound (claimed_at)")
+    db.execute(
+        """CREATE TABLE message_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            sender TEXT NOT NULL,
+            direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+            text TEXT NOT NULL,
+            intent TEXT,
+            entry TEXT,
+            action TEXT,
+            provider_id TEXT,
+            status TEXT,
+            status_at TEXT,
+            error_code TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX message_log_sender_at ON message_log (sender, at)")
+    db.execute("CREATE INDEX message_log_at ON message_log (at)")
+    db.execute("CREATE INDEX message_log_provider_id ON message_log (provider_id)")
+    db.execute(
+        """CREATE TABLE conversations (
+            sender TEXT PRIMARY KEY,
+            state TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )"""
+    )
+
+
+# (version reached, function). Append only; a released step is never edited.
+MIGRATIONS: list[tuple[int, Callable[[Database], None]]] = [
+    (1, _m001_channels),
+]
+
+
+def schema_version(db: Database) -> int:
+    if not db["schema_version"].exists():
+        return 0
+    row = db.execute("SELECT version FROM schema_version").fetchone()
+    return int(row[0]) if row else 0
+
+
+def migrate(db: Database) -> int:
+    """Bring the schema to the newest version; safe when several workers start at once. Returns the version."""
+    with _write(db):
+        db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        current = schema_version(db)
+        if current == 0 and db.execute("SELECT count(*) FROM schema_version").fetchone()[0] == 0:
+            db.execute("INSERT INTO schema_version (version) VALUES (0)")
+        for version, step in MIGRATIONS:
+            if version > current:
+                log.info("migrating the database to version %d (%s)", version, step.__name__)
+                step(db)
+                db.execute("UPDATE schema_version SET version = ?", [version])
+                current = version
+    return current
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The store
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One inbound message and what was answered, as the message log records it."""
+
+    channel: str
+    sender: str
+    text: str
+    provider_id: str
+    status: str
+    reply_text: str = ""
+    intent: str | None = None
+    entry: str | None = None
+    action: str | None = None
+
+
+class Store:
+    """The database of one service: a connection per thread, every statement a named method."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._connections: list[Database] = []
+        self.version = migrate(self.db)
+
+    @property
+    def db(self) -> Database:
+        db: Database | None = getattr(self._local, "db", None)
+        if db is None:
+            db = open_db(self.path)
+            self._local.db = db
+            with self._lock:
+                self._connections.append(db)
+        return db
+
+    def close(self) -> None:
+        """Close every connection this store opened (at shutdown and in tests)."""
+        with self._lock:
+            for db in self._connections:
+                db.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+    def ping(self) -> bool:
+        return self.db.execute("SELECT 1").fetchone() == (1,)
+
+    # -- inbound dedupe ----------------------------------------------------------------------------------------
+
+    def claim_inbound(self, channel: str, provider_id: str, sender: str, now: datetime) -> bool:
+        """Claim a provider's message id; True for the first claim only, also across workers.
+
+        One INSERT that does nothing on conflict, never check-then-insert: two workers that receive the same Twilio
+        retry at the same moment cannot both win.
+        """
+        cur = self.db.execute(
+            "INSERT INTO inbound (channel, provider_id, sender, claimed_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (channel, provider_id) DO NOTHING",
+            [channel, provider_id, sender, _ts(now)],
+        )
+        return cur.rowcount == 1
+
+    def steal_stale_claim(self, channel: str, provider_id: str, older_than: datetime, now: datetime) -> bool:
+        """Take over a claim whose worker died before answering; True if this caller now owns it."""
+        cur = self.db.execute(
+            "UPDATE inbound SET claimed_at = ? "
+            "WHERE channel = ? AND provider_id = ? AND reply IS NULL AND claimed_at < ?",
+            [_ts(now), channel, provider_id, _ts(older_than)],
+        )
+        return cur.rowcount == 1
+
+    def release_claim(self, channel: str, provider_id: str) -> None:
+        """Give a claim back after a failure, so the provider's retry is processed afresh."""
+        self.db.execute(
+            "DELETE FROM inbound WHERE channel = ? AND provider_id = ? AND reply IS NULL",
+            [channel, provider_id],
+        )
+
+    def stored_reply(self, channel: str, provider_id: str) -> str | None:
+        """The answer given to a message id, or None while it is still being worked on (or unknown)."""
+        row = self.db.execute(
+            "SELECT reply FROM inbound WHERE channel = ? AND provider_id = ?", [channel, provider_id]
+        ).fetchone()
+        return row[0] if row else None
+
+    def wait_for_reply(
+        self,
+        channel: str,
+        provider_id: str,
+        timeout: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        pause: Callable[[float], None] = time.sleep,
+    ) -> str | None:
+        """The answer another worker is giving to the same message id, waiting up to `timeout` seconds for it."""
+        deadline = clock() + timeout
+        delay = 0.005
+        while True:
+            reply = self.stored_reply(channel, provider_id)
+            if reply is not None or clock() >= deadline:
+                return reply
+            pause(delay)
+            delay = min(delay * 2, 0.1)
+
+    def finish_inbound(self, exchange: Exchange, reply_body: str, now: datetime) -> bool:
+        """Store the answer to a claimed message and log both directions, in one transaction.
+
+        Returns False when the sender's data was deleted while the message was handled ("JA" to "delete my
+        data"): the claim keeps the answer for a provider retry but no longer names the sender, and nothing is
+        logged.
+        """
+        at = _ts(now)
+        with _write(self.db) as db:
+            cur = db.execute(
+                "UPDATE inbound SET reply = ? WHERE channel = ? AND provider_id = ?",
+                [reply_body, exchange.channel, exchange.provider_id],
+            )
+            if cur.rowcount == 0:
+                db.execute(
+                    "INSERT INTO inbound (channel, provider_id, sender, claimed_at, reply) VALUES (?, ?, NULL, ?, ?) "
+                    "ON CONFLICT (channel, provider_id) DO NOTHING",
+                    [exchange.channel, exchange.provider_id, at, reply_body],
+                )
+                return False
+            db.execute(
+                "INSERT INTO message_log (at, channel, sender, direction, text, intent, entry, action, provider_id, "
+                "status) VALUES (?, ?, ?, 'in', ?, ?, ?, ?, ?, ?)",
+                [
+                    at,
+                    exchange.channel,
+                    exchange.sender,
+                    exchange.text,
+                    exchange.intent,
+                    exchange.entry,
+                    exchange.action,
+                    exchange.provider_id,
+                    exchange.status,
+                ],
+            )
+            if exchange.reply_text:
+                db.execute(
+                    "INSERT INTO message_log (at, channel, sender, direction, text, intent, entry, action, status) "
+                    "VALUES (?, ?, ?, 'out', ?, ?, ?, ?, 'replied')",
+                    [
+                        at,
+                        exchange.channel,
+                        exchange.sender,
+                        exchange.reply_text,
+                        exchange.intent,
+                        exchange.entry,
+                        exchange.action,
+                    ],
+                )
+        return True
+
+    # -- rate limit ------------------------------------------------------------------------------------------
+
+    def recent_inbound(self, sender: str, since: datetime) -> tuple[int, int]:
+        """(inbound messages, rate-limit notices among them) from one sender since a moment."""
+        row = self.db.execute(
+            "SELECT count(*), coalesce(sum(status = 'rate_notice'), 0) FROM message_log "
+            "WHERE sender = ? AND direction = 'in' AND at >= ?",
+            [sender, _ts(since)],
+        ).fetchone()
+        return int(row[0]), int(row[1])
+
+    # -- opt-out ---------------------------------------------------------------------------------------------
+
+    def set_opt_out(self, sender: str, opted_out: bool, now: datetime, channel: str | None = None) -> bool:
+        """Opt a sender out of (or back into) every proactive message. True if that changed anything."""
+        channel = channel or ("telegram" if sender.startswith("telegram:") else "sms")
+        at = _ts(now)
+        with _write(self.db) as db:
+            row = db.execute("SELECT opted_out FROM contacts WHERE sender = ?", [sender]).fetchone()
+            before = bool(row[0]) if row else False
+            db.execute(
+                "INSERT INTO contacts (sender, channel, opted_out, changed_at, created_at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (sender) DO UPDATE SET opted_out = excluded.opted_out, changed_at = excluded.changed_at",
+                [sender, channel, int(opted_out), at, at],
+            )
+        return before != opted_out
+
+    def is_opted_out(self, sender: str) -> bool:
+        row = self.db.execute("SELECT opted_out FROM contacts WHERE sender = ?", [sender]).fetchone()
+        return bool(row and row[0])
+
+    # -- outgoing messages and delivery status --------------------------------------------------------------
+
+    def record_outgoing(
+        self, channel: str, sender: str, text: str, now: datetime, *, provider_id: str | None, status: str
+    ) -> int:
+        """Log a message the service sent (or, with no credentials, would have sent). Returns the row id."""
+        cur = self.db.execute(
+            "INSERT INTO message_log (at, channel, sender, direction, text, provider_id, status, status_at) "
+            "VALUES (?, ?, ?, 'out', ?, ?, ?, ?)",
+            [_ts(now), channel, sender, text, provider_id, status, _ts(now)],
+        )
+        return int(cur.lastrowid or 0)
+
+    def record_delivery_status(
+        self, provider_id: str, status: str, error_code: str | None, now: datetime
+    ) -> bool:
+        """Record a delivery report for a message we sent; False for an id we never sent.
+
+        Callbacks can arrive out of order ("sent" after "delivered"); a later stage is never overwritten by an
+        earlier one.
+        """
+        rank = _STATUS_RANK.get(status, 0)
+        case = " ".join(f"WHEN '{name}' THEN {value}" for name, value in _STATUS_RANK.items())
+        cur = self.db.execute(
+            "UPDATE message_log SET status = ?, status_at = ?, error_code = ? "
+            f"WHERE provider_id = ? AND direction = 'out' AND (CASE status {case} ELSE 0 END) <= ?",
+            [status, _ts(now), error_code, provider_id, rank],
+        )
+        if cur.rowcount:
+            return True
+        row = self.db.execute(
+            "SELECT 1 FROM message_log WHERE provider_id = ? AND direction = 'out'", [provider_id]
+        ).fetchone()
+        return row is not None
+
+    def messages(self, sender: str | None = None) -> list[dict[str, Any]]:
+        """The message log, oldest first, for one sender or everyone."""
+        if sender is None:
+            return list(self.db.query("SELECT * FROM message_log ORDER BY id"))
+        return list(self.db.query("SELECT * FROM message_log WHERE sender = ? ORDER BY id", [sender]))
+
+    # -- conversation state ----------------------------------------------------------------------------------
+
+    def get_conversation(self, sender: str) -> dict[str, Any] | None:
+        row = self.db.execute("SELECT state FROM conversations WHERE sender = ?", [sender]).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def put_conversation(self, sender: str, state: dict[str, Any] | None, now: datetime) -> None:
+        if state is None:
+            self.db.execute("DELETE FROM conversations WHERE sender = ?", [sender])
+            return
+        self.db.execute(
+            "INSERT INTO conversations (sender, state, updated_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (sender) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+            [sender, json.dumps(state, ensure_ascii=False), _ts(now)],
+        )
+
+    # -- privacy: delete and purge ---------------------------------------------------------------------------
+
+    def sender_tables(self) -> list[str]:
+        """Every table that holds rows about a citizen (it has a `sender` column)."""
+        return [
+            name
+            for name in self.db.table_names()
+            if SENDER_COLUMN in self.db[name].columns_dict and not name.startswith("sqlite_")
+        ]
+
+    def forget_sender(self, sender: str) -> dict[str, int]:
+        """Delete every row about one sender, in every table; returns rows deleted per table (only non-zero).
+
+        `secure_delete` overwrites the deleted rows; truncating the write-ahead log afterwards removes the old
+        page images that still held them, so the number is not left anywhere in the database files.
+        """
+        deleted: dict[str, int] = {}
+        with _write(self.db) as db:
+            for table in self.sender_tables():
+                cur = db.execute(f"DELETE FROM [{table}] WHERE [{SENDER_COLUMN}] = ?", [sender])
+                if cur.rowcount:
+                    deleted[table] = cur.rowcount
+        self.checkpoint()
+        return deleted
+
+    def checkpoint(self) -> None:
+        """Copy the write-ahead log into the database file and truncate it (best effort under load)."""
+        busy, _, _ = self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if busy:
+            log.warning("WAL checkpoint was blocked by a reader; it completes at the next checkpoint")
+
+    def purge_before(self, cutoff: datetime) -> dict[str, int]:
+        """Delete message log rows, dedupe claims and conversation state older than `cutoff`."""
+        at = _ts(cutoff)
+        with _write(self.db) as db:
+            counts = {
+                "message_log": db.execute("DELETE FROM message_log WHERE at < ?", [at]).rowcount,
+                "inbound": db.execute("DELETE FROM inbound WHERE claimed_at < ?", [at]).rowcount,
+                "conversations": db.execute("DELETE FROM conversations WHERE updated_at < ?", [at]).rowcount,
+            }
+        self.checkpoint()
+        return counts
+
+
+# Twilio's message statuses in the order a message moves through them.
+_STATUS_RANK = {
+    "recorded": 0,
+    "accepted": 1,
+    "scheduled": 1,
+    "queued": 2,
+    "sending": 3,
+    "sent": 4,
+    "receiving": 4,
+    "received": 5,
+    "delivered": 6,
+    "undelivered": 6,
+    "failed": 6,
+    "read": 7,
+    "canceled": 7,
+}
+
+
+class SqliteConversations:
+    """The ConversationStore of the web service: state survives restarts and is shared by every worker."""
+
+    def __init__(self, store: Store, now: datetime) -> None:
+        self._store = store
+        self._now = now
+
+    def get(self, sender: str) -> dict[str, Any] | None:
+        return self._store.get_conversation(sender)
+
+    def put(self, sender: str, state: dict[str, Any] | None) -> None:
+        self._store.put_conversation(sender, state, self._now)
