@@ -1,4 +1,4 @@
-"""Everything prepared from one knowledge base load: the FAQ matcher and the branch finder.
+"""Everything prepared from one knowledge base load: the FAQ matcher, the branch finder, hours and events.
 
 Built once per load (it costs a fraction of a second per thousand variants) and swapped in whole by
 KnowledgeHolder, so a request never sees half of an old index and half of a new one.
@@ -6,9 +6,11 @@ KnowledgeHolder, so a request never sees half of an old index and half of a new 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.branches import BranchFinder
+from bot.events.catalog import EventCatalog
+from bot.hours import HoursBook
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
 
@@ -18,7 +20,15 @@ class Brain:
     kb: KnowledgeBase
     matcher: Matcher
     branches: BranchFinder
+    hours: HoursBook = field(default_factory=HoursBook)
+    events: EventCatalog = field(default_factory=EventCatalog)
 
     @classmethod
     def build(cls, kb: KnowledgeBase) -> Brain:
-        return cls(kb, Matcher(kb), BranchFinder(kb.branches))
+        return cls(
+            kb,
+            Matcher(kb),
+            BranchFinder(kb.branches),
+            hours=kb.extras.get("hours") or HoursBook(),
+            events=EventCatalog(kb.extras.get("events"), kb.extras.get("feeds")),
+        )

@@ -7,6 +7,7 @@ broken edit is being fixed, so citizens keep getting answers.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import re
 import threading
@@ -34,6 +35,7 @@ BRANCH_KEYS = {
     "holidays",
     "phone",
     "note",
+    "dpl_id",
 }
 LANGUAGES = {"da", "en"}
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -87,6 +89,8 @@ class KnowledgeBase:
 # Extra loaders (events, hours) register here: each takes the folder and the problem list and returns a value
 # stored under its name in KnowledgeBase.extras. Keeps this module free of their formats.
 EXTRA_LOADERS: dict[str, Callable[[Path, list[Problem], KnowledgeBase], Any]] = {}
+# Modules that register their loader in EXTRA_LOADERS when imported: opening hours, then events.
+EXTRA_LOADER_MODULES = ("bot.hours", "bot.events.files")
 
 
 def _line(node: yaml.Node) -> int:
@@ -110,6 +114,15 @@ def _compose(path: Path, rel: str, problems: list[Problem]) -> yaml.Node | None:
 
 def _value(node: yaml.Node) -> Any:
     return yaml.SafeLoader("").construct_object(node, deep=True)
+
+
+def _plain(node: yaml.Node) -> Any:
+    """A value for Branch.extra; None where YAML cannot build it (a date like 2026-02-30), which the loader
+    of that key reports from the node."""
+    try:
+        return _value(node)
+    except ValueError:
+        return None
 
 
 def _mapping(node: yaml.MappingNode) -> dict[str, tuple[yaml.Node, yaml.Node]]:
@@ -269,7 +282,7 @@ def _parse_branch(node: yaml.Node, rel: str, problems: list[Problem]) -> Branch 
         return None
     aliases = _string_list(m["aliases"][1], rel, "aliases", bid, problems) if "aliases" in m else []
     address = str(m["address"][1].value) if "address" in m else None
-    extra = {k: _value(v) for k, (_, v) in m.items() if k not in ("id", "name", "aliases", "address")}
+    extra = {k: _plain(v) for k, (_, v) in m.items() if k not in ("id", "name", "aliases", "address")}
     extra["_nodes"] = {k: v for k, (_, v) in m.items()}
     return Branch(bid, str(m["name"][1].value).strip(), aliases or [], address, extra, rel, _line(node))
 
@@ -328,6 +341,8 @@ def load_knowledge(root: Path | str) -> KnowledgeBase:
             bseen[branch.id] = branch.line
             branches.append(branch)
     kb = KnowledgeBase(entries, branches, root)
+    for module in EXTRA_LOADER_MODULES:
+        importlib.import_module(module)
     for name, loader in EXTRA_LOADERS.items():
         kb.extras[name] = loader(root, problems, kb)
     if problems:
