@@ -13,7 +13,7 @@ from bot import router, timeintent
 from bot.context import Context, Understanding
 from bot.model import Message, Reply
 from bot.text import detect_language, normalise, strip_filler
-from handlers import compliance, delete, reference, unavailable
+from handlers import compliance, delete, events, hours, reference, unavailable
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +39,8 @@ HANDLERS: dict[str, Handler] = {
     "greeting": compliance.greeting,
     "stop": compliance.stop,
     "start": compliance.start,
-    "hours": unavailable.handle,
-    "events": unavailable.handle,
+    "hours": hours.handle,
+    "events": events.handle,
     "subscribe": unavailable.handle,
     "unsubscribe": unavailable.handle,
     "reservations": unavailable.handle,
@@ -79,7 +79,12 @@ def handle(message: Message, ctx: Context) -> Reply:
     """Decide the answer to one inbound message."""
     u = understand(message, ctx)
     if u.intent not in ("stop", "start", "help"):
-        picked = delete.confirm(message, ctx) or reference.pick_choice(message, ctx)
+        picked = (
+            delete.confirm(message, ctx)
+            or reference.pick_choice(message, ctx)
+            or events.more(message, ctx, u)
+            or hours.follow_up(message, ctx, u)
+        )
         if picked is not None:
             return picked
     reply = HANDLERS.get(u.intent, unavailable.handle)(message, ctx, u)

@@ -487,12 +487,11 @@ def day_label(d: date, today: date, lang: str) -> str:
     return f"{day_name(d, lang)} {short_date(d, lang)}"
 
 
-def range_label(when: When, today: date, lang: str) -> str:
-    """A range as a reply says it: "i dag", "lørdag 28/11", "28/11-29/11"."""
-    if when.start == when.end:
-        return day_label(when.start, today, lang)
-    sep = "–"
-    return f"{short_date(when.start, lang)}{sep}{short_date(when.end, lang)}"
+def range_label(start: date, end: date, today: date, lang: str) -> str:
+    """A range as a reply says it: "i dag", "lørdag 28/11", "28/11–29/11"."""
+    if start == end:
+        return day_label(start, today, lang)
+    return f"{short_date(start, lang)}–{short_date(end, lang)}"
 
 
 def clock(t: time, lang: str) -> str:

@@ -7,149 +7,178 @@ from __future__ import annotations
 
 import re
 
+from bot.dates import date_words
 from bot.router import EVENT_WORDS, HOURS_WORDS, _has, event_topics
 from bot.text import STOPWORDS
+
+LIBRARY_WORDS = {"bibliotek", "biblioteket", "library", "bib", "filial", "filialen", "branch"}
+
+
+def _unexplained(norm: str, explained: set[str]) -> list[str]:
+    return [
+        w for w in norm.split() if w not in STOPWORDS and w not in explained and not HOURS_WORDS.fullmatch(w)
+    ]
 
 
 def is_hours_question(norm: str, explained: set[str]) -> bool:
     """Asks when a library is open. Every content word must be explained (a branch, a time word, the
-    library), so "when does the swimming pool open" is not taken for the library's hours."""
+    library), so "when does the swimming pool open" is not taken for the library's hours; the one exception is
+    a name we do not know standing where a branch name stands ("hellerup bibliotek", "biblioteket i hellerup"),
+    which the hours handler answers with the closest branch names."""
     if not HOURS_WORDS.search(norm):
         return False
-    unexplained = [
-        w for w in norm.split() if w not in STOPWORDS and w not in explained and not HOURS_WORDS.fullmatch(w)
-    ]
-    return not unexplained
+    unexplained = _unexplained(norm, explained)
+    return not unexplained or unexplained == [unknown_place(norm, explained)]
+
+
+def unknown_place(norm: str, explained: set[str]) -> str | None:
+    """The one unexplained word named as a library: "X bibliotek", "X library", "biblioteket i/paa X"."""
+    unexplained = _unexplained(norm, explained)
+    if len(unexplained) != 1:
+        return None
+    word = unexplained[0]
+    words = norm.split()
+    i = words.index(word)
+    after = words[i + 1] if i + 1 < len(words) else ""
+    before = words[i - 2 : i]
+    if after in LIBRARY_WORDS or (
+        len(before) == 2 and before[0] in LIBRARY_WORDS and before[1] in ("i", "paa", "in", "at", "on")
+    ):
+        return word
+    return None
 
 
 # Words that can stand in an hours or events question without changing its subject.
-TIME_WORDS = set(
-    [
-        "i",
-        "dag",
-        "idag",
-        "today",
-        "tonight",
-        "aften",
-        "aftenen",
-        "morgen",
-        "imorgen",
-        "tomorrow",
-        "overmorgen",
-        "tidlig",
-        "early",
-        "late",
-        "sent",
-        "nu",
-        "now",
-        "lige",
-        "right",
-        "currently",
-        "tid",
-        "time",
-        "klokken",
-        "clock",
-        "hvad",
-        "what",
-        "hvornaar",
-        "when",
-        "weekend",
-        "weekenden",
-        "week",
-        "uge",
-        "ugen",
-        "naeste",
-        "next",
-        "denne",
-        "this",
-        "kommende",
-        "coming",
-        "snart",
-        "soon",
-        "later",
-        "senere",
-        "mandag",
-        "tirsdag",
-        "onsdag",
-        "torsdag",
-        "fredag",
-        "loerdag",
-        "soendag",
-        "mandage",
-        "tirsdage",
-        "onsdage",
-        "torsdage",
-        "fredage",
-        "loerdage",
-        "soendage",
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "mondays",
-        "tuesdays",
-        "wednesdays",
-        "thursdays",
-        "fridays",
-        "saturdays",
-        "sundays",
-        "jul",
-        "juleaften",
-        "christmas",
-        "eve",
-        "nytaar",
-        "nytaarsaften",
-        "new",
-        "years",
-        "easter",
-        "paaske",
-        "pinse",
-        "day",
-        "days",
-        "dag",
-        "dage",
-        "dagen",
-        "hours",
-        "time",
-        "times",
-        "timer",
-        "tider",
-        "aabningstider",
-        "hvor",
-        "laenge",
-        "long",
-        "how",
-        "late",
-        "day",
-        "after",
-        "library",
-        "bibliotek",
-        "biblioteket",
-        "bib",
-        "branch",
-        "jeres",
-        "your",
-        "you",
-        "i",
-        "jer",
-        "have",
-        "has",
-        "har",
-        "there",
-        "are",
-        "is",
-        "er",
-        "open",
-        "aabent",
-        "aaben",
-        "lukket",
-        "closed",
-        "hele",
-        "whole",
-    ]
+TIME_WORDS = (
+    set(
+        [
+            "i",
+            "dag",
+            "idag",
+            "today",
+            "tonight",
+            "aften",
+            "aftenen",
+            "morgen",
+            "imorgen",
+            "tomorrow",
+            "overmorgen",
+            "tidlig",
+            "early",
+            "late",
+            "sent",
+            "nu",
+            "now",
+            "lige",
+            "right",
+            "currently",
+            "tid",
+            "time",
+            "klokken",
+            "clock",
+            "hvad",
+            "what",
+            "hvornaar",
+            "when",
+            "weekend",
+            "weekenden",
+            "week",
+            "uge",
+            "ugen",
+            "naeste",
+            "next",
+            "denne",
+            "this",
+            "kommende",
+            "coming",
+            "snart",
+            "soon",
+            "later",
+            "senere",
+            "mandag",
+            "tirsdag",
+            "onsdag",
+            "torsdag",
+            "fredag",
+            "loerdag",
+            "soendag",
+            "mandage",
+            "tirsdage",
+            "onsdage",
+            "torsdage",
+            "fredage",
+            "loerdage",
+            "soendage",
+            "monday",
+            "tuesday",
+            "wednesday",
+            "thursday",
+            "friday",
+            "saturday",
+            "sunday",
+            "mondays",
+            "tuesdays",
+            "wednesdays",
+            "thursdays",
+            "fridays",
+            "saturdays",
+            "sundays",
+            "jul",
+            "juleaften",
+            "christmas",
+            "eve",
+            "nytaar",
+            "nytaarsaften",
+            "new",
+            "years",
+            "easter",
+            "paaske",
+            "pinse",
+            "day",
+            "days",
+            "dag",
+            "dage",
+            "dagen",
+            "hours",
+            "time",
+            "times",
+            "timer",
+            "tider",
+            "aabningstider",
+            "hvor",
+            "laenge",
+            "long",
+            "how",
+            "late",
+            "day",
+            "after",
+            "library",
+            "bibliotek",
+            "biblioteket",
+            "bib",
+            "branch",
+            "jeres",
+            "your",
+            "you",
+            "i",
+            "jer",
+            "have",
+            "has",
+            "har",
+            "there",
+            "are",
+            "is",
+            "er",
+            "open",
+            "aabent",
+            "aaben",
+            "lukket",
+            "closed",
+            "hele",
+            "whole",
+        ]
+    )
+    | date_words()
 )
 
 
@@ -162,9 +191,13 @@ def explained_words(norm: str, branch_span: tuple[int, int] | None) -> set[str]:
     return explained
 
 
+# Questions about taking part in, running or paying for an event are for the FAQ, not the calendar: signing up,
+# joining a group, giving a talk, how many hours a rented film lasts.
 _EVENT_BLOCK = re.compile(
     r"\b(hvordan|how do|how can|how to|tilmeld\w*|sign up|signup|billet\w*|tickets?|gratis|free|koster|cost|"
-    r"price|pris|aflys\w*|cancel\w*|host|afholde|holde et|arrangere|book)\b"
+    r"price|pris|aflys\w*|cancel\w*|host|afholde|holde et|holde en|arrangere|book|meld\w* (sig|mig|os)|"
+    r"skal man|paa forhaand|in advance|register\w*|vaere med i|deltage i|join|medlem|member|give a|could i|can i|"
+    r"kan jeg|kan vi|may i|how many|hvor mange|lej\w*|rent|stream\w*|download\w*|gaar \w+ ud paa)\b|\babout$"
 )
 
 

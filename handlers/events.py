@@ -1,0 +1,278 @@
+"""What is on: "koncerter i aften", "noget for børn i weekenden på Valby", "talks tomorrow at Vesterbro".
+
+Dates, audience, category and branch are read from the message in any order and either language; the events come
+from the knowledge folder and the remote sources, merged (bot.events). An SMS reply lists at most SMS_PAGE events,
+one line each, and "MERE"/"MORE" pages on in the same conversation; Telegram gets a longer list with links. With
+no match the reply says so and offers the nearest: later days, other branches, everyone, all of the category.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date, timedelta
+
+from bot.context import Context, Understanding
+from bot.conversation import fresh
+from bot.dates import day_label, local_date, range_label, short_date, understand_when
+from bot.events import Event, EventQuery, EventState, nearest, select
+from bot.model import Channel, Message, Reply
+from bot.router import event_topics
+from bot.text import fold
+
+STATE = "events-more"
+SMS_PAGE = 3  # one SMS of three segments holds a header, three one-line events and the MERE hint
+TELEGRAM_PAGE = 8
+NEAREST_SHOWN = 2
+TITLE_MAX = 42  # characters of a title in an SMS line
+EVENTS_LINK = "https://bibliotek.kk.dk/arrangementer"
+MORE_WORDS = {
+    "mere",
+    "more",
+    "flere",
+    "vis flere",
+    "show more",
+    "mere tak",
+    "more please",
+    "next",
+    "videre",
+    "m",
+}
+
+CATEGORY_LABELS = {
+    "concert": ("koncerter", "concerts"),
+    "talk": ("foredrag", "talks"),
+    "workshop": ("workshops", "workshops"),
+    "film": ("film", "films"),
+    "reading-club": ("læseklubber", "reading clubs"),
+    "language-cafe": ("sprogcaféer", "language cafés"),
+    "it-help": ("IT-hjælp", "IT help"),
+    "storytime": ("højtlæsning", "storytime"),
+    "exhibition": ("udstillinger", "exhibitions"),
+    "debate": ("debatter", "debates"),
+}
+AUDIENCE_LABELS = {
+    "children": ("børn", "children"),
+    "teens": ("unge", "teens"),
+    "families": ("familier", "families"),
+    "adults": ("voksne", "adults"),
+    "seniors": ("seniorer", "seniors"),
+}
+TEXTS: dict[str, dict[str, str]] = {
+    "events": {"da": "arrangementer", "en": "events"},
+    "for": {"da": "for", "en": "for"},
+    "at": {"da": "på", "en": "at"},
+    "next_days": {"da": "de næste 14 dage", "en": "in the next 14 days"},
+    "tonight": {"da": "i aften", "en": "tonight"},
+    "more": {"da": "Skriv MERE for flere ({n} til).", "en": "Reply MORE for more ({n} left)."},
+    "no_more": {
+        "da": "Der er ikke flere arrangementer i den søgning.",
+        "en": "There are no more events in that search.",
+    },
+    "none": {"da": "Ingen {what} {when}.", "en": "No {what} {when}."},
+    "later": {"da": "Næste:", "en": "Next:"},
+    "branch": {"da": "Andre steder:", "en": "Elsewhere:"},
+    "audience": {"da": "For alle:", "en": "For everyone:"},
+    "category": {"da": "Kommende {what}:", "en": "Coming {what}:"},
+    "see_all": {"da": "Se alle arrangementer på {link}", "en": "See all events at {link}"},
+    "sold_out": {"da": "udsolgt", "en": "sold out"},
+    "until": {"da": "til", "en": "until"},
+}
+
+
+def t(key: str, lang: str, **values: str) -> str:
+    variants = TEXTS[key]
+    return variants.get(lang, variants["da"]).format(**values)
+
+
+def _idx(lang: str) -> int:
+    return 1 if lang == "en" else 0
+
+
+def _branch_name(ctx: Context, branch: str | None) -> str:
+    if not branch:
+        return ""
+    b = ctx.brain.kb.branch(branch)
+    name = b.name if b else branch
+    return re.sub(r"\s+(Bibliotek|Biblioteket|Library)$", "", name) or name
+
+
+def _clock(e: Event, ctx: Context, lang: str) -> str:
+    local = e.start.astimezone(ctx.config.tz)
+    return f"{local.hour}{':' if lang == 'en' else '.'}{local.minute:02d}"
+
+
+def event_line(e: Event, ctx: Context, lang: str, today: date) -> str:
+    """One line: day, time, title, branch ("lør 28/11 14.00 Julekoncert – Valby")."""
+    tz = ctx.config.tz
+    start_day = e.start.astimezone(tz).date()
+    last_day = (e.end - timedelta(seconds=1)).astimezone(tz).date()
+    if start_day < today < last_day or (e.all_day and last_day > start_day and start_day <= today):
+        when = f"{t('until', lang)} {short_date(last_day, lang)}"
+    else:
+        when = day_label(start_day, today, lang)
+        if start_day not in (today, today + timedelta(days=1)):
+            when = f"{when.split()[0][:3]} {short_date(start_day, lang)}"
+        if not e.all_day:
+            when += f" {_clock(e, ctx, lang)}"
+    title = e.title_in(lang)
+    if len(title) > TITLE_MAX:
+        title = title[: TITLE_MAX - 1].rstrip() + "…"
+    line = f"{when} {title}"
+    where = _branch_name(ctx, e.branch) or (e.place or "")
+    if where:
+        line += f" – {where}"
+    if e.state == EventState.SOLD_OUT:
+        line += f" ({t('sold_out', lang)})"
+    return line
+
+
+def _what(q: EventQuery, lang: str) -> str:
+    what = CATEGORY_LABELS[q.category][_idx(lang)] if q.category else t("events", lang)
+    if q.audience:
+        what += f" {t('for', lang)} {AUDIENCE_LABELS[q.audience][_idx(lang)]}"
+    return what
+
+
+def _when_label(q: EventQuery, ctx: Context, lang: str, explicit: bool) -> str:
+    today = local_date(ctx.now, ctx.config.tz)
+    if not explicit:
+        return t("next_days", lang)
+    if q.evening and q.start == q.end == today:
+        return t("tonight", lang)
+    return range_label(q.start, q.end, today, lang)
+
+
+def _header(q: EventQuery, ctx: Context, lang: str, explicit: bool) -> str:
+    head = f"{_what(q, lang)} {_when_label(q, ctx, lang, explicit)}"
+    if q.branch:
+        head += f" {t('at', lang)} {_branch_name(ctx, q.branch)}"
+    return head[0].upper() + head[1:]
+
+
+def _fetch(ctx: Context) -> Callable[[date, date], list[Event]]:
+    remote = ctx.services.get("events")
+
+    def fetch(first: date, last: date) -> list[Event]:
+        return ctx.brain.events.between(first, last, remote, ctx.config.tz)
+
+    return fetch
+
+
+def _page_size(message: Message) -> int:
+    return TELEGRAM_PAGE if message.channel == Channel.TELEGRAM else SMS_PAGE
+
+
+def _lines(events: list[Event], ctx: Context, lang: str, message: Message) -> list[str]:
+    today = local_date(ctx.now, ctx.config.tz)
+    out = []
+    for e in events:
+        line = event_line(e, ctx, lang, today)
+        if message.channel == Channel.TELEGRAM and (e.url or e.signup):
+            line += f"\n  {e.url or e.signup}"
+        out.append(line)
+    return out
+
+
+def _reply(q: EventQuery, text: str, lang: str, ids: list[str]) -> Reply:
+    return Reply(
+        text=text,
+        lang=lang,
+        intent="events",
+        branch=q.branch,
+        confidence=1.0,
+        filters=q.filters(),
+        events=ids,
+        link=EVENTS_LINK,
+    )
+
+
+def page(message: Message, ctx: Context, q: EventQuery, lang: str, offset: int, explicit: bool) -> Reply:
+    """One page of matching events from `offset`, remembering the query for MORE when more are left."""
+    fetch = _fetch(ctx)
+    found = select(fetch(q.start, q.end), q, ctx.now, ctx.config.tz)
+    size = _page_size(message)
+    if not found:
+        return _no_match(message, ctx, q, lang, explicit)
+    if offset >= len(found):
+        ctx.conversations.put(message.sender, None)
+        return _reply(q, t("no_more", lang), lang, [])
+    shown = found[offset : offset + size]
+    left = len(found) - offset - len(shown)
+    lines = [] if offset else [_header(q, ctx, lang, explicit) + ":"]
+    lines += _lines(shown, ctx, lang, message)
+    if left > 0:
+        lines.append(t("more", lang, n=str(left)))
+        ctx.conversations.put(
+            message.sender,
+            {
+                "kind": STATE,
+                "query": {**q.filters(), "branch": q.branch, "evening": q.evening},
+                "explicit": explicit,
+                "offset": offset + len(shown),
+                "lang": lang,
+                "at": ctx.now.isoformat(),
+            },
+        )
+    else:
+        ctx.conversations.put(message.sender, None)
+    return _reply(q, "\n".join(lines), lang, [e.id for e in shown])
+
+
+def _no_match(message: Message, ctx: Context, q: EventQuery, lang: str, explicit: bool) -> Reply:
+    lines = [t("none", lang, what=_what(q, lang), when=_when_label(q, ctx, lang, explicit))]
+    if q.branch:
+        lines[0] = lines[0][:-1] + f" {t('at', lang)} {_branch_name(ctx, q.branch)}."
+    reason, offers = nearest(_fetch(ctx), q, ctx.now, ctx.config.tz)
+    offers = offers[:NEAREST_SHOWN]
+    if offers:
+        label = t(
+            reason, lang, what=CATEGORY_LABELS[q.category][_idx(lang)] if q.category else t("events", lang)
+        )
+        lines.append(label)
+        lines += _lines(offers, ctx, lang, message)
+    else:
+        lines.append(t("see_all", lang, link=EVENTS_LINK))
+    ctx.conversations.put(message.sender, None)
+    return _reply(q, "\n".join(lines), lang, [e.id for e in offers])
+
+
+def query_of(message: Message, ctx: Context, u: Understanding) -> tuple[EventQuery, bool]:
+    """The question's filters, and whether it named dates at all."""
+    when = understand_when(message.text, ctx.now, ctx.config.tz)
+    cats, auds = event_topics(u.norm)
+    q = EventQuery(
+        when.start,
+        when.end,
+        audience=auds[0] if auds else None,
+        category=cats[0] if cats else None,
+        branch=u.branch,
+        evening=when.evening and when.start == when.end,
+    )
+    return q, when.explicit
+
+
+def handle(message: Message, ctx: Context, u: Understanding) -> Reply:
+    q, explicit = query_of(message, ctx, u)
+    return page(message, ctx, q, u.lang, 0, explicit)
+
+
+def more(message: Message, ctx: Context, u: Understanding) -> Reply | None:
+    """ "MERE"/"MORE" after an events reply: the next page of the same search."""
+    if fold(message.text) not in MORE_WORDS:
+        return None
+    state = fresh(ctx.conversations.get(message.sender), ctx.now)
+    if not state or state.get("kind") != STATE:
+        return None
+    f = state["query"]
+    q = EventQuery(
+        date.fromisoformat(f["from"]),
+        date.fromisoformat(f["to"]),
+        audience=f.get("audience"),
+        category=f.get("category"),
+        branch=f.get("branch"),
+        evening=bool(f.get("evening")),
+    )
+    return page(
+        message, ctx, q, state.get("lang", u.lang), int(state.get("offset", 0)), bool(state.get("explicit"))
+    )

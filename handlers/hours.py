@@ -1,0 +1,312 @@
+"""Opening hours: "er vesterbro åben nu", "hvornår lukker hovedbiblioteket i dag", "opening hours tomorrow".
+
+The answer is computed at the moment the message arrived (`ctx.now`, read in the libraries' time zone) from the
+hours in the knowledge base, or from DPL CMS when `[events] use_dpl_hours` is on and the scheduler has fetched
+them. Staffed and self-service hours are told apart. With no branch named the bot asks which one (and a reply that
+names one is answered with the same date); a name it does not know gets the closest branch names.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from bot.context import Context, Understanding
+from bot.conversation import fresh
+from bot.dates import day_label, day_name, local_date, short_date, understand_when
+from bot.hours import HOLIDAY_LABELS, DayHours, HoursBook, Overrides, Status, intervals_label
+from bot.model import Action, Choice, Message, Reply
+from bot.timeintent import explained_words, unknown_place
+
+STATE = "hours-branch"
+FEW_BRANCHES = 3  # branches listed with "which branch?"
+MAX_DAYS = 7  # days listed for a range ("i weekenden", "næste uge")
+HOURS_LINK = "https://bibliotek.kk.dk/biblioteker"
+
+TEXTS: dict[str, dict[str, str]] = {
+    "staffed": {"da": "Bemandet {hours}", "en": "Staffed {hours}"},
+    "self": {"da": "selvbetjent {hours}", "en": "self-service {hours}"},
+    "self_only": {
+        "da": "Kun selvbetjent {hours} (adgang med sundhedskort)",
+        "en": "Self-service only {hours} (entry with your health card)",
+    },
+    "closed": {"da": "Lukket", "en": "Closed"},
+    "open_staffed": {
+        "da": "{name} har åbent nu med personale til {until}",
+        "en": "{name} is open now, staffed until {until}",
+    },
+    "then_self": {"da": ", derefter selvbetjent til {until}", "en": ", then self-service until {until}"},
+    "open_self": {
+        "da": "{name} er selvbetjent nu (adgang med sundhedskort) til {until}",
+        "en": "{name} is open for self-service now (entry with your health card) until {until}",
+    },
+    "staff_back": {"da": " Personale fra {when}.", "en": " Staff from {when}."},
+    "closed_now": {"da": "{name} har lukket nu.", "en": "{name} is closed now."},
+    "opens": {"da": " Åbner {when}{kind}.", "en": " Opens {when}{kind}."},
+    "kind_self": {"da": " (selvbetjent)", "en": " (self-service)"},
+    "kind_staffed": {"da": " (bemandet)", "en": " (staffed)"},
+    "no_next": {"da": " Ingen åbningstid de næste 14 dage.", "en": " No opening hours in the next 14 days."},
+    "week": {"da": "Normalt: {days}.", "en": "Usually: {days}."},
+    "week_staffed": {"da": "bemandet {days}", "en": "staffed {days}"},
+    "week_self": {"da": "selvbetjent {days}", "en": "self-service {days}"},
+    "every_day": {"da": "alle dage", "en": "every day"},
+    "no_hours": {
+        "da": "Jeg har ikke åbningstiderne for {name} her. Se {link}",
+        "en": "I don't have the opening hours of {name} here. See {link}",
+    },
+    "which": {
+        "da": "Hvilket bibliotek? Svar med navnet, fx {example}.",
+        "en": "Which library? Reply with its name, e.g. {example}.",
+    },
+    "few": {"da": " {label}: {items}.", "en": " {label}: {items}."},
+    "unknown": {
+        "da": "Jeg kender ikke et bibliotek, der hedder '{word}'. Mente du {names}? Svar med navnet.",
+        "en": "I don't know a library called '{word}'. Did you mean {names}? Reply with the name.",
+    },
+    "or": {"da": "eller", "en": "or"},
+    "at": {"da": "kl. {t}", "en": "at {t}"},
+}
+SHORT_DAYS = {
+    "da": ("man", "tir", "ons", "tor", "fre", "lør", "søn"),
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+}
+
+
+def t(key: str, lang: str, **values: str) -> str:
+    variants = TEXTS[key]
+    return variants.get(lang, variants["da"]).format(**values)
+
+
+def _overrides(ctx: Context) -> Overrides | None:
+    remote = ctx.services.get("events")
+    if ctx.config.events.use_dpl_hours and remote is not None:
+        hours: Overrides = remote.hours()
+        return hours
+    return None
+
+
+def _name(ctx: Context, branch: str) -> str:
+    b = ctx.brain.kb.branch(branch)
+    return b.name if b else branch
+
+
+def _clock(moment: datetime, ctx: Context, lang: str) -> str:
+    local = moment.astimezone(ctx.config.tz)
+    minutes = local.hour * 60 + local.minute
+    h, m = divmod(minutes, 60)
+    return str(h) if m == 0 else f"{h}{':' if lang == 'en' else '.'}{m:02d}"
+
+
+def _when(moment: datetime, ctx: Context, lang: str) -> str:
+    """ "kl. 10", "i morgen kl. 10", "mandag 30/11 kl. 10"."""
+    today = local_date(ctx.now, ctx.config.tz)
+    day = local_date(moment, ctx.config.tz)
+    at = t("at", lang, t=_clock(moment, ctx, lang))
+    if day == today:
+        return ("today " if lang == "en" else "i dag ") + at
+    return f"{day_label(day, today, lang)} {at}"
+
+
+def day_text(dh: DayHours, lang: str) -> str:
+    """ "Bemandet 10-19, selvbetjent 8-22" / "Lukket (juleaften)" / "Kun selvbetjent 8-22 (...)"."""
+    if dh.closed:
+        text = t("closed", lang)
+        if dh.holiday:
+            text += f" ({HOLIDAY_LABELS[dh.holiday][0 if lang == 'da' else 1]})"
+    elif not dh.staffed:
+        text = t("self_only", lang, hours=intervals_label(dh.self_service, lang))
+    else:
+        text = t("staffed", lang, hours=intervals_label(dh.staffed, lang))
+        if dh.self_service:
+            text += ", " + t("self", lang, hours=intervals_label(dh.self_service, lang))
+    if dh.note:
+        text += f" – {dh.note}"
+    return text
+
+
+def status_text(status: Status, name: str, ctx: Context, lang: str) -> str:
+    if status.staffed_until:
+        text = t("open_staffed", lang, name=name, until=_clock(status.staffed_until, ctx, lang))
+        if status.self_service_until and status.self_service_until > status.staffed_until:
+            text += t("then_self", lang, until=_clock(status.self_service_until, ctx, lang))
+        return text + "."
+    if status.self_service_until:
+        text = t("open_self", lang, name=name, until=_clock(status.self_service_until, ctx, lang)) + "."
+        if status.next_staffed:
+            text += t("staff_back", lang, when=_when(status.next_staffed, ctx, lang))
+        return text
+    text = t("closed_now", lang, name=name)
+    if status.next_open is None:
+        return text + t("no_next", lang)
+    kind = t("kind_staffed" if status.next_open_staffed else "kind_self", lang)
+    return text + t("opens", lang, when=_when(status.next_open, ctx, lang), kind=kind)
+
+
+def _week_groups(by_day: dict[int, str], lang: str) -> str:
+    """Consecutive weekdays with the same hours joined: "man-tor 10-19, fre 10-17"."""
+    names = SHORT_DAYS[lang]
+    if len(by_day) == 7 and len(set(by_day.values())) == 1:
+        return f"{t('every_day', lang)} {by_day[0]}"
+    parts: list[str] = []
+    day = 0
+    while day < 7:
+        if day not in by_day:
+            day += 1
+            continue
+        last = day
+        while last + 1 < 7 and by_day.get(last + 1) == by_day[day]:
+            last += 1
+        span = names[day] if last == day else f"{names[day]}-{names[last]}"
+        parts.append(f"{span} {by_day[day]}")
+        day = last + 1
+    return ", ".join(parts)
+
+
+def week_text(book: HoursBook, branch: str, lang: str) -> str:
+    hours = book.branches.get(branch)
+    if hours is None:
+        return ""
+    parts = []
+    staffed = {d: intervals_label(iv, lang) for d, iv in hours.staffed.items() if iv}
+    selfs = {d: intervals_label(iv, lang) for d, iv in hours.self_service.items() if iv}
+    if staffed:
+        parts.append(t("week_staffed", lang, days=_week_groups(staffed, lang)))
+    if selfs:
+        parts.append(t("week_self", lang, days=_week_groups(selfs, lang)))
+    if not parts:
+        return ""
+    text = "; ".join(parts)
+    return t("week", lang, days=text[0].upper() + text[1:] if lang == "en" else text)
+
+
+def answer(ctx: Context, branch: str, days: list[date], explicit: bool, now_asked: bool, lang: str) -> Reply:
+    """The hours of one branch on some days; "now" first when today is asked about."""
+    book, overrides = ctx.brain.hours, _overrides(ctx)
+    name = _name(ctx, branch)
+    filters = {"date": days[0].isoformat()}
+    if not book.has(branch, overrides):
+        return Reply(
+            text=t("no_hours", lang, name=name, link=HOURS_LINK),
+            lang=lang,
+            intent="hours",
+            branch=branch,
+            confidence=1.0,
+            filters=filters,
+            link=HOURS_LINK,
+        )
+    today = local_date(ctx.now, ctx.config.tz)
+    lines: list[str] = []
+    if days[0] == today and (now_asked or len(days) == 1):
+        status = book.status(branch, ctx.now, ctx.config.tz, overrides)
+        if status is not None:
+            lines.append(status_text(status, name, ctx, lang))
+    for d in days[:MAX_DAYS]:
+        dh = book.day(branch, d, overrides)
+        if dh is None:
+            continue
+        label = day_label(d, today, lang)
+        if d in (today, today + timedelta(days=1)):
+            label += f" ({day_name(d, lang)} {short_date(d, lang)})"
+        head = f"{name} {label}" if not lines or len(days) == 1 else label[0].upper() + label[1:]
+        lines.append(f"{head}: {day_text(dh, lang)}.")
+    if not explicit and not now_asked:
+        week = week_text(book, branch, lang)
+        if week:
+            lines.append(week)
+    return Reply(
+        text="\n".join(lines) if len(days) > 1 else " ".join(lines),
+        lang=lang,
+        intent="hours",
+        branch=branch,
+        confidence=1.0,
+        filters=filters,
+        link=HOURS_LINK,
+    )
+
+
+def _branch_choices(ctx: Context, ids: list[str]) -> list[Choice]:
+    return [Choice(bid, _name(ctx, bid)) for bid in ids]
+
+
+def _ask_branch(
+    message: Message, ctx: Context, u: Understanding, day: date, explicit: bool, now_asked: bool
+) -> Reply:
+    lang = u.lang
+    book, overrides = ctx.brain.hours, _overrides(ctx)
+    all_ids = [b.id for b in ctx.brain.kb.branches]
+    word = unknown_place(u.norm, explained_words(u.norm, None))
+    if word:
+        ids = ctx.brain.branches.closest(word, FEW_BRANCHES)
+        names = [_name(ctx, b) for b in ids]
+        joined = ", ".join(names[:-1]) + f" {t('or', lang)} {names[-1]}" if len(names) > 1 else "".join(names)
+        text = t("unknown", lang, word=word, names=joined)
+    else:
+        ids = [b for b in all_ids if book.has(b, overrides)][:FEW_BRANCHES] or all_ids[:FEW_BRANCHES]
+        example = " / ".join(_name(ctx, b) for b in ids[:2]) or "Hovedbiblioteket"
+        text = t("which", lang, example=example)
+        items = []
+        for b in ids:
+            dh = book.day(b, day, overrides)
+            if dh is not None:
+                items.append(f"{_name(ctx, b)} {_brief(dh, lang)}")
+        if items:
+            label = day_label(day, local_date(ctx.now, ctx.config.tz), lang)
+            text += t("few", lang, label=label[0].upper() + label[1:], items="; ".join(items))
+    ctx.conversations.put(
+        message.sender,
+        {
+            "kind": STATE,
+            "date": day.isoformat(),
+            "explicit": explicit,
+            "now": now_asked,
+            "lang": lang,
+            "at": ctx.now.isoformat(),
+        },
+    )
+    return Reply(
+        text=text,
+        lang=lang,
+        intent="hours",
+        action=Action.CLARIFY,
+        confidence=1.0,
+        choices=_branch_choices(ctx, ids),
+        filters={"date": day.isoformat()},
+        link=HOURS_LINK,
+    )
+
+
+def _brief(dh: DayHours, lang: str) -> str:
+    """A day in a few characters, for lists: "10-19 (selvbetjent 8-22)", "lukket"."""
+    if dh.closed:
+        return t("closed", lang).lower()
+    if not dh.staffed:
+        return t("self", lang, hours=intervals_label(dh.self_service, lang))
+    text = intervals_label(dh.staffed, lang)
+    if dh.self_service:
+        text += f" ({t('self', lang, hours=intervals_label(dh.self_service, lang))})"
+    return text
+
+
+def handle(message: Message, ctx: Context, u: Understanding) -> Reply:
+    when = understand_when(message.text, ctx.now, ctx.config.tz)
+    today = local_date(ctx.now, ctx.config.tz)
+    days = when.days() if when.explicit else [today]
+    if u.branch is None:
+        return _ask_branch(message, ctx, u, days[0], when.explicit, when.now)
+    return answer(ctx, u.branch, days, when.explicit, when.now, u.lang)
+
+
+def follow_up(message: Message, ctx: Context, u: Understanding) -> Reply | None:
+    """A reply naming a branch after we asked "which library?": the hours for the day that was asked about."""
+    state = fresh(ctx.conversations.get(message.sender), ctx.now)
+    if not state or state.get("kind") != STATE or u.branch is None:
+        return None
+    if u.intent not in ("faq", "hours", "handoff") or len(u.norm.split()) > 6:
+        return None
+    ctx.conversations.put(message.sender, None)
+    when = understand_when(message.text, ctx.now, ctx.config.tz)
+    if when.explicit:
+        return answer(ctx, u.branch, when.days(), True, when.now, state.get("lang", u.lang))
+    day = date.fromisoformat(state["date"])
+    return answer(
+        ctx, u.branch, [day], bool(state.get("explicit")), bool(state.get("now")), state.get("lang", u.lang)
+    )
