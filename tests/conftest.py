@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,6 +13,9 @@ import pytest
 from bot.brain import Brain
 from bot.config import Config, load_config
 from bot.knowledge import load_knowledge
+from bot.storage import Store
+from tests.fakes.telegram import FakeTelegram
+from tests.fakes.twilio import FakeTwilio
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_KNOWLEDGE = Path(__file__).resolve().parent / "fixtures" / "knowledge"
@@ -54,3 +58,27 @@ def config(tmp_path: Path) -> Config:
 @pytest.fixture(scope="session")
 def brain() -> Brain:
     return Brain.build(load_knowledge(FIXTURE_KNOWLEDGE))
+
+
+@pytest.fixture
+def store(config: Config) -> Iterator[Store]:
+    """The service's storage on the test's own database file."""
+    s = Store(config.database_path)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def fake_twilio() -> Iterator[FakeTwilio]:
+    """A fake Twilio REST API on 127.0.0.1 that records every request."""
+    fake = FakeTwilio()
+    yield fake
+    fake.close()
+
+
+@pytest.fixture
+def fake_telegram() -> Iterator[FakeTelegram]:
+    """A fake Telegram Bot API on 127.0.0.1 that records every request."""
+    fake = FakeTelegram()
+    yield fake
+    fake.close()

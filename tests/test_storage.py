@@ -1,0 +1,195 @@
+"""Storage: migrations, the atomic dedupe claim, the message log, opt-out, forgetting a sender, purging."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot import storage
+from bot.storage import Exchange, Store, migrate, open_db, schema_version
+from tests.conftest import MOMENT
+
+KAREN = "+4520123456"
+OLE = "+4530123456"
+
+
+def exchange(sender: str, pid: str, text: str = "hvornår åbner I", reply: str = "Kl. 10.") -> Exchange:
+    return Exchange("sms", sender, text, pid, "answered", reply_text=reply, intent="faq")
+
+
+def converse(store: Store, sender: str, pid: str, at=MOMENT) -> None:
+    assert store.claim_inbound("sms", pid, sender, at)
+    assert store.finish_inbound(exchange(sender, pid), "Kl. 10.", at)
+
+
+def test_a_new_database_gets_the_newest_schema(store: Store) -> None:
+    assert store.version == storage.MIGRATIONS[-1][0]
+    assert {"contacts", "inbound", "message_log", "conversations", "schema_version"} <= set(
+        store.db.table_names()
+    )
+    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.db.execute("PRAGMA secure_delete").fetchone()[0] == 1
+
+
+def test_migrating_again_changes_nothing(store: Store) -> None:
+    assert migrate(store.db) == store.version
+    assert store.db.execute("SELECT count(*) FROM schema_version").fetchone()[0] == 1
+
+
+def test_a_later_migration_runs_once_and_its_sender_rows_are_forgotten_too(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def add_tickets(db) -> None:
+        db.execute("CREATE TABLE tickets (id INTEGER PRIMARY KEY, sender TEXT NOT NULL, question TEXT)")
+
+    monkeypatch.setattr(storage, "MIGRATIONS", [*storage.MIGRATIONS, (99, add_tickets)])
+    assert migrate(store.db) == 99
+    assert migrate(store.db) == 99
+    store.db.execute("INSERT INTO tickets (sender, question) VALUES (?, ?)", [KAREN, "?"])
+    assert store.forget_sender(KAREN) == {"tickets": 1}
+
+
+def test_workers_starting_together_migrate_once(tmp_path: Path) -> None:
+    path = tmp_path / "race.sqlite3"
+    barrier = threading.Barrier(6)
+    versions: list[int] = []
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        barrier.wait()
+        try:
+            s = Store(path)
+            versions.append(s.version)
+            s.close()
+        except BaseException as exc:  # collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert versions == [storage.MIGRATIONS[-1][0]] * 6
+    assert schema_version(open_db(path)) == storage.MIGRATIONS[-1][0]
+
+
+def test_one_claim_wins_when_many_connections_race(tmp_path: Path) -> None:
+    path = tmp_path / "claims.sqlite3"
+    Store(path).close()
+    stores = [Store(path) for _ in range(8)]
+    barrier = threading.Barrier(len(stores))
+    wins: list[bool] = []
+
+    def claim(s: Store) -> None:
+        barrier.wait()
+        wins.append(s.claim_inbound("sms", "SM1", KAREN, MOMENT))
+
+    threads = [threading.Thread(target=claim, args=(s,)) for s in stores]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(wins) == [False] * 7 + [True]
+    for s in stores:
+        s.close()
+
+
+def test_a_finished_claim_keeps_its_reply_and_logs_both_directions(store: Store) -> None:
+    assert store.stored_reply("sms", "SM1") is None
+    converse(store, KAREN, "SM1")
+    assert store.stored_reply("sms", "SM1") == "Kl. 10."
+    assert not store.claim_inbound("sms", "SM1", KAREN, MOMENT)
+    assert [(m["direction"], m["text"]) for m in store.messages(KAREN)] == [
+        ("in", "hvornår åbner I"),
+        ("out", "Kl. 10."),
+    ]
+
+
+def test_waiting_for_a_reply_returns_when_it_is_stored(store: Store) -> None:
+    store.claim_inbound("sms", "SM1", KAREN, MOMENT)
+    pauses: list[float] = []
+
+    def pause(seconds: float) -> None:  # the other worker finishes while we wait
+        pauses.append(seconds)
+        store.finish_inbound(exchange(KAREN, "SM1"), "Kl. 10.", MOMENT)
+
+    assert store.wait_for_reply("sms", "SM1", 5.0, pause=pause) == "Kl. 10."
+    assert len(pauses) == 1
+
+
+def test_waiting_gives_up_at_the_deadline(store: Store) -> None:
+    store.claim_inbound("sms", "SM1", KAREN, MOMENT)
+    ticks = iter([0.0, 0.0, 10.0])
+    assert store.wait_for_reply("sms", "SM1", 5.0, clock=lambda: next(ticks), pause=lambda s: None) is None
+
+
+def test_a_stale_claim_can_be_taken_over_and_a_fresh_one_cannot(store: Store) -> None:
+    store.claim_inbound("sms", "SM1", KAREN, MOMENT)
+    assert not store.steal_stale_claim("sms", "SM1", MOMENT - timedelta(seconds=60), MOMENT)
+    later = MOMENT + timedelta(minutes=5)
+    assert store.steal_stale_claim("sms", "SM1", later - timedelta(seconds=60), later)
+
+
+def test_a_released_claim_can_be_claimed_again(store: Store) -> None:
+    store.claim_inbound("sms", "SM1", KAREN, MOMENT)
+    store.release_claim("sms", "SM1")
+    assert store.claim_inbound("sms", "SM1", KAREN, MOMENT)
+
+
+def test_opt_out_reports_whether_it_changed(store: Store) -> None:
+    assert not store.is_opted_out(KAREN)
+    assert store.set_opt_out(KAREN, True, MOMENT)
+    assert not store.set_opt_out(KAREN, True, MOMENT)
+    assert store.is_opted_out(KAREN)
+    assert store.set_opt_out(KAREN, False, MOMENT)
+    assert not store.is_opted_out(KAREN)
+
+
+def test_recent_inbound_counts_the_window_and_the_notices(store: Store) -> None:
+    for i in range(3):
+        converse(store, KAREN, f"SM{i}", MOMENT + timedelta(minutes=i))
+    store.claim_inbound("sms", "SMn", KAREN, MOMENT)
+    store.finish_inbound(Exchange("sms", KAREN, "?", "SMn", "rate_notice"), "", MOMENT + timedelta(minutes=3))
+    assert store.recent_inbound(KAREN, MOMENT + timedelta(minutes=1)) == (3, 1)
+    assert store.recent_inbound(OLE, MOMENT) == (0, 0)
+
+
+def test_delivery_status_never_goes_backwards(store: Store) -> None:
+    store.record_outgoing("sms", KAREN, "Din bog er klar.", MOMENT, provider_id="SMout", status="queued")
+    assert store.record_delivery_status("SMout", "delivered", None, MOMENT)
+    assert store.record_delivery_status("SMout", "sent", None, MOMENT)  # late, out of order
+    assert store.messages(KAREN)[0]["status"] == "delivered"
+    assert not store.record_delivery_status("SMunknown", "delivered", None, MOMENT)
+
+
+def test_forgetting_a_sender_deletes_every_row_and_leaves_no_trace_in_the_files(store: Store) -> None:
+    for i in range(30):
+        converse(store, KAREN, f"SMk{i}")
+        converse(store, OLE, f"SMo{i}")
+    store.set_opt_out(KAREN, True, MOMENT)
+    store.put_conversation(KAREN, {"kind": "clarify"}, MOMENT)
+    deleted = store.forget_sender(KAREN)
+    assert deleted == {"contacts": 1, "inbound": 30, "message_log": 60, "conversations": 1}
+    assert store.messages(KAREN) == []
+    assert len(store.messages(OLE)) == 60
+    files = [store.path, Path(f"{store.path}-wal")]
+    raw = b"".join(p.read_bytes() for p in files if p.exists())
+    assert KAREN.encode() not in raw
+    assert OLE.encode() in raw
+
+
+def test_purge_deletes_only_what_is_older_than_the_cutoff(store: Store) -> None:
+    converse(store, KAREN, "SMold", MOMENT - timedelta(days=100))
+    converse(store, KAREN, "SMnew", MOMENT)
+    counts = store.purge_before(MOMENT - timedelta(days=90))
+    assert counts == {"message_log": 2, "inbound": 1, "conversations": 0}
+    assert [m["provider_id"] for m in store.messages(KAREN) if m["direction"] == "in"] == ["SMnew"]
+
+
+def test_storage_refuses_naive_times(store: Store) -> None:
+    with pytest.raises(ValueError):
+        store.claim_inbound("sms", "SM1", KAREN, MOMENT.replace(tzinfo=None))
