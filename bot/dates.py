@@ -24,7 +24,8 @@ from bot.text import normalise
 
 CPH = ZoneInfo("Europe/Copenhagen")
 DEFAULT_DAYS = 14  # "what is on" with no date: today and the 13 days after, the libraries' own calendar view
-EVENING = time(17, 0)  # "i aften"/"tonight": events that are still on from 17:00
+EVENING = time(17, 0)
+FAR_DAYS = 200  # a date further ahead than this is told with its year ("10/11 2027")  # "i aften"/"tonight": events that are still on from 17:00
 
 WEEKDAYS_DA = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
 WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -484,7 +485,8 @@ def day_label(d: date, today: date, lang: str) -> str:
         return "today" if lang == "en" else "i dag"
     if d == today + timedelta(days=1):
         return "tomorrow" if lang == "en" else "i morgen"
-    return f"{day_name(d, lang)} {short_date(d, lang)}"
+    label = f"{day_name(d, lang)} {short_date(d, lang)}"
+    return f"{label} {d.year}" if (d - today).days > FAR_DAYS else label
 
 
 def range_label(start: date, end: date, today: date, lang: str) -> str:

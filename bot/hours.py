@@ -26,6 +26,7 @@ from bot.dates import CPH, HOLIDAY_NAMES, holiday_group, holiday_id, holidays_on
 from bot.errors import Problem
 from bot.knowledge import EXTRA_LOADERS, KnowledgeBase, _compose, _line
 
+UTC = ZoneInfo("UTC")
 HOURS_FILE = "hours.yaml"  # exceptions shared by several branches
 LOOK_AHEAD_DAYS = 14  # how far "when does it open next" looks before giving up
 # Holidays on which a branch is closed unless its `holidays` says otherwise. Grundlovsdag is known by name but
@@ -186,10 +187,14 @@ class HoursBook:
     def status(
         self, branch: str, moment: datetime, tz: ZoneInfo = CPH, overrides: Overrides | None = None
     ) -> Status | None:
-        """Open now? Until when? When next? `moment` may be in any zone; hours are read in `tz`."""
+        """Open now? Until when? When next? `moment` may be in any zone; hours are read in `tz`.
+
+        Spans are compared in UTC: Python compares two datetimes of the same zone by wall clock, which is wrong
+        for the hour that repeats when daylight-saving time ends."""
         if not self.has(branch, overrides):
             return None
         local = moment.astimezone(tz)
+        now = moment.astimezone(UTC)
 
         def spans(kind: str) -> list[tuple[datetime, datetime]]:
             out = []
@@ -199,22 +204,25 @@ class HoursBook:
                 if dh is None:
                     continue
                 for iv in dh.staffed if kind == "staffed" else dh.self_service:
-                    out.append((_at(d, iv.start, tz), _at(d, iv.end, tz)))
+                    out.append((_at(d, iv.start, tz).astimezone(UTC), _at(d, iv.end, tz).astimezone(UTC)))
             return _merge_spans(out)
 
+        def back(t: datetime | None) -> datetime | None:
+            return t.astimezone(tz) if t is not None else None
+
         staffed, selfs = spans("staffed"), spans("self")
-        staffed_until = next((b for a, b in staffed if a <= local < b), None)
-        self_until = next((b for a, b in selfs if a <= local < b), None)
-        next_staffed = next((a for a, _ in staffed if a > local), None)
-        next_self = next((a for a, _ in selfs if a > local), None)
+        staffed_until = next((b for a, b in staffed if a <= now < b), None)
+        self_until = next((b for a, b in selfs if a <= now < b), None)
+        next_staffed = next((a for a, _ in staffed if a > now), None)
+        next_self = next((a for a, _ in selfs if a > now), None)
         candidates = [t for t in (next_staffed, next_self) if t is not None]
         next_open = min(candidates) if candidates else None
         return Status(
-            staffed_until,
-            self_until,
-            next_open,
+            back(staffed_until),
+            back(self_until),
+            back(next_open),
             next_open is not None and next_open == next_staffed,
-            next_staffed,
+            back(next_staffed),
         )
 
 
@@ -425,7 +433,7 @@ class _Checker:
                 raw = _raw(bnode)
                 names = [raw] if isinstance(raw, str) else (raw or [])
                 if names == ["all"]:
-                    branches = sorted(branch_ids)
+                    branches = ["*"]
                 else:
                     unknown = [b for b in names if b not in branch_ids]
                     for b in unknown:
@@ -490,8 +498,10 @@ def load_hours(root: Path, problems: list[Problem], kb: KnowledgeBase) -> HoursB
         if node is not None:
             check = _Checker(rel, problems)
             ids = {b.id for b in kb.branches}
+            with_hours = sorted(book.branches)
             for branches, days, rule in check.exceptions(node, None, ids):
-                for bid in branches or []:
+                # "all" is every branch that has opening hours; a branch without them stays unknown.
+                for bid in with_hours if branches == ["*"] else branches or []:
                     hours = book.branches.setdefault(bid, BranchHours())
                     for d in days:
                         # A branch's own exception for a date wins over the shared one.

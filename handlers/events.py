@@ -26,6 +26,10 @@ TELEGRAM_PAGE = 8
 NEAREST_SHOWN = 2
 TITLE_MAX = 42  # characters of a title in an SMS line
 EVENTS_LINK = "https://bibliotek.kk.dk/arrangementer"
+SHORT_DAYS = {
+    "da": ("man", "tir", "ons", "tor", "fre", "lør", "søn"),
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+}
 MORE_WORDS = {
     "mere",
     "more",
@@ -70,7 +74,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "There are no more events in that search.",
     },
     "none": {"da": "Ingen {what} {when}.", "en": "No {what} {when}."},
-    "later": {"da": "Næste:", "en": "Next:"},
+    "days": {"da": "Andre dage:", "en": "Other days:"},
     "branch": {"da": "Andre steder:", "en": "Elsewhere:"},
     "audience": {"da": "For alle:", "en": "For everyone:"},
     "category": {"da": "Kommende {what}:", "en": "Coming {what}:"},
@@ -89,12 +93,15 @@ def _idx(lang: str) -> int:
     return 1 if lang == "en" else 0
 
 
-def _branch_name(ctx: Context, branch: str | None) -> str:
+def _branch_name(ctx: Context, branch: str | None, short: bool = True) -> str:
+    """A branch's name; short for event lines ("Valby" for "Valby Bibliotek")."""
     if not branch:
         return ""
     b = ctx.brain.kb.branch(branch)
     name = b.name if b else branch
-    return re.sub(r"\s+(Bibliotek|Biblioteket|Library)$", "", name) or name
+    if not short:
+        return name
+    return re.sub(r"\s+(Bibliotek|Biblioteket|Library)(\s+og\s+Kulturhus)?$", "", name) or name
 
 
 def _clock(e: Event, ctx: Context, lang: str) -> str:
@@ -102,17 +109,21 @@ def _clock(e: Event, ctx: Context, lang: str) -> str:
     return f"{local.hour}{':' if lang == 'en' else '.'}{local.minute:02d}"
 
 
-def event_line(e: Event, ctx: Context, lang: str, today: date) -> str:
-    """One line: day, time, title, branch ("lør 28/11 14.00 Julekoncert – Valby")."""
+def event_line(e: Event, ctx: Context, lang: str, today: date, since: date | None = None) -> str:
+    """One line: day, time, title, branch ("lør 28/11 14.00 Julekoncert – Valby"). An event over several days
+    reads "til 10/1" when it is already running by `since` (the first day asked about), else "1/12–6/1"."""
     tz = ctx.config.tz
     start_day = e.start.astimezone(tz).date()
     last_day = (e.end - timedelta(seconds=1)).astimezone(tz).date()
-    if start_day < today < last_day or (e.all_day and last_day > start_day and start_day <= today):
-        when = f"{t('until', lang)} {short_date(last_day, lang)}"
+    if last_day > start_day:
+        if start_day <= max(today, since or today):
+            when = f"{t('until', lang)} {short_date(last_day, lang)}"
+        else:
+            when = f"{short_date(start_day, lang)}–{short_date(last_day, lang)}"
     else:
         when = day_label(start_day, today, lang)
         if start_day not in (today, today + timedelta(days=1)):
-            when = f"{when.split()[0][:3]} {short_date(start_day, lang)}"
+            when = f"{SHORT_DAYS[lang][start_day.weekday()]} {short_date(start_day, lang)}"
         if not e.all_day:
             when += f" {_clock(e, ctx, lang)}"
     title = e.title_in(lang)
@@ -146,7 +157,7 @@ def _when_label(q: EventQuery, ctx: Context, lang: str, explicit: bool) -> str:
 def _header(q: EventQuery, ctx: Context, lang: str, explicit: bool) -> str:
     head = f"{_what(q, lang)} {_when_label(q, ctx, lang, explicit)}"
     if q.branch:
-        head += f" {t('at', lang)} {_branch_name(ctx, q.branch)}"
+        head += f" {t('at', lang)} {_branch_name(ctx, q.branch, short=False)}"
     return head[0].upper() + head[1:]
 
 
@@ -163,11 +174,13 @@ def _page_size(message: Message) -> int:
     return TELEGRAM_PAGE if message.channel == Channel.TELEGRAM else SMS_PAGE
 
 
-def _lines(events: list[Event], ctx: Context, lang: str, message: Message) -> list[str]:
+def _lines(
+    events: list[Event], ctx: Context, lang: str, message: Message, since: date | None = None
+) -> list[str]:
     today = local_date(ctx.now, ctx.config.tz)
     out = []
     for e in events:
-        line = event_line(e, ctx, lang, today)
+        line = event_line(e, ctx, lang, today, since)
         if message.channel == Channel.TELEGRAM and (e.url or e.signup):
             line += f"\n  {e.url or e.signup}"
         out.append(line)
@@ -200,7 +213,7 @@ def page(message: Message, ctx: Context, q: EventQuery, lang: str, offset: int, 
     shown = found[offset : offset + size]
     left = len(found) - offset - len(shown)
     lines = [] if offset else [_header(q, ctx, lang, explicit) + ":"]
-    lines += _lines(shown, ctx, lang, message)
+    lines += _lines(shown, ctx, lang, message, q.start)
     if left > 0:
         lines.append(t("more", lang, n=str(left)))
         ctx.conversations.put(
@@ -222,7 +235,7 @@ def page(message: Message, ctx: Context, q: EventQuery, lang: str, offset: int, 
 def _no_match(message: Message, ctx: Context, q: EventQuery, lang: str, explicit: bool) -> Reply:
     lines = [t("none", lang, what=_what(q, lang), when=_when_label(q, ctx, lang, explicit))]
     if q.branch:
-        lines[0] = lines[0][:-1] + f" {t('at', lang)} {_branch_name(ctx, q.branch)}."
+        lines[0] = lines[0][:-1] + f" {t('at', lang)} {_branch_name(ctx, q.branch, short=False)}."
     reason, offers = nearest(_fetch(ctx), q, ctx.now, ctx.config.tz)
     offers = offers[:NEAREST_SHOWN]
     if offers:

@@ -71,7 +71,8 @@ def select(events: list[Event], q: EventQuery, now: datetime, tz: ZoneInfo = CPH
     """Matching events, soonest first; an exhibition that opened last month sorts as if it started today."""
     first, _ = q.window(tz)
     found = [e for e in events if matches(e, q, now, tz)]
-    found.sort(key=lambda e: (max(e.start, first, now), e.start, e.title_in("da")))
+    # Events already running when the range starts (an exhibition that opened last month) come last.
+    found.sort(key=lambda e: (e.start < max(first, now), max(e.start, first, now), e.start, e.title_in("da")))
     return found
 
 
@@ -79,23 +80,25 @@ Fetch = Callable[[date, date], list[Event]]
 
 
 def nearest(fetch: Fetch, q: EventQuery, now: datetime, tz: ZoneInfo = CPH) -> tuple[str, list[Event]]:
-    """When nothing matches: ("later", ...) the same question on later days; ("branch", ...) the same days at
-    other branches; ("audience", ...) for everyone; ("category", ...) all of this category anywhere soon.
+    """When nothing matches: ("days", ...) the same question on other days from today; ("branch", ...) the same
+    days at other branches; ("audience", ...) for everyone; ("category", ...) all of this category anywhere soon.
     ("", []) when there is nothing to offer."""
-    after = q.end + timedelta(days=1)
-    horizon = after + timedelta(days=NEAREST_DAYS)
-    tries: list[tuple[str, EventQuery]] = [("later", replace(q, start=after, end=horizon, evening=False))]
+    today = now.astimezone(tz).date()
+    horizon = max(q.end, today) + timedelta(days=NEAREST_DAYS)
+    tries: list[tuple[str, EventQuery]] = [("days", replace(q, start=today, end=horizon, evening=False))]
     if q.branch:
         tries.append(("branch", replace(q, branch=None)))
     if q.audience:
         tries.append(("audience", replace(q, audience=None)))
-    if q.category and (q.branch or q.audience):
-        today = now.astimezone(tz).date()
+    if q.category:
         tries.append(
             ("category", EventQuery(today, today + timedelta(days=NEAREST_DAYS), category=q.category))
         )
+    first, last = q.window(tz)
     for reason, alt in tries:
         found = select(fetch(alt.start, alt.end), alt, now, tz)
+        if reason == "days":  # other days: not the ones just asked about
+            found = [e for e in found if e.end <= first or e.start >= last]
         if found:
             return reason, found
     return "", []
