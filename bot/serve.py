@@ -59,12 +59,14 @@ def run_gunicorn(factory: Callable[[], Any], bind: str, workers: int, threads: i
 
 
 def configure_logging(level: int = logging.INFO) -> None:
-    """Log lines to stderr, with any phone number that slips into a message masked."""
+    """Log lines to stderr, with any phone number that slips into a message masked (unless set up already)."""
+    root = logging.getLogger()
+    if root.handlers:
+        return
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"))
     handler.addFilter(MaskNumbersFilter())
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
+    root.addHandler(handler)
     root.setLevel(level)
 
 

@@ -16,6 +16,7 @@ import hmac
 import json
 import logging
 import re
+import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -33,6 +34,7 @@ from telegram.error import (
     TelegramError,
 )
 from telegram.request import HTTPXRequest
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.inbound import Outgoing, Runtime, language_of, process
 from bot.channels.outbound import SendResult
@@ -219,16 +221,18 @@ def blueprint(rt: Runtime, sender: TelegramSender) -> Blueprint:
 # Outbound
 
 
-def _seconds(value: int | float | timedelta) -> float:
+def retry_seconds(exc: RetryAfter) -> float:
+    """How long Telegram asks us to wait (the attribute's type changes between library versions)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 def channel_error(exc: TelegramError, what: str) -> ChannelError:
     """A Bot API failure as the outbox understands it: retry throttling and network trouble, not refusals."""
     if isinstance(exc, RetryAfter):
-        return ChannelError(
-            f"{what}: Telegram asks to wait", retryable=True, retry_after=_seconds(exc.retry_after)
-        )
+        return ChannelError(f"{what}: Telegram asks to wait", retryable=True, retry_after=retry_seconds(exc))
     if isinstance(exc, Forbidden | BadRequest | InvalidToken | ChatMigrated):
         return ChannelError(f"{what}: {type(exc).__name__}: {exc.message}", retryable=False)
     if isinstance(exc, NetworkError):
@@ -288,7 +292,7 @@ class TelegramSender:
     async def _call(self, method: str, params: dict[str, Any]) -> Any:
         bot = self.bot()
         try:
-            return await bot.do_api_request(method, api_kwargs=params)
+            return await call(bot, method, params)
         finally:
             await bot.shutdown()
 
@@ -300,6 +304,20 @@ class TelegramSender:
             asyncio.run(self._call(method, params))
         except TelegramError as exc:
             log.warning("Telegram %s failed: %s", method, exc)
+
+
+async def call(bot: Bot, method: str, params: dict[str, Any]) -> Any:
+    """Make one of the Bot API calls an Answer holds, through the library's typed methods."""
+    if method == "sendMessage":
+        markup = params.get("reply_markup")
+        return await bot.send_message(
+            chat_id=params["chat_id"],
+            text=params["text"],
+            reply_markup=InlineKeyboardMarkup.de_json(markup, bot) if markup else None,
+        )
+    if method == "answerCallbackQuery":
+        return await bot.answer_callback_query(params["callback_query_id"])
+    return await bot.do_api_request(method, api_kwargs=params)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -322,7 +340,7 @@ async def poll(
         try:
             updates = await bot.get_updates(offset=offset, timeout=timeout, allowed_updates=ALLOWED_UPDATES)
         except RetryAfter as exc:
-            await asyncio.sleep(_seconds(exc.retry_after))
+            await asyncio.sleep(retry_seconds(exc))
             continue
         except NetworkError as exc:
             log.warning("getUpdates failed (%s); trying again in %.0f s", exc, POLL_BACKOFF_SECONDS)
@@ -337,7 +355,7 @@ async def poll(
                 calls.insert(0, (params.pop("method"), params))
             for method, params in calls:
                 try:
-                    await bot.do_api_request(method, api_kwargs=params)
+                    await call(bot, method, params)
                 except TelegramError as exc:
                     log.warning("Telegram %s failed for update %d: %s", method, update.update_id, exc)
             handled += 1
