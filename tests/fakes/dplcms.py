@@ -4,6 +4,7 @@
 filtered by `from_date` like the real resource; `GET /api/v1/opening_hours` answers `opening_hours` (rows of
 "dpl_opening_hours_list"), filtered by `branch_id`, `from_date` and `to_date`. Other paths get 404. Set `fail_with`
 to an HTTP status (or "garbage" for a body that is not JSON) to make every request fail until it is cleared.
+Rows without `date_time` (malformed on purpose) are served whatever the filter, to test lenient parsing.
 The server listens before the constructor returns, so tests never wait for it.
 """
 
@@ -77,6 +78,10 @@ def hours_row(
     }
 
 
+def _starts(row: dict[str, Any]) -> date:
+    return datetime.fromisoformat(row["date_time"]["start"]).date()
+
+
 class FakeDplCms:
     def __init__(self) -> None:
         self.events: list[dict[str, Any]] = []
@@ -115,7 +120,7 @@ class FakeDplCms:
             rows = self.events
             if "from_date" in params:
                 first = date.fromisoformat(params["from_date"])
-                rows = [r for r in rows if datetime.fromisoformat(r["date_time"]["start"]).date() >= first]
+                rows = [r for r in rows if "date_time" not in r or _starts(r) >= first]
             return 200, json.dumps(rows).encode()
         if parts.path == "/api/v1/opening_hours":
             rows = self.opening_hours
