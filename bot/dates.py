@@ -165,6 +165,8 @@ _MONTH_DAY = re.compile(
     rf"(?<![a-z])(?P<mon>{_MONTH_ALT})\.?\s(?:the\s)?(?P<d>\d{{1,2}})(?:st|nd|rd|th)?(?![\d:./]\d)(?![a-z])"
     rf"(?:\s(?P<y>\d{{4}}))?"
 )
+# "den 5.", "d. 5.", "the 5th", "on the 21st": that day of this month, or of the next when it has passed.
+_DAY_OF_MONTH = re.compile(r"(?:\bden|\bd\.|\bthe)\s(?P<d>\d{1,2})(?:\.|st|nd|rd|th)(?![\d:./]?\d)")
 _CLOCK_BEFORE = re.compile(r"(kl|klokken|at|from|fra|til|until|to)\.?\s$")
 
 
@@ -185,6 +187,18 @@ def _explicit_dates(raw: str, today: date) -> list[date]:
             if d:
                 found.append(d)
                 taken.append(m.span())
+    for m in _DAY_OF_MONTH.finditer(raw):
+        if not free(m.span()):
+            continue
+        day = int(m.group("d"))
+        month, year = today.month, today.year
+        for _ in range(12):
+            d = _valid(year, month, day)
+            if d and d >= today:
+                found.append(d)
+                taken.append(m.span())
+                break
+            month, year = (1, year + 1) if month == 12 else (month + 1, year)
     for m in _NUMERIC_DATE.finditer(raw):
         if not free(m.span()) or _CLOCK_BEFORE.search(raw[: m.start()]):
             continue
@@ -256,6 +270,8 @@ HOLIDAY_GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, str]]] = {
     "pinse": (("pinse", "pinsen", "whitsun", "pentecost"), ("pinsedag", "2-pinsedag")),
 }
 # "jul", "julen", "juleferien", "christmas": 24-26 December, as the contract defines it.
+# "nytår", "new year": nytårsaften and nytårsdag.
+NEW_YEAR_WORDS = ("nytaar", "nytaaret", "new year", "new years")
 CHRISTMAS_WORDS = (
     "jul",
     "julen",
@@ -328,6 +344,9 @@ def _holiday_ranges(words: str, today: date) -> list[tuple[date, date, str]]:
     if any(_has(words, w) for w in CHRISTMAS_WORDS):
         year = today.year if today <= date(today.year, 12, 26) else today.year + 1
         out.append((max(date(year, 12, 24), today), date(year, 12, 26), "christmas"))
+    if any(_has(words, w) for w in NEW_YEAR_WORDS):
+        year = today.year - 1 if (today.month, today.day) == (1, 1) else today.year
+        out.append((max(date(year, 12, 31), today), date(year + 1, 1, 1), "holiday"))
     return out
 
 
@@ -459,7 +478,7 @@ def date_words() -> set[str]:
     for group_words, _ in HOLIDAY_GROUPS.values():
         for n in group_words:
             words.update(n.split())
-    for n in CHRISTMAS_WORDS:
+    for n in (*CHRISTMAS_WORDS, *NEW_YEAR_WORDS):
         words.update(n.split())
     words.update({"of", "the", "den", "d", "det", "st", "nd", "rd", "th", "holidays", "ferien", "ferie"})
     return words

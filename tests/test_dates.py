@@ -98,6 +98,9 @@ CASES = [
     ("dec31", NEW_YEARS_EVE, "this week", D(2026, 12, 31), D(2027, 1, 3)),
     ("dec31", NEW_YEARS_EVE, "next week", D(2027, 1, 4), D(2027, 1, 10)),
     ("dec31", NEW_YEARS_EVE, "store bededag", D(2026, 12, 31), D(2027, 1, 13)),
+    ("dec31", NEW_YEARS_EVE, "over nytår", D(2026, 12, 31), D(2027, 1, 1)),
+    ("dec31", NEW_YEARS_EVE, "new year", D(2026, 12, 31), D(2027, 1, 1)),
+    ("dec31", NEW_YEARS_EVE, "den 2.", D(2027, 1, 2), D(2027, 1, 2)),
     # ---------------------------------------------------------------- a Monday morning (30/11/2026, 08:00)
     ("mon", MONDAY_MORNING, "mandag", D(2026, 11, 30), D(2026, 11, 30)),
     ("mon", MONDAY_MORNING, "on monday", D(2026, 11, 30), D(2026, 11, 30)),
@@ -124,6 +127,10 @@ CASES = [
     ("mon", MONDAY_MORNING, "over christmas", D(2026, 12, 24), D(2026, 12, 26)),
     ("mon", MONDAY_MORNING, "i december", D(2026, 12, 1), D(2026, 12, 31)),
     ("mon", MONDAY_MORNING, "kl. 10.30 i dag", D(2026, 11, 30), D(2026, 11, 30)),
+    ("mon", MONDAY_MORNING, "on the 5th", D(2026, 12, 5), D(2026, 12, 5)),
+    ("mon", MONDAY_MORNING, "den 30.", D(2026, 11, 30), D(2026, 11, 30)),
+    ("mon", MONDAY_MORNING, "d. 1. kl 10", D(2026, 12, 1), D(2026, 12, 1)),
+    ("mon", MONDAY_MORNING, "the 31st", D(2026, 12, 31), D(2026, 12, 31)),
     ("mon", MONDAY_MORNING, "foredrag", D(2026, 11, 30), D(2026, 12, 13)),
     ("mon", MONDAY_MORNING, "may i bring my dog", D(2026, 11, 30), D(2026, 12, 13)),
 ]
