@@ -51,6 +51,38 @@ for _day, _stems in _WEEKDAY_STEMS.items():
             for _suffix in ("e", "en", "s", "es"):
                 WEEKDAY_WORDS[_stem + _suffix] = _day
 
+# Short weekday forms that are also other words ("sat", "fri", "man"): only after _ON ("on sat", "på fre").
+SHORT_WEEKDAYS = {
+    "mon": 0,
+    "man": 0,
+    "tir": 1,
+    "ons": 2,
+    "tor": 3,
+    "fri": 4,
+    "fre": 4,
+    "sat": 5,
+    "lor": 5,
+    "loer": 5,
+    "sun": 6,
+    "son": 6,
+    "soen": 6,
+}
+_ON = {
+    "on",
+    "this",
+    "next",
+    "naeste",
+    "paa",
+    "om",
+    "denne",
+    "kommende",
+    "coming",
+    "til",
+    "until",
+    "fra",
+    "from",
+}
+
 # Folded month words -> 1..12. Short forms only count next to a day number ("Dec 24th", "24. dec").
 MONTH_WORDS: dict[str, int] = {
     "januar": 1,
@@ -341,6 +373,20 @@ def _holiday_ranges(words: str, today: date) -> list[tuple[date, date, str]]:
                 if b >= today:
                     out.append((max(a, today), b, "holiday"))
                     break
+    # Between Christmas and New Year (27-30 December), and after New Year (from 2 January).
+    between = re.search(
+        r" (mellem|between) (jul|julen|christmas|xmas) (og|and) (nytaar|new years?) | efter (jul|julen) "
+        r"| after (christmas|xmas) ",
+        words,
+    )
+    if between:
+        year = today.year if today <= date(today.year, 12, 30) else today.year + 1
+        out.append((max(date(year, 12, 27), today), date(year, 12, 30), "holiday"))
+        return out
+    if re.search(r" (efter nytaar|after (the )?new years?) ", words):
+        first = date(today.year + (today > date(today.year, 1, 2)), 1, 2)
+        out.append((first, first + timedelta(days=DEFAULT_DAYS - 1), "holiday"))
+        return out
     if any(_has(words, w) for w in CHRISTMAS_WORDS):
         year = today.year if today <= date(today.year, 12, 26) else today.year + 1
         out.append((max(date(year, 12, 24), today), date(year, 12, 26), "christmas"))
@@ -400,10 +446,14 @@ def _relative_ranges(words: str, today: date) -> list[tuple[date, date, str]]:
     tokens = words.split()
     weekdays: list[tuple[date, date, str]] = []
     for i, tok in enumerate(tokens):
-        day = WEEKDAY_WORDS.get(tok)
-        if day is None or tok == "mon":  # Danish "mon" is "I wonder"
-            continue
         prev = tokens[i - 1] if i else ""
+        day = WEEKDAY_WORDS.get(tok)
+        if (
+            day is None and prev in _ON
+        ):  # "on sat", "på lør": short forms only after a word that asks for a day
+            day = SHORT_WEEKDAYS.get(tok)
+        if day is None or (tok == "mon" and prev not in _ON):  # Danish "mon" is "I wonder"
+            continue
         if week_kind == "next-week":
             d = next_week + timedelta(days=day)
         elif prev in _NEXT:

@@ -76,6 +76,16 @@ TIME_WORDS = (
             "time",
             "klokken",
             "kl",
+            "am",
+            "pm",
+            "mellem",
+            "between",
+            "efter",
+            "after",
+            "before",
+            "foer",
+            "fra",
+            "from",
             "till",
             "until",
             "til",
@@ -216,9 +226,21 @@ _EVENT_BLOCK = re.compile(
 )
 
 
+def _free_topic(norm: str) -> str:
+    """ "gratis koncerter"/"free events" asks for events; "er det gratis" asks a price. Drop the former's word."""
+    out = []
+    words = norm.split()
+    for i, w in enumerate(words):
+        rest = " ".join(words[i + 1 : i + 3])
+        if w in ("gratis", "free") and rest and (any(event_topics(rest)) or _has(rest, EVENT_WORDS)):
+            continue
+        out.append(w)
+    return " ".join(out)
+
+
 def is_events_question(norm: str) -> bool:
     """Asks what is on. A category or event word (or an audience with a time) and no how-to or price."""
-    if _EVENT_BLOCK.search(norm):
+    if _EVENT_BLOCK.search(_free_topic(norm)):
         return False
     cats, auds = event_topics(norm)
     if cats or _has(norm, EVENT_WORDS) or "aktivitet" in norm:
