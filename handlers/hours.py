@@ -206,7 +206,7 @@ def answer(ctx: Context, branch: str, days: list[date], explicit: bool, now_aske
         label = day_label(d, today, lang)
         if d in (today, today + timedelta(days=1)):
             label += f" ({day_name(d, lang)} {short_date(d, lang)})"
-        head = f"{name} {label}" if not lines or len(days) == 1 else label[0].upper() + label[1:]
+        head = f"{name} {label}" if not lines else label[0].upper() + label[1:]
         lines.append(f"{head}: {day_text(dh, lang)}.")
     if not explicit and not now_asked:
         week = week_text(book, branch, lang)
@@ -241,7 +241,7 @@ def _ask_branch(
         text = t("unknown", lang, word=word, names=joined)
     else:
         ids = [b for b in all_ids if book.has(b, overrides)][:FEW_BRANCHES] or all_ids[:FEW_BRANCHES]
-        example = " / ".join(_name(ctx, b) for b in ids[:2]) or "Hovedbiblioteket"
+        example = f" {t('or', lang)} ".join(_name(ctx, b) for b in ids[:2]) or "Hovedbiblioteket"
         text = t("which", lang, example=example)
         items = []
         for b in ids:

@@ -7,7 +7,9 @@ the Copenhagen date and not the UTC one.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -207,3 +209,18 @@ def test_holiday_groups() -> None:
 )
 def test_day_labels(day: date, lang: str, label: str) -> None:
     assert day_label(day, D(2026, 11, 30), lang) == label
+
+
+def test_every_documented_date_word_is_understood() -> None:
+    """Each phrase in the "Date words" table of knowledge/README.md is read as a date (none falls through)."""
+    readme = (Path(__file__).resolve().parent.parent / "knowledge" / "README.md").read_text(encoding="utf-8")
+    table = readme.split("### Date words", 1)[1].split("### ", 1)[0]
+    phrases = [
+        p
+        for line in table.splitlines()
+        if line.startswith("| `")
+        for p in re.findall(r"`([^`]+)`", line.split("|")[1])
+    ]
+    assert len(phrases) > 40
+    for phrase in phrases:
+        assert understand_when(phrase, MONDAY_MORNING).explicit, phrase

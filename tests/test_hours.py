@@ -425,7 +425,7 @@ TUESDAY_MORNING = at(2026, 11, 24, 10, 30)
             TUESDAY_MORNING,
             "hovedbiblioteket",
             "2026-11-24",
-            "Hovedbiblioteket i dag (tirsdag 24/11): Bemandet 8-20, selvbetjent 7-22.",
+            "Hovedbiblioteket har åbent nu med personale til 20, derefter selvbetjent til 22. I dag (tirsdag 24/11): Bemandet 8-20, selvbetjent 7-22.",
         ),
         (
             "åbningstider søndag valby",
@@ -523,3 +523,16 @@ def test_unknown_branch_gets_closest_names(hours_brain: Brain, config: Config) -
 def test_swimming_pool_is_not_a_library(hours_brain: Brain, config: Config) -> None:
     reply = ask(hours_brain, config, "when does the swimming pool open", TUESDAY_MORNING)
     assert reply.intent != "hours"
+
+
+def test_the_documented_example_loads(tmp_path: Path) -> None:
+    """The opening-hours example in knowledge/README.md is valid and means what the text says."""
+    readme = (Path(__file__).resolve().parent.parent / "knowledge" / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Opening hours", 1)[1]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    brain = Brain.build(load_knowledge(write_knowledge(tmp_path, example, hours=None)))
+    book = brain.hours
+    assert [i.label() for i in book.day("valby", date(2026, 12, 23)).staffed] == ["10-14"]  # type: ignore[union-attr]
+    assert book.day("valby", date(2027, 2, 10)).closed  # type: ignore[union-attr]
+    nye = book.day("valby", date(2026, 12, 31))
+    assert nye is not None and [i.label() for i in nye.self_service] == ["8-14"]
