@@ -20,7 +20,7 @@ from bot.timeintent import explained_words, unknown_place
 STATE = "hours-branch"
 FEW_BRANCHES = 3  # branches listed with "which branch?"
 MAX_DAYS = 7  # days listed for a range ("i weekenden", "næste uge")
-HOURS_LINK = "https://bibliotek.kk.dk/biblioteker"
+HOURS_LINK = "https://bibliotek.kk.dk"
 
 TEXTS: dict[str, dict[str, str]] = {
     "staffed": {"da": "Bemandet {hours}", "en": "Staffed {hours}"},
