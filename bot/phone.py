@@ -6,6 +6,7 @@ code and the last two digits, and `MaskNumbersFilter` catches any number that re
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 
@@ -16,6 +17,7 @@ TELEGRAM_PREFIX = "telegram:"
 _NUMBER_IN_TEXT = re.compile(r"\+\d{7,15}\b|\btelegram:-?\d{3,}\b")
 
 
+@functools.lru_cache(maxsize=4096)  # pure, and the same few thousand citizens text again and again
 def to_e164(raw: str, default_region: str) -> str | None:
     """The number in E.164, or None when `raw` is not a possible phone number (short codes, sender names)."""
     try:
@@ -27,6 +29,7 @@ def to_e164(raw: str, default_region: str) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+@functools.lru_cache(maxsize=4096)
 def region_of(e164: str) -> str | None:
     """The ISO country of an E.164 number (e.g. 'DK'); None when it belongs to no known country."""
     try:

@@ -81,8 +81,11 @@ def to_gsm7(text: str) -> str:
     return text.translate(GSM7_EQUIVALENTS)
 
 
+GSM7_ALL = GSM7_BASIC | GSM7_EXTENSION
+
+
 def is_gsm7(text: str) -> bool:
-    return all(c in GSM7_BASIC or c in GSM7_EXTENSION for c in text)
+    return GSM7_ALL.issuperset(text)
 
 
 def encoding(text: str) -> str:
@@ -98,8 +101,9 @@ def _cost(char: str, gsm: bool) -> int:
 
 def units(text: str) -> int:
     """Septets (GSM-7) or UTF-16 code units (UCS-2) the text occupies."""
-    gsm = is_gsm7(text)
-    return sum(_cost(c, gsm) for c in text)
+    if is_gsm7(text):
+        return len(text) + sum(text.count(c) for c in GSM7_EXTENSION)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def split(text: str) -> list[str]:
@@ -108,9 +112,9 @@ def split(text: str) -> list[str]:
         return []
     gsm = is_gsm7(text)
     single, part = (GSM7_SINGLE, GSM7_PART) if gsm else (UCS2_SINGLE, UCS2_PART)
-    costs = [_cost(c, gsm) for c in text]
-    if sum(costs) <= single:
+    if units(text) <= single:
         return [text]
+    costs = [_cost(c, gsm) for c in text]
     parts: list[str] = []
     start, used = 0, 0
     for i, cost in enumerate(costs):

@@ -385,3 +385,15 @@ def test_any_text_gets_a_well_formed_answer_within_budget(shared_service: Servic
     assert response.status_code == 200
     for message in twiml_messages(response.text):
         assert segments(message) <= 3
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["", "Åbent 10-16 & <i dag>", "kontrol\x00\x07tegn\ufffe", "emoji 😀"],
+    ids=["empty", "markup", "control", "emoji"],
+)
+def test_twiml_is_always_well_formed(body: str) -> None:
+    from bot.channels.sms import twiml
+
+    messages = twiml_messages(twiml(body))
+    assert messages == ([body.replace("\x00", "").replace("\x07", "").replace("\ufffe", "")] if body else [])

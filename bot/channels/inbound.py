@@ -95,16 +95,15 @@ def language_of(text: str, config: Config) -> str:
 def _decide(rt: Runtime, message: Message, fixed: Reply | None) -> tuple[Reply, str]:
     """The reply and the log status for a claimed message."""
     now = message.received_at
-    lang = language_of(message.text, rt.config)
     if router.compliance(message.text) is None:
         limit = rt.rate_limit()
         earlier, notices = rt.store.recent_inbound(message.sender, now - limit.window)
         verdict = ratelimit.verdict(earlier, notices, limit)
         if verdict is ratelimit.Verdict.NOTICE:
             log.info("rate limit reached by %s: one notice, then silence", mask(message.sender))
-            return compliance.notice("rate_limited", lang), "rate_notice"
+            return compliance.notice("rate_limited", language_of(message.text, rt.config)), "rate_notice"
         if verdict is ratelimit.Verdict.SILENT:
-            return Reply(text="", lang=lang, intent="notice"), "rate_silenced"
+            return Reply(text="", lang="", intent="notice"), "rate_silenced"
     if fixed is not None:
         return fixed, "answered"
     ctx = Context(
@@ -120,7 +119,7 @@ def _decide(rt: Runtime, message: Message, fixed: Reply | None) -> tuple[Reply, 
     except Exception:
         # The edge of the service: log with the traceback, give the citizen a safe answer, keep serving.
         log.exception("handling a message from %s failed", mask(message.sender))
-        return compliance.notice("error", lang), "error"
+        return compliance.notice("error", language_of(message.text, rt.config)), "error"
 
 
 def process(

@@ -12,9 +12,11 @@ the URL the request arrived at is checked. With no `TWILIO_AUTH_TOKEN`, `[sms] d
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
+from xml.sax.saxutils import escape
 
 import requests
 from flask import Blueprint, Request, Response, request
@@ -23,7 +25,6 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response as TwilioResponse
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
-from twilio.twiml.messaging_response import MessagingResponse
 
 from bot import smsformat
 from bot.channels.inbound import Outgoing, Runtime, process
@@ -72,11 +73,18 @@ def render(reply: Reply, max_segments: int) -> Outgoing:
     return Outgoing(text, text)
 
 
+TWIML_EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response />'
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
 def twiml(body: str) -> str:
-    response = MessagingResponse()
-    if body:
-        response.message(body)
-    return str(response)
+    """The TwiML answer: one <Message>, or none for silence. Written out (it is one element) because the
+    library's ElementTree round trip costs more than the rest of the reply, and characters XML cannot carry are
+    dropped rather than making the document invalid."""
+    if not body:
+        return TWIML_EMPTY
+    text = escape(_NOT_XML.sub("", body))
+    return f'<?xml version="1.0" encoding="UTF-8"?><Response><Message>{text}</Message></Response>'
 
 
 def _plain(status: int, text: str) -> Response:
