@@ -43,6 +43,13 @@ MORE_WORDS = {
     "m",
 }
 
+# How a range is named in a header when it was said as a word ("i weekenden (28/11–29/11)").
+KIND_LABELS = {
+    "weekend": ("i weekenden", "this weekend"),
+    "week": ("i denne uge", "this week"),
+    "next-week": ("i næste uge", "next week"),
+    "christmas": ("i julen", "over Christmas"),
+}
 CATEGORY_LABELS = {
     "concert": ("koncerter", "concerts"),
     "talk": ("foredrag", "talks"),
@@ -145,17 +152,20 @@ def _what(q: EventQuery, lang: str) -> str:
     return what
 
 
-def _when_label(q: EventQuery, ctx: Context, lang: str, explicit: bool) -> str:
+def _when_label(q: EventQuery, ctx: Context, lang: str, kind: str) -> str:
     today = local_date(ctx.now, ctx.config.tz)
-    if not explicit:
+    if kind == "default":
         return t("next_days", lang)
+    if kind in KIND_LABELS and q.start <= q.end and q.start != q.end:
+        label = KIND_LABELS[kind][_idx(lang)]
+        return f"{label} ({range_label(q.start, q.end, today, lang)})"
     if q.evening and q.start == q.end == today:
         return t("tonight", lang)
     return range_label(q.start, q.end, today, lang)
 
 
-def _header(q: EventQuery, ctx: Context, lang: str, explicit: bool) -> str:
-    head = f"{_what(q, lang)} {_when_label(q, ctx, lang, explicit)}"
+def _header(q: EventQuery, ctx: Context, lang: str, kind: str) -> str:
+    head = f"{_what(q, lang)} {_when_label(q, ctx, lang, kind)}"
     if q.branch:
         head += f" {t('at', lang)} {_branch_name(ctx, q.branch, short=False)}"
     return head[0].upper() + head[1:]
@@ -200,19 +210,19 @@ def _reply(q: EventQuery, text: str, lang: str, ids: list[str]) -> Reply:
     )
 
 
-def page(message: Message, ctx: Context, q: EventQuery, lang: str, offset: int, explicit: bool) -> Reply:
+def page(message: Message, ctx: Context, q: EventQuery, lang: str, offset: int, kind: str) -> Reply:
     """One page of matching events from `offset`, remembering the query for MORE when more are left."""
     fetch = _fetch(ctx)
     found = select(fetch(q.start, q.end), q, ctx.now, ctx.config.tz)
     size = _page_size(message)
     if not found:
-        return _no_match(message, ctx, q, lang, explicit)
+        return _no_match(message, ctx, q, lang, kind)
     if offset >= len(found):
         ctx.conversations.put(message.sender, None)
         return _reply(q, t("no_more", lang), lang, [])
     shown = found[offset : offset + size]
     left = len(found) - offset - len(shown)
-    lines = [] if offset else [_header(q, ctx, lang, explicit) + ":"]
+    lines = [] if offset else [_header(q, ctx, lang, kind) + ":"]
     lines += _lines(shown, ctx, lang, message, q.start)
     if left > 0:
         lines.append(t("more", lang, n=str(left)))
@@ -221,7 +231,7 @@ def page(message: Message, ctx: Context, q: EventQuery, lang: str, offset: int, 
             {
                 "kind": STATE,
                 "query": {**q.filters(), "branch": q.branch, "evening": q.evening},
-                "explicit": explicit,
+                "said": kind,
                 "offset": offset + len(shown),
                 "lang": lang,
                 "at": ctx.now.isoformat(),
@@ -232,8 +242,8 @@ def page(message: Message, ctx: Context, q: EventQuery, lang: str, offset: int, 
     return _reply(q, "\n".join(lines), lang, [e.id for e in shown])
 
 
-def _no_match(message: Message, ctx: Context, q: EventQuery, lang: str, explicit: bool) -> Reply:
-    lines = [t("none", lang, what=_what(q, lang), when=_when_label(q, ctx, lang, explicit))]
+def _no_match(message: Message, ctx: Context, q: EventQuery, lang: str, kind: str) -> Reply:
+    lines = [t("none", lang, what=_what(q, lang), when=_when_label(q, ctx, lang, kind))]
     if q.branch:
         lines[0] = lines[0][:-1] + f" {t('at', lang)} {_branch_name(ctx, q.branch, short=False)}."
     reason, offers = nearest(_fetch(ctx), q, ctx.now, ctx.config.tz)
@@ -250,8 +260,8 @@ def _no_match(message: Message, ctx: Context, q: EventQuery, lang: str, explicit
     return _reply(q, "\n".join(lines), lang, [e.id for e in offers])
 
 
-def query_of(message: Message, ctx: Context, u: Understanding) -> tuple[EventQuery, bool]:
-    """The question's filters, and whether it named dates at all."""
+def query_of(message: Message, ctx: Context, u: Understanding) -> tuple[EventQuery, str]:
+    """The question's filters, and how its dates were said (bot.dates.When.kind; "default" for none)."""
     when = understand_when(message.text, ctx.now, ctx.config.tz)
     cats, auds = event_topics(u.norm)
     q = EventQuery(
@@ -262,12 +272,12 @@ def query_of(message: Message, ctx: Context, u: Understanding) -> tuple[EventQue
         branch=u.branch,
         evening=when.evening and when.start == when.end,
     )
-    return q, when.explicit
+    return q, when.kind
 
 
 def handle(message: Message, ctx: Context, u: Understanding) -> Reply:
-    q, explicit = query_of(message, ctx, u)
-    return page(message, ctx, q, u.lang, 0, explicit)
+    q, kind = query_of(message, ctx, u)
+    return page(message, ctx, q, u.lang, 0, kind)
 
 
 def more(message: Message, ctx: Context, u: Understanding) -> Reply | None:
@@ -287,5 +297,10 @@ def more(message: Message, ctx: Context, u: Understanding) -> Reply | None:
         evening=bool(f.get("evening")),
     )
     return page(
-        message, ctx, q, state.get("lang", u.lang), int(state.get("offset", 0)), bool(state.get("explicit"))
+        message,
+        ctx,
+        q,
+        state.get("lang", u.lang),
+        int(state.get("offset", 0)),
+        str(state.get("said", "date")),
     )

@@ -505,7 +505,7 @@ def test_no_match_offers_the_nearest(events_brain: Brain, config: Config) -> Non
     assert reply.events == ["ics-floating-test-202611271000", "concert-sundby-december"]
     reply = ask(events_brain, config, "debates next week")
     assert reply.text.startswith(
-        "No debates 30 Nov–6 Dec.\nSee all events at https://bibliotek.kk.dk/arrangementer"
+        "No debates next week (30 Nov–6 Dec).\nSee all events at https://bibliotek.kk.dk/arrangementer"
     )
     assert reply.events == []
 
@@ -514,7 +514,7 @@ def test_more_pages_on_in_the_same_conversation(events_brain: Brain, config: Con
     conversations = MemoryConversations()
     first = ask(events_brain, config, "foredrag i denne uge", conversations=conversations)
     lines = first.text.splitlines()
-    assert lines[0] == "Foredrag 24/11–29/11:"
+    assert lines[0] == "Foredrag i denne uge (24/11–29/11):"
     assert lines[-1] == "Skriv MERE for flere (7 til)."
     assert first.events is not None and len(first.events) == 3
     seen = list(first.events)
