@@ -568,3 +568,14 @@ def test_ask_json_carries_filters_and_events(folder: Path) -> None:
     assert events_row["events"] == ["jazz-hb"]
     assert hours_row["intent"] == "hours" and hours_row["branch"] == "valby"
     assert hours_row["filters"] == {"date": "2026-11-25"}
+
+
+def test_an_event_in_the_repeated_october_hour() -> None:
+    """On the last Sunday of October 02:00-03:00 happens twice; an event ending at the first 02:30 (CEST) is over
+    at the second 02:15 (CET), although the wall clock reads earlier."""
+    first_0230 = datetime(2026, 10, 25, 0, 30, tzinfo=UTC).astimezone(CPH)  # 02:30 CEST
+    event = Event("night", {"da": "Natlæsning"}, first_0230 - timedelta(hours=2), first_0230)
+    second_0215 = datetime(2026, 10, 25, 1, 15, tzinfo=UTC).astimezone(CPH)  # 02:15 CET, fold=1
+    q = EventQuery(date(2026, 10, 25), date(2026, 10, 25))
+    assert select([event], q, second_0215) == []
+    assert select([event], q, first_0230 - timedelta(minutes=30)) == [event]

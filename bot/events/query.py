@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from bot.dates import CPH, EVENING
 from bot.events.model import Event
 
+UTC = ZoneInfo("UTC")
 NEAREST_DAYS = 60  # how far ahead "the next one" looks when nothing matches
 # An event for families suits a question about children and the other way round; an event that names no
 # audience is for everyone, but not offered as "for children" or "for teens".
@@ -53,7 +54,8 @@ def _audience_ok(event: Event, audience: str | None) -> bool:
 
 def matches(event: Event, q: EventQuery, now: datetime, tz: ZoneInfo = CPH) -> bool:
     """Whether an event answers the query at `now`. Cancelled and finished events never do."""
-    if event.cancelled or event.end <= now:
+    # `now` in UTC: two datetimes of the same zone compare by wall clock, wrong in the hour that repeats in October.
+    if event.cancelled or event.end <= now.astimezone(UTC):
         return False
     first, last = q.window(tz)
     if event.end <= first or event.start >= last:
