@@ -28,7 +28,8 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
     def load_config(self) -> None:
         for key, value in self.options.items():
-            self.cfg.set(key, value)
+            if key in self.cfg.settings:  # settings newer than the installed gunicorn are skipped
+                self.cfg.set(key, value)
 
     def load(self) -> Any:
         return self.factory()
@@ -54,6 +55,9 @@ def run_gunicorn(factory: Callable[[], Any], bind: str, workers: int, threads: i
             "graceful_timeout": GRACEFUL_TIMEOUT_SECONDS,
             "keepalive": KEEPALIVE_SECONDS,
             "proc_name": "bibliobot",
+            # gunicorn 27's control socket lives at one path per user: two servers (tests, the benchmark) would
+            # fight over it, and nothing here uses it.
+            "control_socket_disable": True,
         },
     ).run()
 

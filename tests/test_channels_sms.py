@@ -397,3 +397,9 @@ def test_twiml_is_always_well_formed(body: str) -> None:
 
     messages = twiml_messages(twiml(body))
     assert messages == ([body.replace("\x00", "").replace("\x07", "").replace("\ufffe", "")] if body else [])
+
+
+def test_a_picture_without_words_gets_a_polite_answer(service: Service) -> None:
+    params = sms_form("", NumMedia="1", MediaUrl0="https://api.twilio.com/media/ME1")
+    [answer] = twiml_messages(post_sms(service.http, service.url, params).text)
+    assert "tekst" in answer

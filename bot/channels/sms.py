@@ -34,6 +34,7 @@ from bot.errors import ChannelError
 from bot.model import Channel, Message, Reply
 from bot.phone import is_allowed, mask, to_e164
 from bot.storage import Store
+from handlers import compliance
 
 log = logging.getLogger(__name__)
 
@@ -125,8 +126,16 @@ def blueprint(rt: Runtime) -> Blueprint:
             received_at=rt.now(),
             provider_id=sid,
         )
+        # A picture or voice message with no words (MMS): say politely that we read text only.
+        fixed = None
+        if not body.strip() and form.get("NumMedia", "0") not in ("", "0"):
+            fixed = compliance.notice("not_text", config.locale.default_language)
         outcome = process(
-            rt, message, lambda reply: render(reply, config.sms.max_segments), may_reply=may_reply
+            rt,
+            message,
+            lambda reply: render(reply, config.sms.max_segments),
+            fixed=fixed,
+            may_reply=may_reply,
         )
         return Response(twiml(outcome.body), mimetype="application/xml")
 
