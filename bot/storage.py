@@ -135,9 +135,99 @@ def _m001_channels(db: Database) -> None:
     )
 
 
+def _m002_outbox(db: Database) -> None:
+    """The outbox of proactive messages, event subscriptions, ILS notices and Telegram-to-phone links.
+
+    `outbox.sender` is the citizen the message goes to (named `sender` like every citizen column, so that
+    `forget_sender` reaches it). `state` moves pending -> sending -> sent | failed | cancelled | refused; a row in
+    `sending` was claimed by a drain that may have died, and goes back to pending when its lease runs out.
+    """
+    db.execute(
+        """CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            dedupe_key TEXT NOT NULL UNIQUE,
+            channel TEXT NOT NULL,
+            sender TEXT NOT NULL,
+            body TEXT NOT NULL,
+            part TEXT,
+            kind TEXT NOT NULL,
+            lang TEXT,
+            reply INTEGER NOT NULL DEFAULT 0,
+            ref TEXT,
+            state TEXT NOT NULL DEFAULT 'pending'
+                CHECK (state IN ('pending', 'sending', 'sent', 'failed', 'cancelled', 'refused')),
+            due_at TEXT NOT NULL,
+            next_at TEXT NOT NULL,
+            expires_at TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            claimed_at TEXT,
+            claim TEXT,
+            sent_at TEXT,
+            provider_id TEXT,
+            last_error TEXT,
+            created_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX outbox_due ON outbox (state, next_at, due_at, id)")
+    db.execute("CREATE INDEX outbox_sender_sent ON outbox (sender, state, sent_at)")
+    db.execute("CREATE INDEX outbox_ref ON outbox (ref)")
+    db.execute(
+        """CREATE TABLE subscriptions (
+            id INTEGER PRIMARY KEY,
+            sender TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            topic TEXT NOT NULL,
+            branch TEXT NOT NULL DEFAULT '',
+            lang TEXT NOT NULL,
+            consent_text TEXT NOT NULL,
+            consent_at TEXT NOT NULL,
+            UNIQUE (sender, topic, branch)
+        )"""
+    )
+    db.execute("CREATE TABLE events_seen (event_id TEXT PRIMARY KEY, first_seen_at TEXT NOT NULL)")
+    db.execute(
+        """CREATE TABLE notices (
+            id TEXT PRIMARY KEY,
+            type TEXT NOT NULL,
+            sender TEXT NOT NULL,
+            title TEXT NOT NULL,
+            branch TEXT NOT NULL DEFAULT '',
+            deadline TEXT NOT NULL,
+            record TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'open',
+            lang TEXT,
+            digest TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX notices_sender ON notices (sender)")
+    db.execute("CREATE INDEX notices_record ON notices (record)")
+    db.execute("CREATE INDEX notices_open ON notices (status, type)")
+    # A link is two rows, one named by each side, so "delete my data" from either side breaks it.
+    db.execute(
+        """CREATE TABLE phone_links (
+            sender TEXT PRIMARY KEY,
+            peer TEXT NOT NULL,
+            linked_at TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE link_codes (
+            sender TEXT PRIMARY KEY,
+            phone TEXT NOT NULL,
+            code_hash TEXT NOT NULL,
+            tries INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        )"""
+    )
+
+
 # (version reached, function). Append only; a released step is never edited.
 MIGRATIONS: list[tuple[int, Callable[[Database], None]]] = [
     (1, _m001_channels),
+    (2, _m002_outbox),
 ]
 
 
@@ -539,3 +629,53 @@ class SqliteConversations:
 
     def put(self, sender: str, state: dict[str, Any] | None) -> None:
         self._store.put_conversation(sender, state, self._now)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The outbox of proactive messages (module functions over a Store: appended after the Store's own methods)
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """One message to write to the outbox; `reply` marks an answer the citizen asked for."""
+
+    dedupe_key: str
+    channel: str
+    sender: str
+    body: str
+    kind: str
+    due_at: datetime
+    lang: str | None = None
+    reply: bool = False
+    ref: str | None = None
+    part: str | None = None
+    expires_at: datetime | None = None
+
+
+def enqueue_outbox(store: Store, item: OutboxItem, now: datetime) -> bool:
+    """Write one message to the outbox; False (and nothing written) if its dedupe key is already there.
+
+    One INSERT that does nothing on conflict, so two jobs (or two processes) enqueueing the same key cannot both win.
+    """
+    due = _ts(item.due_at)
+    cur = store._execute_write(
+        "INSERT INTO outbox (dedupe_key, channel, sender, body, part, kind, lang, reply, ref, state, due_at, "
+        "next_at, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?) "
+        "ON CONFLICT (dedupe_key) DO NOTHING",
+        [
+            item.dedupe_key,
+            item.channel,
+            item.sender,
+            item.body,
+            item.part,
+            item.kind,
+            item.lang,
+            int(item.reply),
+            item.ref,
+            due,
+            due,
+            _ts(item.expires_at) if item.expires_at else None,
+            _ts(now),
+        ],
+    )
+    return cur.rowcount == 1
