@@ -97,6 +97,54 @@ class EventsConfig:
 
 
 @dataclass(frozen=True)
+class OutboxConfig:
+    drain_seconds: int = 5
+    concurrency: int = 4
+    max_attempts: int = 6
+    backoff_seconds: float = 30.0
+    backoff_max_seconds: float = 3600.0
+    lease_seconds: int = 300
+    sms_per_second: float = 10.0
+    sms_burst: int = 1
+    telegram_per_second: float = 30.0
+    telegram_per_chat_per_second: float = 1.0
+    daily_limit: int = 3
+    keep_days: int = 30
+
+
+@dataclass(frozen=True)
+class QuietHoursConfig:
+    start: str = "21:00"
+    end: str = "08:00"
+    timezone: str = "Europe/Copenhagen"
+    replies: bool = False
+
+
+@dataclass(frozen=True)
+class DigestConfig:
+    enabled: bool = True
+    weekday: str = "monday"
+    time: str = "09:00"
+    days: int = 7
+    telegram_events: int = 10
+
+
+@dataclass(frozen=True)
+class RemindersConfig:
+    hold_expiring_days: int = 2
+    loan_due_days: int = 3
+    time: str = "10:00"
+    plan_minutes: int = 15
+
+
+@dataclass(frozen=True)
+class AlertsConfig:
+    enabled: bool = True
+    max_per_week: int = 3
+    horizon_days: int = 60
+
+
+@dataclass(frozen=True)
 class Secrets:
     """Credentials; only ever read from the environment."""
 
@@ -119,6 +167,11 @@ class Config:
     sms: SmsConfig = field(default_factory=SmsConfig)
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
     events: EventsConfig = field(default_factory=EventsConfig)
+    outbox: OutboxConfig = field(default_factory=OutboxConfig)
+    quiet_hours: QuietHoursConfig = field(default_factory=QuietHoursConfig)
+    digest: DigestConfig = field(default_factory=DigestConfig)
+    reminders: RemindersConfig = field(default_factory=RemindersConfig)
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
     secrets: Secrets = field(default_factory=Secrets)
     base_dir: Path = PROJECT_ROOT
 
@@ -253,10 +306,59 @@ def _check(config: Config, problems: list[str]) -> None:
         problems.append(
             f"events.timeout_seconds: must be above 0 and at most 120, got {config.events.timeout_seconds}"
         )
+    _check_outbox(config, problems)
     if config.service.base_url and not config.service.base_url.startswith(("http://", "https://")):
         problems.append(
             f"service.base_url: must start with http:// or https://, got {config.service.base_url!r}"
         )
+
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _clock_ok(value: str) -> bool:
+    hours, _, minutes = value.partition(":")
+    return (
+        hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60 and len(minutes) == 2
+    )
+
+
+def _check_outbox(config: Config, problems: list[str]) -> None:
+    """[outbox], [quiet_hours], [digest], [reminders] and [alerts]."""
+    box = config.outbox
+    for key in ("drain_seconds", "concurrency", "max_attempts", "lease_seconds", "sms_burst", "keep_days"):
+        if getattr(box, key) < 1:
+            problems.append(f"outbox.{key}: must be at least 1, got {getattr(box, key)}")
+    for key in ("sms_per_second", "telegram_per_second", "telegram_per_chat_per_second", "backoff_seconds"):
+        if not getattr(box, key) > 0:
+            problems.append(f"outbox.{key}: must be above 0, got {getattr(box, key)}")
+    if box.backoff_max_seconds < box.backoff_seconds:
+        problems.append("outbox.backoff_max_seconds: must be at least outbox.backoff_seconds")
+    if box.daily_limit < 0:
+        problems.append(f"outbox.daily_limit: must be 0 or more, got {box.daily_limit}")
+    for key, value in (
+        ("quiet_hours.start", config.quiet_hours.start),
+        ("quiet_hours.end", config.quiet_hours.end),
+        ("digest.time", config.digest.time),
+        ("reminders.time", config.reminders.time),
+    ):
+        if not _clock_ok(value):
+            problems.append(f"{key}: expected HH:MM, got {value!r}")
+    try:
+        ZoneInfo(config.quiet_hours.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(f"quiet_hours.timezone: unknown time zone {config.quiet_hours.timezone!r}")
+    if config.digest.weekday.lower() not in WEEKDAYS:
+        problems.append(f"digest.weekday: one of {', '.join(WEEKDAYS)}, got {config.digest.weekday!r}")
+    if not 1 <= config.digest.days <= 31 or not 1 <= config.digest.telegram_events <= 50:
+        problems.append("digest.days/digest.telegram_events: must be 1-31 and 1-50")
+    rem = config.reminders
+    if not 0 <= rem.hold_expiring_days <= 30 or not 0 <= rem.loan_due_days <= 30:
+        problems.append("reminders.hold_expiring_days/reminders.loan_due_days: must be 0-30")
+    if not 1 <= rem.plan_minutes <= 1440:
+        problems.append(f"reminders.plan_minutes: must be 1-1440, got {rem.plan_minutes}")
+    if config.alerts.max_per_week < 0 or not 1 <= config.alerts.horizon_days <= 365:
+        problems.append("alerts.max_per_week/alerts.horizon_days: must be 0 or more and 1-365")
 
 
 def load_config(path: Path | str | None = None, environ: Mapping[str, str] | None = None) -> Config:
