@@ -224,10 +224,124 @@ def _m002_outbox(db: Database) -> None:
     )
 
 
+def _m003_staff(db: Database) -> None:
+    """Hand-off tickets and their messages, staff accounts, sessions, login attempts, reply templates, audit log.
+
+    `tickets.sender` and `ticket_messages.sender` name the citizen, so `forget_sender` deletes both. At most one
+    ticket per citizen is open (a partial unique index), so two messages arriving at once cannot open two.
+    `tickets.replies` counts the librarians' replies: a reply is recorded only by the one request that saw the
+    count it expected, which is what keeps two librarians answering at once from sending two replies.
+    """
+    db.execute(
+        """CREATE TABLE tickets (
+            id INTEGER PRIMARY KEY,
+            sender TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            lang TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            question TEXT NOT NULL,
+            candidates TEXT NOT NULL DEFAULT '[]',
+            confidence REAL NOT NULL DEFAULT 0,
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed')),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            claimed_by INTEGER,
+            claimed_at TEXT,
+            replies INTEGER NOT NULL DEFAULT 0,
+            first_reply_at TEXT,
+            closed_at TEXT,
+            closed_by INTEGER,
+            close_reason TEXT,
+            staff_post TEXT
+        )"""
+    )
+    db.execute("CREATE UNIQUE INDEX tickets_one_open ON tickets (sender) WHERE status = 'open'")
+    db.execute("CREATE INDEX tickets_status_created ON tickets (status, created_at)")
+    db.execute("CREATE INDEX tickets_created ON tickets (created_at)")
+    db.execute("CREATE INDEX tickets_staff_post ON tickets (staff_post)")
+    db.execute(
+        """CREATE TABLE ticket_messages (
+            id INTEGER PRIMARY KEY,
+            ticket_id INTEGER NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
+            sender TEXT NOT NULL,
+            at TEXT NOT NULL,
+            direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+            kind TEXT NOT NULL,
+            text TEXT NOT NULL,
+            author INTEGER,
+            author_name TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX ticket_messages_ticket ON ticket_messages (ticket_id, id)")
+    db.execute("CREATE INDEX ticket_messages_sender ON ticket_messages (sender)")
+    db.execute(
+        """CREATE TABLE staff (
+            id INTEGER PRIMARY KEY,
+            email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            password_hash TEXT NOT NULL,
+            is_admin INTEGER NOT NULL DEFAULT 0,
+            active INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL,
+            password_changed_at TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE staff_sessions (
+            token_hash TEXT PRIMARY KEY,
+            staff_id INTEGER NOT NULL REFERENCES staff (id) ON DELETE CASCADE,
+            csrf TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            seen_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX staff_sessions_expires ON staff_sessions (expires_at)")
+    db.execute(
+        """CREATE TABLE login_attempts (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            email TEXT NOT NULL,
+            address TEXT NOT NULL,
+            ok INTEGER NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX login_attempts_email ON login_attempts (email, at)")
+    db.execute("CREATE INDEX login_attempts_address ON login_attempts (address, at)")
+    db.execute(
+        """CREATE TABLE reply_templates (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL,
+            lang TEXT NOT NULL,
+            body TEXT NOT NULL,
+            created_by INTEGER,
+            created_at TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            ticket_id INTEGER,
+            detail TEXT NOT NULL DEFAULT '{}'
+        )"""
+    )
+    db.execute("CREATE INDEX audit_log_at ON audit_log (at)")
+    db.execute(
+        """CREATE TABLE staff_keys (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )"""
+    )
+
+
 # (version reached, function). Append only; a released step is never edited.
 MIGRATIONS: list[tuple[int, Callable[[Database], None]]] = [
     (1, _m001_channels),
     (2, _m002_outbox),
+    (3, _m003_staff),
 ]
 
 
