@@ -42,14 +42,14 @@ def test_migrating_again_changes_nothing(store: Store) -> None:
 def test_a_later_migration_runs_once_and_its_sender_rows_are_forgotten_too(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def add_tickets(db) -> None:
-        db.execute("CREATE TABLE tickets (id INTEGER PRIMARY KEY, sender TEXT NOT NULL, question TEXT)")
+    def add_later_table(db) -> None:
+        db.execute("CREATE TABLE later_table (id INTEGER PRIMARY KEY, sender TEXT NOT NULL, question TEXT)")
 
-    monkeypatch.setattr(storage, "MIGRATIONS", [*storage.MIGRATIONS, (99, add_tickets)])
+    monkeypatch.setattr(storage, "MIGRATIONS", [*storage.MIGRATIONS, (99, add_later_table)])
     assert migrate(store.db) == 99
     assert migrate(store.db) == 99
-    store.db.execute("INSERT INTO tickets (sender, question) VALUES (?, ?)", [KAREN, "?"])
-    assert store.forget_sender(KAREN) == {"tickets": 1}
+    store.db.execute("INSERT INTO later_table (sender, question) VALUES (?, ?)", [KAREN, "?"])
+    assert store.forget_sender(KAREN) == {"later_table": 1}
 
 
 def test_workers_starting_together_migrate_once(tmp_path: Path) -> None:
