@@ -793,3 +793,279 @@ def enqueue_outbox(store: Store, item: OutboxItem, now: datetime) -> bool:
         ],
     )
     return cur.rowcount == 1
+
+
+OUTBOX_STATES = ("pending", "sending", "sent", "failed", "cancelled", "refused")
+
+
+def release_stale_claims(store: Store, older_than: datetime) -> int:
+    """Put rows claimed before `older_than` by a drain that never finished (it died) back to pending."""
+    cur = store._execute_write(
+        "UPDATE outbox SET state = 'pending', claim = NULL WHERE state = 'sending' AND claimed_at < ?",
+        [_ts(older_than)],
+    )
+    return cur.rowcount
+
+
+def due_outbox(
+    store: Store, now: datetime, limit: int, *, replies_only: bool = False
+) -> list[dict[str, Any]]:
+    """Pending rows whose time has come, oldest due first (a backlog goes out in the order it was due)."""
+    only = " AND reply = 1" if replies_only else ""
+    return list(
+        store.db.query(
+            f"SELECT * FROM outbox WHERE state = 'pending' AND next_at <= ?{only} ORDER BY due_at, id LIMIT ?",
+            [_ts(now), limit],
+        )
+    )
+
+
+def due_outbox_for(
+    store: Store, sender: str, channel: str, kinds: tuple[str, ...], now: datetime
+) -> list[dict[str, Any]]:
+    """The pending, due rows of some kinds for one recipient (reminders that go out together)."""
+    marks = ", ".join("?" for _ in kinds)
+    return list(
+        store.db.query(
+            f"SELECT * FROM outbox WHERE state = 'pending' AND sender = ? AND channel = ? AND kind IN ({marks}) "
+            "AND next_at <= ? ORDER BY due_at, id",
+            [sender, channel, *kinds, _ts(now)],
+        )
+    )
+
+
+def claim_outbox(store: Store, ids: list[int], claim: str, now: datetime) -> list[int]:
+    """Mark pending rows as being sent under one claim token; returns the ids this call claimed.
+
+    A claimed row is never picked up by another drain; if the drain dies, `release_stale_claims` frees it after the
+    lease. Claiming before sending is what bounds the duplicates after a crash to the rows in flight.
+    """
+    if not ids:
+        return []
+    marks = ", ".join("?" for _ in ids)
+    with store._transaction() as db:
+        db.execute(
+            f"UPDATE outbox SET state = 'sending', claim = ?, claimed_at = ?, attempts = attempts + 1 "
+            f"WHERE state = 'pending' AND id IN ({marks})",
+            [claim, _ts(now), *ids],
+        )
+        rows = db.execute(
+            f"SELECT id FROM outbox WHERE claim = ? AND id IN ({marks})", [claim, *ids]
+        ).fetchall()
+    return [int(r[0]) for r in rows]
+
+
+def finish_outbox(
+    store: Store,
+    claim: str,
+    state: str,
+    now: datetime,
+    *,
+    provider_id: str | None = None,
+    error: str | None = None,
+    next_at: datetime | None = None,
+) -> int:
+    """End a claim: 'sent', 'failed', 'refused', 'cancelled', or 'pending' again (a retry at `next_at`)."""
+    if state not in OUTBOX_STATES or state == "sending":
+        raise ValueError(f"not a final outbox state: {state!r}")
+    if state == "pending" and next_at is None:
+        raise ValueError("a retry needs next_at")
+    cur = store._execute_write(
+        "UPDATE outbox SET state = ?, sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END, "
+        "provider_id = coalesce(?, provider_id), last_error = ?, next_at = coalesce(?, next_at), "
+        "claim = CASE WHEN ? = 'pending' THEN NULL ELSE claim END "
+        "WHERE claim = ? AND state = 'sending'",
+        [
+            state,
+            state,
+            _ts(now),
+            provider_id,
+            error,
+            _ts(next_at) if next_at else None,
+            state,
+            claim,
+        ],
+    )
+    return cur.rowcount
+
+
+def defer_outbox(store: Store, ids: list[int], next_at: datetime, note: str | None = None) -> int:
+    """Hold pending rows back until `next_at` without counting a try (flood guard, a chat's rate)."""
+    if not ids:
+        return 0
+    marks = ", ".join("?" for _ in ids)
+    cur = store._execute_write(
+        f"UPDATE outbox SET next_at = ?, last_error = coalesce(?, last_error) "
+        f"WHERE state = 'pending' AND id IN ({marks})",
+        [_ts(next_at), note, *ids],
+    )
+    return cur.rowcount
+
+
+def cancel_outbox(store: Store, ids: list[int], reason: str) -> int:
+    """Drop pending rows that must not go out (opted out, stale); they stay visible as 'cancelled'."""
+    if not ids:
+        return 0
+    marks = ", ".join("?" for _ in ids)
+    cur = store._execute_write(
+        f"UPDATE outbox SET state = 'cancelled', last_error = ? WHERE state = 'pending' AND id IN ({marks})",
+        [reason, *ids],
+    )
+    return cur.rowcount
+
+
+def cancel_outbox_for_ref(store: Store, ref: str, reason: str) -> int:
+    """Cancel every pending message about one thing (a notice that a later notice closed)."""
+    cur = store._execute_write(
+        "UPDATE outbox SET state = 'cancelled', last_error = ? WHERE state = 'pending' AND ref = ?",
+        [reason, ref],
+    )
+    return cur.rowcount
+
+
+def proactive_sent_since(store: Store, sender: str, since: datetime) -> int:
+    """Proactive messages to one citizen claimed since a moment (several reminders sent as one count once)."""
+    row = store.db.execute(
+        "SELECT count(DISTINCT claim) FROM outbox WHERE sender = ? AND reply = 0 "
+        "AND state IN ('sending', 'sent') AND claimed_at >= ?",
+        [sender, _ts(since)],
+    ).fetchone()
+    return int(row[0])
+
+
+def outbox_kind_since(store: Store, sender: str, kind: str, since: datetime) -> int:
+    """Messages of one kind queued for a citizen since a moment, not counting cancelled ones (alert caps)."""
+    row = store.db.execute(
+        "SELECT count(*) FROM outbox WHERE sender = ? AND kind = ? AND created_at >= ? AND state != 'cancelled'",
+        [sender, kind, _ts(since)],
+    ).fetchone()
+    return int(row[0])
+
+
+def outbox_counts(store: Store) -> dict[str, int]:
+    """Rows per state, every state named (0 when none)."""
+    counts = dict.fromkeys(OUTBOX_STATES, 0)
+    for state, n in store.db.execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall():
+        counts[state] = int(n)
+    return counts
+
+
+def outbox_rows(store: Store, states: tuple[str, ...], limit: int) -> list[dict[str, Any]]:
+    """Rows in some states, the ones due first."""
+    marks = ", ".join("?" for _ in states)
+    return list(
+        store.db.query(
+            f"SELECT * FROM outbox WHERE state IN ({marks}) ORDER BY due_at, id LIMIT ?", [*states, limit]
+        )
+    )
+
+
+def outbox_row(store: Store, dedupe_key: str) -> dict[str, Any] | None:
+    rows = list(store.db.query("SELECT * FROM outbox WHERE dedupe_key = ?", [dedupe_key]))
+    return rows[0] if rows else None
+
+
+def retry_failed_outbox(store: Store, now: datetime, ids: list[int] | None = None) -> int:
+    """Give failed rows (all, or the ones named) a fresh set of tries from now."""
+    where = "state = 'failed'"
+    params: list[Any] = [_ts(now)]
+    if ids:
+        where += f" AND id IN ({', '.join('?' for _ in ids)})"
+        params += ids
+    cur = store._execute_write(
+        f"UPDATE outbox SET state = 'pending', attempts = 0, claim = NULL, next_at = ? WHERE {where}", params
+    )
+    return cur.rowcount
+
+
+def purge_outbox(store: Store, before: datetime) -> int:
+    """Delete finished rows (sent, failed, cancelled, refused) created before a moment."""
+    cur = store._execute_write(
+        "DELETE FROM outbox WHERE state IN ('sent', 'failed', 'cancelled', 'refused') AND created_at < ?",
+        [_ts(before)],
+    )
+    return cur.rowcount
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# ILS notices (holds and loans)
+
+
+@dataclass(frozen=True)
+class NoticeRow:
+    """A notice as stored: `sender` is the patron's E.164 number, `deadline` an ISO date or date-time."""
+
+    id: str
+    type: str
+    sender: str
+    title: str
+    branch: str
+    deadline: str
+    record: str
+    status: str
+    lang: str | None
+    digest: str
+
+
+def put_notice(store: Store, notice: NoticeRow, now: datetime) -> str:
+    """Store a notice: 'imported' (new), 'updated' (changed) or 'unchanged' (the same content again).
+
+    A notice that closes its record (picked up, returned, cancelled) also closes the record's other open notices,
+    so a reminder about them is dropped rather than sent late.
+    """
+    at = _ts(now)
+    with store._transaction() as db:
+        row = db.execute("SELECT digest FROM notices WHERE id = ?", [notice.id]).fetchone()
+        if row and row[0] == notice.digest:
+            return "unchanged"
+        db.execute(
+            "INSERT INTO notices (id, type, sender, title, branch, deadline, record, status, lang, digest, "
+            "received_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET type = excluded.type, sender = excluded.sender, title = excluded.title, "
+            "branch = excluded.branch, deadline = excluded.deadline, record = excluded.record, "
+            "status = excluded.status, lang = excluded.lang, digest = excluded.digest, updated_at = excluded.updated_at",
+            [
+                notice.id,
+                notice.type,
+                notice.sender,
+                notice.title,
+                notice.branch,
+                notice.deadline,
+                notice.record,
+                notice.status,
+                notice.lang,
+                notice.digest,
+                at,
+                at,
+            ],
+        )
+        if notice.status != "open":
+            db.execute(
+                "UPDATE notices SET status = ?, updated_at = ? WHERE record = ? AND status = 'open'",
+                [notice.status, at, notice.record],
+            )
+    return "updated" if row else "imported"
+
+
+def notice_status(store: Store, notice_id: str) -> str | None:
+    row = store.db.execute("SELECT status FROM notices WHERE id = ?", [notice_id]).fetchone()
+    return str(row[0]) if row else None
+
+
+def get_notice(store: Store, notice_id: str) -> dict[str, Any] | None:
+    rows = list(store.db.query("SELECT * FROM notices WHERE id = ?", [notice_id]))
+    return rows[0] if rows else None
+
+
+def notices_of(store: Store, sender: str) -> list[dict[str, Any]]:
+    """One patron's notices, the soonest deadline first."""
+    return list(store.db.query("SELECT * FROM notices WHERE sender = ? ORDER BY deadline, id", [sender]))
+
+
+def open_notices(store: Store) -> list[dict[str, Any]]:
+    return list(store.db.query("SELECT * FROM notices WHERE status = 'open' ORDER BY id"))
+
+
+def purge_notices(store: Store, before: datetime) -> int:
+    """Delete notices last changed before a moment (their deadlines are long past)."""
+    return store._execute_write("DELETE FROM notices WHERE updated_at < ?", [_ts(before)]).rowcount

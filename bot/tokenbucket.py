@@ -43,6 +43,11 @@ class TokenBucket:
             return True
         return False
 
+    def pause(self, seconds: float, now: float) -> None:
+        """Give no token for `seconds` (a provider's Retry-After for the whole account)."""
+        self._refill(now)
+        self._tokens = min(self._tokens, 1 - seconds * self.rate)
+
     @property
     def full(self) -> bool:
         return self._tokens >= self.capacity
@@ -94,6 +99,11 @@ class ChannelLimits:
                     self._take_recipient(recipient, now)
                     return
             self.sleep(delay)
+
+    def pause(self, seconds: float) -> None:
+        """The provider asked the whole account to wait (Retry-After): hold every send back that long."""
+        with self._lock:
+            self.channel.pause(seconds, self.clock())
 
     def _take_recipient(self, recipient: str, now: float) -> None:
         if self.per_recipient_rate is None:
