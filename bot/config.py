@@ -145,6 +145,21 @@ class AlertsConfig:
 
 
 @dataclass(frozen=True)
+class StaffConfig:
+    """[staff]: the librarians' side: hand-off tickets, the /staff page and its logins, the staff Telegram group."""
+
+    staffed_hours: list[str] = field(default_factory=lambda: ["mon-fri 10:00-18:00", "sat 10:00-14:00"])
+    closed_on_holidays: bool = True
+    auto_close_hours: int = 72
+    session_hours: int = 12
+    login_window_minutes: int = 15
+    login_max_failures_per_account: int = 5
+    login_max_failures_per_address: int = 20
+    inbox_refresh_seconds: int = 5
+    telegram_chat_id: int = 0
+
+
+@dataclass(frozen=True)
 class Secrets:
     """Credentials; only ever read from the environment."""
 
@@ -172,6 +187,7 @@ class Config:
     digest: DigestConfig = field(default_factory=DigestConfig)
     reminders: RemindersConfig = field(default_factory=RemindersConfig)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
+    staff: StaffConfig = field(default_factory=StaffConfig)
     secrets: Secrets = field(default_factory=Secrets)
     base_dir: Path = PROJECT_ROOT
 
@@ -307,6 +323,7 @@ def _check(config: Config, problems: list[str]) -> None:
             f"events.timeout_seconds: must be above 0 and at most 120, got {config.events.timeout_seconds}"
         )
     _check_outbox(config, problems)
+    _check_staff(config, problems)
     if config.service.base_url and not config.service.base_url.startswith(("http://", "https://")):
         problems.append(
             f"service.base_url: must start with http:// or https://, got {config.service.base_url!r}"
@@ -359,6 +376,27 @@ def _check_outbox(config: Config, problems: list[str]) -> None:
         problems.append(f"reminders.plan_minutes: must be 1-1440, got {rem.plan_minutes}")
     if config.alerts.max_per_week < 0 or not 1 <= config.alerts.horizon_days <= 365:
         problems.append("alerts.max_per_week/alerts.horizon_days: must be 0 or more and 1-365")
+
+
+def _check_staff(config: Config, problems: list[str]) -> None:
+    """[staff]: staffed hours readable, times and limits positive."""
+    from bot.tickets import StaffedHoursError, parse_staffed_hours
+
+    staff = config.staff
+    try:
+        parse_staffed_hours(staff.staffed_hours)
+    except StaffedHoursError as exc:
+        problems.append(f"staff.staffed_hours: {exc}")
+    for key in (
+        "auto_close_hours",
+        "session_hours",
+        "login_window_minutes",
+        "login_max_failures_per_account",
+        "login_max_failures_per_address",
+        "inbox_refresh_seconds",
+    ):
+        if getattr(staff, key) < 1:
+            problems.append(f"staff.{key}: must be at least 1, got {getattr(staff, key)}")
 
 
 def load_config(path: Path | str | None = None, environ: Mapping[str, str] | None = None) -> Config:

@@ -746,6 +746,364 @@ class SqliteConversations:
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# Hand-off tickets, staff accounts, sessions, logins, reply templates and the audit log (module functions over a
+# Store). Tickets name the citizen in `sender`; everything else names staff, never a citizen's number.
+
+
+@contextmanager
+def atomic(store: Store) -> Iterator[Database]:
+    """A transaction holding the write lock; inside another one it joins it (so these functions nest)."""
+    if store.db.conn.in_transaction:
+        with store.writer.held():
+            yield store.db
+        return
+    with store._transaction() as db:
+        yield db
+
+
+def insert_ticket(
+    store: Store,
+    *,
+    sender: str,
+    channel: str,
+    lang: str,
+    reason: str,
+    question: str,
+    candidates: list[dict[str, Any]],
+    confidence: float,
+    now: datetime,
+) -> tuple[int, bool]:
+    """Open a ticket for a citizen: (its id, True), or (the id of the ticket already open for them, False).
+
+    The partial unique index on open tickets decides, so two hand-offs at the same moment open one ticket.
+    """
+    at = _ts(now)
+    with atomic(store) as db:
+        cur = db.execute(
+            "INSERT INTO tickets (sender, channel, lang, reason, question, candidates, confidence, created_at, "
+            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (sender) WHERE status = 'open' DO NOTHING",
+            [sender, channel, lang, reason, question, json.dumps(candidates), confidence, at, at],
+        )
+        if cur.rowcount == 1:
+            return int(cur.lastrowid or 0), True
+        row = db.execute("SELECT id FROM tickets WHERE sender = ? AND status = 'open'", [sender]).fetchone()
+    return int(row[0]), False
+
+
+def add_ticket_message(
+    store: Store,
+    ticket_id: int,
+    sender: str,
+    direction: str,
+    kind: str,
+    text: str,
+    at: datetime,
+    *,
+    author: int | None = None,
+    author_name: str | None = None,
+    touch: datetime | None = None,
+) -> int:
+    """Add a message to a ticket's conversation; `touch` also moves the ticket's last activity to that moment."""
+    with atomic(store) as db:
+        cur = db.execute(
+            "INSERT INTO ticket_messages (ticket_id, sender, at, direction, kind, text, author, author_name) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [ticket_id, sender, _ts(at), direction, kind, text, author, author_name],
+        )
+        if touch is not None:
+            db.execute("UPDATE tickets SET updated_at = ? WHERE id = ?", [_ts(touch), ticket_id])
+    return int(cur.lastrowid or 0)
+
+
+def open_ticket_for(store: Store, sender: str) -> dict[str, Any] | None:
+    rows = list(store.db.query("SELECT * FROM tickets WHERE sender = ? AND status = 'open'", [sender]))
+    return rows[0] if rows else None
+
+
+def get_ticket(store: Store, ticket_id: int) -> dict[str, Any] | None:
+    rows = list(store.db.query("SELECT * FROM tickets WHERE id = ?", [ticket_id]))
+    return rows[0] if rows else None
+
+
+def ticket_messages(store: Store, ticket_ids: list[int]) -> list[dict[str, Any]]:
+    """The conversation of some tickets, oldest first."""
+    if not ticket_ids:
+        return []
+    marks = ", ".join("?" for _ in ticket_ids)
+    return list(
+        store.db.query(f"SELECT * FROM ticket_messages WHERE ticket_id IN ({marks}) ORDER BY id", ticket_ids)
+    )
+
+
+def open_tickets(store: Store) -> list[dict[str, Any]]:
+    """Open tickets, oldest first, with the e-mail address of the librarian who claimed each."""
+    return list(
+        store.db.query(
+            "SELECT t.*, s.email AS claimed_email FROM tickets t LEFT JOIN staff s ON s.id = t.claimed_by "
+            "WHERE t.status = 'open' ORDER BY t.created_at, t.id"
+        )
+    )
+
+
+def claim_ticket(
+    store: Store, ticket_id: int, staff_id: int, now: datetime, *, take_over: bool = False
+) -> bool:
+    """Claim an open ticket; True if it is now this librarian's. Another's claim holds unless `take_over`."""
+    cur = store._execute_write(
+        "UPDATE tickets SET claimed_by = ?, claimed_at = ? WHERE id = ? AND status = 'open' "
+        "AND (claimed_by IS NULL OR claimed_by = ? OR ?)",
+        [staff_id, _ts(now), ticket_id, staff_id, int(take_over)],
+    )
+    return cur.rowcount == 1
+
+
+def release_ticket(store: Store, ticket_id: int, staff_id: int) -> bool:
+    cur = store._execute_write(
+        "UPDATE tickets SET claimed_by = NULL, claimed_at = NULL WHERE id = ? AND claimed_by = ?",
+        [ticket_id, staff_id],
+    )
+    return cur.rowcount == 1
+
+
+def count_ticket_reply(
+    store: Store, ticket_id: int, expected_replies: int, staff_id: int | None, now: datetime
+) -> bool:
+    """Count one reply, if the ticket is open, still has `expected_replies` and is not someone else's.
+
+    One UPDATE with the expected count in its WHERE: of two librarians sending at once, exactly one matches.
+    A reply claims an unclaimed ticket. `staff_id` None (a reply from the staff Telegram group) ignores claims.
+    """
+    at = _ts(now)
+    cur = store._execute_write(
+        "UPDATE tickets SET replies = replies + 1, first_reply_at = coalesce(first_reply_at, ?), updated_at = ?, "
+        "claimed_by = coalesce(claimed_by, ?), claimed_at = coalesce(claimed_at, ?) "
+        "WHERE id = ? AND status = 'open' AND replies = ? AND (? IS NULL OR claimed_by IS NULL OR claimed_by = ?)",
+        [
+            at,
+            at,
+            staff_id,
+            at if staff_id is not None else None,
+            ticket_id,
+            expected_replies,
+            staff_id,
+            staff_id,
+        ],
+    )
+    return cur.rowcount == 1
+
+
+def close_ticket(store: Store, ticket_id: int, now: datetime, reason: str, by: int | None = None) -> bool:
+    """Close an open ticket; False if it was closed already."""
+    cur = store._execute_write(
+        "UPDATE tickets SET status = 'closed', closed_at = ?, close_reason = ?, closed_by = ? "
+        "WHERE id = ? AND status = 'open'",
+        [_ts(now), reason, by, ticket_id],
+    )
+    return cur.rowcount == 1
+
+
+def close_idle_tickets(store: Store, idle_since: datetime, now: datetime) -> list[int]:
+    """Close every open ticket with no activity since `idle_since`; returns their ids."""
+    with atomic(store) as db:
+        rows = db.execute(
+            "UPDATE tickets SET status = 'closed', closed_at = ?, close_reason = 'idle' "
+            "WHERE status = 'open' AND updated_at < ? RETURNING id",
+            [_ts(now), _ts(idle_since)],
+        ).fetchall()
+    return sorted(int(r[0]) for r in rows)
+
+
+def set_ticket_staff_post(store: Store, ticket_id: int, post: str) -> None:
+    store._execute_write("UPDATE tickets SET staff_post = ? WHERE id = ?", [post, ticket_id])
+
+
+def tickets_created(store: Store, since: datetime, until: datetime) -> list[dict[str, Any]]:
+    return list(
+        store.db.query(
+            "SELECT * FROM tickets WHERE created_at >= ? AND created_at < ? ORDER BY created_at, id",
+            [_ts(since), _ts(until)],
+        )
+    )
+
+
+def recent_exchange(store: Store, sender: str, since: datetime, limit: int) -> list[dict[str, Any]]:
+    """The last messages to and from a citizen since a moment (the conversation before a hand-off), oldest first."""
+    rows = list(
+        store.db.query(
+            "SELECT at, direction, text FROM message_log WHERE sender = ? AND at >= ? AND text != '' "
+            "ORDER BY id DESC LIMIT ?",
+            [sender, _ts(since), limit],
+        )
+    )
+    return rows[::-1]
+
+
+def inbound_log(store: Store, since: datetime, until: datetime) -> list[dict[str, Any]]:
+    """Inbound messages of a period (no sender): when, channel, what the bot made of them, and the text."""
+    return list(
+        store.db.query(
+            "SELECT at, channel, intent, entry, action, status, text FROM message_log "
+            "WHERE direction = 'in' AND at >= ? AND at < ? ORDER BY id",
+            [_ts(since), _ts(until)],
+        )
+    )
+
+
+# -- staff accounts, sessions and logins
+
+
+def add_staff(store: Store, email: str, password_hash: str, is_admin: bool, now: datetime) -> int:
+    """Create a staff account; raises sqlite3.IntegrityError when the address has one already."""
+    at = _ts(now)
+    cur = store._execute_write(
+        "INSERT INTO staff (email, password_hash, is_admin, created_at, password_changed_at) VALUES (?, ?, ?, ?, ?)",
+        [email, password_hash, int(is_admin), at, at],
+    )
+    return int(cur.lastrowid or 0)
+
+
+def staff_by_email(store: Store, email: str) -> dict[str, Any] | None:
+    rows = list(store.db.query("SELECT * FROM staff WHERE email = ?", [email]))
+    return rows[0] if rows else None
+
+
+def staff_by_id(store: Store, staff_id: int) -> dict[str, Any] | None:
+    rows = list(store.db.query("SELECT * FROM staff WHERE id = ?", [staff_id]))
+    return rows[0] if rows else None
+
+
+def set_staff_password(store: Store, staff_id: int, password_hash: str, now: datetime) -> None:
+    """A new password hash; every session of the account ends with it."""
+    with atomic(store) as db:
+        db.execute(
+            "UPDATE staff SET password_hash = ?, password_changed_at = ? WHERE id = ?",
+            [password_hash, _ts(now), staff_id],
+        )
+        db.execute("DELETE FROM staff_sessions WHERE staff_id = ?", [staff_id])
+
+
+def create_staff_session(
+    store: Store, token_hash: str, staff_id: int, csrf: str, now: datetime, expires: datetime
+) -> None:
+    store._execute_write(
+        "INSERT INTO staff_sessions (token_hash, staff_id, csrf, created_at, seen_at, expires_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [token_hash, staff_id, csrf, _ts(now), _ts(now), _ts(expires)],
+    )
+
+
+def staff_session(store: Store, token_hash: str, now: datetime) -> dict[str, Any] | None:
+    """The live session with this token hash and its account, or None (unknown, expired, account disabled)."""
+    rows = list(
+        store.db.query(
+            "SELECT ss.csrf, ss.expires_at, s.id, s.email, s.is_admin FROM staff_sessions ss "
+            "JOIN staff s ON s.id = ss.staff_id WHERE ss.token_hash = ? AND ss.expires_at > ? AND s.active = 1",
+            [token_hash, _ts(now)],
+        )
+    )
+    return rows[0] if rows else None
+
+
+def delete_staff_session(store: Store, token_hash: str) -> None:
+    store._execute_write("DELETE FROM staff_sessions WHERE token_hash = ?", [token_hash])
+
+
+def purge_staff_sessions(store: Store, now: datetime) -> int:
+    return store._execute_write("DELETE FROM staff_sessions WHERE expires_at <= ?", [_ts(now)]).rowcount
+
+
+def record_login_attempt(store: Store, email: str, address: str, ok: bool, now: datetime) -> None:
+    store._execute_write(
+        "INSERT INTO login_attempts (at, email, address, ok) VALUES (?, ?, ?, ?)",
+        [_ts(now), email, address, int(ok)],
+    )
+
+
+def login_failures(store: Store, column: str, value: str, since: datetime) -> int:
+    """Failed logins for one e-mail address or one IP address since a moment and since its last success."""
+    if column not in ("email", "address"):
+        raise ValueError(f"login attempts are counted by email or address, not {column!r}")
+    row = store.db.execute(
+        f"SELECT count(*) FROM login_attempts WHERE {column} = ? AND ok = 0 AND at >= max(?, "
+        f"coalesce((SELECT max(at) FROM login_attempts WHERE {column} = ? AND ok = 1), ''))",
+        [value, _ts(since), value],
+    ).fetchone()
+    return int(row[0])
+
+
+def oldest_login_failure(store: Store, column: str, value: str, since: datetime) -> str | None:
+    """When the oldest counted failure happened (a lock-out ends a window after it)."""
+    if column not in ("email", "address"):
+        raise ValueError(f"login attempts are counted by email or address, not {column!r}")
+    row = store.db.execute(
+        f"SELECT min(at) FROM login_attempts WHERE {column} = ? AND ok = 0 AND at >= ?",
+        [value, _ts(since)],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def purge_login_attempts(store: Store, before: datetime) -> int:
+    return store._execute_write("DELETE FROM login_attempts WHERE at < ?", [_ts(before)]).rowcount
+
+
+# -- reply templates, the audit log, generated keys
+
+
+def add_reply_template(store: Store, title: str, lang: str, body: str, staff_id: int, now: datetime) -> int:
+    cur = store._execute_write(
+        "INSERT INTO reply_templates (title, lang, body, created_by, created_at) VALUES (?, ?, ?, ?, ?)",
+        [title, lang, body, staff_id, _ts(now)],
+    )
+    return int(cur.lastrowid or 0)
+
+
+def reply_templates(store: Store) -> list[dict[str, Any]]:
+    return list(store.db.query("SELECT * FROM reply_templates ORDER BY lang, title, id"))
+
+
+def delete_reply_template(store: Store, template_id: int) -> dict[str, Any] | None:
+    """Delete a template; returns what it was (for the audit log), or None if there was none."""
+    with atomic(store) as db:
+        row = db.execute("SELECT title, lang FROM reply_templates WHERE id = ?", [template_id]).fetchone()
+        if row is None:
+            return None
+        db.execute("DELETE FROM reply_templates WHERE id = ?", [template_id])
+    return {"title": row[0], "lang": row[1]}
+
+
+def add_audit(
+    store: Store, actor: str, action: str, now: datetime, *, ticket_id: int | None = None, **detail: Any
+) -> None:
+    """One line of the audit log: who did what, to which ticket. Never a citizen's number or message."""
+    store._execute_write(
+        "INSERT INTO audit_log (at, actor, action, ticket_id, detail) VALUES (?, ?, ?, ?, ?)",
+        [_ts(now), actor, action, ticket_id, json.dumps(detail, ensure_ascii=False, sort_keys=True)],
+    )
+
+
+def audit_entries(store: Store, limit: int = 200, ticket_id: int | None = None) -> list[dict[str, Any]]:
+    """The newest audit lines first."""
+    if ticket_id is None:
+        return list(store.db.query("SELECT * FROM audit_log ORDER BY id DESC LIMIT ?", [limit]))
+    return list(
+        store.db.query(
+            "SELECT * FROM audit_log WHERE ticket_id = ? ORDER BY id DESC LIMIT ?", [ticket_id, limit]
+        )
+    )
+
+
+def staff_key(store: Store, name: str, make: Callable[[], str], now: datetime) -> str:
+    """A generated secret shared by every worker: made once, then read (the first writer wins)."""
+    store._execute_write(
+        "INSERT INTO staff_keys (name, value, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING",
+        [name, make(), _ts(now)],
+    )
+    row = store.db.execute("SELECT value FROM staff_keys WHERE name = ?", [name]).fetchone()
+    return str(row[0])
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # The outbox of proactive messages (module functions over a Store: appended after the Store's own methods)
 
 
