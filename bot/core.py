@@ -11,9 +11,9 @@ from collections.abc import Callable
 
 from bot import router, timeintent
 from bot.context import Context, Understanding
-from bot.model import Message, Reply
+from bot.model import Action, Message, Reply
 from bot.text import detect_language, normalise, strip_filler
-from handlers import compliance, delete, events, hours, reference, unavailable
+from handlers import compliance, delete, events, handoff, hours, reference, unavailable
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ KEYWORD_LANG = {
 
 HANDLERS: dict[str, Handler] = {
     "faq": reference.handle,
-    "handoff": compliance.handoff,
+    "handoff": handoff.handle,
     "help": compliance.help_reply,
     "greeting": compliance.greeting,
     "stop": compliance.stop,
@@ -78,9 +78,14 @@ def understand(message: Message, ctx: Context) -> Understanding:
 def handle(message: Message, ctx: Context) -> Reply:
     """Decide the answer to one inbound message."""
     u = understand(message, ctx)
+    if handoff.from_staff_group(message, ctx):
+        return Reply(text="", lang=u.lang, intent="staff")
     if u.intent not in ("stop", "start", "help"):
+        # While a ticket is open the citizen talks to the librarian: their messages go to the ticket (not a
+        # "delete my data" request or its confirmation, and not an exact FAQ question, which the bot answers).
         picked = (
             delete.confirm(message, ctx)
+            or (handoff.absorb(message, ctx, u) if u.intent != "delete" else None)
             or reference.pick_choice(message, ctx)
             or events.more(message, ctx, u)
             or hours.follow_up(message, ctx, u)
@@ -88,6 +93,8 @@ def handle(message: Message, ctx: Context) -> Reply:
         if picked is not None:
             return picked
     reply = HANDLERS.get(u.intent, unavailable.handle)(message, ctx, u)
+    if reply.action == Action.HANDOFF and u.intent != "handoff":
+        reply = handoff.escalate(message, ctx, u, reply)
     if reply.branch is None and u.intent not in ("faq",):
         reply.branch = u.branch
     return reply
