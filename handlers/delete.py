@@ -51,8 +51,11 @@ WHAT: dict[str, dict[str, str]] = {
     "tickets": {"da": "{n} spørgsmål til en bibliotekar", "en": "{n} questions to a librarian"},
     "notices": {"da": "{n} påmindelser", "en": "{n} reminders"},
     "outbox": {"da": "{n} ventende beskeder", "en": "{n} messages waiting to be sent"},
+    "phone_links": {"da": "koblingen til dit lånerkort", "en": "the link to your library account"},
 }
-NOT_MENTIONED = {"inbound"}  # the provider ids of the messages in the message log: part of "n messages"
+# Rows that belong to something already named: the provider ids of logged messages, the conversation of a
+# question to a librarian, an unused code for linking a library account.
+NOT_MENTIONED = {"inbound", "ticket_messages", "link_codes"}
 
 
 def _t(key: str, lang: str, **values: str) -> str:
