@@ -403,3 +403,21 @@ def test_a_picture_without_words_gets_a_polite_answer(service: Service) -> None:
     params = sms_form("", NumMedia="1", MediaUrl0="https://api.twilio.com/media/ME1")
     [answer] = twiml_messages(post_sms(service.http, service.url, params).text)
     assert "tekst" in answer
+
+
+def test_the_deletion_reply_names_what_was_deleted() -> None:
+    from handlers.delete import describe
+
+    deleted = {
+        "message_log": 12,
+        "inbound": 6,
+        "contacts": 1,
+        "ticket_messages": 3,
+        "tickets": 1,
+        "new_table": 2,
+    }
+    assert describe(deleted, "da") == (
+        "12 beskeder, dit nummer og din afmelding, 1 spørgsmål til en bibliotekar og 2 rækker i new_table"
+    )
+    assert describe({"message_log": 2}, "en") == "2 messages"
+    assert describe({}, "en") == ""
