@@ -13,7 +13,17 @@ from bot import router, timeintent
 from bot.context import Context, Understanding
 from bot.model import Action, Message, Reply
 from bot.text import detect_language, normalise, strip_filler
-from handlers import compliance, delete, events, handoff, hours, reference, unavailable
+from handlers import (
+    compliance,
+    delete,
+    events,
+    handoff,
+    hours,
+    reference,
+    reservations,
+    subscriptions,
+    unavailable,
+)
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +51,9 @@ HANDLERS: dict[str, Handler] = {
     "start": compliance.start,
     "hours": hours.handle,
     "events": events.handle,
-    "subscribe": unavailable.handle,
-    "unsubscribe": unavailable.handle,
-    "reservations": unavailable.handle,
+    "subscribe": subscriptions.handle,
+    "unsubscribe": subscriptions.unsubscribe,
+    "reservations": reservations.handle,
     "delete": delete.request,
 }
 
@@ -61,6 +71,10 @@ def understand(message: Message, ctx: Context) -> Understanding:
     intent = router.route(message.text).intent
     found = ctx.brain.branches.find(content, ctx.brain.matcher.analyzer.vocab)
     span = (found.start, found.end) if found else None
+    if intent == "faq" and subscriptions.asks(content):
+        intent = "subscribe"  # "mine abonnementer": the subscriptions handler lists them
+    elif intent == "faq" and reservations.asks(content):
+        intent = "reservations"  # "mine reservationer", "LINK 20123456"
     if intent == "faq":
         if timeintent.is_hours_question(content, timeintent.explained_words(content, span)):
             intent = "hours"
@@ -88,6 +102,8 @@ def handle(message: Message, ctx: Context) -> Reply:
             or (handoff.absorb(message, ctx, u) if u.intent != "delete" else None)
             or reference.pick_choice(message, ctx)
             or events.more(message, ctx, u)
+            or subscriptions.digest_more(message, ctx, u)
+            or reservations.code_entry(message, ctx, u)
             or hours.follow_up(message, ctx, u)
         )
         if picked is not None:

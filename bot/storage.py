@@ -1272,11 +1272,13 @@ def cancel_outbox(store: Store, ids: list[int], reason: str) -> int:
     return cur.rowcount
 
 
-def cancel_outbox_for_ref(store: Store, ref: str, reason: str) -> int:
-    """Cancel every pending message about one thing (a notice that a later notice closed)."""
+def cancel_outbox_for_ref(store: Store, ref: str, reason: str, keep: tuple[str, ...] = ()) -> int:
+    """Cancel the pending messages about one thing (a notice that changed), except the dedupe keys in `keep`."""
+    marks = ", ".join("?" for _ in keep)
+    spare = f" AND dedupe_key NOT IN ({marks})" if keep else ""
     cur = store._execute_write(
-        "UPDATE outbox SET state = 'cancelled', last_error = ? WHERE state = 'pending' AND ref = ?",
-        [reason, ref],
+        f"UPDATE outbox SET state = 'cancelled', last_error = ? WHERE state = 'pending' AND ref = ?{spare}",
+        [reason, ref, *keep],
     )
     return cur.rowcount
 
@@ -1427,3 +1429,131 @@ def open_notices(store: Store) -> list[dict[str, Any]]:
 def purge_notices(store: Store, before: datetime) -> int:
     """Delete notices last changed before a moment (their deadlines are long past)."""
     return store._execute_write("DELETE FROM notices WHERE updated_at < ?", [_ts(before)]).rowcount
+
+
+def notice_ids_of_record(store: Store, record: str) -> list[str]:
+    return [
+        str(r[0]) for r in store.db.execute("SELECT id FROM notices WHERE record = ?", [record]).fetchall()
+    ]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Event subscriptions and the events already seen (for new-event alerts)
+
+
+def add_subscription(
+    store: Store,
+    sender: str,
+    channel: str,
+    topic: str,
+    branch: str,
+    lang: str,
+    consent_text: str,
+    now: datetime,
+) -> bool:
+    """Record a subscription with the citizen's own words and the moment as consent; False if it existed."""
+    cur = store._execute_write(
+        "INSERT INTO subscriptions (sender, channel, topic, branch, lang, consent_text, consent_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sender, topic, branch) DO NOTHING",
+        [sender, channel, topic, branch, lang, consent_text, _ts(now)],
+    )
+    return cur.rowcount == 1
+
+
+def remove_subscriptions(
+    store: Store, sender: str, topic: str | None = None, branch: str | None = None
+) -> int:
+    """Remove one citizen's subscriptions: all, one topic (every branch), or one topic at one branch."""
+    sql, params = "DELETE FROM subscriptions WHERE sender = ?", [sender]
+    if topic is not None:
+        sql += " AND topic = ?"
+        params.append(topic)
+    if branch is not None:
+        sql += " AND branch = ?"
+        params.append(branch)
+    return store._execute_write(sql, params).rowcount
+
+
+def subscriptions_of(store: Store, sender: str) -> list[dict[str, Any]]:
+    return list(store.db.query("SELECT * FROM subscriptions WHERE sender = ? ORDER BY id", [sender]))
+
+
+def all_subscriptions(store: Store) -> list[dict[str, Any]]:
+    return list(store.db.query("SELECT * FROM subscriptions ORDER BY sender, id"))
+
+
+def see_events(store: Store, keys: list[str], now: datetime) -> tuple[dict[str, str], bool]:
+    """Record when each event key was first seen; returns key -> first seen (UTC ISO) and whether this was the
+    very first look (nothing seen before: what exists then is the baseline, not news)."""
+    with store._transaction() as db:
+        first_look = db.execute("SELECT count(*) FROM events_seen").fetchone()[0] == 0
+        at = "0000-00-00T00:00:00.000000Z" if first_look else _ts(now)
+        db.executemany(
+            "INSERT INTO events_seen (event_id, first_seen_at) VALUES (?, ?) ON CONFLICT (event_id) DO NOTHING",
+            [(k, at) for k in keys],
+        )
+        seen: dict[str, str] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            for key, first in db.execute(
+                f"SELECT event_id, first_seen_at FROM events_seen WHERE event_id IN ({marks})", chunk
+            ).fetchall():
+                seen[key] = first
+    return seen, first_look
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Telegram chats linked to a phone number (to answer "is my hold ready" on Telegram)
+
+
+def put_link_code(
+    store: Store, sender: str, phone: str, code_hash: str, now: datetime, expires: datetime
+) -> None:
+    store._execute_write(
+        "INSERT INTO link_codes (sender, phone, code_hash, tries, created_at, expires_at) VALUES (?, ?, ?, 0, ?, ?) "
+        "ON CONFLICT (sender) DO UPDATE SET phone = excluded.phone, code_hash = excluded.code_hash, tries = 0, "
+        "created_at = excluded.created_at, expires_at = excluded.expires_at",
+        [sender, phone, code_hash, _ts(now), _ts(expires)],
+    )
+
+
+def get_link_code(store: Store, sender: str) -> dict[str, Any] | None:
+    rows = list(store.db.query("SELECT * FROM link_codes WHERE sender = ?", [sender]))
+    return rows[0] if rows else None
+
+
+def count_link_try(store: Store, sender: str) -> None:
+    store._execute_write("UPDATE link_codes SET tries = tries + 1 WHERE sender = ?", [sender])
+
+
+def recent_link_codes(store: Store, phone: str, since: datetime) -> int:
+    """Codes asked for one phone number since a moment (against texting a stranger's phone over and over)."""
+    row = store.db.execute(
+        "SELECT count(*) FROM outbox WHERE kind = 'link_code' AND sender = ? AND created_at >= ?",
+        [phone, _ts(since)],
+    ).fetchone()
+    return int(row[0])
+
+
+def link_phone(store: Store, chat: str, phone: str, now: datetime) -> None:
+    """Link a Telegram chat and a phone number: two rows, one named by each side, and the code is used up."""
+    at = _ts(now)
+    with store._transaction() as db:
+        db.execute("DELETE FROM link_codes WHERE sender = ?", [chat])
+        for sender, peer in ((chat, phone), (phone, chat)):
+            db.execute(
+                "INSERT INTO phone_links (sender, peer, linked_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (sender) DO UPDATE SET peer = excluded.peer, linked_at = excluded.linked_at",
+                [sender, peer, at],
+            )
+
+
+def linked_phone(store: Store, chat: str) -> str | None:
+    """The phone a Telegram chat is linked to, while both sides of the link exist."""
+    row = store.db.execute(
+        "SELECT a.peer FROM phone_links a JOIN phone_links b ON b.sender = a.peer AND b.peer = a.sender "
+        "WHERE a.sender = ?",
+        [chat],
+    ).fetchone()
+    return str(row[0]) if row else None

@@ -1,0 +1,212 @@
+""" "Er min bog klar?", "mine reservationer", "when are my books due": answered from the notices the library
+system sent (bot.notices), for the sender's own phone number only.
+
+On Telegram the bot does not know the phone number. "LINK 20123456" sends a one-time code by SMS to that number
+(through the outbox); typing the code in the chat links the two, so nobody can read another person's holds by
+typing their number. Without a link, a Telegram user is told how to make one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from bot import outbox, storage
+from bot.context import Context, Understanding
+from bot.dates import short_date
+from bot.model import Channel, Message, Reply
+from bot.notices import deadline_moment
+from bot.phone import is_allowed, mask, to_e164
+
+CODE_DIGITS = 6
+CODE_TTL = timedelta(minutes=15)
+CODE_MAX_TRIES = 5  # wrong codes before a new one must be asked for (10^6 codes: guessing is hopeless)
+CODES_PER_PHONE_PER_DAY = 3  # so the bot cannot be used to text a stranger's phone over and over
+TITLE_MAX = 50
+_LINK = re.compile(
+    r"^/?(link|forbind|tilknyt|connect)( mit nummer| my number| nummer| number)?\s+(\+?[\d ]{8,18})$"
+)
+_LISTING = re.compile(
+    r"^(vis |show |se |see )?(mine|my|mit) (reservationer|reserveringer|reservering|reservation|reservations|"
+    r"holds|laan|loans|boeger|books|bestillinger)$"
+)
+_CODE = re.compile(r"^\d{3} ?\d{3}$")
+
+TEXTS: dict[str, dict[str, str]] = {
+    "head": {
+        "da": "Det har biblioteket meddelt om dit nummer:",
+        "en": "What the library has told us about your number:",
+    },
+    "ready": {
+        "da": '- "{title}" er klar{at} til og med {date}.',
+        "en": '- "{title}" is ready{at} until {date}.',
+    },
+    "due": {"da": '- "{title}" skal afleveres senest {date}.', "en": '- "{title}" is due back by {date}.'},
+    "overdue": {"da": '- "{title}" skulle være afleveret {date}.', "en": '- "{title}" was due back {date}.'},
+    "at": {"da": " på {branch}", "en": " at {branch}"},
+    "foot": {
+        "da": "Se alle dine lån og reserveringer på bibliotek.kk.dk.",
+        "en": "See all your loans and reservations at bibliotek.kk.dk.",
+    },
+    "nothing": {
+        "da": "Jeg har ingen besked fra biblioteket om reserveringer, der er klar, eller lån, der skal afleveres, "
+        "på dit nummer. Se alle dine lån og reserveringer på bibliotek.kk.dk eller i appen Biblioteket.",
+        "en": "The library has not told me about any holds ready or loans due for your number. See all your "
+        "loans and reservations at bibliotek.kk.dk or in the Biblioteket app.",
+    },
+    "unlinked": {
+        "da": "Her på Telegram kender jeg ikke dit telefonnummer. Skriv LINK og dit mobilnummer (fx LINK 20123456), "
+        "så sender jeg en kode med sms, som du skriver her. Du kan også se dine lån på bibliotek.kk.dk.",
+        "en": "Here on Telegram I do not know your phone number. Text LINK and your mobile number (e.g. LINK "
+        "20123456) and I will send a code by SMS for you to type here. You can also see your loans at "
+        "bibliotek.kk.dk.",
+    },
+    "code_sms": {
+        "da": "Din kode til Københavns Bibliotekers Telegram-bot er {code}. Den gælder i 15 minutter. "
+        "Har du ikke bedt om den, kan du se bort fra denne sms.",
+        "en": "Your code for Copenhagen Libraries' Telegram bot is {code}. It is valid for 15 minutes. "
+        "If you did not ask for it, please ignore this SMS.",
+    },
+    "code_sent": {
+        "da": "Jeg har sendt en kode med sms til {number}. Skriv koden her for at forbinde dit nummer.",
+        "en": "I have sent a code by SMS to {number}. Type the code here to link your number.",
+    },
+    "bad_number": {
+        "da": "Det ligner ikke et dansk mobilnummer. Skriv fx LINK 20123456.",
+        "en": "That does not look like a Danish mobile number. Text e.g. LINK 20123456.",
+    },
+    "too_many_codes": {
+        "da": "Der er allerede sendt flere koder til det nummer i dag. Prøv igen i morgen.",
+        "en": "Several codes have already been sent to that number today. Please try again tomorrow.",
+    },
+    "sms_link": {
+        "da": "Du skriver allerede fra dit eget nummer, så du behøver ikke forbinde noget. Spørg fx 'er min bog klar?'",
+        "en": "You are already texting from your own number, so there is nothing to link. Ask e.g. 'is my hold ready?'",
+    },
+    "linked": {
+        "da": "Dit nummer er nu forbundet. Spørg fx 'er min bog klar?' eller 'hvornår skal mine bøger afleveres?'",
+        "en": "Your number is now linked. Ask e.g. 'is my hold ready?' or 'when are my books due?'",
+    },
+    "wrong_code": {
+        "da": "Koden passer ikke. Prøv igen, eller skriv LINK og dit nummer for en ny kode.",
+        "en": "That code is not right. Try again, or text LINK and your number for a new code.",
+    },
+    "expired_code": {
+        "da": "Koden er udløbet eller brugt for mange gange. Skriv LINK og dit nummer for en ny.",
+        "en": "The code has expired or was tried too often. Text LINK and your number for a new one.",
+    },
+}
+
+
+def t(key: str, lang: str, **values: str) -> str:
+    variants = TEXTS[key]
+    return variants.get(lang, variants["da"]).format(**values)
+
+
+def asks(norm: str) -> bool:
+    """Whether a message the router sent to the FAQ is about the citizen's own holds or loans after all."""
+    return bool(_LISTING.match(norm) or _LINK.match(norm))
+
+
+def _reply(text: str, u: Understanding) -> Reply:
+    return Reply(text=text, lang=u.lang, intent="reservations", branch=u.branch, confidence=1.0)
+
+
+def _hash(chat: str, code: str) -> str:
+    return hashlib.sha256(f"{chat}:{code}".encode()).hexdigest()
+
+
+def handle(message: Message, ctx: Context, u: Understanding) -> Reply:
+    link = _LINK.match(u.norm)
+    if link:
+        return _link(message, ctx, u, link.group(3))
+    if ctx.store is None:  # `ask`: no storage, no notices
+        return _reply(t("nothing", u.lang), u)
+    if message.channel == Channel.TELEGRAM:
+        phone = storage.linked_phone(ctx.store, message.sender)
+        if phone is None:
+            return _reply(t("unlinked", u.lang), u)
+    elif message.channel == Channel.SMS:
+        phone = message.sender
+    else:
+        return _reply(t("nothing", u.lang), u)
+    return _reply(listing(ctx, phone, u.lang), u)
+
+
+def listing(ctx: Context, phone: str, lang: str) -> str:
+    """The open notices of one phone number, holds first, each with its date."""
+    tz = ctx.config.tz
+    holds: list[str] = []
+    loans: list[str] = []
+    for row in storage.notices_of(ctx.store, phone):
+        if row["status"] != "open":
+            continue
+        deadline = str(row["deadline"])
+        moment = deadline_moment(deadline, tz)
+        overdue = moment <= ctx.now.astimezone(UTC)
+        if row["type"].startswith("hold_") and overdue:
+            continue  # the hold went back to the shelf
+        day = moment.astimezone(tz).date() if "T" in deadline else datetime.fromisoformat(deadline).date()
+        title = str(row["title"])
+        if len(title) > TITLE_MAX:
+            title = title[: TITLE_MAX - 3].rstrip() + "..."
+        values = {"title": title, "date": short_date(day, lang)}
+        if row["type"].startswith("hold_"):
+            branch = ctx.brain.kb.branch(row["branch"]) if row["branch"] else None
+            at = t("at", lang, branch=branch.name) if branch else ""
+            holds.append(t("ready", lang, at=at, **values))
+        else:
+            loans.append(t("overdue" if overdue or row["type"] == "loan_overdue" else "due", lang, **values))
+    if not holds and not loans:
+        return t("nothing", lang)
+    return "\n".join([t("head", lang), *holds, *loans, t("foot", lang)])
+
+
+def _link(message: Message, ctx: Context, u: Understanding, raw: str) -> Reply:
+    if message.channel != Channel.TELEGRAM:
+        return _reply(t("sms_link", u.lang), u)
+    phone = to_e164(raw, ctx.config.sms.default_region)
+    if phone is None or not is_allowed(phone, ctx.config.sms.allowed_countries):
+        return _reply(t("bad_number", u.lang), u)
+    if ctx.store is None:
+        return _reply(t("code_sent", u.lang, number=mask(phone)), u)
+    if storage.recent_link_codes(ctx.store, phone, ctx.now - timedelta(days=1)) >= CODES_PER_PHONE_PER_DAY:
+        return _reply(t("too_many_codes", u.lang), u)
+    code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+    storage.put_link_code(
+        ctx.store, message.sender, phone, _hash(message.sender, code), ctx.now, ctx.now + CODE_TTL
+    )
+    # A reply the citizen asked for: no flood guard; the SMS sender still refuses a number that said STOP.
+    outbox.enqueue(
+        ctx.store,
+        dedupe_key=f"link-code:{message.sender}:{ctx.now.isoformat()}",
+        channel="sms",
+        recipient=phone,
+        body=t("code_sms", u.lang, code=code),
+        kind="link_code",
+        now=ctx.now,
+        lang=u.lang,
+        reply_to_citizen=True,
+    )
+    return _reply(t("code_sent", u.lang, number=mask(phone)), u)
+
+
+def code_entry(message: Message, ctx: Context, u: Understanding) -> Reply | None:
+    """A six-digit code typed in a Telegram chat that asked for one; None for anything else."""
+    if message.channel != Channel.TELEGRAM or ctx.store is None or not _CODE.match(message.text.strip()):
+        return None
+    pending = storage.get_link_code(ctx.store, message.sender)
+    if pending is None:
+        return None
+    expires = datetime.fromisoformat(str(pending["expires_at"]).replace("Z", "+00:00"))
+    if expires <= ctx.now or pending["tries"] >= CODE_MAX_TRIES:
+        return _reply(t("expired_code", u.lang), u)
+    code = message.text.strip().replace(" ", "")
+    if not hmac.compare_digest(_hash(message.sender, code), str(pending["code_hash"])):
+        storage.count_link_try(ctx.store, message.sender)
+        return _reply(t("wrong_code", u.lang), u)
+    storage.link_phone(ctx.store, message.sender, str(pending["phone"]), ctx.now)
+    return _reply(t("linked", u.lang), u)
