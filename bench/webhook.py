@@ -5,7 +5,8 @@ this script opened. Two phases per app:
 
 1. throughput: `--connections` keep-alive clients send back to back for `--seconds`; requests/s, p50, p99;
 2. latency at a fixed load: requests paced at half the bare app's throughput (open loop: a late request's latency
-   counts from when it should have been sent), p50 and p99.
+   counts from when it should have been sent), p50 and p99; and bibliobot paced at half its own throughput, so
+   the figure means something also when half the bare rate is more than bibliobot can take.
 
 Each FAQ message has its own MessageSid and one of many senders, so no request is a dedupe hit or rate limited.
 A benchmark, not a test: figures depend on the machine (the load generator shares its CPUs).
@@ -203,6 +204,8 @@ def main() -> None:
         rate = throughput["bare Flask (fixed TwiML)"][0] / 2
         for n, (name, port) in enumerate(ports.items()):
             paced[name] = run_load(port, args.connections, args.seconds, rate, 200 + 100 * n)[1]
+        own_rate = throughput["bibliobot serve"][0] / 2
+        own = run_load(bot_port, args.connections, args.seconds, own_rate, 400)[1]
 
     print(
         f"gunicorn gthread, {config.service.workers} workers x {config.service.threads} threads on 127.0.0.1; "
@@ -220,6 +223,10 @@ def main() -> None:
         )
     ratio = throughput["bibliobot serve"][0] / throughput["bare Flask (fixed TwiML)"][0]
     print(f"throughput ratio bibliobot / bare: {ratio:.2f}")
+    print(
+        f"bibliobot paced at {own_rate:.0f} req/s (half its own throughput): "
+        f"p50 {percentile(own, 50):.1f} ms, p99 {percentile(own, 99):.1f} ms"
+    )
 
 
 if __name__ == "__main__":
