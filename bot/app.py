@@ -9,9 +9,10 @@ from datetime import datetime
 from flask import Blueprint, Flask, Response, jsonify
 
 from bot.brain import Brain
-from bot.channels import sms, telegram
+from bot.channels import ils, sms, telegram
 from bot.channels.inbound import Runtime
 from bot.config import Config, load_config
+from bot.events import RemoteEvents
 from bot.knowledge import KnowledgeHolder
 from bot.storage import Store
 
@@ -45,11 +46,16 @@ def build_runtime(config: Config, clock: Callable[[], datetime] | None = None) -
         knowledge=knowledge,
         senders=senders,
         clock=clock or (lambda: datetime.now(config.tz)),
+        services={"events": RemoteEvents()},
     )
 
 
-def create_app(config: Config | None = None, *, clock: Callable[[], datetime] | None = None) -> Flask:
-    """The web service. `clock` replaces the wall clock in tests."""
+def create_app(
+    config: Config | None = None, *, clock: Callable[[], datetime] | None = None, scheduler: bool = False
+) -> Flask:
+    """The web service. `clock` replaces the wall clock in tests. `scheduler=True` (`bibliobot serve`) refreshes
+    the remote event sources in this process and runs the scheduled jobs here while this process holds the
+    scheduler lock (scheduler/runner.py)."""
     config = config or load_config()
     rt = build_runtime(config, clock)
     app = Flask(__name__)
@@ -58,6 +64,15 @@ def create_app(config: Config | None = None, *, clock: Callable[[], datetime] | 
     app.register_blueprint(_health(rt))
     app.register_blueprint(sms.blueprint(rt))
     app.register_blueprint(telegram.blueprint(rt, rt.senders["telegram"]))
+    app.register_blueprint(ils.blueprint(rt))
+    if scheduler:
+        from scheduler.jobs import build_services
+        from scheduler.runner import SchedulerLock, start_in_web_process
+
+        services = build_services(
+            config, store=rt.store, senders=rt.senders, knowledge=rt.knowledge, remote=rt.services["events"]
+        )
+        rt.services["scheduler"] = start_in_web_process(services, SchedulerLock(config.database_path))
     if not config.secrets.twilio_auth_token and config.sms.dev_auth_token:
         log.warning("no TWILIO_AUTH_TOKEN: /sms accepts requests signed with [sms] dev_auth_token")
     if not telegram.inbound_secret(config):

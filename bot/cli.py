@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from datetime import datetime
@@ -246,6 +247,164 @@ def purge(days: int | None) -> None:
     finally:
         store.close()
     click.echo(", ".join(f"{table}: {n} row(s) deleted" for table, n in counts.items()))
+
+
+@main.command()
+@click.option(
+    "--once", is_flag=True, help="Run every job once at --at (or now) and exit, instead of scheduling."
+)
+@at_option
+def worker(once: bool, at: str | None) -> None:
+    """Run the scheduler alone: drain the outbox, refresh event feeds, alerts, digests, reminders, purge.
+
+    For deployments with several web workers: set [service] run_scheduler = false and run one of these. It refuses
+    to start while another process runs the scheduler for the same database.
+
+    Example:
+
+        BIBLIOBOT_SERVICE__RUN_SCHEDULER=false bibliobot serve & bibliobot worker
+    """
+    import signal
+    import threading
+
+    from bot.serve import configure_logging
+    from scheduler import jobs
+    from scheduler.runner import SchedulerLock, start_worker
+
+    config = _config()
+    configure_logging()
+    lock = SchedulerLock(config.database_path)
+    if not lock.acquire():
+        raise click.ClickException(f"another process runs the scheduler for this database ({lock.path})")
+    services = jobs.build_services(config)
+    if once:
+        now = _moment(at, config)
+        for name, job in jobs.JOBS.items():
+            result = job(now, services=services)
+            shown = result.as_dict() if hasattr(result, "as_dict") else result
+            click.echo(f"{name}: {shown}")
+        return
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    sched = start_worker(services)
+    click.echo(f"scheduler running: {', '.join(job.id for job in sched.get_jobs())} (Ctrl-C stops)")
+    stop.wait()
+    sched.shutdown(wait=True)
+    lock.release()
+
+
+@main.command("outbox")
+@click.option(
+    "--retry", "retry", is_flag=True, help="Give every failed message (or the --id ones) new tries."
+)
+@click.option("--id", "ids", type=int, multiple=True, help="With --retry: only this row id (repeatable).")
+@click.option(
+    "--state",
+    "states",
+    multiple=True,
+    type=click.Choice(["pending", "sending", "sent", "failed", "cancelled", "refused"]),
+    help="List rows in this state (repeatable; default: pending, sending and failed).",
+)
+@click.option("--limit", type=int, default=20, show_default=True, help="Rows listed per state.")
+def outbox_command(retry: bool, ids: tuple[int, ...], states: tuple[str, ...], limit: int) -> None:
+    """Show what waits in the outbox, what was sent and what failed; --retry tries failed messages again.
+
+    Numbers are masked. A failed row shows its last error; `--retry` makes it due now with a fresh set of tries.
+
+    Example:
+
+        bibliobot outbox --state failed
+        bibliobot outbox --retry --id 42
+    """
+    from bot import outbox
+    from bot.phone import mask
+    from bot.storage import Store
+
+    config = _config()
+    store = Store(config.database_path)
+    try:
+        if retry:
+            n = outbox.retry_failed(store, datetime.now(config.tz), list(ids) or None)
+            click.echo(f"{n} failed message(s) due again")
+            return
+        counts = outbox.summary(store)
+        click.echo("  ".join(f"{state}: {n}" for state, n in counts.items()))
+        for row in outbox.rows(store, states or ("pending", "sending", "failed"), limit):
+            note = f"  ({row['last_error']})" if row["last_error"] else ""
+            click.echo(
+                f"{row['id']:>6} {row['state']:<9} {row['due_at'][:16]}Z {row['channel']:<8} "
+                f"{mask(row['sender']):<16} {row['kind']:<13} tries {row['attempts']}  {row['dedupe_key']}{note}"
+            )
+    finally:
+        store.close()
+
+
+@main.group()
+def notices() -> None:
+    """Notices from the library system (holds ready, loans due): see docs/ils-notices.md."""
+
+
+@notices.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--show", type=int, default=20, show_default=True, help="Rejected rows listed with their reason."
+)
+def notices_import(file: Path, show: int) -> None:
+    """Import a CSV or JSON export of notices (streamed); good rows are kept when some are bad.
+
+    Prints imported / updated / unchanged / rejected, and each rejected row's line number and reason; exits 1
+    when any row was rejected. A progress bar shows on a terminal.
+
+    Example:
+
+        bibliobot notices import /srv/ils/notices-2026-11-24.csv
+    """
+    from bot import notices as ils
+    from bot.reminders import Planner
+    from bot.storage import Store
+
+    config = _config()
+    brain = _brain(config, None)
+    store = Store(config.database_path)
+
+    def branch_name(branch: str) -> str | None:
+        found = brain.kb.branch(branch)
+        return found.name if found else None
+
+    planner = Planner(store, config, branch_name)
+    text, counter = ils.open_export(str(file))
+    tty = sys.stderr.isatty()
+    bar = click.progressbar(length=file.stat().st_size, label=f"importing {file.name}", file=sys.stderr)
+    done = 0
+
+    def progress(_: ils.Item) -> None:
+        nonlocal done
+        bar.update(counter.consumed - done)
+        done = counter.consumed
+
+    try:
+        with bar if tty else contextlib.nullcontext():
+            summary = ils.import_items(
+                store,
+                ils.reader_for(file.name, text),
+                datetime.now(config.tz),
+                default_region=config.sms.default_region,
+                branches={b.id for b in brain.kb.branches},
+                plan=planner.plan,
+                progress=progress if tty else None,
+            )
+    finally:
+        text.close()
+        store.close()
+    counts = summary.as_dict()
+    click.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))
+    for line, why in summary.rejected[:show]:
+        click.echo(f"{file}:{line}: {why}", err=True)
+    if len(summary.rejected) > show:
+        click.echo(f"... and {len(summary.rejected) - show} more rejected row(s)", err=True)
+    if summary.rejected:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

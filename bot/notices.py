@@ -194,7 +194,12 @@ class Item:
 
 
 class FormatError(ValueError):
-    """The file as a whole cannot be read (not CSV with the right header, not a JSON list)."""
+    """The file cannot be read on from `line` (not CSV with a header, broken JSON); earlier rows were read."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(f"line {line}: {message}")
+        self.line = line
+        self.message = message
 
 
 def read_csv(stream: IO[str]) -> Iterator[Item]:
@@ -265,7 +270,7 @@ def read_json(stream: IO[str]) -> Iterator[Item]:
                 if not eof:
                     fill()
                     continue
-                raise FormatError(f"line {line + buf.count(chr(10), pos, exc.pos)}: {exc.msg}") from None
+                raise FormatError(line + buf.count("\n", pos, exc.pos), exc.msg) from None
             if end == len(buf) and not eof:  # a number or word may go on in the next chunk
                 fill()
                 continue
@@ -274,10 +279,10 @@ def read_json(stream: IO[str]) -> Iterator[Item]:
         line += buf.count("\n", pos, end)
         pos = end
     if opened and not closed:
-        raise FormatError(f"line {line}: the list is not closed with ]")
+        raise FormatError(line, "the list is not closed with ]")
     skip(" \t\r\n")
     if pos < len(buf):
-        raise FormatError(f"line {line}: unexpected text after the list")
+        raise FormatError(line, "unexpected text after the list")
 
 
 def reader_for(name: str, stream: IO[str]) -> Iterator[Item]:
@@ -295,6 +300,7 @@ class ImportSummary:
     updated: int = 0
     unchanged: int = 0
     rejected: list[tuple[int, str]] = field(default_factory=list)  # (line or index, why)
+    stopped: bool = False  # the file broke off (bad JSON): rows after the break were not read
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -328,19 +334,23 @@ def import_items(
 ) -> ImportSummary:
     """Import what is good, reject what is not (with its line), and keep going."""
     summary = ImportSummary()
-    for item in items:
-        if progress is not None:
-            progress(item)
-        if item.error:
-            summary.rejected.append((item.line, item.error))
-            continue
-        try:
-            notice = validate(item.raw, default_region, branches)
-        except NoticeError as exc:
-            summary.rejected.append((item.line, str(exc)))
-            continue
-        outcome = store_notice(store, notice, now, plan)
-        setattr(summary, outcome, getattr(summary, outcome) + 1)
+    try:
+        for item in items:
+            if progress is not None:
+                progress(item)
+            if item.error:
+                summary.rejected.append((item.line, item.error))
+                continue
+            try:
+                notice = validate(item.raw, default_region, branches)
+            except NoticeError as exc:
+                summary.rejected.append((item.line, str(exc)))
+                continue
+            outcome = store_notice(store, notice, now, plan)
+            setattr(summary, outcome, getattr(summary, outcome) + 1)
+    except FormatError as exc:
+        summary.rejected.append((exc.line, f"{exc.message}; the file was not read past this point"))
+        summary.stopped = True
     return summary
 
 

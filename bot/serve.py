@@ -81,4 +81,9 @@ def serve(config: Config, bind: str) -> None:
 
     configure_logging()
     Store(config.database_path).close()
-    run_gunicorn(lambda: create_app(config), bind, config.service.workers, config.service.threads)
+    run_gunicorn(
+        lambda: create_app(config, scheduler=config.service.run_scheduler),
+        bind,
+        config.service.workers,
+        config.service.threads,
+    )

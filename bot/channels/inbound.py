@@ -66,6 +66,7 @@ class Runtime:
     clock: Callable[[], datetime]
     monotonic: Callable[[], float] = time.monotonic
     background: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(max_workers=2))
+    services: dict[str, Any] = field(default_factory=dict)  # handed to handlers (ctx.services): "events", ...
     _next_reload: float = 0.0
 
     def __post_init__(self) -> None:
@@ -112,7 +113,7 @@ def _decide(rt: Runtime, message: Message, fixed: Reply | None) -> tuple[Reply, 
         now=now,
         conversations=SqliteConversations(rt.store, now),
         store=rt.store,
-        services={"senders": rt.senders},
+        services={"senders": rt.senders, **rt.services},
     )
     try:
         return core.handle(message, ctx), "answered"
