@@ -11,12 +11,13 @@ Words are written as people type them; they are folded and stemmed when the lexi
 from __future__ import annotations
 
 LEXICON_TEXT = """
+block: spærre, spærret, spærring, spærre kortet, lukke kortet | block, blocked, block my card, cancel card, freeze card, deactivate
 card: lånekort, lånerkort, bibliotekskort, kort, lånerkortet | library card, card, membership card
 healthcard: sundhedskort, sygesikringskort, sygesikringsbevis, gule kort, det gule kort, sundhedskortet | health card, healthcard, health insurance card, yellow card, medical card, cpr card
 member: oprettet, oprette, opret, oprettelse, medlem, medlemskab, indmeldelse, melde mig ind, registrere, registreret, tilmeldt biblioteket, blive låner, låner hos | member, membership, join, register, registration, sign up, enrol, enroll, become a member, new member, become a borrower, borrower
 pin: pinkode, pin, kode, koden, adgangskode, kodeord, password, firecifret | pin, pin code, code, password, passcode, pincode
 forgot: glemt, glemmer, glemte, husker ikke, kan ikke huske, nulstille, nulstil, ny kode | forgot, forget, forgotten, cannot remember, can not remember, dont remember, do not remember, reset, recover
-lost: tabt, tabte, mistet, mistede, stjålet, stjålne, tyveri, forsvundet, bortkommet, væk, spærre, spærret, spærring, misbrug | lost, lose, stolen, nicked, theft, stole, missing, gone, misplaced, block, blocked, cancel card, misuse, pickpocketed, robbed
+lost: tabt, tabte, mistet, mistede, stjålet, stjålne, tyveri, forsvundet, bortkommet, væk, misbrug | lost, lose, stolen, nicked, theft, stole, missing, gone, misplaced, misuse, pickpocketed, robbed
 wallet: pung, tegnebog, taske | wallet, purse, bag
 new: ny, nyt, nye, et nyt, en ny, andet, erstatningskort | new, another, replacement, fresh
 broken: ødelagt, ødelagde, knækket, knækkede, itu, i stykker, beskadiget, skadet, tygget, revet, flækket, virker ikke, driller, bøvler, crasher, crashe, går ned, fryser, problemer, fejlmelding | broken, snapped, damaged, torn, ruined, chewed, cracked, split, in two, does not work, not working, stopped working, crash, crashes, crashing, keeps crashing, freezes, acting up, glitch, bug, problem, problems, trouble, error message
@@ -31,7 +32,7 @@ notify: besked, beskeder, sms, sms er, påmindelse, påmindelser, huskesms, noti
 institution: institution, institutioner, børnehave, vuggestue, dagpleje, daginstitution, dagtilbud, fritidshjem, klub, forening | institution, daycare, day care, kindergarten, nursery, preschool, organisation, organization, club, association
 school: skole, skolen, skoleklasse, klasse, klasser, lærer, lærere, elever | school, class, classes, teacher, teachers, pupils, students
 child: barn, børn, børnene, søn, datter, sønnen, datteren, knægt, pige, dreng, lille, små, mindre, børneside, børnenes, lillebror, lillesøster, storebror, storesøster, barnebarn, børnebørn | child, children, kid, kids, son, daughter, boy, girl, little, small, my child, little brother, little sister, grandchild, grandchildren, 10yo, 8yo, year old
-teen: teenager, teenagere, unge, ung, ungdom, ungdomsbøger, 13 årige, 14 årige, 15 årige | teen, teens, teenager, teenagers, young people, youth, adolescent
+teen: teenager, teenagere, unge, ung, ungdom, ungdomsbøger, 13 årige, 14 årige, 15 årige | teen, teens, teenager, teenagers, young people, youth, adolescent, bored, nothing to do, hang out
 baby: baby, babyer, spædbarn, spædbørn, småbørn, barsel | baby, babies, infant, infants, toddler, toddlers, parental leave
 parent: forælder, forældre, mor, far, bedstemor, mormor, farmor, morfar, farfar | parent, parents, mum, mom, dad, mother, father, gran, grandma, grandmother, granny, grandpa, grandfather, grandparents
 senior: ældre, pensionist, pensionister, gammel, seniorer | elderly, senior, seniors, pensioner, old
@@ -63,10 +64,10 @@ reserve: reservere, reserverer, reservation, reservationer, reservering, reserve
 cancel: slette, fjerne, annullere, afbestille, fortryde, aflyse, droppe | cancel, delete, remove, get rid of, undo, withdraw, no longer need
 queue: kø, køen, kønummer, foran mig, før mig, nummer i køen, ventetid, vente | queue, line, in line, place in line, ahead of me, waiting time, wait, how long to wait
 ready: klar, kommet, kommet hjem, ankommet, hente, afhente, afhentning, afhentningshylde, reserveringshylde | ready, arrived, pick up, pickup, collect, collection, pick-up, pickup shelf
-pickupdeadline: hvor længe ligger, bliver liggende, ligger klar, afhentningsfrist, hentefrist, ikke hentet | how long is it kept, uncollected, not collected, pickup deadline, held for, kept for
+pickupdeadline: hvor længe ligger, bliver liggende, ligger klar, afhentningsfrist, hentefrist, ikke hentet, liggende, ligge | how long is it kept, uncollected, not collected, pickup deadline, held for, kept for, held, kept, waiting for me
 pickupplace: afhentningssted, hentested, afhentningsbibliotek, hente et andet sted, skifte bibliotek | pickup location, pickup library, pick up place, collection point, pick up at another
 pause: pause, sætte på pause, ferie, rejse, rejser, bortrejst, udlandet i | pause, freeze, suspend, holiday, vacation, travelling, traveling, away, on hold
-interlibrary: fjernlån, andre biblioteker, et andet bibliotek i, aarhus, odense, aalborg, bibliotek.dk, hele landet, skaffe hjem | interlibrary loan, interlibrary, other libraries, another library in, from another library, bibliotek.dk, nationwide
+interlibrary: fjernlån, andre biblioteker, et andet bibliotek i, bibliotek.dk, hele landet, skaffe hjem | interlibrary loan, interlibrary, other libraries, another library in, from another library, bibliotek.dk, nationwide
 shelf: hylde, hylden, hylderne, står ikke, ikke på hylden, kan ikke finde | shelf, shelves, on the shelf, not there, cant find, can not find
 ereolen: ereolen, e-reolen, ereol | ereolen, e-reolen
 ebook: e-bog, e-bøger, ebog, ebøger, lydbog, lydbøger, podcast, digitale bøger | ebook, ebooks, e-book, e-books, audiobook, audiobooks, audio book, audio books, digital books, podcasts
@@ -82,7 +83,7 @@ scan: scanne, scanning, scanner, skanne | scan, scanning, scanner
 copy: kopi, kopiere, kopimaskine, fotokopi | copy, copies, photocopy, copier, copy machine
 study: studere, studiepladser, læsesal, arbejdsplads, arbejdspladser, læse lektier, sidde og arbejde, stille, ro | study, studying, study space, study spaces, reading room, quiet, work space, desk, place to work
 grouproom: grupperum, studierum, lokale, rum, booke et rum | group room, study room, room, book a room
-meetingroom: mødelokale, mødelokaler, møderum, leje lokale, låne lokale | meeting room, meeting rooms, rent a room, hire a room, venue
+meetingroom: mødelokale, mødelokaler, møderum, leje lokale, låne lokale, leje et lokale, lokaler, generalforsamling, forening, foreningsmøde, møde | meeting room, meeting rooms, rent a room, hire a room, venue, meeting, general meeting, association meeting
 maker: makerspace, 3d printer, 3d print, laserskærer, symaskine, værksted | makerspace, 3d printer, laser cutter, sewing machine, workshop, maker
 locker: skab, skabe, garderobe, opbevaring, boks, rygsæk, jakke, frakke, taske, tasker | locker, lockers, cloakroom, storage, backpack, rucksack, coat, jacket, bag, bags, belongings
 toilet: toilet, toiletter, wc, puslerum, pusle, pusleplads, ble, bleer, bleskift, skifte ble | toilet, toilets, restroom, bathroom, wc, loo, baby changing, changing table, diaper, nappy, nappies, change a nappy
@@ -92,7 +93,7 @@ access: kørestol, handicap, tilgængelighed, elevator, rampe, gangbesværet, tr
 ithelp: it hjælp, it-hjælp, computerhjælp, hjælp til computer, hjælp til mobil, digital hjælp, hjælp til it, tablet, ipad | it help, computer help, tech help, digital help, help with computer, help with phone, tablet, ipad
 digitalpost: digital post, e-boks, eboks, borger.dk, post fra det offentlige | digital post, e-boks, borger.dk, government mail, digital mail
 borgerservice: borgerservice, pas, kørekort, sygesikring, flytning | citizen service, citizens service, passport, driving licence, driver license
-languagecafe: sprogcafé, sprogcafe, sprogcaféer, sprogcafeer, samtalegruppe, øve dansk, tale dansk | language cafe, language café, conversation group, practise danish, practice danish, speak danish
+languagecafe: sprogcafé, sprogcafe, sprogcaféer, sprogcafeer, samtalegruppe, øve dansk, tale dansk, snakke dansk, øve mig i dansk, blive bedre til dansk | language cafe, language café, conversation group, practise danish, practice danish, speak danish, practise my danish, improve my danish
 learndanish: lære dansk, dansk for udlændinge, danskundervisning, dansk sprog | learn danish, danish lessons, danish classes, study danish
 homework: lektier, lektiehjælp, lektiecafé, lektiecafe | homework, homework help, homework club, tutoring
 job: job, jobsøgning, ansøgning, cv, arbejde, ledig | job, jobs, job search, job application, cv, resume, work, unemployed
@@ -103,7 +104,7 @@ bogstart: bogstart, bogpakke, bogpakker | bogstart, book pack
 readinghelp: læsning, læse, lære at læse, læsehjælp, læsetræning, læselyst | reading, learn to read, reading help, reading practice
 suggest: foreslå, forslag, indkøbsforslag, købe ind, anskaffe, indkøbe | suggest, suggestion, request a purchase, buy, acquire, purchase
 donate: donere, give, forære, aflevere mine egne bøger, gamle bøger, donation | donate, give away, donation, my old books
-lostfound: efterladt, hittegods, mistet noget, fundet, glemt noget, glemte min | left behind, lost property, lost and found, forgot my, left my
+lostfound: efterladt, hittegods, mistet noget, fundet, glemt noget, glemte min, glemte mit, glemt min, glemt mit | left behind, lost property, lost and found, forgot my, left my
 volunteer: frivillig, frivillige, frivilligt | volunteer, volunteering, volunteers
 find: finde, søge, lede efter, har i, findes | find, search, look for, looking for, do you have, locate
 recommend: anbefale, anbefaling, anbefalinger, forslag til læsning, hvad skal jeg læse, inspiration | recommend, recommendation, recommendations, suggestion, what to read, inspiration
@@ -118,7 +119,7 @@ history: historik, lånehistorik, tidligere lån, hvad jeg har lånt, hvad jeg h
 quit: udmelde, udmeldelse, melde mig ud, opsige, lukke min konto, nedlægge | cancel membership, close my account, leave, unsubscribe from the library, delete my account
 nota: nota, ordblind, ordblindhed, ordblinde, læsevanskeligheder, læsehandicap, synshandicap, blind, svagsynet | nota, dyslexia, dyslexic, reading disability, print disability, visually impaired, blind
 largeprint: stor skrift, storskrift, store bogstaver, svagt syn | large print, big print, large type, big letters, poor eyesight
-homedelivery: bogen kommer, bringe, bragt, bringe ud, hjem til, kan ikke komme, sengeliggende, syg, gangbesværet, plejehjem | home delivery, deliver, bring, housebound, cannot leave, bedridden, care home, nursing home
+homedelivery: bogen kommer, bringe, bragt, bringe ud, hjem til, kan ikke komme, sengeliggende, gangbesværet, plejehjem | home delivery, deliver, bring, housebound, cannot leave, bedridden, care home, nursing home
 language: sprog, andre sprog, fremmedsprog, engelsk, arabisk, tyrkisk, polsk, spansk, ukrainsk, urdu, somali, fransk, tysk | languages, other languages, foreign language, english, arabic, turkish, polish, spanish, ukrainian, urdu, somali, french, german
 selfservice: selvbetjening, selvbetjent, åbent bibliotek, ubemandet, uden personale, ingen personale, uden bibliotekar | self service, self-service, open library, unstaffed, without staff, no staff, staffless
 evening: aften, om aftenen, sent, tidlig morgen | evening, late, early morning, at night
@@ -135,6 +136,7 @@ performer: forfatter, forfattere, kunstner, maler, musiker | author, writer, art
 refund: penge tilbage, refundering, refusion, tilbagebetaling | refund, money back, reimburse
 sell: sælge, sælger, salg, udsalg, kasserede, kassere | sell, selling, sale, sold, discarded, withdrawn
 shelfmark: opstilling, hyldesignatur, numrene, numre, ryg, ryggen, klassemærke, dk5, mærkat | shelf mark, call number, spine, numbers on the spine, classification, dewey, label
+published: udkommer, udgivet, udgives, ny bog af, næste bog, forfatterens nye | published, comes out, release, new book by, next book
 """
 
 
