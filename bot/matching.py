@@ -39,6 +39,7 @@ ANSWER_MIN_MARGIN = 0.06
 # right answers; 0.45 let "forgot my netflix password" through to the PIN entry).
 ANSWER_MAX_UNKNOWN = 0.35
 CLARIFY_MIN_SCORE = 0.36
+CLARIFY_MAX_UNKNOWN = 0.25
 CLARIFY_MAX_GAP = 0.10  # candidates offered in "did you mean" lie within this of the top score
 # A word no entry uses counts against every entry, by how rare it is in the language at large (wordfreq's Zipf
 # scale: 6 = "take", 4 = "netflix", 0 = never seen): a rare word is a topic we do not cover, a common one is noise.
@@ -403,7 +404,7 @@ class Matcher:
         if top.score >= answer_min and top.score - second >= margin_min and unknown <= ANSWER_MAX_UNKNOWN:
             return Decision("answer", top.entry, ranked[:3], confidence, terms)
         close = [c for c in ranked[:3] if top.score - c.score <= CLARIFY_MAX_GAP]
-        if top.score >= clarify_min and len(close) >= 2:
+        if top.score >= clarify_min and len(close) >= 2 and unknown <= CLARIFY_MAX_UNKNOWN:
             return Decision("clarify", None, close, confidence, terms)
         return Decision("handoff", None, ranked[:3], confidence, terms)
 

@@ -156,10 +156,17 @@ def _own_account(norm: str) -> bool:
     """A question about the citizen's own holds or loans, not how reserving works."""
     if not (_RES_OWN.search(norm) and _RES_THING.search(norm) and _RES_STATUS.search(norm)):
         return False
-    if re.search(r"\b(hvordan|how do|how can|how to|hvorfor|why|hvor kan|where can|where in)\b", norm):
+    if re.search(
+        r"\b(hvordan|how do|how can|how to|hvorfor|why|hvor kan|where can|where in|hvad sker|what happens|"
+        r"hvad goer jeg|what do i do|hvornaar kan jeg|when can i|ereolen|e reolen|filmstriben)\b",
+        norm,
+    ):
         return False
-    # "min bestilte bog er klar men jeg er syg, hvor laenge ..." states a status and asks something else.
-    if re.search(r"\b(men|but)\b", norm) and re.search(r"\b(hvor laenge|how long|what|hvad)\b", norm):
+    # "min reservering var klar, men den står ikke på hylden" reports a status and asks about something else.
+    if re.search(r"\b(men|but|though)\b", norm):
+        return False
+    # "fristen udløb for 2 uger siden": a deadline in the past is a question about being late.
+    if re.search(r"\b(siden|ago|udloeb|udloebet|overskredet|overdue|late|for sent)\b", norm):
         return False
     return not re.search(r"\b(hvor mange|how many)\b.*\b(maa|kan|can|may|allowed|gange|times)\b", norm)
 
