@@ -8,7 +8,7 @@ from datetime import datetime
 
 from flask import Blueprint, Flask, Response, jsonify
 
-from bot.brain import Brain
+from bot import cases, staff
 from bot.channels import ils, sms, telegram
 from bot.channels.inbound import Runtime
 from bot.config import Config, load_config
@@ -38,7 +38,7 @@ def _health(rt: Runtime) -> Blueprint:
 def build_runtime(config: Config, clock: Callable[[], datetime] | None = None) -> Runtime:
     """Storage (migrated), the knowledge (reloaded as it changes) and one sender per channel."""
     store = Store(config.database_path)
-    knowledge = KnowledgeHolder(config.knowledge_dir, on_load=Brain.build)
+    knowledge = KnowledgeHolder(config.knowledge_dir, on_load=cases.brain_for)
     senders = {"sms": sms.SmsSender(config, store), "telegram": telegram.TelegramSender(config, store)}
     return Runtime(
         config=config,
@@ -64,6 +64,7 @@ def create_app(
     app.register_blueprint(_health(rt))
     app.register_blueprint(sms.blueprint(rt))
     app.register_blueprint(telegram.blueprint(rt, rt.senders["telegram"]))
+    staff.init_app(app, rt)
     app.register_blueprint(ils.blueprint(rt))
     if scheduler:
         from scheduler.jobs import build_services

@@ -1,0 +1,332 @@
+"""Insight for librarians: what citizens ask, how the bot copes, how fast librarians answer, what to write next.
+
+One `Report` from the message log and the tickets of a period feeds three outputs: the /staff/insight page (plots
+drawn here as plain SVG, no plotting library and no JavaScript), `bibliobot report` in the terminal, and CSV.
+Nothing here names a citizen: the report holds counts, durations and the texts of unanswered questions.
+
+Unanswered questions are grouped by what they are about: each is reduced to its content words' stems, and a
+question joins the first group whose first question shares at least GROUP_MIN_OVERLAP of its stems.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from html import escape
+from zoneinfo import ZoneInfo
+
+from bot import router, storage
+from bot.storage import Store
+from bot.text import STOPWORDS, detect_language, normalise, stem, strip_filler
+
+ACTIONS = ("answer", "clarify", "handoff")
+# Intents that are not questions to the bot: keywords, notices, and messages that went to an open ticket.
+NOT_QUESTIONS = {"stop", "start", "help", "notice", "ticket", "staff", "delete"}
+GROUP_MIN_OVERLAP = 0.5  # share of the smaller question's stems that two questions must share to be grouped
+TOP_GROUPS = 10
+EXAMPLES_PER_GROUP = 3
+# Librarian response time buckets: (label, upper bound in minutes).
+RESPONSE_BUCKETS = (
+    ("< 15 min", 15),
+    ("15–60 min", 60),
+    ("1–4 h", 240),
+    ("4–24 h", 1440),
+    ("> 24 h", float("inf")),
+)
+CHANNEL_COLOURS = {"sms": "#2b6cb0", "telegram": "#38a169", "console": "#a0aec0"}
+ACTION_COLOURS = {"answer": "#38a169", "clarify": "#d69e2e", "handoff": "#c53030"}
+ACTION_LABELS = {"answer": "answered", "clarify": "clarified", "handoff": "handed off"}
+
+
+@dataclass(frozen=True)
+class QuestionGroup:
+    count: int
+    examples: list[str]
+
+
+@dataclass
+class Report:
+    since: datetime
+    until: datetime
+    days: list[date]
+    per_day: dict[str, list[int]]  # channel -> inbound messages per day, aligned with `days`
+    actions: dict[str, int]  # answer / clarify / handoff among the questions to the bot
+    tickets_opened: int
+    tickets_answered: int
+    response_minutes: list[float]  # first reply after the ticket was opened, per answered ticket
+    unanswered: list[QuestionGroup] = field(default_factory=list)
+
+    @property
+    def messages(self) -> int:
+        return sum(sum(v) for v in self.per_day.values())
+
+    @property
+    def questions(self) -> int:
+        return sum(self.actions.values())
+
+    def share(self, action: str) -> float:
+        return self.actions.get(action, 0) / self.questions if self.questions else 0.0
+
+    def response_buckets(self) -> list[tuple[str, int]]:
+        counts = [0] * len(RESPONSE_BUCKETS)
+        for minutes in self.response_minutes:
+            for i, (_, upper) in enumerate(RESPONSE_BUCKETS):
+                if minutes < upper:
+                    counts[i] += 1
+                    break
+        buckets = [(label, n) for (label, _), n in zip(RESPONSE_BUCKETS, counts, strict=True)]
+        return [*buckets, ("not yet", self.tickets_opened - self.tickets_answered)]
+
+    def response_median(self) -> float | None:
+        return statistics.median(self.response_minutes) if self.response_minutes else None
+
+    def response_p90(self) -> float | None:
+        if len(self.response_minutes) < 2:
+            return self.response_minutes[0] if self.response_minutes else None
+        return statistics.quantiles(self.response_minutes, n=10, method="inclusive")[-1]
+
+
+def _time(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _stems(text: str) -> frozenset[str]:
+    norm = strip_filler(normalise(text))
+    lang = detect_language(norm)
+    return frozenset(stem(w, lang) for w in norm.split() if w not in STOPWORDS and len(w) > 1)
+
+
+def group_questions(texts: list[str]) -> list[QuestionGroup]:
+    """Group similar questions; the biggest groups first, each with its most frequent wordings as examples."""
+    wordings = Counter(" ".join(t.split()) for t in texts if t.strip())
+    groups: list[tuple[frozenset[str], Counter[str]]] = []
+    for text, n in wordings.most_common():
+        terms = _stems(text)
+        for anchor, members in groups:
+            smaller = min(len(anchor), len(terms))
+            if smaller and len(anchor & terms) / smaller >= GROUP_MIN_OVERLAP:
+                members[text] += n
+                break
+        else:
+            groups.append((terms, Counter({text: n})))
+    result = [
+        QuestionGroup(sum(members.values()), [t for t, _ in members.most_common(EXAMPLES_PER_GROUP)])
+        for _, members in groups
+    ]
+    return sorted(result, key=lambda g: (-g.count, g.examples[0]))[:TOP_GROUPS]
+
+
+def build(store: Store, since: datetime, until: datetime, tz: ZoneInfo) -> Report:
+    """The figures of [since, until) from the message log and the tickets."""
+    first, last = since.astimezone(tz).date(), (until - timedelta(microseconds=1)).astimezone(tz).date()
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    index = {d: i for i, d in enumerate(days)}
+    per_day: dict[str, list[int]] = {}
+    actions: Counter[str] = Counter()
+    unanswered: list[str] = []
+    for row in storage.inbound_log(store, since, until):
+        day = _time(row["at"]).astimezone(tz).date()
+        per_day.setdefault(row["channel"], [0] * len(days))[index[day]] += 1
+        if row["intent"] in NOT_QUESTIONS or row["action"] not in ACTIONS:
+            continue
+        actions[row["action"]] += 1
+        # A hand-off because the bot could not answer is a lesson; "talk to a human" is not a question.
+        if row["action"] == "handoff" and router.route(row["text"]).intent != "handoff":
+            unanswered.append(row["text"])
+    opened = storage.tickets_created(store, since, until)
+    minutes = [
+        (_time(t["first_reply_at"]) - _time(t["created_at"])).total_seconds() / 60
+        for t in opened
+        if t["first_reply_at"]
+    ]
+    return Report(
+        since=since,
+        until=until,
+        days=days,
+        per_day=dict(sorted(per_day.items())),
+        actions={a: actions.get(a, 0) for a in ACTIONS},
+        tickets_opened=len(opened),
+        tickets_answered=len(minutes),
+        response_minutes=minutes,
+        unanswered=group_questions(unanswered),
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Terminal and CSV
+
+
+def _minutes(value: float | None) -> str:
+    if value is None:
+        return "-"
+    if value < 90:
+        return f"{value:.0f} min"
+    return f"{value / 60:.1f} h"
+
+
+def to_text(report: Report) -> str:
+    lines = [
+        f"bibliobot report {report.days[0]} – {report.days[-1]} ({len(report.days)} days)",
+        "",
+        f"Messages in: {report.messages}"
+        + "".join(f"   {channel}: {sum(counts)}" for channel, counts in report.per_day.items()),
+        f"Questions to the bot: {report.questions}"
+        + "".join(f"   {ACTION_LABELS[a]}: {report.actions[a]} ({report.share(a):.0%})" for a in ACTIONS),
+        f"Tickets: {report.tickets_opened} opened, {report.tickets_answered} answered; first reply median "
+        f"{_minutes(report.response_median())}, 90th percentile {_minutes(report.response_p90())}",
+        "",
+        "Most frequent unanswered questions (write these next):",
+    ]
+    if not report.unanswered:
+        lines.append("  (none)")
+    for n, group in enumerate(report.unanswered, 1):
+        lines.append(f"  {n:2}. {group.count:4}×  {group.examples[0]}")
+        lines.extend(f"             also: {e}" for e in group.examples[1:])
+    return "\n".join(lines)
+
+
+def to_csv(report: Report) -> str:
+    """One table: section, key, value (per-day rows keyed by date and channel)."""
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["section", "key", "value"])
+    for channel, counts in report.per_day.items():
+        for day, n in zip(report.days, counts, strict=True):
+            w.writerow(["messages_per_day", f"{day.isoformat()} {channel}", n])
+    for action in ACTIONS:
+        w.writerow(["actions", action, report.actions[action]])
+    w.writerow(["tickets", "opened", report.tickets_opened])
+    w.writerow(["tickets", "answered", report.tickets_answered])
+    median, p90 = report.response_median(), report.response_p90()
+    w.writerow(["response_minutes", "median", "" if median is None else round(median, 1)])
+    w.writerow(["response_minutes", "p90", "" if p90 is None else round(p90, 1)])
+    for label, n in report.response_buckets():
+        w.writerow(["response_buckets", label, n])
+    for group in report.unanswered:
+        w.writerow(["unanswered", " | ".join(group.examples), group.count])
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# SVG plots
+
+
+def _svg(width: int, height: int, body: list[str], title: str) -> str:
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
+        f'aria-label="{escape(title)}" class="plot"><title>{escape(title)}</title>{"".join(body)}</svg>'
+    )
+
+
+def _nice_max(value: int) -> int:
+    if value <= 5:
+        return max(value, 1)
+    for step in (5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000):
+        if value <= step * 5:
+            return -(-value // step) * step
+    return value
+
+
+def plot_messages_per_day(report: Report) -> str:
+    """Stacked bars: inbound messages per day, one colour per channel."""
+    width, height, left, bottom, top = 720, 260, 40, 40, 20
+    n = max(len(report.days), 1)
+    totals = [sum(report.per_day[c][i] for c in report.per_day) for i in range(len(report.days))]
+    ymax = _nice_max(max(totals, default=0))
+    plot_h = height - bottom - top
+    bar_w = (width - left - 10) / n
+    body: list[str] = []
+    for k in range(5):
+        value = ymax * k / 4
+        y = top + plot_h - plot_h * k / 4
+        body.append(f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e2e8f0"/>')
+        body.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11">{value:g}</text>')
+    for i, day in enumerate(report.days):
+        x = left + i * bar_w
+        y = top + plot_h
+        for channel, counts in report.per_day.items():
+            h = plot_h * counts[i] / ymax if ymax else 0
+            if h:
+                colour = CHANNEL_COLOURS.get(channel, "#718096")
+                body.append(
+                    f'<rect x="{x + 1:.1f}" y="{y - h:.1f}" width="{max(bar_w - 2, 1):.1f}" height="{h:.1f}" '
+                    f'fill="{colour}"><title>{day.isoformat()} {escape(channel)}: {counts[i]}</title></rect>'
+                )
+                y -= h
+        if n <= 14 or i % max(1, n // 10) == 0:
+            body.append(
+                f'<text x="{x + bar_w / 2:.1f}" y="{height - bottom + 14}" text-anchor="middle" font-size="10">'
+                f"{day.day}/{day.month}</text>"
+            )
+    legend_x = left
+    for channel in report.per_day:
+        colour = CHANNEL_COLOURS.get(channel, "#718096")
+        body.append(f'<rect x="{legend_x}" y="{height - 14}" width="10" height="10" fill="{colour}"/>')
+        body.append(f'<text x="{legend_x + 14}" y="{height - 5}" font-size="11">{escape(channel)}</text>')
+        legend_x += 90
+    return _svg(width, height, body, "Messages per day by channel")
+
+
+def plot_actions(report: Report) -> str:
+    """One horizontal bar split into answered / clarified / handed-off shares."""
+    width, height = 720, 70
+    body: list[str] = []
+    x = 0.0
+    if report.questions == 0:
+        body.append('<text x="0" y="30" font-size="12">No questions in this period.</text>')
+    for action in ACTIONS:
+        share = report.share(action)
+        w = (width - 2) * share
+        if w <= 0:
+            continue
+        body.append(
+            f'<rect x="{x + 1:.1f}" y="5" width="{w:.1f}" height="32" fill="{ACTION_COLOURS[action]}">'
+            f"<title>{ACTION_LABELS[action]}: {report.actions[action]}</title></rect>"
+        )
+        if share >= 0.08:
+            body.append(
+                f'<text x="{x + w / 2 + 1:.1f}" y="26" text-anchor="middle" font-size="12" fill="#fff">'
+                f"{ACTION_LABELS[action]} {share:.0%}</text>"
+            )
+        x += w
+    legend_x = 0
+    for action in ACTIONS:
+        body.append(f'<rect x="{legend_x}" y="50" width="10" height="10" fill="{ACTION_COLOURS[action]}"/>')
+        body.append(
+            f'<text x="{legend_x + 14}" y="59" font-size="11">{ACTION_LABELS[action]} ({report.actions[action]})</text>'
+        )
+        legend_x += 170
+    return _svg(width, height, body, "Answered, clarified and handed-off shares")
+
+
+def plot_response_times(report: Report) -> str:
+    """Bars: how many tickets got their first reply within each time bucket (and how many none yet)."""
+    buckets = report.response_buckets()
+    width, height, left, bottom, top = 720, 220, 40, 30, 15
+    ymax = _nice_max(max((n for _, n in buckets), default=0))
+    plot_h = height - bottom - top
+    bar_w = (width - left - 10) / len(buckets)
+    body: list[str] = []
+    for k in range(5):
+        y = top + plot_h - plot_h * k / 4
+        body.append(f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e2e8f0"/>')
+        body.append(
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11">{ymax * k / 4:g}</text>'
+        )
+    for i, (label, n) in enumerate(buckets):
+        h = plot_h * n / ymax if ymax else 0
+        x = left + i * bar_w
+        colour = "#a0aec0" if label == "not yet" else "#2b6cb0"
+        body.append(
+            f'<rect x="{x + 8:.1f}" y="{top + plot_h - h:.1f}" width="{bar_w - 16:.1f}" height="{h:.1f}" '
+            f'fill="{colour}"><title>{escape(label)}: {n}</title></rect>'
+        )
+        body.append(
+            f'<text x="{x + bar_w / 2:.1f}" y="{height - bottom + 16}" text-anchor="middle" font-size="11">'
+            f"{escape(label)} ({n})</text>"
+        )
+    return _svg(width, height, body, "Librarian response times (first reply)")
