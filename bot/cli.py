@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -46,11 +46,11 @@ def at_option(f: Any) -> Any:
 
 
 def _brain(config: Config, knowledge_dir: Path | None) -> Any:
-    from bot.brain import Brain
+    from bot.cases import brain_for
     from bot.knowledge import load_knowledge
 
     try:
-        return Brain.build(load_knowledge(knowledge_dir or config.knowledge_dir))
+        return brain_for(load_knowledge(knowledge_dir or config.knowledge_dir))
     except KnowledgeError as exc:
         raise click.ClickException(f"the knowledge base has errors:\n{exc}") from None
 
@@ -149,7 +149,11 @@ def kb_check(directory: Path | None) -> None:
             click.echo(str(problem), err=True)
         click.echo(f"{len(exc.problems)} problem(s) in {root}", err=True)
         sys.exit(1)
-    click.echo(f"ok: {len(kb_.entries)} entries, {len(kb_.branches)} branches in {root}")
+    cases = kb_.extras.get("cases")
+    passed = len(cases.outcomes) if cases is not None else 0
+    click.echo(
+        f"ok: {len(kb_.entries)} entries, {len(kb_.branches)} branches, {passed} regression case(s) in {root}"
+    )
 
 
 @main.group("config")
@@ -405,6 +409,123 @@ def notices_import(file: Path, show: int) -> None:
         click.echo(f"... and {len(summary.rejected) - show} more rejected row(s)", err=True)
     if summary.rejected:
         sys.exit(1)
+
+
+@main.group()
+def staff() -> None:
+    """Staff accounts for the /staff page."""
+
+
+def _password_prompt() -> str:
+    from bot.staff.auth import password_problem
+
+    while True:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        problem = password_problem(password)
+        if problem is None:
+            return str(password)
+        click.echo(f"Not a good password: {problem}.", err=True)
+
+
+@staff.command("add")
+@click.argument("email")
+@click.option("--admin", is_flag=True, help="May read the audit log.")
+def staff_add(email: str, admin: bool) -> None:
+    """Create a librarian's account; the password is asked for at the prompt (twice).
+
+    Example:
+
+        bibliobot staff add anna@kff.kk.dk --admin
+    """
+    import sqlite3
+
+    from bot import storage
+    from bot.staff.auth import hash_password
+    from bot.storage import Store
+
+    config = _config()
+    email = email.strip().lower()
+    if "@" not in email:
+        raise click.BadParameter("an e-mail address, please", param_hint="EMAIL")
+    password = _password_prompt()
+    store = Store(config.database_path)
+    try:
+        now = datetime.now(config.tz)
+        storage.add_staff(store, email, hash_password(password), admin, now)
+        storage.add_audit(store, "cli", "staff-add", now, email=email, admin=admin)
+    except sqlite3.IntegrityError:
+        raise click.ClickException(
+            f"{email} has an account already (`bibliobot staff password` sets a new one)"
+        ) from None
+    finally:
+        store.close()
+    click.echo(f"added {email}{' (admin)' if admin else ''}")
+
+
+@staff.command("password")
+@click.argument("email")
+def staff_password(email: str) -> None:
+    """Set a new password for a librarian (their sessions end).
+
+    Example:
+
+        bibliobot staff password anna@kff.kk.dk
+    """
+    from bot import storage
+    from bot.staff.auth import hash_password
+    from bot.storage import Store
+
+    config = _config()
+    store = Store(config.database_path)
+    try:
+        account = storage.staff_by_email(store, email.strip().lower())
+        if account is None:
+            raise click.ClickException(f"no account for {email}")
+        password = _password_prompt()
+        now = datetime.now(config.tz)
+        storage.set_staff_password(store, account["id"], hash_password(password), now)
+        storage.add_audit(store, "cli", "staff-password", now, email=account["email"])
+    finally:
+        store.close()
+    click.echo(f"new password set for {account['email']}")
+
+
+def _period(value: str) -> timedelta:
+    import re
+
+    m = re.fullmatch(r"\s*(\d+)\s*([hdw])\s*", value.lower())
+    if not m or int(m.group(1)) < 1:
+        raise click.BadParameter("like 30d, 12h or 2w", param_hint="--since")
+    n = int(m.group(1))
+    return {"h": timedelta(hours=n), "d": timedelta(days=n), "w": timedelta(weeks=n)}[m.group(2)]
+
+
+@main.command()
+@click.option(
+    "--since", "since_text", default="30d", show_default=True, help="Period back from now: 30d, 12h, 2w."
+)
+@click.option("--csv", "as_csv", is_flag=True, help="CSV (section, key, value) instead of text.")
+@at_option
+def report(since_text: str, as_csv: bool, at: str | None) -> None:
+    """Messages per day by channel, answered/clarified/handed-off shares, librarian response times, and the most
+    frequent unanswered questions grouped by similarity.
+
+    Example:
+
+        bibliobot report --since 30d --csv > insight.csv
+    """
+    from bot import insight
+    from bot.storage import Store
+
+    config = _config()
+    until = _moment(at, config)
+    since = until - _period(since_text)
+    store = Store(config.database_path)
+    try:
+        result = insight.build(store, since, until, config.tz)
+    finally:
+        store.close()
+    click.echo(insight.to_csv(result) if as_csv else insight.to_text(result), nl=not as_csv)
 
 
 if __name__ == "__main__":
