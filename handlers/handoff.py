@@ -21,6 +21,8 @@ from bot.text import normalise, strip_filler
 from handlers import compliance
 
 CANDIDATES_KEPT = 3  # the bot's best guesses a ticket shows the librarian, with their scores
+# The word alone asks for a person (HELP says "Skriv BIBLIOTEKAR"); the router reads only longer requests so.
+ASKING_WORDS = {"bibliotekar", "bibliotekaren", "librarian", "menneske", "human", "person"}
 
 TEXTS: dict[str, dict[str, str]] = {
     "unsure": {
@@ -104,6 +106,8 @@ def escalate(message: Message, ctx: Context, u: Understanding, reply: Reply) -> 
     """A handler handed off: open a ticket and say when a librarian answers."""
     if ctx.store is None:
         return reply
+    if strip_filler(normalise(message.text)) in ASKING_WORDS:
+        return _open(message, ctx, u, "asked", 1.0)
     return _open(message, ctx, u, "unsure", reply.confidence)
 
 
