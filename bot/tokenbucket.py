@@ -13,6 +13,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+EPSILON = 1e-9  # a token short by less than this is there: float sums of refills must not stall a bucket
+
 
 class TokenBucket:
     """One bucket. `wait(now)` is how long until a token is there; `take(now)` takes one if it is."""
@@ -33,12 +35,12 @@ class TokenBucket:
     def wait(self, now: float) -> float:
         """Seconds until a token is available (0 when one is there now)."""
         self._refill(now)
-        return 0.0 if self._tokens >= 1 else (1 - self._tokens) / self.rate
+        return 0.0 if self._tokens >= 1 - EPSILON else (1 - self._tokens) / self.rate
 
     def take(self, now: float) -> bool:
         """Take a token if there is one; False (nothing taken) if not."""
         self._refill(now)
-        if self._tokens >= 1:
+        if self._tokens >= 1 - EPSILON:
             self._tokens -= 1
             return True
         return False
@@ -50,7 +52,7 @@ class TokenBucket:
 
     @property
     def full(self) -> bool:
-        return self._tokens >= self.capacity
+        return self._tokens >= self.capacity - EPSILON
 
 
 class ChannelLimits:
