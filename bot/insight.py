@@ -121,8 +121,8 @@ def group_questions(texts: list[str]) -> list[QuestionGroup]:
 
 
 def build(store: Store, since: datetime, until: datetime, tz: ZoneInfo) -> Report:
-    """The figures of [since, until) from the message log and the tickets."""
-    first, last = since.astimezone(tz).date(), (until - timedelta(microseconds=1)).astimezone(tz).date()
+    """The figures from `since` up to and including `until` (now, usually), from the message log and the tickets."""
+    first, last = since.astimezone(tz).date(), until.astimezone(tz).date()
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     index = {d: i for i, d in enumerate(days)}
     per_day: dict[str, list[int]] = {}

@@ -921,7 +921,7 @@ def set_ticket_staff_post(store: Store, ticket_id: int, post: str) -> None:
 def tickets_created(store: Store, since: datetime, until: datetime) -> list[dict[str, Any]]:
     return list(
         store.db.query(
-            "SELECT * FROM tickets WHERE created_at >= ? AND created_at < ? ORDER BY created_at, id",
+            "SELECT * FROM tickets WHERE created_at >= ? AND created_at <= ? ORDER BY created_at, id",
             [_ts(since), _ts(until)],
         )
     )
@@ -940,11 +940,12 @@ def recent_exchange(store: Store, sender: str, since: datetime, limit: int) -> l
 
 
 def inbound_log(store: Store, since: datetime, until: datetime) -> list[dict[str, Any]]:
-    """Inbound messages of a period (no sender): when, channel, what the bot made of them, and the text."""
+    """Inbound messages from `since` up to and including `until` (no sender): when, channel, what the bot made of
+    them, and the text."""
     return list(
         store.db.query(
             "SELECT at, channel, intent, entry, action, status, text FROM message_log "
-            "WHERE direction = 'in' AND at >= ? AND at < ? ORDER BY id",
+            "WHERE direction = 'in' AND at >= ? AND at <= ? ORDER BY id",
             [_ts(since), _ts(until)],
         )
     )

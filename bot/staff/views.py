@@ -193,6 +193,11 @@ def blueprint(rt: Runtime) -> Blueprint:
             samesite="Strict",
         )
 
+    def forget_cookie(response: Response, name: str) -> None:
+        response.delete_cookie(
+            name, path="/staff", secure=auth.secure_cookies, httponly=True, samesite="Strict"
+        )
+
     # -- login and logout ------------------------------------------------------------------------------------
 
     @bp.route("/login", methods=["GET", "POST"])
@@ -211,7 +216,7 @@ def blueprint(rt: Runtime) -> Blueprint:
                 response = redirect(safe_next(request.args.get("next")))
                 cookie = auth.start_session(staff_id, rt.now())
                 set_cookie(response, SESSION_COOKIE, cookie, config.staff.session_hours * 3600)
-                response.delete_cookie(LOGIN_COOKIE, path="/staff")
+                forget_cookie(response, LOGIN_COOKIE)
                 return response
         token, cookie = auth.new_login_token()
         css = (HERE / "static" / "staff.css").read_text(encoding="utf-8")
@@ -227,7 +232,7 @@ def blueprint(rt: Runtime) -> Blueprint:
         auth.end_session(user())
         storage.add_audit(rt.store, actor(), "logout", rt.now())
         response = redirect(url_for("staff.login"))
-        response.delete_cookie(SESSION_COOKIE, path="/staff")
+        forget_cookie(response, SESSION_COOKIE)
         return response
 
     # -- inbox -----------------------------------------------------------------------------------------------
