@@ -214,7 +214,7 @@ def _case_change(root: Path, entry: str, questions: list[str], note: str | None)
         raise TeachError(f"{rel} must map an entry id to a list of questions; fix it by hand first")
     if doc.data is None:
         doc.data = CommentedMap()
-        prefix = doc.text if not doc.text or doc.text.endswith("\n") else doc.text + "\n"
+        prefix = doc.text.rstrip("\n") + "\n\n" if doc.text.strip() else ""  # the header, then a blank line
     else:
         prefix = ""
     if entry not in doc.data:

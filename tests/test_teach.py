@@ -1,0 +1,252 @@
+"""Teaching the bot: YAML edits that keep everything else, validation on a copy, regression cases that refuse a
+change naming the case. Every test works on a copy of a knowledge folder in tmp_path."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot import cases, storage, teach
+from bot.cli import main
+from bot.knowledge import KnowledgeHolder, load_knowledge
+from tests.browser.kit import KAREN, add_librarian, csrf_of, knowledge_copy, login, say, staff_config
+from tests.conftest import FIXTURE_KNOWLEDGE, MOMENT, ROOT
+
+REPO_KNOWLEDGE = ROOT / "knowledge"
+EXTRA_WEEK = "må jeg godt beholde min lånte bog en uge ekstra"
+PERIOD_CASE = "hvor lang tid må jeg låne en bog"
+
+
+def ask(knowledge: Path, text: str) -> dict:
+    result = CliRunner().invoke(main, ["ask", "--json", "--knowledge", str(knowledge), text])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def added_lines(before: str, after: str) -> list[str]:
+    """The lines `after` adds to `before`; fails if it removes or changes any."""
+    ops = difflib.SequenceMatcher(a=before.splitlines(), b=after.splitlines(), autojunk=False).get_opcodes()
+    assert all(tag in ("equal", "insert") for tag, *_ in ops), "a line was changed or removed"
+    new = after.splitlines()
+    return [line for tag, _, _, j1, j2 in ops if tag == "insert" for line in new[j1:j2]]
+
+
+@pytest.fixture
+def repo_copy(tmp_path: Path) -> Path:
+    return knowledge_copy(tmp_path, REPO_KNOWLEDGE)
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(
+        [
+            *REPO_KNOWLEDGE.glob("faq/*.yaml"),
+            *FIXTURE_KNOWLEDGE.glob("faq/*.yaml"),
+            REPO_KNOWLEDGE / "cases.yaml",
+        ]
+    ),
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_ruamel_writes_every_knowledge_file_back_byte_for_byte(path: Path) -> None:
+    doc = teach._load(path, path.name)
+    assert doc.data is None or doc.dump() == path.read_text(encoding="utf-8")
+
+
+def test_a_taught_question_is_one_added_line_and_the_bot_then_answers_it(repo_copy: Path) -> None:
+    loans = repo_copy / "faq" / "loans.yaml"
+    before = loans.read_text(encoding="utf-8")
+    taught = teach.add_question(
+        repo_copy, "loans-renew", "da", EXTRA_WEEK, note="ticket 7, 2026-11-24", kb=load_knowledge(repo_copy)
+    )
+    assert taught.files == ["knowledge/faq/loans.yaml", "knowledge/cases.yaml"]
+    assert added_lines(before, loans.read_text(encoding="utf-8")) == [f'      - "{EXTRA_WEEK}"']
+    assert ask(repo_copy, EXTRA_WEEK)["entry"] == "loans-renew"
+    cases_text = (repo_copy / "cases.yaml").read_text(encoding="utf-8")
+    assert cases_text.startswith("# Regression cases")  # the comments stay
+    assert f'loans-renew:\n  - "{EXTRA_WEEK}"  # ticket 7, 2026-11-24\n' in cases_text
+    result = CliRunner().invoke(main, ["kb", "check", str(repo_copy)])
+    assert result.exit_code == 0 and "1 regression case(s)" in result.output
+
+
+def test_a_question_in_flow_style_lists_stays_in_flow_style(tmp_path: Path) -> None:
+    root = knowledge_copy(tmp_path)
+    card = root / "faq" / "card.yaml"
+    before = card.read_text(encoding="utf-8")
+    teach.add_question(root, "wifi", "en", "is the internet free here", kb=load_knowledge(root))
+    after = card.read_text(encoding="utf-8")
+    assert (
+        '    en: ["Do you have free wifi?", "What is the wifi password?", "is the internet free here"]'
+        in after
+    )
+    assert len(after.splitlines()) == len(before.splitlines())
+    assert load_knowledge(root).entry("wifi").questions["en"][-1] == "is the internet free here"  # type: ignore[union-attr]
+
+
+def test_a_question_that_is_already_an_entrys_is_refused_by_name(repo_copy: Path) -> None:
+    before = snapshot(repo_copy)
+    kb = load_knowledge(repo_copy)
+    with pytest.raises(teach.TeachError, match="already one of entry 'loans-renew'"):
+        teach.add_question(repo_copy, "loans-period", "da", "Hvordan fornyer jeg mine lån?", kb=kb)
+    with pytest.raises(teach.TeachError, match="has this question already"):
+        teach.add_question(repo_copy, "loans-renew", "da", "hvordan fornyer jeg mine lån", kb=kb)
+    assert snapshot(repo_copy) == before
+
+
+def test_a_language_without_an_answer_is_refused(tmp_path: Path) -> None:
+    root = knowledge_copy(tmp_path)
+    (root / "faq" / "extra.yaml").write_text(
+        '- id: only-danish\n  questions:\n    da: ["kun dansk"]\n  answer:\n    da: "Ja."\n', encoding="utf-8"
+    )
+    with pytest.raises(teach.TeachError, match="no answer in en"):
+        teach.add_question(root, "only-danish", "en", "only danish?")
+
+
+def test_a_new_entry_is_appended_and_answered(repo_copy: Path) -> None:
+    facilities = repo_copy / "faq" / "facilities.yaml"
+    before = facilities.read_text(encoding="utf-8")
+    teach.add_entry(
+        repo_copy,
+        "faq/facilities.yaml",
+        "fac-3d-printer",
+        {"da": ["har I en 3d printer"], "en": ["do you have a 3D printer"]},
+        {"da": "Ja, i makerspacet på Hovedbiblioteket.", "en": "Yes, in the makerspace at the Main Library."},
+        link="https://bibliotek.kk.dk/makerspace",
+    )
+    after = facilities.read_text(encoding="utf-8")
+    assert after.startswith(before)
+    assert after[len(before) :] == (
+        '\n- id: fac-3d-printer\n  questions:\n    da:\n      - "har I en 3d printer"\n    en:\n'
+        '      - "do you have a 3D printer"\n  answer:\n    da: "Ja, i makerspacet på Hovedbiblioteket."\n'
+        '    en: "Yes, in the makerspace at the Main Library."\n  link: https://bibliotek.kk.dk/makerspace\n'
+    )
+    assert ask(repo_copy, "har I en 3d printer")["entry"] == "fac-3d-printer"
+    assert ask(repo_copy, "do you have a 3D printer")["entry"] == "fac-3d-printer"
+
+
+@pytest.mark.parametrize(
+    "entry_id, file, message",
+    [
+        ("Bad Id", "faq/facilities.yaml", "lowercase words"),
+        ("fac-wifi", "faq/facilities.yaml", "already"),
+        ("new-one", "branches.yaml", "FAQ files"),
+        ("new-one", "../outside.yaml", "FAQ files"),
+    ],
+    ids=["bad-id", "taken-id", "not-faq", "outside"],
+)
+def test_a_bad_new_entry_is_refused(repo_copy: Path, entry_id: str, file: str, message: str) -> None:
+    before = snapshot(repo_copy)
+    with pytest.raises(teach.TeachError, match=message):
+        teach.add_entry(repo_copy, file, entry_id, {"da": ["et spørgsmål"]}, {"da": "Et svar."})
+    assert snapshot(repo_copy) == before
+
+
+# -- regression cases ---------------------------------------------------------------------------------------------
+
+
+def with_period_case(root: Path) -> None:
+    assert ask(root, PERIOD_CASE)["entry"] == "loans-period"
+    teach.add_case(root, "loans-period", PERIOD_CASE, note="librarian's own")
+
+
+def test_a_teach_that_sends_a_case_elsewhere_is_refused_naming_the_case(repo_copy: Path) -> None:
+    with_period_case(repo_copy)
+    before = snapshot(repo_copy)
+    with pytest.raises(teach.TeachError) as refused:
+        teach.add_question(repo_copy, "loans-renew", "da", PERIOD_CASE, kb=load_knowledge(repo_copy))
+    problems = "\n".join(refused.value.problems)
+    assert (
+        f"knowledge/cases.yaml:14: entry 'loans-period': case '{PERIOD_CASE}' should be answered by "
+        "'loans-period' but is now answered by 'loans-renew'" in problems
+    )
+    assert snapshot(repo_copy) == before
+
+
+def test_kb_check_runs_the_cases_and_names_one_broken_by_hand(repo_copy: Path) -> None:
+    with_period_case(repo_copy)
+    assert CliRunner().invoke(main, ["kb", "check", str(repo_copy)]).exit_code == 0
+    loans = repo_copy / "faq" / "loans.yaml"
+    text = loans.read_text(encoding="utf-8")
+    anchor = '      - "hvordan forlænger man lånetiden"\n'
+    assert anchor in text
+    loans.write_text(text.replace(anchor, anchor + f'      - "{PERIOD_CASE}"\n'), encoding="utf-8")
+    result = CliRunner().invoke(main, ["kb", "check", str(repo_copy)])
+    assert result.exit_code == 1
+    assert (
+        f"case '{PERIOD_CASE}' should be answered by 'loans-period' but is now answered by 'loans-renew'"
+        in (result.output)
+    )
+
+
+def test_the_service_keeps_its_last_good_knowledge_when_an_edit_breaks_a_case(repo_copy: Path) -> None:
+    with_period_case(repo_copy)
+    holder = KnowledgeHolder(repo_copy, on_load=cases.brain_for)
+    loans = repo_copy / "faq" / "loans.yaml"
+    anchor = '      - "hvordan forlænger man lånetiden"\n'
+    loans.write_text(loans.read_text(encoding="utf-8").replace(anchor, anchor + f'      - "{PERIOD_CASE}"\n'))
+    assert holder.reload(force=True) is False
+    assert any(PERIOD_CASE in str(p) for p in holder.last_problems)
+    assert holder.kb.extras["cases"].failures == []
+
+
+def test_cases_for_an_entry_that_does_not_exist_are_a_problem(tmp_path: Path) -> None:
+    root = knowledge_copy(tmp_path)
+    (root / "cases.yaml").write_text('# cases\nno-such-entry:\n  - "hvad?"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["kb", "check", str(root)])
+    assert result.exit_code == 1
+    assert "knowledge/cases.yaml:2: entry 'no-such-entry': no such entry" in result.output
+
+
+def test_the_brain_the_cases_ran_on_is_the_one_the_service_uses(repo_copy: Path) -> None:
+    with_period_case(repo_copy)
+    kb = load_knowledge(repo_copy)
+    assert cases.brain_for(kb) is kb.extras["cases"].brain
+    assert kb.extras["cases"].brain.hours is kb.extras["hours"]
+
+
+# -- from the staff page, with the service running --------------------------------------------------------------
+
+
+def test_teaching_from_a_ticket_is_answered_at_once_without_a_restart(tmp_path: Path) -> None:
+    from bot.app import create_app
+
+    config = staff_config(tmp_path)
+    app = create_app(config, clock=lambda: MOMENT)
+    rt = app.extensions["bibliobot"]
+    try:
+        add_librarian(rt.store, "anna@kk.dk", MOMENT)
+        question = "kan I anbefale en god krimi"
+        say(rt.store, rt.brain(), config, question, MOMENT)
+        ticket = storage.open_ticket_for(rt.store, KAREN)["id"]  # type: ignore[index]
+        client = app.test_client()
+        login(client, "anna@kk.dk")
+        token = csrf_of(client.get(f"/staff/tickets/{ticket}").text)
+        response = client.post(
+            f"/staff/tickets/{ticket}/new-entry",
+            data={
+                "csrf_token": token,
+                "file": "faq/loans.yaml",
+                "entry_id": "crime-tips",
+                "question_da": question,
+                "answer_da": "Spørg os om vores krimilister, eller se bibliotek.kk.dk/krimi.",
+                "question_en": "",
+                "answer_en": "",
+            },
+        )
+        assert response.status_code == 302
+        page = client.get(f"/staff/tickets/{ticket}").text
+        assert "the bot now answers it with &#39;crime-tips&#39;" in page
+        reply = say(rt.store, rt.brain(), config, question, MOMENT, sender="+4540123456")
+        assert reply.entry == "crime-tips"
+        assert ask(config.knowledge_dir, question)["entry"] == "crime-tips"
+        actions = [a["action"] for a in storage.audit_entries(rt.store, ticket_id=ticket)]
+        assert actions[0] == "teach"
+    finally:
+        rt.store.close()
