@@ -8,11 +8,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot import cache
 from bot.branches import BranchFinder
 from bot.events.catalog import EventCatalog
 from bot.hours import HoursBook
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
+
+
+def prepared_matcher(kb: KnowledgeBase) -> Matcher:
+    """The FAQ index for this knowledge, from the cache when the same knowledge and code built it before."""
+    from bot import lexicon, matching, text, wordfreqs
+
+    content = repr(
+        (
+            [(e.id, e.questions, e.answer, e.tags) for e in kb.entries],
+            [(b.id, b.name, b.aliases) for b in kb.branches],
+        )
+    )
+    key = cache.digest(content, cache.source_digest(matching, lexicon, text, wordfreqs))
+    return cache.cached("matcher", key, lambda: Matcher(kb))
 
 
 @dataclass
@@ -27,7 +42,7 @@ class Brain:
     def build(cls, kb: KnowledgeBase) -> Brain:
         return cls(
             kb,
-            Matcher(kb),
+            prepared_matcher(kb),
             BranchFinder(kb.branches),
             hours=kb.extras.get("hours") or HoursBook(),
             events=EventCatalog(kb.extras.get("events"), kb.extras.get("feeds")),

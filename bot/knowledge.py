@@ -94,6 +94,10 @@ EXTRA_LOADERS: dict[str, Callable[[Path, list[Problem], KnowledgeBase], Any]] = 
 EXTRA_LOADER_MODULES = ("bot.hours", "bot.events.files", "bot.cases")
 
 
+# libyaml's parser when PyYAML was built with it: the same nodes and marks, ten times faster at start-up.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _line(node: yaml.Node) -> int:
     return node.start_mark.line + 1
 
@@ -105,7 +109,7 @@ def _compose(path: Path, rel: str, problems: list[Problem]) -> yaml.Node | None:
         problems.append(Problem(rel, None, f"not UTF-8 text ({exc.reason})"))
         return None
     try:
-        return yaml.compose(text, Loader=yaml.SafeLoader)
+        return yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None

@@ -26,6 +26,7 @@ from rapidfuzz.distance import Levenshtein
 from bot.knowledge import Entry, KnowledgeBase
 from bot.lexicon import CONCEPTS
 from bot.text import STOPWORDS, fold, normalise, stem, strip_filler
+from bot.wordfreqs import zipf
 
 # Blend weights and decision thresholds, tuned on ../shared/eval/dev.yaml on 2026-11-25 by a grid search
 # (weights in steps of 0.05, thresholds in steps of 0.03/0.02) for the most right answers at <= 2.5 % wrong:
@@ -97,11 +98,9 @@ def _danish_spellings(word: str) -> list[str]:
 
 @lru_cache(maxsize=100_000)
 def _zipf(word: str, lang: str) -> float:
-    """How common a folded word is in the language at large (wordfreq's Zipf scale)."""
-    from wordfreq import zipf_frequency  # loaded on first use: ~0.3 s, ~40 MB
-
+    """How common a folded word is in the language at large (Zipf scale), æøå restored for Danish."""
     unfolded = word.replace("ae", "æ").replace("oe", "ø").replace("aa", "å") if lang == "da" else word
-    return max(zipf_frequency(word, lang), zipf_frequency(unfolded, lang))
+    return max(zipf(word, lang), zipf(unfolded, lang))
 
 
 @lru_cache(maxsize=50_000)
@@ -145,6 +144,8 @@ class Lexicon:
                         self.phrases[tuple(tokens)].add(term)
                         self.phrases[tuple(stem(t, lang) for t in tokens)].add(term)
                         self.max_phrase = max(self.max_phrase, len(tokens))
+
+        self.phrase_starts = frozenset(p[0] for p in self.phrases)
 
     def vocabulary(self) -> set[str]:
         vocab = set(self.words)
@@ -228,13 +229,17 @@ class Analyzer:
 
     def terms(self, text: str, lang: str, *, correct: bool = True) -> list[str]:
         words = strip_filler(normalise(text)).split()
+        stems = [stem(w, lang) for w in words]
+        starts = self.lex.phrase_starts
         out: list[str] = []
         i = 0
         while i < len(words):
             matched = False
-            for size in range(min(self.lex.max_phrase, len(words) - i), 1, -1):
-                chunk = tuple(words[i : i + size])
-                hit = self.lex.phrases.get(chunk) or self.lex.phrases.get(tuple(stem(w, lang) for w in chunk))
+            possible = words[i] in starts or stems[i] in starts
+            for size in range(min(self.lex.max_phrase, len(words) - i), 1, -1) if possible else ():
+                hit = self.lex.phrases.get(tuple(words[i : i + size])) or self.lex.phrases.get(
+                    tuple(stems[i : i + size])
+                )
                 if hit:
                     out.extend(sorted(hit))
                     i += size
