@@ -105,7 +105,7 @@ class OutboxConfig:
     backoff_max_seconds: float = 3600.0
     lease_seconds: int = 300
     sms_per_second: float = 10.0
-    sms_burst: int = 1
+    sms_burst: int = 3
     telegram_per_second: float = 30.0
     telegram_per_chat_per_second: float = 1.0
     daily_limit: int = 3

@@ -1,19 +1,26 @@
 """Token buckets: how fast the outbox may hand messages to a provider.
 
-A bucket holds up to `capacity` tokens and gains `rate` tokens a second; a send takes one. With capacity 1 the sends
-are at least 1/rate seconds apart, so no half-open one-second window [t, t+1) ever holds more than `rate` sends
-(in general at most capacity + rate - 1). Providers count at their end, where network jitter can bring two sends
-closer together, so the channels keep capacity 1 unless configured otherwise.
+A bucket holds up to `capacity` tokens and gains `rate` tokens a second; a send takes one. A little capacity lets a
+sender that fell behind (a slow database write, a busy CPU) catch up, so the achieved rate stays close to the
+limit; but a bucket alone allows capacity + rate - 1 sends in one second. So each channel also keeps a sliding
+window: at most floor(rate) sends in any WINDOW_SECONDS. The window is a little longer than a second because the
+provider counts at its end, where network and scheduling jitter can bring two sends closer together; with jitter
+under WINDOW_SECONDS - 1, no one-second window [t, t+1) at the provider holds more than the limit.
 
 The clock is passed in (monotonic seconds), so tests drive a bucket without sleeping.
 """
 
 from __future__ import annotations
 
+import math
 import threading
+from collections import deque
 from collections.abc import Callable
 
 EPSILON = 1e-9  # a token short by less than this is there: float sums of refills must not stall a bucket
+# bench/fanout.py, 100 msg/s to the fake Twilio: a 1.00 s window let 102 arrive in one second at the provider
+# (jitter); 1.03 s gives 0 windows above the limit at 0.96-0.97 of the limit.
+WINDOW_SECONDS = 1.03
 
 
 class TokenBucket:
@@ -59,12 +66,11 @@ class ChannelLimits:
     """The buckets of one channel: one for the whole channel and, optionally, one per recipient (Telegram's chats).
 
     Thread-safe; `acquire` blocks (through the injected `sleep`) until the channel bucket gives a token, while
-    `recipient_wait` only tells how long a recipient must wait, so the caller can serve other recipients first.
+    `take_recipient` never blocks: it tells how long a recipient must wait, so the caller serves others first.
     """
 
-    MAX_RECIPIENT_BUCKETS = (
-        10_000  # full buckets beyond this are forgotten (a full bucket is the default state)
-    )
+    # Full buckets beyond this many are forgotten (a full bucket is what a new one is anyway).
+    MAX_RECIPIENT_BUCKETS = 10_000
 
     def __init__(
         self,
@@ -78,42 +84,45 @@ class ChannelLimits:
         self.clock = clock
         self.sleep = sleep
         self.channel = TokenBucket(rate, capacity, now=clock())
+        self.per_window = max(1, math.floor(rate))
+        self._recent: deque[float] = deque(maxlen=self.per_window)  # the last sends, to cap any window
         self.per_recipient_rate = per_recipient_rate
         self._recipients: dict[str, TokenBucket] = {}
         self._lock = threading.Lock()
 
-    def recipient_wait(self, recipient: str) -> float:
-        """Seconds before this recipient may get another message (0 = now)."""
+    def take_recipient(self, recipient: str) -> float:
+        """Take this recipient's token: 0 when taken, else the seconds before they may get another message."""
         if self.per_recipient_rate is None:
             return 0.0
         with self._lock:
+            now = self.clock()
             bucket = self._recipients.get(recipient)
-            return bucket.wait(self.clock()) if bucket else 0.0
+            if bucket is None:
+                if len(self._recipients) >= self.MAX_RECIPIENT_BUCKETS:
+                    for key in [k for k, b in self._recipients.items() if b.wait(now) == 0 and b.full]:
+                        del self._recipients[key]
+                bucket = self._recipients[recipient] = TokenBucket(self.per_recipient_rate, 1.0, now=now)
+            return 0.0 if bucket.take(now) else bucket.wait(now)
 
-    def acquire(self, recipient: str) -> None:
-        """Wait for the channel's token, then take it and the recipient's (call after `recipient_wait` said 0)."""
+    def acquire(self) -> None:
+        """Wait for the channel's token (and room in the sliding window), then take it."""
         while True:
             with self._lock:
                 now = self.clock()
-                delay = self.channel.wait(now)
+                delay = max(self.channel.wait(now), self._window_wait(now))
                 if delay <= 0:
                     self.channel.take(now)
-                    self._take_recipient(recipient, now)
+                    self._recent.append(now)
                     return
             self.sleep(delay)
+
+    def _window_wait(self, now: float) -> float:
+        """Seconds until one more send keeps every WINDOW_SECONDS at or under `per_window` sends."""
+        if len(self._recent) < self.per_window:
+            return 0.0
+        return max(0.0, self._recent[0] + WINDOW_SECONDS - now)
 
     def pause(self, seconds: float) -> None:
         """The provider asked the whole account to wait (Retry-After): hold every send back that long."""
         with self._lock:
             self.channel.pause(seconds, self.clock())
-
-    def _take_recipient(self, recipient: str, now: float) -> None:
-        if self.per_recipient_rate is None:
-            return
-        bucket = self._recipients.get(recipient)
-        if bucket is None:
-            if len(self._recipients) >= self.MAX_RECIPIENT_BUCKETS:
-                for key in [k for k, b in self._recipients.items() if b.wait(now) == 0 and b.full]:
-                    del self._recipients[key]
-            bucket = self._recipients[recipient] = TokenBucket(self.per_recipient_rate, 1.0, now=now)
-        bucket.take(now)
