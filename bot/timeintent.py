@@ -6,10 +6,13 @@ Kept apart from bot.router because the hours and events support owns the words f
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
-from bot.dates import date_words
+from bot.dates import CPH, date_words, understand_when
 from bot.router import EVENT_WORDS, HOURS_WORDS, _has, event_topics
 from bot.text import STOPWORDS
+
+_ANY_MOMENT = datetime(2026, 1, 1, 12, tzinfo=CPH)  # whether a date is named does not depend on when
 
 LIBRARY_WORDS = {"bibliotek", "biblioteket", "library", "bib", "filial", "filialen", "branch"}
 
@@ -242,15 +245,11 @@ def is_events_question(norm: str) -> bool:
     """Asks what is on. A category or event word (or an audience with a time) and no how-to or price."""
     if _EVENT_BLOCK.search(_free_topic(norm)):
         return False
+    # "fristen udløb for 2 uger siden, hvad sker der nu" asks what happens to me, not what is on.
+    if re.search(r"\b(frist\w*|for sent|udloeb\w*|siden|overdue|late|gebyr\w*|boede|fine)\b", norm):
+        return False
     cats, auds = event_topics(norm)
     if cats or _has(norm, EVENT_WORDS) or "aktivitet" in norm:
         return True
-    return bool(
-        auds
-        and re.search(
-            r"\b(i dag|today|tonight|i aften|i morgen|tomorrow|weekend\w*|uge|week|noget|anything|stuff|"
-            r"mandag|tirsdag|onsdag|torsdag|fredag|loerdag|soendag|monday|tuesday|wednesday|thursday|friday|"
-            r"saturday|sunday)\b",
-            norm,
-        )
-    )
+    # An audience alone ("anything for teens?") asks what we offer; with a time it asks what is on.
+    return bool(auds) and understand_when(norm, _ANY_MOMENT).explicit
