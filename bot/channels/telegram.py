@@ -12,14 +12,16 @@ With no bot token and no secret configured, `[telegram] dev_secret_token` lets t
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import hmac
 import json
 import logging
 import re
 import warnings
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import telegram
 from flask import Blueprint, Response, request
@@ -46,6 +48,7 @@ from bot.storage import Store
 from handlers import compliance
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 TELEGRAM_API = "https://api.telegram.org"
 MAX_TEXT = 4096  # Telegram's limit for one message
@@ -240,6 +243,20 @@ def channel_error(exc: TelegramError, what: str) -> ChannelError:
     return ChannelError(f"{what}: {type(exc).__name__}: {exc.message}", retryable=False)
 
 
+def run_coroutine(coro: Coroutine[Any, Any, T]) -> T:
+    """Run one SDK call to completion from synchronous code.
+
+    asyncio.run refuses to start inside a thread that already runs an event loop (a Playwright or Jupyter
+    session, an async caller), so the call then gets a short-lived thread of its own.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 class TelegramSender:
     """Proactive Telegram messages through `telegram.Bot.send_message`; recorded when there is no bot token."""
 
@@ -282,7 +299,7 @@ class TelegramSender:
             return SendResult("recorded")
         markup = keyboard(choices) if choices else None
         try:
-            sent = asyncio.run(self._send(int(chat), text, markup))
+            sent = run_coroutine(self._send(int(chat), text, markup))
         except TelegramError as exc:
             raise channel_error(exc, f"sending to {mask(sender)}") from None
         provider_id = f"{chat}:{sent.message_id}"
@@ -301,7 +318,7 @@ class TelegramSender:
         if not self.token:
             return
         try:
-            asyncio.run(self._call(method, params))
+            run_coroutine(self._call(method, params))
         except TelegramError as exc:
             log.warning("Telegram %s failed: %s", method, exc)
 
