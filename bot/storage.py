@@ -1489,9 +1489,10 @@ def see_events(store: Store, keys: list[str], now: datetime) -> tuple[dict[str, 
     with store._transaction() as db:
         first_look = db.execute("SELECT count(*) FROM events_seen").fetchone()[0] == 0
         at = "0000-00-00T00:00:00.000000Z" if first_look else _ts(now)
-        db.executemany(
+        # A marker row, so that a first look at an empty calendar still counts as the first look.
+        db.conn.executemany(
             "INSERT INTO events_seen (event_id, first_seen_at) VALUES (?, ?) ON CONFLICT (event_id) DO NOTHING",
-            [(k, at) for k in keys],
+            [(k, at) for k in [*keys, "(baseline)"]],
         )
         seen: dict[str, str] = {}
         for start in range(0, len(keys), 500):

@@ -86,6 +86,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "da": "Du skriver allerede fra dit eget nummer, så du behøver ikke forbinde noget. Spørg fx 'er min bog klar?'",
         "en": "You are already texting from your own number, so there is nothing to link. Ask e.g. 'is my hold ready?'",
     },
+    "private_only": {
+        "da": "Det kan kun gøres i en privat chat med mig, ikke i en gruppe.",
+        "en": "That can only be done in a private chat with me, not in a group.",
+    },
     "linked": {
         "da": "Dit nummer er nu forbundet. Spørg fx 'er min bog klar?' eller 'hvornår skal mine bøger afleveres?'",
         "en": "Your number is now linked. Ask e.g. 'is my hold ready?' or 'when are my books due?'",
@@ -168,6 +172,8 @@ def listing(ctx: Context, phone: str, lang: str) -> str:
 def _link(message: Message, ctx: Context, u: Understanding, raw: str) -> Reply:
     if message.channel != Channel.TELEGRAM:
         return _reply(t("sms_link", u.lang), u)
+    if message.sender.startswith("telegram:-"):  # a group chat: holds are nobody else's business
+        return _reply(t("private_only", u.lang), u)
     phone = to_e164(raw, ctx.config.sms.default_region)
     if phone is None or not is_allowed(phone, ctx.config.sms.allowed_countries):
         return _reply(t("bad_number", u.lang), u)

@@ -21,6 +21,7 @@ from bot.subscriptions import Subscription, Topic
 from bot.text import fold
 from handlers.events import AUDIENCE_LABELS, CATEGORY_LABELS, MORE_WORDS, event_line
 
+BARE_WORDS = {"abonner", "abonnere", "abonnement", "subscribe", "subscription"}  # then: which topics?
 DIGEST_STATE = "digest-more"
 DIGEST_STATE_TTL = timedelta(days=7)  # MERE after a digest works until the next one
 WEEKDAY_INDEX = {name.lower(): i for i, name in enumerate(WEEKDAYS_EN)}
@@ -159,8 +160,8 @@ def _all_topics(lang: str) -> str:
 
 
 def asks(norm: str) -> bool:
-    """'mine abonnementer': a message the router sent to the FAQ that is about subscriptions after all."""
-    return subs.asks_for_list(norm)
+    """'mine abonnementer', a bare 'ABONNER': messages the router sent to the FAQ that are about subscriptions."""
+    return subs.asks_for_list(norm) or norm.strip() in BARE_WORDS
 
 
 def handle(message: Message, ctx: Context, u: Understanding) -> Reply:
