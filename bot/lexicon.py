@@ -62,13 +62,13 @@ book: bog, bøger, bogen, bøgerne, roman, romaner, titel, titler, materiale | b
 list: liste, oversigt, se, overblik | list, overview, see, view, show
 reserve: reservere, reserverer, reservation, reservationer, reservering, reserveringer, reserveret, bestille, bestiller, bestilling, bestillinger, bestilt, bestilte, venteliste | reserve, reserved, reservation, reservations, hold, holds, request, requested, order, ordered, put a hold, waiting list
 cancel: slette, fjerne, annullere, afbestille, fortryde, aflyse, droppe | cancel, delete, remove, get rid of, undo, withdraw, no longer need
-queue: kø, køen, kønummer, foran mig, før mig, nummer i køen, ventetid, vente | queue, line, in line, place in line, ahead of me, waiting time, wait, how long to wait
+queue: kø, køen, kønummer, foran mig, før mig, nummer i køen, ventetid, vente, går videre, næste i køen, næste person | queue, line, in line, place in line, ahead of me, waiting time, wait, how long to wait, passed on, next in line, next person
 ready: klar, kommet, kommet hjem, ankommet, hente, afhente, afhentning, afhentningshylde, reserveringshylde | ready, arrived, pick up, pickup, collect, collection, pick-up, pickup shelf
 pickupdeadline: hvor længe ligger, bliver liggende, ligger klar, afhentningsfrist, hentefrist, ikke hentet, liggende, ligge | how long is it kept, uncollected, not collected, pickup deadline, held for, kept for, held, kept, waiting for me
 pickupplace: afhentningssted, hentested, afhentningsbibliotek, hente et andet sted, skifte bibliotek | pickup location, pickup library, pick up place, collection point, pick up at another
 pause: pause, sætte på pause, ferie, rejse, rejser, bortrejst, udlandet i | pause, freeze, suspend, holiday, vacation, travelling, traveling, away, on hold
 interlibrary: fjernlån, andre biblioteker, et andet bibliotek i, bibliotek.dk, hele landet, skaffe hjem | interlibrary loan, interlibrary, other libraries, another library in, from another library, bibliotek.dk, nationwide
-shelf: hylde, hylden, hylderne, står ikke, ikke på hylden, kan ikke finde | shelf, shelves, on the shelf, not there, cant find, can not find
+shelf: hylde, hylden, hylderne, står ikke, ikke på hylden, kan ikke finde, reol, reoler, bogreol, bogreoler | shelf, shelves, on the shelf, not there, cant find, can not find, bookshelf, bookshelves, bookcase
 ereolen: ereolen, e-reolen, ereol | ereolen, e-reolen
 ebook: e-bog, e-bøger, ebog, ebøger, lydbog, lydbøger, podcast, digitale bøger | ebook, ebooks, e-book, e-books, audiobook, audiobooks, audio book, audio books, digital books, podcasts
 month: måned, måneden, månedlig, om måneden, denne måned | month, monthly, per month, this month
@@ -78,7 +78,7 @@ infomedia: infomedia, artikler, artikel, avisartikler, arkiv, avisarkiv | infome
 database: database, databaser, opslagsværk, opslagsværker, leksikon, ordbog, forskning, kilder | database, databases, reference works, encyclopedia, dictionary, research, sources, academic
 wifi: wifi, wi-fi, trådløst, netværk, internet, internettet, komme på nettet, på nettet | wifi, wi-fi, wireless, network, internet, get online, go online, internet access
 computer: computer, computere, pc, pcer, bærbar | computer, computers, pc, pcs, laptop, public computer
-print: printe, printer, print, printning, udskrive, udskrift | print, printer, printing, printout
+print: printe, printer, print, printning, udskrive, udskrift, boardingpas, dokument, dokumenter, papirer | print, printer, printing, printout, boarding pass, document, documents, papers, pdf
 scan: scanne, scanning, scanner, skanne | scan, scanning, scanner
 copy: kopi, kopiere, kopimaskine, fotokopi | copy, copies, photocopy, copier, copy machine
 study: studere, studiepladser, læsesal, arbejdsplads, arbejdspladser, læse lektier, sidde og arbejde, stille, ro | study, studying, study space, study spaces, reading room, quiet, work space, desk, place to work
@@ -87,7 +87,7 @@ meetingroom: mødelokale, mødelokaler, møderum, leje lokale, låne lokale, lej
 maker: makerspace, 3d printer, 3d print, laserskærer, symaskine, værksted | makerspace, 3d printer, laser cutter, sewing machine, workshop, maker
 locker: skab, skabe, garderobe, opbevaring, boks, rygsæk, jakke, frakke, taske, tasker | locker, lockers, cloakroom, storage, backpack, rucksack, coat, jacket, bag, bags, belongings
 toilet: toilet, toiletter, wc, puslerum, pusle, pusleplads, ble, bleer, bleskift, skifte ble | toilet, toilets, restroom, bathroom, wc, loo, baby changing, changing table, diaper, nappy, nappies, change a nappy
-cafe: café, cafe, kaffe, spise, mad, madpakke, drikke | cafe, coffee, eat, food, lunch, drink, snack
+cafe: café, cafe, kaffe, spise, mad, madpakke, drikke, sandwich, frokost, snacks | cafe, coffee, eat, food, lunch, drink, snack, sandwich, packed lunch, snacks
 parking: parkering, parkere, p plads, cykel, cykelparkering, bil | parking, park, car, bike, bicycle
 access: kørestol, handicap, tilgængelighed, elevator, rampe, gangbesværet, trapper, trappe, sal, etage | wheelchair, disability, disabled, accessibility, accessible, elevator, lift, ramp, step free, stairs, upstairs, floor
 ithelp: it hjælp, it-hjælp, computerhjælp, hjælp til computer, hjælp til mobil, digital hjælp, hjælp til it, tablet, ipad | it help, computer help, tech help, digital help, help with computer, help with phone, tablet, ipad
@@ -103,8 +103,8 @@ help: hjælp, hjælpe, vejledning, assistance | help, assistance, guidance, supp
 bogstart: bogstart, bogpakke, bogpakker | bogstart, book pack
 readinghelp: læsning, læse, lære at læse, læsehjælp, læsetræning, læselyst | reading, learn to read, reading help, reading practice
 suggest: foreslå, forslag, indkøbsforslag, købe ind, anskaffe, indkøbe | suggest, suggestion, request a purchase, buy, acquire, purchase
-donate: donere, give, forære, aflevere mine egne bøger, gamle bøger, donation | donate, give away, donation, my old books
-lostfound: efterladt, hittegods, mistet noget, fundet, glemt noget, glemte min, glemte mit, glemt min, glemt mit | left behind, lost property, lost and found, forgot my, left my
+donate: donere, give, forære, aflevere mine egne bøger, gamle bøger, donation, rydde op, rydder ud, dødsbo, overskydende bøger | donate, give away, donation, my old books, clear out, clearing out, estate, spare books
+lostfound: efterladt, hittegods, mistet noget, fundet, glemt noget, glemte min, glemte mit, glemt min, glemt mit, tørklæde, halstørklæde, paraply, handsker, vanter, hue, nøgler, briller | left behind, lost property, lost and found, forgot my, left my, scarf, umbrella, gloves, hat, keys, glasses
 volunteer: frivillig, frivillige, frivilligt | volunteer, volunteering, volunteers
 find: finde, søge, lede efter, har i, findes | find, search, look for, looking for, do you have, locate
 recommend: anbefale, anbefaling, anbefalinger, forslag til læsning, hvad skal jeg læse, inspiration | recommend, recommendation, recommendations, suggestion, what to read, inspiration
@@ -138,6 +138,7 @@ sell: sælge, sælger, salg, udsalg, kasserede, kassere | sell, selling, sale, s
 shelfmark: opstilling, hyldesignatur, numrene, numre, ryg, ryggen, klassemærke, dk5, mærkat | shelf mark, call number, spine, numbers on the spine, classification, dewey, label
 published: udkommer, udgivet, udgives, ny bog af, næste bog, forfatterens nye | published, comes out, release, new book by, next book
 total: i alt, totalt, samlet, samlingen, hvor mange bøger har | in total, altogether, the collection, how many books does
+home: hjemme, derhjemme, hjemmefra, stuen, i stuen, sofaen | at home, from home, on the sofa, on my couch
 """
 
 

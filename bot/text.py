@@ -14,6 +14,8 @@ import snowballstemmer
 
 _FOLD = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "ß": "ss", "œ": "oe", "ð": "d", "þ": "th"})
 _NON_WORD = re.compile(r"[^a-z0-9]+")
+# "bibliotek.kk.dk" and "bibliotek.dk" are names, not the words bibliotek + dk: keep each one token.
+_DOMAIN = re.compile(r"\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:dk|com|org|net|eu|se|no)\b")
 _REPEATS = re.compile(r"([a-z])\1{2,}")
 _TYPOGRAPHIC = str.maketrans({"’": "'", "‘": "'", "´": "'", "`": "'"})
 
@@ -517,6 +519,7 @@ EN_STOPWORDS = set(
         "got",
         "getting",
         "let",
+        "inside",
         "yourself",
         "also",
         "there",
@@ -674,6 +677,7 @@ EN_MARKERS -= _AMBIGUOUS
 def fold(text: str) -> str:
     """Lower case, ASCII-folded Danish letters, no punctuation, no letters repeated three times or more."""
     text = unicodedata.normalize("NFKC", text).lower().translate(_TYPOGRAPHIC).replace("'", "")
+    text = _DOMAIN.sub(lambda m: m.group(0).replace(".", ""), text)
     text = text.translate(_FOLD)
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c))
