@@ -137,7 +137,7 @@ refund: penge tilbage, refundering, refusion, tilbagebetaling | refund, money ba
 sell: sælge, sælger, salg, udsalg, kasserede, kassere | sell, selling, sale, sold, discarded, withdrawn
 shelfmark: opstilling, hyldesignatur, numrene, numre, ryg, ryggen, klassemærke, dk5, mærkat | shelf mark, call number, spine, numbers on the spine, classification, dewey, label
 published: udkommer, udgivet, udgives, ny bog af, næste bog, forfatterens nye | published, comes out, release, new book by, next book
-total: i alt, totalt, samlet, samlingen, hvor mange bøger har | in total, altogether, the collection, how many books does
+total: i alt, totalt, samlet, samlingen | in total, altogether, the collection
 home: hjemme, derhjemme, hjemmefra, stuen, i stuen, sofaen | at home, from home, on the sofa, on my couch
 """
 
