@@ -182,13 +182,12 @@ def _link(message: Message, ctx: Context, u: Understanding, raw: str) -> Reply:
     if storage.recent_link_codes(ctx.store, phone, ctx.now - timedelta(days=1)) >= CODES_PER_PHONE_PER_DAY:
         return _reply(t("too_many_codes", u.lang), u)
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
-    storage.put_link_code(
-        ctx.store, message.sender, phone, _hash(message.sender, code), ctx.now, ctx.now + CODE_TTL
-    )
+    hashed = _hash(message.sender, code)
+    storage.put_link_code(ctx.store, message.sender, phone, hashed, ctx.now, ctx.now + CODE_TTL)
     # A reply the citizen asked for: no flood guard; the SMS sender still refuses a number that said STOP.
     outbox.enqueue(
         ctx.store,
-        dedupe_key=f"link-code:{message.sender}:{ctx.now.isoformat()}",
+        dedupe_key=f"link-code:{message.sender}:{hashed[:16]}",
         channel="sms",
         recipient=phone,
         body=t("code_sms", u.lang, code=code),
