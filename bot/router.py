@@ -152,6 +152,13 @@ _HELP_ABOUT = re.compile(
 )
 
 
+# Someone upset about what happened to them wants a person, not the FAQ entry on how to complain.
+_UPSET = re.compile(
+    r"\b(uhoeflig\w*|uvenlig\w*|sure|elendig\w*|skuffet|frustreret|ikke i orden|uacceptabel\w*|"
+    r"rude|unfriendly|unacceptable|disappointed|terrible|awful|appalling|not ok|not okay)\b"
+)
+
+
 def _own_account(norm: str) -> bool:
     """A question about the citizen's own holds or loans, not how reserving works."""
     if not (_RES_OWN.search(norm) and _RES_THING.search(norm) and _RES_STATUS.search(norm)):
@@ -176,7 +183,7 @@ def route(text: str) -> Route:
     norm = strip_filler(normalise(text))
     if not norm:
         return Route("greeting")
-    if _HUMAN.search(norm):
+    if _HUMAN.search(norm) or (_UPSET.search(norm) and not _HOWTO.search(norm)):
         return Route("handoff")
     if _DELETE.search(norm) and _DELETE_HINT.search(norm) and not re.search(r"\b(reserv|bestil|hold)", norm):
         return Route("delete")
