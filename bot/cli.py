@@ -281,21 +281,24 @@ def worker(once: bool, at: str | None) -> None:
     if not lock.acquire():
         raise click.ClickException(f"another process runs the scheduler for this database ({lock.path})")
     services = jobs.build_services(config)
-    if once:
-        now = _moment(at, config)
-        for name, job in jobs.JOBS.items():
-            result = job(now, services=services)
-            shown = result.as_dict() if hasattr(result, "as_dict") else result
-            click.echo(f"{name}: {shown}")
-        return
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    sched = start_worker(services)
-    click.echo(f"scheduler running: {', '.join(job.id for job in sched.get_jobs())} (Ctrl-C stops)")
-    stop.wait()
-    sched.shutdown(wait=True)
-    lock.release()
+    try:
+        if once:
+            now = _moment(at, config)
+            for name, job in jobs.JOBS.items():
+                result = job(now, services=services)
+                shown = result.as_dict() if hasattr(result, "as_dict") else result
+                click.echo(f"{name}: {shown}")
+            return
+        stop = threading.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+        sched = start_worker(services)
+        click.echo(f"scheduler running: {', '.join(job.id for job in sched.get_jobs())} (Ctrl-C stops)")
+        stop.wait()
+        sched.shutdown(wait=True)
+    finally:
+        services.store.close()
+        lock.release()
 
 
 @main.command("outbox")

@@ -237,11 +237,12 @@ def purge(now: datetime, *, services: Services) -> dict[str, int]:
 
 
 Job = Callable[..., Any]
+# In the order `bibliobot worker --once` runs them: what plans messages before what sends them.
 JOBS: dict[str, Job] = {
-    "drain-outbox": drain_outbox,
     "refresh-event-sources": refresh_events,
     "event-alerts": event_alerts,
     "plan-reminders": plan_reminders,
     "weekly-digest": weekly_digest,
+    "drain-outbox": drain_outbox,
     "purge": purge,
 }

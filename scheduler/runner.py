@@ -195,7 +195,7 @@ def start_in_web_process(services: Services, lock: SchedulerLock) -> BackgroundS
         replace_existing=True,
         coalesce=True,
         max_instances=1,
-        next_run_time=clock(),
     )
+    lead()  # at once, so the first process to start runs the jobs from the start
     sched.start()
     return sched

@@ -1,0 +1,131 @@
+"""The scheduler: stable job ids and misfire policy, one scheduler per database (the lock), `bibliobot worker`,
+`serve` running the jobs in one web process, and the jobs as functions of `now` (digest moment across DST)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from apscheduler.schedulers.background import BackgroundScheduler
+from click.testing import CliRunner
+
+from bot import notices, storage
+from bot.app import create_app
+from bot.cli import main
+from bot.config import Config
+from bot.storage import Store
+from scheduler import jobs
+from scheduler.runner import MISFIRE_GRACE_SECONDS, SchedulerLock, add_jobs
+from tests.conftest import CPH, FIXTURE_KNOWLEDGE, MOMENT
+from tests.fakes.service import Clock
+from tests.outboxkit import KAREN, ScriptedSender
+
+JOB_IDS = {
+    "refresh-event-sources",
+    "event-alerts",
+    "drain-outbox",
+    "plan-reminders",
+    "weekly-digest",
+    "purge",
+}
+
+
+@pytest.fixture
+def services(config: Config, store: Store) -> jobs.Services:
+    return jobs.build_services(
+        config, store=store, senders={"sms": ScriptedSender(), "telegram": ScriptedSender()}
+    )
+
+
+def test_every_job_has_a_stable_id_and_a_misfire_policy(services: jobs.Services) -> None:
+    sched = BackgroundScheduler(timezone=CPH)
+    sched.start(paused=True)
+    add_jobs(sched, services, lambda: MOMENT)
+    add_jobs(sched, services, lambda: MOMENT)  # registering again replaces, never duplicates
+    found = sched.get_jobs()
+    sched.shutdown(wait=False)
+    assert {job.id for job in found} == JOB_IDS and len(found) == len(JOB_IDS)
+    for job in found:
+        assert (job.coalesce, job.max_instances, job.misfire_grace_time) == (True, 1, MISFIRE_GRACE_SECONDS)
+
+
+def test_one_scheduler_per_database(tmp_path: Path) -> None:
+    first, second = SchedulerLock(tmp_path / "db"), SchedulerLock(tmp_path / "db")
+    assert first.acquire() and not second.acquire()
+    first.release()
+    assert second.acquire()
+    second.release()
+
+
+def test_serve_runs_the_jobs_in_one_web_process_only(config: Config) -> None:
+    one = create_app(config, clock=Clock(MOMENT), scheduler=True)
+    two = create_app(config, clock=Clock(MOMENT), scheduler=True)
+    scheds = [app.extensions["bibliobot"].services["scheduler"] for app in (one, two)]
+    try:
+        ids = [{job.id for job in s.get_jobs()} for s in scheds]
+        assert ids[0] == JOB_IDS | {"scheduler-leader"}
+        assert ids[1] == {"refresh-event-sources", "scheduler-leader"}  # its own events, no sending
+    finally:
+        for s in scheds:
+            s.shutdown(wait=False)
+        for app in (one, two):
+            app.extensions["bibliobot"].store.close()
+
+
+def test_the_worker_runs_every_job_once_and_refuses_a_second_scheduler(tmp_path: Path) -> None:
+    env = {
+        "BIBLIOBOT_STORAGE__DATABASE": str(tmp_path / "w.sqlite3"),
+        "BIBLIOBOT_KNOWLEDGE__DIR": str(FIXTURE_KNOWLEDGE),
+    }
+    store = Store(env["BIBLIOBOT_STORAGE__DATABASE"])
+    raw = {"id": "H1", "type": "hold_ready", "phone": KAREN, "title": "Bog", "pickup_deadline": "2026-11-28"}
+    notices.store_notice(store, notices.validate(raw), MOMENT)  # stored, not yet planned
+    result = CliRunner().invoke(main, ["worker", "--once", "--at", MOMENT.isoformat()], env=env)
+    assert result.exit_code == 0, result.output
+    assert "plan-reminders: 2" in result.output
+    # No Twilio credentials: the reminder is recorded in the message log, not lost.
+    assert storage.outbox_row(store, "hold-ready:H1")["state"] == "sent"  # type: ignore[index]
+    assert store.messages(KAREN)[0]["status"] == "recorded"
+    held = SchedulerLock(Path(env["BIBLIOBOT_STORAGE__DATABASE"]))
+    assert held.acquire()
+    refused = CliRunner().invoke(main, ["worker", "--once"], env=env)
+    assert refused.exit_code == 1 and "another process runs the scheduler" in refused.output
+    held.release()
+    store.close()
+
+
+@pytest.mark.parametrize(
+    "now, moment",
+    [
+        (MOMENT, datetime(2026, 11, 23, 9, 0, tzinfo=CPH)),
+        # The week the clocks go forward (Sunday 29 March): Monday 30 March 09:00 summer time.
+        (datetime(2026, 3, 31, 12, 0, tzinfo=CPH), datetime(2026, 3, 30, 9, 0, tzinfo=CPH)),
+        (datetime(2026, 10, 26, 8, 59, tzinfo=CPH), datetime(2026, 10, 26, 9, 0, tzinfo=CPH)),
+    ],
+    ids=["november", "after spring forward", "after fall back"],
+)
+def test_the_digest_moment_is_local_wall_clock(config: Config, now: datetime, moment: datetime) -> None:
+    assert jobs.digest_moment(now, config) == moment
+
+
+def test_the_digest_day_and_time_are_configurable(tmp_path: Path) -> None:
+    from tests.outboxkit import make_config
+
+    config = make_config(tmp_path, BIBLIOBOT_DIGEST__WEEKDAY="friday", BIBLIOBOT_DIGEST__TIME="16:30")
+    assert jobs.digest_moment(MOMENT, config) == datetime(2026, 11, 27, 16, 30, tzinfo=CPH)
+
+
+def test_purge_removes_old_finished_outbox_rows(services: jobs.Services, store: Store) -> None:
+    from bot import outbox
+
+    outbox.enqueue(
+        store, dedupe_key="old", channel="sms", recipient=KAREN, body="x", kind="alert", now=MOMENT
+    )
+    outbox.enqueue(
+        store, dedupe_key="waiting", channel="sms", recipient=KAREN, body="x", kind="alert", now=MOMENT
+    )
+    storage.cancel_outbox(store, [storage.outbox_row(store, "old")["id"]], "test")  # type: ignore[index]
+    counts = jobs.purge(MOMENT + timedelta(days=31), services=services)
+    assert counts["outbox"] == 1
+    assert storage.outbox_row(store, "waiting") is not None  # pending rows are never purged
