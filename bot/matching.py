@@ -51,7 +51,7 @@ UNKNOWN_RARE_ZIPF = 3.5
 UNUSED_CONCEPT_WEIGHT = 0.35  # a lexicon concept that no entry uses: a library word, but not an answer here
 UNKNOWN_COMMON_ZIPF = 5.5
 TYPO_MIN_SIMILARITY = 0.80
-SHORTLIST = 25
+SHORTLIST = 12  # 25 gave the same dev figures at three times the cost
 FALSE_FRIENDS = frozenset(
     {"times", "hold", "side", "tag", "fine", "gift", "bad", "sent", "far", "rolle", "by", "hall", "kind"}
 )
@@ -377,18 +377,25 @@ class Matcher:
             return [], terms
         shortlist = sorted(coverage, key=coverage.__getitem__, reverse=True)[:SHORTLIST]
         folded = strip_filler(normalise(text))
+        pool = [v for idx in shortlist for v in self.variants_of[idx]]
+        # One C loop for the fuzzy similarity of every shortlisted variant.
+        fuzzy = process.extract(folded, [v.folded for v in pool], scorer=FUZZY_SCORER, limit=None)
+        best_fuzzy: dict[int, float] = defaultdict(float)
+        for _, similarity, at in fuzzy:
+            entry = pool[at].entry
+            best_fuzzy[entry] = max(best_fuzzy[entry], similarity / 100)
+        best_jaccard: dict[int, float] = defaultdict(float)
+        for v in pool:
+            shared = q & v.terms
+            if shared:
+                inter = sum(weights[t] for t in shared)
+                best_jaccard[v.entry] = max(best_jaccard[v.entry], inter / (total + v.weight - inter))
         scored: list[Candidate] = []
         for idx in shortlist:
-            best_jaccard = 0.0
-            best_fuzzy = 0.0
-            for v in self.variants_of[idx]:
-                inter = sum(weights[t] for t in q & v.terms)
-                union = total + v.weight - inter
-                best_jaccard = max(best_jaccard, inter / union if union else 0.0)
-                best_fuzzy = max(best_fuzzy, FUZZY_SCORER(folded, v.folded) / 100)
             cov = coverage[idx] / total
-            score = W_COVERAGE * cov + W_VARIANT * best_jaccard + W_FUZZY * best_fuzzy
-            scored.append(Candidate(self.entries[idx].id, round(score, 4), cov, best_jaccard, best_fuzzy))
+            jac, fz = best_jaccard[idx], best_fuzzy[idx]
+            score = W_COVERAGE * cov + W_VARIANT * jac + W_FUZZY * fz
+            scored.append(Candidate(self.entries[idx].id, round(score, 4), cov, jac, fz))
         scored.sort(key=lambda c: c.score, reverse=True)
         return scored, terms
 
