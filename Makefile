@@ -4,7 +4,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: serve test lint format install
+.PHONY: serve test lint format install chromium screenshots
+
+# The browser tests drive Debian's chromium through Playwright (no browser download); apt installs it when missing
+# (as root, or through sudo).
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,5 +29,12 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: lint
+chromium:
+	command -v chromium >/dev/null || ($(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y chromium)
+
+test: lint chromium
 	$(BIN)/python -m pytest
+
+# Rewrites docs/screenshots/*.png (inbox, ticket, insight) from the browser tests.
+screenshots: $(STAMP) chromium
+	BIBLIOBOT_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/test_browser.py

@@ -222,13 +222,16 @@ def _svg(width: int, height: int, body: list[str], title: str) -> str:
     )
 
 
-def _nice_max(value: int) -> int:
-    if value <= 5:
-        return max(value, 1)
-    for step in (5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000):
-        if value <= step * 5:
-            return -(-value // step) * step
-    return value
+def _nice_max(value: int, ticks: int = 4) -> int:
+    """The top of an axis with `ticks` equal whole-numbered steps (1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 × 10ⁿ)."""
+    raw = max(value, 1) / ticks
+    magnitude = 1
+    while True:
+        for step in (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8):
+            size = step * magnitude
+            if size == int(size) and size >= raw:
+                return int(size) * ticks
+        magnitude *= 10
 
 
 def plot_messages_per_day(report: Report) -> str:
@@ -244,7 +247,9 @@ def plot_messages_per_day(report: Report) -> str:
         value = ymax * k / 4
         y = top + plot_h - plot_h * k / 4
         body.append(f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e2e8f0"/>')
-        body.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11">{value:g}</text>')
+        body.append(
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11">{value:.0f}</text>'
+        )
     for i, day in enumerate(report.days):
         x = left + i * bar_w
         y = top + plot_h
@@ -315,7 +320,7 @@ def plot_response_times(report: Report) -> str:
         y = top + plot_h - plot_h * k / 4
         body.append(f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e2e8f0"/>')
         body.append(
-            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11">{ymax * k / 4:g}</text>'
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11">{ymax * k / 4:.0f}</text>'
         )
     for i, (label, n) in enumerate(buckets):
         h = plot_h * n / ymax if ymax else 0

@@ -197,14 +197,16 @@ class Ticket:
         """The citizen's number as the staff pages show it unless revealed: `+45******56`."""
         return mask(self.sender)
 
-    def waiting(self, now: datetime) -> timedelta:
-        """How long the citizen has waited: since their oldest message no reply has answered yet."""
-        pending = [m.at for m in self.messages if m.direction == "in" and m.kind != "context"]
+    def waiting(self, now: datetime) -> timedelta | None:
+        """How long the citizen has waited since their oldest message no reply has answered; None if none waits."""
         replies = [m.at for m in self.messages if m.kind == "reply"]
         last_reply = max(replies) if replies else None
-        unanswered = [at for at in pending if last_reply is None or at > last_reply]
-        since = min(unanswered) if unanswered else (last_reply or self.created_at)
-        return max(now - since, timedelta(0)) if unanswered else timedelta(0)
+        unanswered = [
+            m.at
+            for m in self.messages
+            if m.direction == "in" and m.kind != "context" and (last_reply is None or m.at > last_reply)
+        ]
+        return max(now - min(unanswered), timedelta(0)) if unanswered else None
 
 
 @dataclass(frozen=True)
