@@ -231,7 +231,8 @@ def telegram_poll(rounds: int | None) -> None:
 @main.command()
 @click.option("--days", type=int, help="Keep this many days (default: [storage] log_retention_days).")
 def purge(days: int | None) -> None:
-    """Delete message log rows, dedupe records and conversation state older than the retention period.
+    """Delete message log rows, dedupe records, conversation state and closed tickets older than the retention
+    period; close idle tickets; forget old login attempts and expired staff sessions.
 
     Example:
 
@@ -239,6 +240,7 @@ def purge(days: int | None) -> None:
     """
     from datetime import timedelta
 
+    from bot import tickets
     from bot.storage import Store
 
     config = _config()
@@ -247,7 +249,9 @@ def purge(days: int | None) -> None:
         raise click.BadParameter("must be 0 or more", param_hint="--days")
     store = Store(config.database_path)
     try:
-        counts = store.purge_before(datetime.now(config.tz) - timedelta(days=keep))
+        now = datetime.now(config.tz)
+        counts = store.purge_before(now - timedelta(days=keep))
+        counts |= tickets.housekeeping(store, now, config, keep)
     finally:
         store.close()
     click.echo(", ".join(f"{table}: {n} row(s) deleted" for table, n in counts.items()))

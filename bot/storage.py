@@ -914,6 +914,13 @@ def close_idle_tickets(store: Store, idle_since: datetime, now: datetime) -> lis
     return sorted(int(r[0]) for r in rows)
 
 
+def purge_closed_tickets(store: Store, closed_before: datetime) -> int:
+    """Delete tickets closed before a moment, with their messages (the retention of the message log applies)."""
+    return store._execute_write(
+        "DELETE FROM tickets WHERE status = 'closed' AND closed_at < ?", [_ts(closed_before)]
+    ).rowcount
+
+
 def set_ticket_staff_post(store: Store, ticket_id: int, post: str) -> None:
     store._execute_write("UPDATE tickets SET staff_post = ? WHERE id = ?", [post, ticket_id])
 

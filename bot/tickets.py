@@ -284,6 +284,20 @@ def close_idle(store: Store, now: datetime, config: Config) -> list[int]:
     return closed
 
 
+LOGIN_ATTEMPTS_KEPT = timedelta(days=7)
+
+
+def housekeeping(store: Store, now: datetime, config: Config, keep_days: int | None = None) -> dict[str, int]:
+    """Close idle tickets; delete closed tickets past the log retention, old login attempts, expired sessions."""
+    keep = config.storage.log_retention_days if keep_days is None else keep_days
+    return {
+        "tickets closed": len(close_idle(store, now, config)),
+        "tickets": storage.purge_closed_tickets(store, now - timedelta(days=keep)),
+        "login_attempts": storage.purge_login_attempts(store, now - LOGIN_ATTEMPTS_KEPT),
+        "staff_sessions": storage.purge_staff_sessions(store, now),
+    }
+
+
 def open_for(store: Store, sender: str, now: datetime, config: Config) -> Ticket | None:
     """The citizen's open ticket, unless it has been idle long enough to close (then it is closed)."""
     row = storage.open_ticket_for(store, sender)

@@ -356,3 +356,15 @@ def test_the_staff_group_gets_a_post_for_each_new_ticket(tmp_path: Path, brain: 
         assert tickets.ticket_of_post(row["body"]) == 1
     finally:
         store.close()
+
+
+def test_housekeeping_closes_idle_tickets_and_forgets_old_closed_ones(
+    db: Store, brain: Brain, cfg: Config
+) -> None:
+    say(db, brain, cfg, UNSURE, MOMENT)
+    storage.record_login_attempt(db, "anna@kk.dk", "127.0.0.1", False, MOMENT)
+    later = MOMENT + timedelta(hours=cfg.staff.auto_close_hours + 1)
+    assert tickets.housekeeping(db, later, cfg)["tickets closed"] == 1
+    counts = tickets.housekeeping(db, later + timedelta(days=cfg.storage.log_retention_days + 1), cfg)
+    assert (counts["tickets"], counts["login_attempts"]) == (1, 1)
+    assert db.db.execute("SELECT count(*) FROM ticket_messages").fetchone()[0] == 0
