@@ -155,7 +155,10 @@ class Lexicon:
         return vocab
 
 
-LEXICON = Lexicon(CONCEPTS)
+@lru_cache(maxsize=1)
+def compiled_lexicon() -> Lexicon:
+    """Compiled on first use (about 0.3 s): a matcher loaded from the cache carries its own copy."""
+    return Lexicon(CONCEPTS)
 
 
 class Analyzer:
@@ -318,7 +321,7 @@ class Matcher:
             for a in e.answer.values():
                 vocab.update(_split_words(a))
         # Branch names say where, not what: the router extracts them, the FAQ match ignores them.
-        self.analyzer = Analyzer(LEXICON, vocab, ignore=branch_words(kb))
+        self.analyzer = Analyzer(compiled_lexicon(), vocab, ignore=branch_words(kb))
         self.variants: list[_Variant] = []
         entry_terms: list[set[str]] = []
         answer_terms: list[set[str]] = []
