@@ -1,0 +1,331 @@
+"""Ranking decisions on near neighbours, typo correction, and the clarify-then-pick conversation.
+
+The fixture knowledge (tests/fixtures/knowledge) holds near neighbours on purpose: renew / return / loan period,
+lost card / new card. Every phrasing below is written for these tests, not copied from an evaluation file.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.brain import Brain
+from bot.config import Config, load_config
+from bot.context import Context
+from bot.conversation import MemoryConversations
+from bot.core import handle
+from bot.model import Action, Channel, Message
+from tests.conftest import MOMENT, ROOT
+
+SENDER = "+4520304050"
+
+# (text, lang, entry); one row per phrasing. "ascii" rows write æ/ø/å as ae/oe/aa, "typo" rows misspell a word.
+ANSWERS = [
+    ("hvordan fornyer man lånene", "da", "renew"),
+    ("forny mine lån", "da", "renew"),
+    ("kan jeg forlaenge laanet", "da", "renew"),
+    ("hvordan fornyr jeg mine laan", "da", "renew"),
+    ("extend my loans", "en", "renew"),
+    ("renew my books please", "en", "renew"),
+    ("hvor kan jeg aflevere mine boeger", "da", "return"),
+    ("hvor afleverr jeg mine bøger", "da", "return"),
+    ("aflevere bøger", "da", "return"),
+    ("where can i return books", "en", "return"),
+    ("how do i hand in my books", "en", "return"),
+    ("where do i drop off my books", "en", "return"),
+    ("hvor længe må jeg have bogen", "da", "loan-period"),
+    ("hvor lang er laanetiden", "da", "loan-period"),
+    ("hvor lang er lånetidn", "da", "loan-period"),
+    ("how long is the lending period", "en", "loan-period"),
+    ("how many days can i keep a book", "en", "loan-period"),
+    ("mit laanekort er blevet stjaalet", "da", "card-lost"),
+    ("jeg har tabt mit kort", "da", "card-lost"),
+    ("someone stole my library card", "en", "card-lost"),
+    ("my library card is lost", "en", "card-lost"),
+    ("jeg har faaet nyt sygesikringskort", "da", "card-new"),
+    ("mit kort er gaaet i stykker", "da", "card-new"),
+    ("my card broke", "en", "card-new"),
+    ("i have a new health card", "en", "card-new"),
+]
+ANSWER_IDS = [
+    "renew-da",
+    "renew-da-imperative",
+    "renew-da-ascii",
+    "renew-da-typo-fornyr",
+    "renew-en-extend",
+    "renew-en-please",
+    "return-da-ascii",
+    "return-da-typo-afleverr",
+    "return-da-two-words",
+    "return-en",
+    "return-en-hand-in",
+    "return-en-drop-off",
+    "period-da-have-bogen",
+    "period-da-ascii",
+    "period-da-typo-laanetidn",
+    "period-en-lending",
+    "period-en-days",
+    "lost-da-ascii-stolen",
+    "lost-da-tabt",
+    "lost-en-stole",
+    "lost-en-is-lost",
+    "new-da-ascii-sygesikring",
+    "new-da-ascii-broken",
+    "new-en-broke",
+    "new-en-new-health-card",
+]
+
+
+@pytest.mark.parametrize("text, lang, entry", ANSWERS, ids=ANSWER_IDS)
+def test_near_neighbours_answer_the_right_entry(brain: Brain, text: str, lang: str, entry: str) -> None:
+    decision = brain.matcher.decide(text, lang)
+    assert (decision.action, decision.entry) == ("answer", entry), decision.candidates
+    assert 0.0 < decision.confidence <= 1.0
+    # The winner leads the ranking, and no runner-up is within the answer margin.
+    assert decision.candidates[0].entry == entry
+
+
+@pytest.mark.parametrize(
+    "text, lang",
+    [
+        ("hvem vandt fodboldkampen i går", "da"),
+        ("hvad koster en pizza", "da"),
+        ("kan jeg parkere min cykel", "da"),
+        ("må man ryge", "da"),
+        ("can i bring my dog", "en"),
+        ("whats the weather tomorrow", "en"),
+        ("asdf qwerty", "da"),
+    ],
+    ids=["football", "pizza", "bike-parking", "smoking", "dog", "weather", "gibberish"],
+)
+def test_off_topic_questions_hand_off(brain: Brain, text: str, lang: str) -> None:
+    decision = brain.matcher.decide(text, lang)
+    assert decision.action == "handoff"
+    assert decision.entry is None
+
+
+@pytest.mark.parametrize(
+    "text, lang",
+    [("my card", "en"), ("card", "en"), ("what about my card", "en"), ("hvad med mit kort", "da")],
+    ids=["my-card", "card", "what-about-my-card", "hvad-med-mit-kort"],
+)
+def test_an_ambiguous_question_clarifies_with_both_candidates(brain: Brain, text: str, lang: str) -> None:
+    decision = brain.matcher.decide(text, lang)
+    assert decision.action == "clarify"
+    assert decision.entry is None
+    assert {c.entry for c in decision.candidates} == {"card-lost", "card-new"}
+
+
+@pytest.mark.xfail(
+    reason="a bare topic word that two neighbours share is answered outright: rapidfuzz token_ratio scores a query "
+    "whose words are a subset of one variant 100, so 'mit kort' answers card-new while 'my card' clarifies",
+    strict=False,
+)
+@pytest.mark.parametrize(
+    "text, lang",
+    [
+        ("mit kort", "da"),
+        ("lånekort", "da"),
+        ("my library card", "en"),
+        ("mine lån", "da"),
+        ("my books", "en"),
+    ],
+    ids=["mit-kort", "laanekort", "my-library-card", "mine-laan", "my-books"],
+)
+def test_a_bare_shared_topic_word_is_not_answered_outright(brain: Brain, text: str, lang: str) -> None:
+    assert brain.matcher.decide(text, lang).action != "answer"
+
+
+def test_the_same_question_gets_the_same_action_in_both_languages(brain: Brain) -> None:
+    da = brain.matcher.decide("hvad med mit kort", "da")
+    en = brain.matcher.decide("what about my card", "en")
+    assert da.action == en.action == "clarify"
+
+
+# --- typo correction against the knowledge base's own vocabulary -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typo, word",
+    [
+        ("fornyr", "fornyer"),
+        ("afleverr", "afleverer"),
+        ("laanetidn", "laanetiden"),
+        ("boger", "boeger"),
+        ("sundhedskrot", "sundhedskort"),  # a long word tolerates a swap of two letters
+        ("blomsterkasse", None),  # like no word of the knowledge base: left for the ranking to judge
+    ],
+    ids=["fornyr", "afleverr", "laanetidn", "boger-bare-o-for-oe", "long-word-swap", "unrelated"],
+)
+def test_typo_correction(brain: Brain, typo: str, word: str | None) -> None:
+    assert brain.matcher.analyzer.correct(typo) == word
+
+
+@pytest.mark.parametrize(
+    "word",
+    ["fornyer", "renew", "kort", "lån", "42"],
+    ids=["known-da", "known-en", "short", "short-aa", "digits"],
+)
+def test_known_short_or_numeric_words_are_left_alone(brain: Brain, word: str) -> None:
+    assert brain.matcher.analyzer.correct(word) is None
+
+
+@pytest.mark.xfail(
+    reason="one edit in a 5-letter word scores exactly TYPO_MIN_SIMILARITY (0.80); rapidfuzz's extractOne with "
+    "score_cutoff=0.8 on normalized_similarity drops that case (float rounding), so 'renw' is never corrected",
+    strict=False,
+)
+@pytest.mark.parametrize("typo, word", [("renw", "renew"), ("wiffi", "wifi")], ids=["renw", "wiffi"])
+def test_one_edit_at_the_similarity_boundary_is_corrected(brain: Brain, typo: str, word: str) -> None:
+    assert brain.matcher.analyzer.correct(typo) == word
+
+
+@pytest.mark.xfail(
+    reason="typo correction uses plain Levenshtein, so a swap of two letters costs 2 edits and is not corrected",
+    strict=False,
+)
+@pytest.mark.parametrize(
+    "typo, word",
+    [("retrun", "return"), ("laanekrot", "laanekort"), ("renwe", "renew")],
+    ids=["retrun", "krot", "renwe"],
+)
+def test_swapped_letters_are_corrected(brain: Brain, typo: str, word: str) -> None:
+    assert brain.matcher.analyzer.correct(typo) == word
+
+
+@pytest.mark.xfail(reason="follows from the two typo findings above", strict=False)
+@pytest.mark.parametrize(
+    "text, lang, entry",
+    [("how do i renw my loans", "en", "renew"), ("where can i retrun my books", "en", "return")],
+    ids=["renw", "retrun"],
+)
+def test_common_english_typos_still_answer(brain: Brain, text: str, lang: str, entry: str) -> None:
+    decision = brain.matcher.decide(text, lang)
+    assert (decision.action, decision.entry) == ("answer", entry)
+
+
+# --- decisions through core.handle ------------------------------------------------------------------------------
+
+
+def _say(brain: Brain, config: Config, conversations: MemoryConversations, text: str, at: datetime = MOMENT):
+    ctx = Context(brain=brain, config=config, now=at, conversations=conversations)
+    return handle(Message(text, SENDER, Channel.SMS, at), ctx)
+
+
+@pytest.fixture
+def settings_only() -> Config:
+    """The project's config; handle() with no store needs nothing else."""
+    return load_config(ROOT / "config.toml", {})
+
+
+def test_answer_reply_carries_the_entry_and_its_answer(brain: Brain, settings_only: Config) -> None:
+    reply = _say(brain, settings_only, MemoryConversations(), "someone stole my library card")
+    assert (reply.intent, reply.action, reply.entry, reply.lang) == ("faq", Action.ANSWER, "card-lost", "en")
+    assert reply.text.startswith("Block the card")
+
+
+def test_a_stricter_configured_threshold_turns_an_answer_into_a_question(brain: Brain) -> None:
+    strict = load_config(ROOT / "config.toml", {"BIBLIOBOT_MATCHING__ANSWER_MIN_SCORE": "0.99"})
+    reply = _say(brain, strict, MemoryConversations(), "renew my books please")
+    assert reply.action != Action.ANSWER and reply.entry is None
+
+
+def test_off_topic_reply_hands_off_in_the_citizens_language(brain: Brain, settings_only: Config) -> None:
+    reply = _say(brain, settings_only, MemoryConversations(), "can i bring my dog")
+    assert (reply.intent, reply.action, reply.entry, reply.lang) == ("handoff", Action.HANDOFF, None, "en")
+    assert "librarian" in reply.text
+
+
+# --- clarify, then "1" or "2" in the same conversation -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "question, lang, pick, entry",
+    [
+        ("my card", "en", "1", "card-lost"),
+        ("my card", "en", "2", "card-new"),
+        ("my card", "en", " 2. ", "card-new"),
+        ("my card", "en", "1)", "card-lost"),
+        ("hvad med mit kort", "da", "1", "card-new"),
+        ("hvad med mit kort", "da", "2", "card-lost"),
+    ],
+    ids=["en-1", "en-2", "en-2-dot-spaces", "en-1-paren", "da-1", "da-2"],
+)
+def test_clarify_then_a_number_picks_the_entry(
+    brain: Brain, settings_only: Config, question: str, lang: str, pick: str, entry: str
+) -> None:
+    conversations = MemoryConversations()
+    asked = _say(brain, settings_only, conversations, question)
+    assert asked.action == Action.CLARIFY
+    assert [c.key for c in asked.choices] == ["1", "2"]
+    assert ("Svar 1 eller 2" if lang == "da" else "Reply 1 or 2") in asked.text
+    chosen = asked.candidates[int(pick.strip(" .)")) - 1]
+    assert chosen == entry
+    reply = _say(brain, settings_only, conversations, pick, MOMENT + timedelta(minutes=2))
+    assert (reply.action, reply.entry, reply.lang) == (Action.ANSWER, entry, lang)
+    assert reply.text == brain.kb.entry(entry).answer_in(lang)  # type: ignore[union-attr]
+
+
+def test_a_pick_is_used_once(brain: Brain, settings_only: Config) -> None:
+    conversations = MemoryConversations()
+    _say(brain, settings_only, conversations, "my card")
+    assert _say(brain, settings_only, conversations, "1").entry == "card-lost"
+    assert _say(brain, settings_only, conversations, "1").entry is None
+
+
+def test_a_number_out_of_range_does_not_pick(brain: Brain, settings_only: Config) -> None:
+    conversations = MemoryConversations()
+    _say(brain, settings_only, conversations, "my card")
+    assert _say(brain, settings_only, conversations, "3").entry is None
+
+
+@pytest.mark.parametrize(
+    "minutes, picks", [(29, True), (31, False), (24 * 60, False)], ids=["29-min", "31-min-stale", "next-day"]
+)
+def test_a_stale_clarify_does_not_pick(
+    brain: Brain, settings_only: Config, minutes: int, picks: bool
+) -> None:
+    conversations = MemoryConversations()
+    _say(brain, settings_only, conversations, "my card")
+    reply = _say(brain, settings_only, conversations, "1", MOMENT + timedelta(minutes=minutes))
+    assert (reply.entry == "card-lost") is picks
+    if not picks:
+        assert reply.action != Action.ANSWER or reply.entry is None
+
+
+def test_another_citizens_number_does_not_pick(brain: Brain, settings_only: Config) -> None:
+    conversations = MemoryConversations()
+    _say(brain, settings_only, conversations, "my card")
+    ctx = Context(brain=brain, config=settings_only, now=MOMENT, conversations=conversations)
+    other = handle(Message("1", "+4599999999", Channel.SMS, MOMENT), ctx)
+    assert other.entry is None
+
+
+def test_a_bare_number_with_no_question_pending_is_not_an_answer(brain: Brain, settings_only: Config) -> None:
+    assert _say(brain, settings_only, MemoryConversations(), "2").entry is None
+
+
+# --- robustness ---------------------------------------------------------------------------------------------------
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=st.text(max_size=80), lang=st.sampled_from(["da", "en"]))
+def test_decide_never_raises_and_stays_in_range(brain: Brain, text: str, lang: str) -> None:
+    decision = brain.matcher.decide(text, lang)
+    assert decision.action in ("answer", "clarify", "handoff")
+    assert 0.0 <= decision.confidence <= 1.0
+    assert (decision.entry is not None) == (decision.action == "answer")
+    if decision.action == "clarify":
+        assert len(decision.candidates) >= 2
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=st.text(max_size=80))
+def test_handle_never_raises_on_any_text(brain: Brain, text: str) -> None:
+    config = load_config(ROOT / "config.toml", {})
+    reply = _say(brain, config, MemoryConversations(), text)
+    assert reply.lang in ("da", "en")
+    assert reply.text

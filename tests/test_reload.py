@@ -1,0 +1,121 @@
+"""A running service that reloads a broken knowledge base keeps answering from the last good one, and says why."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.brain import Brain
+from bot.knowledge import KnowledgeHolder
+from tests.conftest import FIXTURE_KNOWLEDGE
+
+RENEW_QUESTION = "hvordan fornyer jeg mine lån"
+
+
+def _write(path: Path, text: str) -> None:
+    """Write and move the modification time on, so a change is seen even on a coarse-clock file system."""
+    before = path.stat().st_mtime_ns if path.exists() else 0
+    path.write_text(text, encoding="utf-8")
+    if path.stat().st_mtime_ns <= before:
+        os.utime(path, ns=(before + 1_000_000, before + 1_000_000))
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    root = tmp_path / "knowledge"
+    shutil.copytree(FIXTURE_KNOWLEDGE, root)
+    return root
+
+
+@pytest.fixture
+def holder(folder: Path) -> KnowledgeHolder:
+    return KnowledgeHolder(folder, on_load=Brain.build)
+
+
+def _answer(holder: KnowledgeHolder, text: str, lang: str = "da") -> str | None:
+    brain: Brain = holder.prepared
+    decision = brain.matcher.decide(text, lang)
+    return decision.entry if decision.action == "answer" else None
+
+
+def test_nothing_changed_nothing_reloaded(holder: KnowledgeHolder) -> None:
+    kb = holder.kb
+    assert holder.reload() is False
+    assert holder.kb is kb
+    assert holder.last_problems == []
+
+
+def test_a_broken_edit_keeps_the_old_knowledge_and_says_why(
+    holder: KnowledgeHolder, folder: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    good_kb, good_brain = holder.kb, holder.prepared
+    loans = folder / "faq" / "loans.yaml"
+    text = loans.read_text(encoding="utf-8")
+    # A librarian's slip: a key indented under a plain value, on line 4 of the file (line 1 is a comment).
+    broken = text.replace("- id: renew\n", "- id: renew\n  questions: oops\n   da: [x]\n", 1)
+    _write(loans, broken)
+
+    with caplog.at_level(logging.ERROR, logger="bot.knowledge"):
+        assert holder.reload() is False
+
+    assert holder.kb is good_kb and holder.prepared is good_brain
+    problem = next(p for p in holder.last_problems if p.path.endswith("faq/loans.yaml"))
+    assert problem.line == 4
+    assert "YAML syntax error" in problem.message
+    assert "faq/loans.yaml:4" in str(problem)
+    assert _answer(holder, RENEW_QUESTION) == "renew"
+    assert "still answering from the last good version" in caplog.text
+    assert "loans.yaml" in caplog.text
+
+
+def test_a_validation_error_also_keeps_the_old_knowledge(holder: KnowledgeHolder, folder: Path) -> None:
+    card = folder / "faq" / "card.yaml"
+    _write(card, card.read_text(encoding="utf-8").replace("- id: wifi", "- id: card-lost", 1))
+    assert holder.reload() is False
+    assert any("duplicate id" in p.message and p.path.endswith("faq/card.yaml") for p in holder.last_problems)
+    assert holder.kb.entry("wifi") is not None
+    assert _answer(holder, "har i gratis wifi") == "wifi"
+
+
+def test_fixing_the_file_picks_up_the_change(holder: KnowledgeHolder, folder: Path) -> None:
+    loans = folder / "faq" / "loans.yaml"
+    good = loans.read_text(encoding="utf-8")
+    _write(loans, good + "- id: broken\n  questions: [\n")
+    assert holder.reload() is False
+    assert holder.last_problems
+
+    fixed = good.replace("Lånetiden er normalt 28 dage.", "Lånetiden er nu 30 dage.") + (
+        "\n- id: fines\n"
+        "  questions:\n"
+        '    da: ["Hvad koster det at aflevere for sent?", "Får jeg gebyr for sen aflevering?"]\n'
+        '    en: ["What is the fine for a late return?"]\n'
+        "  answer:\n"
+        '    da: "Se gebyrerne på bibliotek.kk.dk."\n'
+        '    en: "See the fees at bibliotek.kk.dk."\n'
+    )
+    _write(loans, fixed)
+    assert holder.reload() is True
+    assert holder.last_problems == []
+    period = holder.kb.entry("loan-period")
+    assert period is not None and period.answer["da"] == "Lånetiden er nu 30 dage."
+    assert holder.kb.entry("fines") is not None
+    assert _answer(holder, "hvad koster det hvis jeg afleverer for sent") == "fines"
+    assert _answer(holder, RENEW_QUESTION) == "renew"
+
+
+def test_a_deleted_file_is_a_change(holder: KnowledgeHolder, folder: Path) -> None:
+    (folder / "faq" / "card.yaml").unlink()
+    assert holder.reload() is True
+    assert holder.kb.entry("wifi") is None
+    assert _answer(holder, RENEW_QUESTION) == "renew"
+
+
+def test_force_reloads_unchanged_files(holder: KnowledgeHolder) -> None:
+    kb = holder.kb
+    assert holder.reload(force=True) is True
+    assert holder.kb is not kb
+    assert [e.id for e in holder.kb.entries] == [e.id for e in kb.entries]

@@ -1,0 +1,271 @@
+"""Routing: compliance keywords, intents besides FAQ, and the branch named (bot/router.py, bot/core.understand).
+
+One row per phrasing, in Danish and English; the phrasings are written for these tests.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import router
+from bot.brain import Brain
+from bot.config import Config, load_config
+from bot.context import Context, Understanding
+from bot.conversation import MemoryConversations
+from bot.core import handle, understand
+from bot.model import Action, Channel, Message
+from tests.conftest import MOMENT, ROOT
+
+
+@pytest.fixture(scope="module")
+def settings_only() -> Config:
+    return load_config(ROOT / "config.toml", {})
+
+
+def _understand(brain: Brain, config: Config, text: str) -> Understanding:
+    ctx = Context(brain=brain, config=config, now=MOMENT, conversations=MemoryConversations())
+    return understand(Message(text, "+4520304050", Channel.SMS, MOMENT), ctx)
+
+
+# --- compliance keywords: only when they are the whole message -------------------------------------------------
+
+KEYWORDS = [
+    ("STOP", "stop"),
+    ("stop", "stop"),
+    ("Stop.", "stop"),
+    ("  StOp!  ", "stop"),
+    ("stopp", "stop"),
+    ("AFMELD", "stop"),
+    ("Unsubscribe", "stop"),
+    ("quit", "stop"),
+    ("CANCEL", "stop"),
+    ("end", "stop"),
+    ("START", "start"),
+    ("Start!", "start"),
+    ("unstop", "start"),
+    ("genstart", "start"),
+    ("HELP", "help"),
+    ("help?", "help"),
+    ("HJÆLP", "help"),
+    ("hjaelp", "help"),
+    ("Info", "help"),
+]
+
+
+@pytest.mark.parametrize("text, keyword", KEYWORDS, ids=[f"{k}-{t.strip()}" for t, k in KEYWORDS])
+def test_keyword_alone_in_any_case(text: str, keyword: str) -> None:
+    assert router.compliance(text) == keyword
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "stop sending me events",
+        "hvornår starter koncerten",
+        "kan I hjælpe mig med at forny",
+        "i need help with my card",
+        "stop og start",
+        "",
+        "!!!",
+    ],
+    ids=[
+        "stop-in-sentence",
+        "start-in-word",
+        "hjaelp-in-sentence",
+        "help-in-sentence",
+        "two-keywords",
+        "empty",
+        "punct",
+    ],
+)
+def test_a_keyword_inside_a_sentence_is_not_a_compliance_keyword(text: str) -> None:
+    assert router.compliance(text) is None
+
+
+@pytest.mark.parametrize(
+    "text, intent, lang",
+    [
+        ("STOP", "stop", "da"),
+        ("stop", "stop", "da"),
+        ("QUIT", "stop", "en"),
+        ("HELP", "help", "en"),
+        ("hjælp", "help", "da"),
+        ("START", "start", "da"),
+        ("unstop", "start", "en"),
+    ],
+    ids=["STOP-da", "stop-da", "QUIT-en", "HELP-en", "hjaelp-da", "START-da", "unstop-en"],
+)
+def test_keyword_replies_in_the_keywords_language(
+    brain: Brain, settings_only: Config, text: str, intent: str, lang: str
+) -> None:
+    ctx = Context(brain=brain, config=settings_only, now=MOMENT, conversations=MemoryConversations())
+    reply = handle(Message(text, "+4520304050", Channel.SMS, MOMENT), ctx)
+    assert (reply.intent, reply.lang, reply.action) == (intent, lang, Action.ANSWER)
+    assert reply.entry is None
+
+
+# --- intents, language and branch ---------------------------------------------------------------------------------
+
+# (text, intent, lang, branch)
+INTENTS = [
+    # hand-off on request
+    ("kan jeg tale med en bibliotekar", "handoff", "da", None),
+    ("jeg vil gerne snakke med et menneske", "handoff", "da", None),
+    ("må jeg chatte med en medarbejder", "handoff", "da", None),
+    ("kan jeg spørge en bibliotekar", "handoff", "da", None),
+    ("can i talk to a librarian", "handoff", "en", None),
+    ("id rather speak to a human", "handoff", "en", None),
+    # the citizen's own holds and loans
+    ("er min bog klar?", "reservations", "da", None),
+    ("Er mine reserveringer kommet", "reservations", "da", None),
+    ("hvornår skal mine lån afleveres", "reservations", "da", None),
+    ("is my book ready", "reservations", "en", None),
+    ("has my hold arrived", "reservations", "en", None),
+    ("are my reservations ready yet", "reservations", "en", None),
+    ("when are my loans due", "reservations", "en", None),
+    # how the service works: FAQ, not the citizen's account
+    ("hvordan reserverer jeg", "faq", "da", None),
+    ("hvordan bestiller jeg en bog", "faq", "da", None),
+    ("hvordan reserverer jeg en bog hjem til vesterbro", "faq", "da", "vesterbro"),
+    ("how do i reserve a book", "faq", "en", None),
+    ("can i reserve a book online", "faq", "en", None),
+    # delete my data
+    ("slet mine data", "delete", "da", None),
+    ("slet mit nummer", "delete", "da", None),
+    ("glem mit nummer", "delete", "da", None),
+    ("delete my data", "delete", "en", None),
+    ("please erase my number", "delete", "en", None),
+    ("remove my messages", "delete", "en", None),
+    # subscribe and unsubscribe
+    ("jeg vil gerne abonnere på koncerter", "subscribe", "da", None),
+    ("send mig besked om nye arrangementer for børn", "subscribe", "da", None),
+    ("subscribe me to events for kids", "subscribe", "en", None),
+    ("text me about concerts", "subscribe", "en", None),
+    ("afmeld arrangementer", "unsubscribe", "da", None),
+    ("jeg vil ikke have flere beskeder om koncerter", "unsubscribe", "da", None),
+    ("unsubscribe from events", "unsubscribe", "en", None),
+    ("stop sending me events", "unsubscribe", "en", None),
+    # opening hours
+    ("hvornår har I åbent", "hours", "da", None),
+    ("hvornår lukker Vesterbro bibliotek", "hours", "da", "vesterbro"),
+    ("aabningstider vesterbro", "hours", "da", "vesterbro"),
+    ("er ørestad åben i dag", "hours", "da", "orestad"),
+    ("hvornaar aabner oerestad bibliotek", "hours", "da", "orestad"),
+    ("hvornår lukker HB", "hours", "da", "hovedbiblioteket"),
+    ("when is the main library open", "hours", "en", "hovedbiblioteket"),
+    ("what time do you close today", "hours", "en", None),
+    ("opening hours hovedbib", "hours", "en", "hovedbiblioteket"),
+    ("is orestad open today", "hours", "en", "orestad"),
+    # events
+    ("hvad sker der på hovedbiblioteket i weekenden", "events", "da", "hovedbiblioteket"),
+    ("koncerter i aften", "events", "da", None),
+    ("er der noget for børn på vesterbro på lørdag", "events", "da", "vesterbro"),
+    ("any events for kids this week", "events", "en", None),
+    ("whats on at the main library", "events", "en", "hovedbiblioteket"),
+    # what is this service
+    ("hvad er det her for en tjeneste", "help", "da", None),
+    ("what is this number", "help", "en", None),
+    ("who are you", "help", "en", None),
+    # greetings alone
+    ("hej", "greeting", "da", None),
+    ("hello!", "greeting", "en", None),
+    # questions for the FAQ matcher
+    ("hvordan fornyer jeg mine lån", "faq", "da", None),
+    ("i lost my library card", "faq", "en", None),
+]
+
+
+def _id(text: str, intent: str) -> str:
+    return f"{intent}:{text}"
+
+
+@pytest.mark.parametrize("text, intent, lang, branch", INTENTS, ids=[_id(t, i) for t, i, _, _ in INTENTS])
+def test_intent_language_and_branch(
+    brain: Brain, settings_only: Config, text: str, intent: str, lang: str, branch: str | None
+) -> None:
+    u = _understand(brain, settings_only, text)
+    assert (u.intent, u.lang, u.branch) == (intent, lang, branch)
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("er min bog klar?", "reservations"),
+        ("is my hold ready", "reservations"),
+        ("hvordan reserverer jeg", "faq"),
+        ("how do i reserve a book", "faq"),
+        ("hvorfor er min reservering ikke klar endnu", "faq"),
+        ("min reservering var klar men den står ikke på hylden", "faq"),
+        ("fristen på min bog udløb for 2 uger siden", "faq"),
+        ("kan jeg tale med en bibliotekar", "handoff"),
+        ("slet mine data", "delete"),
+        ("subscribe me to concerts", "subscribe"),
+        ("unsubscribe from all events", "unsubscribe"),
+        ("hvad kan du", "help"),
+        ("hej tak", "greeting"),
+        ("hvordan fornyer jeg", "faq"),
+    ],
+    ids=[
+        "own-hold-da",
+        "own-hold-en",
+        "howto-reserve-da",
+        "howto-reserve-en",
+        "why-not-ready-is-a-question",
+        "status-report-then-question",
+        "deadline-in-the-past",
+        "handoff",
+        "delete",
+        "subscribe",
+        "unsubscribe",
+        "help-about",
+        "only-greeting",
+        "faq",
+    ],
+)
+def test_route(text: str, intent: str) -> None:
+    assert router.route(text).intent == intent
+
+
+def test_reservations_and_faq_replies_differ(brain: Brain, settings_only: Config) -> None:
+    ctx = Context(brain=brain, config=settings_only, now=MOMENT, conversations=MemoryConversations())
+    own = handle(Message("er min bog klar?", "+4520304050", Channel.SMS, MOMENT), ctx)
+    howto = handle(Message("hvordan reserverer jeg", "+4520304050", Channel.SMS, MOMENT), ctx)
+    assert own.intent == "reservations"
+    assert howto.intent in ("faq", "handoff")  # the fixture knowledge has no entry on reserving
+    assert own.text != howto.text
+
+
+@pytest.mark.parametrize("text", ["human please", "menneske tak"], ids=["human-please", "menneske-tak"])
+@pytest.mark.xfail(
+    reason="router's 'human please' / 'menneske tak' alternatives never match: strip_filler removes 'please' and "
+    "'tak' before _HUMAN runs (the FAQ matcher hands these off anyway)",
+    strict=False,
+)
+def test_short_requests_for_a_human_route_to_handoff(text: str) -> None:
+    assert router.route(text).intent == "handoff"
+
+
+@pytest.mark.xfail(
+    reason="'har jeg noget der ligger klar til mig' asks about the citizen's own holds but has no thing word "
+    "(bog, reservering) that _own_account needs, so it goes to the FAQ",
+    strict=False,
+)
+def test_do_i_have_anything_waiting_is_reservations(brain: Brain, settings_only: Config) -> None:
+    assert _understand(brain, settings_only, "har jeg noget der ligger klar til mig").intent == "reservations"
+
+
+@pytest.mark.xfail(
+    reason="an English sentence made of words that are in neither marker list ties and takes the Danish default",
+    strict=False,
+)
+def test_english_request_for_a_person_is_english(brain: Brain, settings_only: Config) -> None:
+    assert _understand(brain, settings_only, "put me through to a real person").lang == "en"
+
+
+@pytest.mark.xfail(
+    reason="HOURS_WORDS knows 'aben' and 'abningstid' for å typed as a but not 'abner', so this is not hours",
+    strict=False,
+)
+def test_hours_with_aa_typed_as_a(brain: Brain, settings_only: Config) -> None:
+    u = _understand(brain, settings_only, "hvornar abner orestad")
+    assert (u.intent, u.branch) == ("hours", "orestad")
