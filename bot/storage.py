@@ -1566,3 +1566,8 @@ def linked_phone(store: Store, chat: str) -> str | None:
         [chat],
     ).fetchone()
     return str(row[0]) if row else None
+
+
+def purge_link_codes(store: Store, now: datetime) -> int:
+    """Delete expired link codes (they hold the phone number they were sent to)."""
+    return store._execute_write("DELETE FROM link_codes WHERE expires_at < ?", [_ts(now)]).rowcount

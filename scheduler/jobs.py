@@ -233,6 +233,7 @@ def purge(now: datetime, *, services: Services) -> dict[str, int]:
     counts = store.purge_before(now - timedelta(days=config.storage.log_retention_days))
     counts["outbox"] = storage.purge_outbox(store, now - timedelta(days=config.outbox.keep_days))
     counts["notices"] = storage.purge_notices(store, now - NOTICE_KEEP)
+    counts["link_codes"] = storage.purge_link_codes(store, now)
     return counts
 
 
