@@ -421,6 +421,14 @@ def load_config(path: Path | str | None = None, environ: Mapping[str, str] | Non
     for name in data:
         if name not in built:
             problems.append(f"[{name}] ({source}): unknown table")
+    known_env = {
+        f"{ENV_PREFIX}{name.upper()}__{f.name.upper()}"
+        for name, cls in sections().items()
+        for f in dataclasses.fields(cls)
+    }
+    for key in env:
+        if key.startswith(ENV_PREFIX) and "__" in key and key not in known_env:
+            problems.append(f"{key} (environment): no such setting (a typo?)")
     secrets = Secrets(
         twilio_account_sid=env.get("TWILIO_ACCOUNT_SID", ""),
         twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", ""),

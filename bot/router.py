@@ -68,7 +68,7 @@ EVENT_WORDS = (
     "going on",
 )
 HOURS_WORDS = re.compile(
-    r"\b(aab(e|n)\w*|aben\w*|lukke\w*|lukket|aabningstid\w*|open\w*|opening|clos\w*|hours|"
+    r"\b(aab(e|n)\w*|aben\w*|abn(e|er|ede)|lukke\w*|lukket|aabningstid\w*|open\w*|opening|clos\w*|hours|"
     r"abningstid\w*|aabningstider)\b"
 )
 
@@ -161,6 +161,10 @@ _UPSET = re.compile(
 
 def _own_account(norm: str) -> bool:
     """A question about the citizen's own holds or loans, not how reserving works."""
+    if re.search(
+        r"\b(har jeg|do i have|have i got)\b.*\b(noget|nogen|anything)\b.*\b(klar|ready|waiting)\b", norm
+    ):
+        return True
     if not (_RES_OWN.search(norm) and _RES_THING.search(norm) and _RES_STATUS.search(norm)):
         return False
     if re.search(
@@ -183,7 +187,7 @@ def route(text: str) -> Route:
     norm = strip_filler(normalise(text))
     if not norm:
         return Route("greeting")
-    if _HUMAN.search(norm) or (_UPSET.search(norm) and not _HOWTO.search(norm)):
+    if _HUMAN.search(normalise(text)) or (_UPSET.search(norm) and not _HOWTO.search(norm)):
         return Route("handoff")
     if _DELETE.search(norm) and _DELETE_HINT.search(norm) and not re.search(r"\b(reserv|bestil|hold)", norm):
         return Route("delete")

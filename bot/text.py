@@ -15,7 +15,7 @@ import snowballstemmer
 _FOLD = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "ß": "ss", "œ": "oe", "ð": "d", "þ": "th"})
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 # "bibliotek.kk.dk" and "bibliotek.dk" are names, not the words bibliotek + dk: keep each one token.
-_DOMAIN = re.compile(r"\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:dk|com|org|net|eu|se|no)\b")
+_DOMAIN = re.compile(r"\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:dk|com|org|net|eu)\b")
 _REPEATS = re.compile(r"([a-z])\1{2,}")
 _TYPOGRAPHIC = str.maketrans({"’": "'", "‘": "'", "´": "'", "`": "'"})
 
@@ -594,6 +594,14 @@ DA_MARKERS = DA_STOPWORDS | {
     "og",
 }
 EN_MARKERS = EN_STOPWORDS | {
+    "person",
+    "real",
+    "human",
+    "talk",
+    "speak",
+    "someone",
+    "through",
+    "put",
     "hi",
     "hello",
     "thanks",
@@ -711,10 +719,17 @@ def normalise(text: str) -> str:
     return " ".join(expand_abbreviations(fold(text).split()))
 
 
+def _single_letters(word: str) -> str:
+    return re.sub(r"(.)\1+", r"\1", word)
+
+
+_FILLER_SINGLE = {_single_letters(w) for w in FILLER_WORDS}
+
+
 def strip_filler(norm: str) -> str:
     """Remove greetings and filler from normalised text, keeping the question."""
     text = _FILLER_RE.sub(" ", norm)
-    words = [w for w in text.split() if w not in FILLER_WORDS]
+    words = [w for w in text.split() if w not in FILLER_WORDS and _single_letters(w) not in _FILLER_SINGLE]
     return " ".join(words)
 
 
