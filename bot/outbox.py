@@ -231,6 +231,7 @@ class Drain:
         wait longer (quiet hours, the flood guard, a chat's 1/s) are left for a later run.
         """
         policy, report = self.policy, DrainReport()
+        self._today: dict[tuple[str, datetime], int] = {}
         report.released = storage.release_stale_claims(self.store, now - policy.lease)
         if report.released:
             log.warning("%d outbox message(s) claimed by a sender that died are due again", report.released)
@@ -292,7 +293,7 @@ class Drain:
         head = live[0]
         ids = [r["id"] for r in live]
         if not head["reply"] and self.policy.daily_limit >= 0:
-            sent = storage.proactive_sent_since(self.store, head["sender"], self.policy.day_start(now))
+            sent = self._sent_today(head["sender"], now)
             if sent >= self.policy.daily_limit:
                 storage.defer_outbox(self.store, ids, self.policy.next_day(now), "flood guard: daily limit")
                 report.add("deferred", len(ids))
@@ -304,6 +305,15 @@ class Drain:
             report.add("deferred", len(ids))
             return False
         return True
+
+    def _sent_today(self, sender: str, now: datetime) -> int:
+        """Proactive messages claimed for a citizen today: read once per drain, then counted here (one drain runs
+        at a time, the scheduler lock sees to that)."""
+        day = self.policy.day_start(now)
+        key = (sender, day)
+        if key not in self._today:
+            self._today[key] = storage.proactive_sent_since(self.store, sender, day)
+        return self._today[key]
 
     def _drop_reason(self, row: dict[str, Any], now: datetime) -> str | None:
         expires = _parse(row["expires_at"])
@@ -323,6 +333,10 @@ class Drain:
         rows = [r for r in group if r["id"] in claimed]
         if not rows:
             return None
+        if not rows[0]["reply"]:
+            self._today[(rows[0]["sender"], self.policy.day_start(now))] = (
+                self._sent_today(rows[0]["sender"], now) + 1
+            )
         return rows, token
 
     # -- the provider call ---------------------------------------------------------------------------------------

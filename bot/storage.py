@@ -1209,14 +1209,12 @@ def claim_outbox(store: Store, ids: list[int], claim: str, now: datetime) -> lis
     if not ids:
         return []
     marks = ", ".join("?" for _ in ids)
-    with store._transaction() as db:
-        db.execute(
+    # One statement (atomic on its own) that says which rows it took: RETURNING needs SQLite 3.35.
+    with store.writer.held():
+        rows = store.db.execute(
             f"UPDATE outbox SET state = 'sending', claim = ?, claimed_at = ?, attempts = attempts + 1 "
-            f"WHERE state = 'pending' AND id IN ({marks})",
+            f"WHERE state = 'pending' AND id IN ({marks}) RETURNING id",
             [claim, _ts(now), *ids],
-        )
-        rows = db.execute(
-            f"SELECT id FROM outbox WHERE claim = ? AND id IN ({marks})", [claim, *ids]
         ).fetchall()
     return [int(r[0]) for r in rows]
 
