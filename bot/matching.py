@@ -191,7 +191,7 @@ class Analyzer:
             word,
             pool,
             scorer=OSA.normalized_similarity,
-            score_cutoff=TYPO_MIN_SIMILARITY - 1e-9,
+            score_cutoff=TYPO_MIN_SIMILARITY - 0.005,
         )
         fixed = best[0] if best else None
         if len(self._corrections) < 100_000:

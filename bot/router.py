@@ -159,6 +159,10 @@ _UPSET = re.compile(
 )
 
 
+# The word the HELP text tells citizens to send, alone.
+_ASK_FOR_PERSON = {"bibliotekar", "bibliotekaren", "librarian", "menneske", "human", "person", "agent"}
+
+
 def _own_account(norm: str) -> bool:
     """A question about the citizen's own holds or loans, not how reserving works."""
     if re.search(
@@ -187,7 +191,11 @@ def route(text: str) -> Route:
     norm = strip_filler(normalise(text))
     if not norm:
         return Route("greeting")
-    if _HUMAN.search(normalise(text)) or (_UPSET.search(norm) and not _HOWTO.search(norm)):
+    if (
+        norm in _ASK_FOR_PERSON
+        or _HUMAN.search(normalise(text))
+        or (_UPSET.search(norm) and not _HOWTO.search(norm))
+    ):
         return Route("handoff")
     if _DELETE.search(norm) and _DELETE_HINT.search(norm) and not re.search(r"\b(reserv|bestil|hold)", norm):
         return Route("delete")

@@ -119,11 +119,6 @@ def test_an_ambiguous_question_clarifies_with_both_candidates(brain: Brain, text
     assert {c.entry for c in decision.candidates} == {"card-lost", "card-new"}
 
 
-@pytest.mark.xfail(
-    reason="a bare topic word that two neighbours share is answered outright: rapidfuzz token_ratio scores a query "
-    "whose words are a subset of one variant 100, so 'mit kort' answers card-new while 'my card' clarifies",
-    strict=False,
-)
 @pytest.mark.parametrize(
     "text, lang",
     [
@@ -173,20 +168,11 @@ def test_known_short_or_numeric_words_are_left_alone(brain: Brain, word: str) ->
     assert brain.matcher.analyzer.correct(word) is None
 
 
-@pytest.mark.xfail(
-    reason="one edit in a 5-letter word scores exactly TYPO_MIN_SIMILARITY (0.80); rapidfuzz's extractOne with "
-    "score_cutoff=0.8 on normalized_similarity drops that case (float rounding), so 'renw' is never corrected",
-    strict=False,
-)
 @pytest.mark.parametrize("typo, word", [("renw", "renew"), ("wiffi", "wifi")], ids=["renw", "wiffi"])
 def test_one_edit_at_the_similarity_boundary_is_corrected(brain: Brain, typo: str, word: str) -> None:
     assert brain.matcher.analyzer.correct(typo) == word
 
 
-@pytest.mark.xfail(
-    reason="typo correction uses plain Levenshtein, so a swap of two letters costs 2 edits and is not corrected",
-    strict=False,
-)
 @pytest.mark.parametrize(
     "typo, word",
     [("retrun", "return"), ("laanekrot", "laanekort"), ("renwe", "renew")],
@@ -196,7 +182,6 @@ def test_swapped_letters_are_corrected(brain: Brain, typo: str, word: str) -> No
     assert brain.matcher.analyzer.correct(typo) == word
 
 
-@pytest.mark.xfail(reason="follows from the two typo findings above", strict=False)
 @pytest.mark.parametrize(
     "text, lang, entry",
     [("how do i renw my loans", "en", "renew"), ("where can i retrun my books", "en", "return")],

@@ -236,36 +236,18 @@ def test_reservations_and_faq_replies_differ(brain: Brain, settings_only: Config
 
 
 @pytest.mark.parametrize("text", ["human please", "menneske tak"], ids=["human-please", "menneske-tak"])
-@pytest.mark.xfail(
-    reason="router's 'human please' / 'menneske tak' alternatives never match: strip_filler removes 'please' and "
-    "'tak' before _HUMAN runs (the FAQ matcher hands these off anyway)",
-    strict=False,
-)
 def test_short_requests_for_a_human_route_to_handoff(text: str) -> None:
     assert router.route(text).intent == "handoff"
 
 
-@pytest.mark.xfail(
-    reason="'har jeg noget der ligger klar til mig' asks about the citizen's own holds but has no thing word "
-    "(bog, reservering) that _own_account needs, so it goes to the FAQ",
-    strict=False,
-)
 def test_do_i_have_anything_waiting_is_reservations(brain: Brain, settings_only: Config) -> None:
     assert _understand(brain, settings_only, "har jeg noget der ligger klar til mig").intent == "reservations"
 
 
-@pytest.mark.xfail(
-    reason="an English sentence made of words that are in neither marker list ties and takes the Danish default",
-    strict=False,
-)
 def test_english_request_for_a_person_is_english(brain: Brain, settings_only: Config) -> None:
     assert _understand(brain, settings_only, "put me through to a real person").lang == "en"
 
 
-@pytest.mark.xfail(
-    reason="HOURS_WORDS knows 'aben' and 'abningstid' for å typed as a but not 'abner', so this is not hours",
-    strict=False,
-)
 def test_hours_with_aa_typed_as_a(brain: Brain, settings_only: Config) -> None:
     u = _understand(brain, settings_only, "hvornar abner orestad")
     assert (u.intent, u.branch) == ("hours", "orestad")
