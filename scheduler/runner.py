@@ -160,6 +160,8 @@ def add_jobs(sched: BackgroundScheduler, services: Services, clock: Callable[[],
 
 
 def make_scheduler(services: Services) -> BackgroundScheduler:
+    # APScheduler logs every run at INFO (the drain runs every few seconds); our jobs log what they did.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     return BackgroundScheduler(timezone=services.config.tz, daemon=True)
 
 
