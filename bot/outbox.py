@@ -356,7 +356,7 @@ class Drain:
             # The token is taken here, right before the provider call, so the spacing the buckets make is the
             # spacing the provider sees (taking it in the dispatcher added the hand-over to this thread as jitter).
             self.limits[head["channel"]].acquire()
-            result = sender.send(head["sender"], text, now)
+            result = sender.send(head["sender"], text, now, reply=bool(head["reply"]))
         except ChannelError as exc:
             self._failed(rows, claim, now, report, str(exc), exc.retryable, exc.retry_after)
         except Exception as exc:

@@ -86,7 +86,7 @@ class ScriptedSender:
     sent: list[Sent] = field(default_factory=list)
     calls: int = 0
 
-    def send(self, to: str, text: str, now: datetime) -> SendResult:
+    def send(self, to: str, text: str, now: datetime, *, reply: bool = False) -> SendResult:
         self.calls += 1
         if self.failures:
             raise self.failures.pop(0)

@@ -276,7 +276,7 @@ def test_a_refusal_by_the_provider_fails_at_once(store: Store, config: Config) -
 
 def test_an_unexpected_error_is_logged_and_retried(store: Store, config: Config) -> None:
     class Broken(ScriptedSender):
-        def send(self, to: str, text: str, now: datetime):  # type: ignore[no-untyped-def]
+        def send(self, to: str, text: str, now: datetime, *, reply: bool = False):  # type: ignore[no-untyped-def]
             raise RuntimeError("bug")
 
     drain, _ = make_drain(config, store, {"sms": Broken()})
@@ -311,7 +311,7 @@ def test_the_sms_rate_limit_never_lets_a_second_hold_more_than_the_limit(tmp_pat
     sends: list[float] = []
 
     class Timed(ScriptedSender):
-        def send(self, to: str, text: str, now: datetime):  # type: ignore[no-untyped-def]
+        def send(self, to: str, text: str, now: datetime, *, reply: bool = False):  # type: ignore[no-untyped-def]
             sends.append(clock())
             return super().send(to, text, now)
 

@@ -393,11 +393,6 @@ def test_the_staff_group_post_goes_out_through_the_telegram_sender(
         store.close()
 
 
-@pytest.mark.xfail(
-    reason="the SMS sender refuses opted-out numbers even for a reply the citizen asked for (outbox rows with "
-    "reply=1); Sender.send needs to know it is a reply",
-    strict=False,
-)
 def test_a_reply_reaches_a_citizen_who_opted_out_earlier(
     tmp_path: Path, brain: Brain, fake_twilio: FakeTwilio
 ) -> None:

@@ -28,4 +28,6 @@ class SendResult:
 class Sender(Protocol):
     channel: str
 
-    def send(self, to: str, text: str, now: datetime) -> SendResult: ...
+    def send(self, to: str, text: str, now: datetime, *, reply: bool = False) -> SendResult:
+        """`reply` marks an answer the citizen asked for (a librarian's reply): an opt-out does not block it."""
+        ...

@@ -193,7 +193,7 @@ class SmsSender:
         base = config.service.base_url.rstrip("/")
         self.status_callback = f"{base}{STATUS_PATH}" if base else None
 
-    def send(self, to: str, text: str, now: datetime) -> SendResult:
+    def send(self, to: str, text: str, now: datetime, *, reply: bool = False) -> SendResult:
         """Send (or, with no credentials, record) one message; raises ChannelError when Twilio fails."""
         sms = self.config.sms
         number = to_e164(to, sms.default_region)
@@ -202,7 +202,7 @@ class SmsSender:
         if not is_allowed(number, sms.allowed_countries):
             log.warning("refused to text %s: country not in sms.allowed_countries", mask(number))
             return SendResult("refused", reason="country")
-        if self.store.is_opted_out(number):
+        if not reply and self.store.is_opted_out(number):
             return SendResult("refused", reason="opted-out")
         body = smsformat.fit(text, sms.max_segments)
         if self.client is None:

@@ -284,13 +284,15 @@ class TelegramSender:
         finally:
             await bot.shutdown()
 
-    def send(self, to: str, text: str, now: datetime, choices: list[Choice] | None = None) -> SendResult:
+    def send(
+        self, to: str, text: str, now: datetime, choices: list[Choice] | None = None, *, reply: bool = False
+    ) -> SendResult:
         """Send (or record) one message to `telegram:<chat id>`; raises ChannelError when Telegram fails."""
         chat = to[len(TELEGRAM_PREFIX) :] if to.startswith(TELEGRAM_PREFIX) else to
         if not re.fullmatch(r"-?\d+", chat):
             return SendResult("refused", reason="invalid-chat")
         sender = f"{TELEGRAM_PREFIX}{chat}"
-        if self.store.is_opted_out(sender):
+        if not reply and self.store.is_opted_out(sender):
             return SendResult("refused", reason="opted-out")
         text = text[:MAX_TEXT]
         if not self.token:
