@@ -48,6 +48,9 @@ CHANNELS = ("sms", "telegram")
 # Reminders due for one citizen at the same time go out as one message.
 REMINDER_KINDS = ("hold_ready", "hold_expiring", "loan_due", "loan_overdue")
 TELEGRAM_BURST = 3  # like [outbox] sms_burst: catching up, never above the per-second limit
+# Reminder lines are at most ~100 characters (titles are cut at 60): four and a header fit three SMS segments,
+# so a combined reminder is never cut short by the SMS budget. More go out in the next message.
+REMINDERS_PER_MESSAGE = 4
 BATCH = 200  # rows read per query; the drain reads again until nothing is due
 COMBINED_HEADER = {"da": "Københavns Biblioteker:", "en": "Copenhagen Libraries:"}
 
@@ -273,6 +276,7 @@ class Drain:
         if row["kind"] not in REMINDER_KINDS or row["reply"]:
             return [row]
         rows = storage.due_outbox_for(self.store, row["sender"], row["channel"], REMINDER_KINDS, now)
+        rows = rows[:REMINDERS_PER_MESSAGE]
         # Empty when an earlier group of this batch already took the row along.
         return rows if any(r["id"] == row["id"] for r in rows) else []
 

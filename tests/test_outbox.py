@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import outbox, storage, tokenbucket
+from bot import outbox, smsformat, storage, tokenbucket
 from bot.channels.sms import SmsSender
 from bot.channels.telegram import TelegramSender
 from bot.cli import main
@@ -384,6 +384,18 @@ def test_reminders_due_together_go_out_as_one_message(store: Store, config: Conf
     [karen] = [s for s in sender.sent if s.to == KAREN]
     assert karen.text == 'Københavns Biblioteker:\n- "Kongens Fald" er klar.\n- "Lykke-Per" er klar.'
     assert storage.proactive_sent_since(store, KAREN, MOMENT - timedelta(hours=1)) == 1  # one for the guard
+
+
+def test_many_reminders_at_once_are_split_so_none_is_cut_off(store: Store, config: Config) -> None:
+    sender = ScriptedSender()
+    drain, _ = make_drain(config, store, {"sms": sender})
+    for i in range(6):
+        _reminder(
+            store, f"hold-ready:{i}", f'"{"En meget lang titel på en bog " * 2}{i}" er klar på Vesterbro.'
+        )
+    assert drain.send_due(MOMENT).messages == 2
+    assert [s.text.count("\n- ") for s in sender.sent] == [4, 2]
+    assert all(smsformat.segments(smsformat.to_gsm7(s.text)) <= config.sms.max_segments for s in sender.sent)
 
 
 def test_a_backlog_goes_out_in_due_order(tmp_path: Path) -> None:
