@@ -434,6 +434,8 @@ class Store:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
+        # A fresh clone has no var/ yet: the database, its lock file and WAL live in that folder.
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._lock = threading.Lock()
         self._connections: list[Database] = []

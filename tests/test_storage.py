@@ -193,3 +193,14 @@ def test_purge_deletes_only_what_is_older_than_the_cutoff(store: Store) -> None:
 def test_storage_refuses_naive_times(store: Store) -> None:
     with pytest.raises(ValueError):
         store.claim_inbound("sms", "SM1", KAREN, MOMENT.replace(tzinfo=None))
+
+
+def test_a_store_creates_its_folder(tmp_path):
+    """A fresh clone has no var/: the first start must not crash on the missing folder."""
+    from bot.storage import Store
+
+    store = Store(tmp_path / "not" / "there" / "bibliobot.sqlite3")
+    try:
+        assert store.ping()
+    finally:
+        store.close()
