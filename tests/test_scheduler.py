@@ -129,3 +129,26 @@ def test_purge_removes_old_finished_outbox_rows(services: jobs.Services, store: 
     counts = jobs.purge(MOMENT + timedelta(days=31), services=services)
     assert counts["outbox"] == 1
     assert storage.outbox_row(store, "waiting") is not None  # pending rows are never purged
+
+
+def test_purge_closes_idle_tickets(services: jobs.Services, store: Store) -> None:
+    """The daily job does the staff side's housekeeping too, not only `bibliobot purge`."""
+    from bot import tickets
+
+    config = services.config
+    tickets.open_ticket(
+        store,
+        sender=KAREN,
+        channel="sms",
+        lang="da",
+        reason=sorted(tickets.REASONS)[0],
+        question="hvem skrev hærværk?",
+        candidates=[],
+        confidence=0.1,
+        now=MOMENT,
+        config=config,
+    )
+    assert tickets.open_for(store, KAREN, MOMENT, config) is not None
+    later = MOMENT + timedelta(hours=config.staff.auto_close_hours + 1)
+    counts = jobs.purge(later, services=services)
+    assert counts["tickets closed"] == 1
