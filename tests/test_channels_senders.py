@@ -106,6 +106,13 @@ def test_twilio_failures_say_whether_to_retry(
     assert sms.send(KAREN, "Hej", MOMENT).status == "queued"  # the provider recovered
 
 
+def test_twilio_retry_after_reaches_the_outbox(sms: SmsSender, fake_twilio: FakeTwilio) -> None:
+    fake_twilio.fail_next(429, retry_after=7)
+    with pytest.raises(ChannelError) as caught:
+        sms.send(KAREN, "Hej", MOMENT)
+    assert caught.value.retryable and caught.value.retry_after == 7
+
+
 def test_an_unreachable_twilio_is_retryable(sms: SmsSender, fake_twilio: FakeTwilio) -> None:
     fake_twilio.close()
     with pytest.raises(ChannelError) as caught:

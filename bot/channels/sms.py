@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -165,13 +166,26 @@ class ApiBaseHttpClient(TwilioHttpClient):
     def __init__(self, api_base_url: str, timeout: float = SEND_TIMEOUT_SECONDS) -> None:
         super().__init__(timeout=timeout)
         self.api_base = urlsplit(api_base_url) if api_base_url else None
+        self._seen = threading.local()  # the outbox sends from several threads through one client
+
+    def retry_after(self) -> float | None:
+        """Seconds from the Retry-After header of this thread's last answer, if Twilio sent one."""
+        value = getattr(self._seen, "retry_after", None)
+        try:
+            return float(value) if value is not None else None
+        except ValueError:
+            return None
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> TwilioResponse:
         if self.api_base is not None:
             parts = urlsplit(url)
             path = self.api_base.path.rstrip("/") + parts.path
             url = urlunsplit((self.api_base.scheme, self.api_base.netloc, path, parts.query, ""))
-        return super().request(method, url, *args, **kwargs)
+        self._seen.retry_after = None
+        response = super().request(method, url, *args, **kwargs)
+        headers = getattr(response, "headers", None) or {}
+        self._seen.retry_after = headers.get("Retry-After") or headers.get("retry-after")
+        return response
 
 
 class SmsSender:
@@ -218,9 +232,11 @@ class SmsSender:
             message = self.client.messages.create(**kwargs)
         except TwilioRestException as exc:
             retryable = exc.status == 429 or exc.status >= 500
+            http = self.client.http_client if isinstance(self.client.http_client, ApiBaseHttpClient) else None
             raise ChannelError(
                 f"Twilio refused a message to {mask(number)}: HTTP {exc.status}, code {exc.code}",
                 retryable=retryable,
+                retry_after=http.retry_after() if http else None,
             ) from None
         except requests.RequestException as exc:
             raise ChannelError(f"Twilio unreachable: {type(exc).__name__}", retryable=True) from None
