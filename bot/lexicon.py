@@ -59,7 +59,7 @@ damaged: skadet, beskadiget, våd, vand, kaffe, krøllet | damaged, water damage
 howmany: hvor mange, antal, på en gang, ad gangen | how many, number of, at once, at a time, at one time
 materials: materialer, spil, brætspil, film, musik, tegneserier, lydbøger, tidsskrifter, blade, playstation, xbox, nintendo, konsolspil, dvd, cd, noder, værktøj | materials, games, board games, films, movies, music, comics, magazines, playstation, xbox, nintendo, video games, dvd, dvds, cds, tools
 book: bog, bøger, bogen, bøgerne, roman, romaner, titel, titler, materiale | book, books, novel, novels, title, titles, item, items
-list: liste, oversigt, se, overblik | list, overview, see, view, show
+list: liste, oversigt, se, overblik, se alle, se mine, se hvad, oversigt over | list, overview, see, view, show, see all, see my, see what, list of, overview of
 reserve: reservere, reserverer, reservation, reservationer, reservering, reserveringer, reserveret, bestille, bestiller, bestilling, bestillinger, bestilt, bestilte, venteliste | reserve, reserved, reservation, reservations, hold, holds, request, requested, order, ordered, put a hold, waiting list
 cancel: slette, fjerne, annullere, afbestille, fortryde, aflyse, droppe | cancel, delete, remove, get rid of, undo, withdraw, no longer need
 queue: kø, køen, kønummer, foran mig, før mig, nummer i køen, ventetid, vente, går videre, næste i køen, næste person | queue, line, in line, place in line, ahead of me, waiting time, wait, how long to wait, passed on, next in line, next person

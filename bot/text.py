@@ -142,6 +142,9 @@ FILLER_PHRASES = [
     "sorry",
 ]
 FILLER_WORDS = {
+    "ups",
+    "oops",
+    "hov",
     "hej",
     "hejsa",
     "hejhej",
@@ -322,6 +325,8 @@ DA_STOPWORDS = set(
         "hvilket",
         "endnu",
         "allerede",
+        "siden",
+        "faerdig",
         "god",
         "gode",
         "kun",
