@@ -230,6 +230,7 @@ def weekly_digest(now: datetime, *, services: Services) -> int:
 def purge(now: datetime, *, services: Services) -> dict[str, int]:
     """The retention job: message log and dedupe claims, finished outbox rows, old notices, idle and old tickets."""
     from bot import tickets  # the staff side's housekeeping; imported here to keep the job module light
+
     config, store = services.config, services.store
     counts = store.purge_before(now - timedelta(days=config.storage.log_retention_days))
     counts["outbox"] = storage.purge_outbox(store, now - timedelta(days=config.outbox.keep_days))
