@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bot.context import Context, Understanding
 from bot.model import Action, Message, Reply
-from handlers.texts import text
+from handlers.texts import pick, text
 
 # Replies the channels need outside any handler. Kept here, beside the other compliance texts.
 NOTICES: dict[str, dict[str, str]] = {
@@ -31,8 +31,7 @@ NOTICES: dict[str, dict[str, str]] = {
 
 def notice(key: str, lang: str, intent: str = "notice") -> Reply:
     """A fixed channel notice (rate limit, non-text message, failure) in the citizen's language."""
-    variants = NOTICES[key]
-    return Reply(text=variants.get(lang, variants["da"]), lang=lang, intent=intent, confidence=1.0)
+    return Reply(text=pick(NOTICES, key, lang), lang=lang, intent=intent, confidence=1.0)
 
 
 def _fixed(key: str, u: Understanding, intent: str | None = None, action: Action = Action.ANSWER) -> Reply:

@@ -19,6 +19,7 @@ from bot.events import Event, EventQuery, EventState, nearest, select
 from bot.model import Channel, Message, Reply
 from bot.router import event_topics
 from bot.text import fold
+from handlers.texts import pick
 
 STATE = "events-more"
 SMS_PAGE = 3  # one SMS of three segments holds a header, three one-line events and the MERE hint
@@ -92,8 +93,7 @@ TEXTS: dict[str, dict[str, str]] = {
 
 
 def t(key: str, lang: str, **values: str) -> str:
-    variants = TEXTS[key]
-    return variants.get(lang, variants["da"]).format(**values)
+    return pick(TEXTS, key, lang, **values)
 
 
 def _idx(lang: str) -> int:

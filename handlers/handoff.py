@@ -19,6 +19,7 @@ from bot.matching import Matcher
 from bot.model import Action, Message, Reply
 from bot.text import normalise, strip_filler
 from handlers import compliance
+from handlers.texts import pick
 
 CANDIDATES_KEPT = 3  # the bot's best guesses a ticket shows the librarian, with their scores
 # The word alone asks for a person (HELP says "Skriv BIBLIOTEKAR"); the router reads only longer requests so.
@@ -42,8 +43,7 @@ TEXTS: dict[str, dict[str, str]] = {
 
 def _text(key: str, lang: str, ctx: Context) -> str:
     when = tickets.when_phrase(tickets.answer_time(ctx.now, ctx.config), ctx.now, lang)
-    variants = TEXTS[key]
-    return variants.get(lang, variants["da"]).format(when=when)
+    return pick(TEXTS, key, lang, when=when)
 
 
 @functools.lru_cache(maxsize=4)

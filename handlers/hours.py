@@ -16,6 +16,7 @@ from bot.dates import day_label, day_name, local_date, short_date, understand_wh
 from bot.hours import HOLIDAY_LABELS, DayHours, HoursBook, Overrides, Status, intervals_label
 from bot.model import Action, Choice, Message, Reply
 from bot.timeintent import explained_words, unknown_place
+from handlers.texts import pick
 
 STATE = "hours-branch"
 FEW_BRANCHES = 3  # branches listed with "which branch?"
@@ -72,8 +73,7 @@ SHORT_DAYS = {
 
 
 def t(key: str, lang: str, **values: str) -> str:
-    variants = TEXTS[key]
-    return variants.get(lang, variants["da"]).format(**values)
+    return pick(TEXTS, key, lang, **values)
 
 
 def _overrides(ctx: Context) -> Overrides | None:

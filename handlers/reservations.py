@@ -20,6 +20,7 @@ from bot.dates import short_date
 from bot.model import Channel, Message, Reply
 from bot.notices import deadline_moment
 from bot.phone import is_allowed, mask, to_e164
+from handlers.texts import pick
 
 CODE_DIGITS = 6
 CODE_TTL = timedelta(minutes=15)
@@ -106,8 +107,7 @@ TEXTS: dict[str, dict[str, str]] = {
 
 
 def t(key: str, lang: str, **values: str) -> str:
-    variants = TEXTS[key]
-    return variants.get(lang, variants["da"]).format(**values)
+    return pick(TEXTS, key, lang, **values)
 
 
 def asks(norm: str) -> bool:

@@ -20,6 +20,7 @@ from bot.quiet import parse_clock
 from bot.subscriptions import Subscription, Topic
 from bot.text import fold
 from handlers.events import AUDIENCE_LABELS, CATEGORY_LABELS, MORE_WORDS, event_line
+from handlers.texts import pick
 
 BARE_WORDS = {"abonner", "abonnere", "abonnement", "subscribe", "subscription"}  # then: which topics?
 DIGEST_STATE = "digest-more"
@@ -94,8 +95,7 @@ TEXTS: dict[str, dict[str, str]] = {
 
 
 def t(key: str, lang: str, **values: str) -> str:
-    variants = TEXTS[key]
-    return variants.get(lang, variants["da"]).format(**values)
+    return pick(TEXTS, key, lang, **values)
 
 
 def _idx(lang: str) -> int:

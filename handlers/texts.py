@@ -61,7 +61,13 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 
+def pick(table: dict[str, dict[str, str]], key: str, lang: str, **values: str) -> str:
+    """A fixed reply from a handler's table, in the citizen's language (Danish when theirs is missing)."""
+    variants = table[key]
+    chosen = variants.get(lang, variants["da"])
+    return chosen.format(**values) if values else chosen
+
+
 def text(key: str, lang: str, **values: str) -> str:
-    """A fixed reply in the citizen's language (Danish when a text is missing in theirs)."""
-    variants = TEXTS[key]
-    return variants.get(lang, variants["da"]).format(**values)
+    """A fixed reply from the shared table."""
+    return pick(TEXTS, key, lang, **values)
