@@ -20,7 +20,7 @@ forgot: glemt, glemmer, glemte, husker ikke, kan ikke huske, nulstille, nulstil,
 lost: tabt, tabte, mistet, mistede, stjålet, stjålne, tyveri, forsvundet, bortkommet, væk, misbrug | lost, lose, stolen, nicked, theft, stole, missing, gone, misplaced, misuse, pickpocketed, robbed
 wallet: pung, tegnebog, taske | wallet, purse, bag
 new: ny, nyt, nye, et nyt, en ny, andet, erstatningskort | new, another, replacement, fresh
-broken: ødelagt, ødelagde, knækket, knækkede, itu, i stykker, beskadiget, skadet, tygget, revet, flækket, virker ikke, driller, bøvler, crasher, crashe, går ned, fryser, problemer, fejlmelding | broken, snapped, damaged, torn, ruined, chewed, cracked, split, in two, does not work, not working, stopped working, crash, crashes, crashing, keeps crashing, freezes, acting up, glitch, bug, problem, problems, trouble, error message
+broken: ødelagt, ødelagde, knækket, knækkede, itu, i stykker, beskadiget, skadet, tygget, revet, flækket, virker ikke, driller, bøvler, crasher, crashe, går ned, fryser, problemer, fejlmelding | broken, snapped, damaged, torn, ruined, chewed, cracked, split, in two, does not work, not working, stopped working, crash, crashes, crashing, keeps crashing, freezes, acting up, glitch, bug, problem, problems, trouble, error message, broke
 change: ændre, ændring, skifte, skift, opdatere, opdater, rette, vælge en ny, ny adresse | change, switch, update, edit, modify, alter, choose a new, pick a new
 login: logge ind, log ind, logger ind, logge på, logger på, login, logind, brugernavn, brugerkonto, konto, min side, profil | log in, logging in, sign in, signing in, login, log on, username, user name, account, my page, profile
 mitid: mitid, mit id, nemid | mitid, mit id, nemid
@@ -42,7 +42,7 @@ machine: automat, automaten, automater, udlånsautomat, udlånsautomaten, maskin
 app: app, appen, appen biblioteket, mobil, mobilen | app, the app, mobile, smartphone
 website: hjemmeside, hjemmesiden, website, bibliotek.kk.dk, online, nettet, på nettet | website, web site, site, online, web, internet page
 period: lånetid, lånetiden, låneperiode, hvor længe, hvor lang tid, antal dage, dage, uger, beholde | loan period, how long, how many days, days, weeks, keep, lending period
-due: afleveringsdato, afleveringsfrist, frist, fristen, udløber, udløb | due, due date, deadline, expires, expiry
+due: afleveringsdato, afleveringsfrist, frist, fristen, udløber | due, due date, deadline, expires, expiry
 renew: forny, fornye, fornyer, fornyelse, fornyelser, forlænge, forlænger, forlængelse, beholde længere | renew, renewing, renewal, renewals, extend, extension, keep longer, keep it longer
 limit: grænse, grænsen, maks, maksimum, højst, loft, begrænsning, kvote, opbrugt, brugt alle, nået grænsen | limit, limits, max, maximum, cap, quota, restriction, allowed, reached, used up, run out, ran out
 times: hvor mange gange, antal gange, flere gange | how many times, times, how often, several times
@@ -51,7 +51,7 @@ return: aflevere, afleverer, aflevering, afleveret, returnere, tilbage, aflever,
 receipt: kvittering, kvitteringen, bon, seddel, slip | receipt, slip, proof
 otherbranch: andet bibliotek, et andet bibliotek, anden filial, hvilket som helst bibliotek, alle biblioteker, tættere på, tæt på, nærmeste | another library, other library, different library, other branch, another branch, any branch, whichever branch, any library, closest, nearest, near me
 afterhours: lukket, lukketid, efter lukketid, udenfor åbningstid, postkasse, returkasse, afleveringskasse, bogkasse | after hours, after closing, closing time, when closed, drop box, book drop, return box, book box, outside
-late: for sent, sent, overskredet, overskride, forsinket, forsinkede, udløbet, fristen er overskredet | late, overdue, past due, behind, too late, expired
+late: for sent, sent, overskredet, overskride, forsinket, forsinkede, udløbet, fristen er overskredet, udløb, løb ud, er udløbet | late, overdue, past due, behind, too late, expired, ran out, has expired, went past
 fee: gebyr, gebyrer, bøde, bøder, bøden, takst, takster, koster, pris, priser, gratis, penge | fee, fees, fine, fines, charge, charges, cost, costs, price, prices, free, how much, money
 pay: betale, betaler, betaling, betalt, faktura, regning, opkrævning, mobilepay, e-boks, eboks, indbetale | pay, paying, payment, paid, invoice, bill, settle, e-boks, mobilepay
 replace: erstatning, erstatte, erstatningskrav, købe en ny | replacement, replace, compensate, compensation, buy a new one
@@ -81,7 +81,7 @@ computer: computer, computere, pc, pcer, bærbar | computer, computers, pc, pcs,
 print: printe, printer, print, printning, udskrive, udskrift, boardingpas, dokument, dokumenter, papirer | print, printer, printing, printout, boarding pass, document, documents, papers, pdf
 scan: scanne, scanning, scanner, skanne | scan, scanning, scanner
 copy: kopi, kopiere, kopimaskine, fotokopi | copy, copies, photocopy, copier, copy machine
-study: studere, studiepladser, læsesal, arbejdsplads, arbejdspladser, læse lektier, sidde og arbejde, stille, ro | study, studying, study space, study spaces, reading room, quiet, work space, desk, place to work
+study: studere, studiepladser, læsesal, arbejdsplads, arbejdspladser, læse lektier, sidde og arbejde, stille, ro, studie, studiet, studerende | study, studying, study space, study spaces, reading room, quiet, work space, desk, place to work, student, students
 grouproom: grupperum, studierum, lokale, rum, booke et rum | group room, study room, room, book a room
 meetingroom: mødelokale, mødelokaler, møderum, leje lokale, låne lokale, leje et lokale, lokaler, generalforsamling, forening, foreningsmøde, møde | meeting room, meeting rooms, rent a room, hire a room, venue, meeting, general meeting, association meeting
 maker: makerspace, 3d printer, 3d print, laserskærer, symaskine, værksted | makerspace, 3d printer, laser cutter, sewing machine, workshop, maker
@@ -96,14 +96,14 @@ borgerservice: borgerservice, pas, kørekort, sygesikring, flytning | citizen se
 languagecafe: sprogcafé, sprogcafe, sprogcaféer, sprogcafeer, samtalegruppe, øve dansk, tale dansk, snakke dansk, øve mig i dansk, blive bedre til dansk | language cafe, language café, conversation group, practise danish, practice danish, speak danish, practise my danish, improve my danish
 learndanish: lære dansk, dansk for udlændinge, danskundervisning, dansk sprog | learn danish, danish lessons, danish classes, study danish
 homework: lektier, lektiehjælp, lektiecafé, lektiecafe | homework, homework help, homework club, tutoring
-job: job, jobsøgning, ansøgning, cv, arbejde, ledig | job, jobs, job search, job application, cv, resume, work, unemployed
+job: job, jobsøgning, ansøgning, cv, ledig, søge arbejde, finde arbejde, arbejdsløs, jobcenter | job, jobs, job search, job application, cv, resume, unemployed, find work, looking for work, find a job, employment, career, jobcentre, job centre
 course: kursus, kurser, undervisning, workshop | course, courses, class, lessons, training
 readinggroup: læsekreds, læsekredse, læseklub, bogklub | reading group, book club, reading club
-help: hjælp, hjælpe, vejledning, assistance | help, assistance, guidance, support
+help: hjælp, hjælpe, vejledning, assistance, give en hånd, give en hånd med, hjælpe til, give et nap | help, assistance, guidance, support, lend a hand, help out
 bogstart: bogstart, bogpakke, bogpakker | bogstart, book pack
 readinghelp: læsning, læse, lære at læse, læsehjælp, læsetræning, læselyst | reading, learn to read, reading help, reading practice
 suggest: foreslå, forslag, indkøbsforslag, købe ind, anskaffe, indkøbe | suggest, suggestion, request a purchase, buy, acquire, purchase
-donate: donere, give, forære, aflevere mine egne bøger, gamle bøger, donation, rydde op, rydder ud, dødsbo, overskydende bøger | donate, give away, donation, my old books, clear out, clearing out, estate, spare books
+donate: donere, forære, aflevere mine egne bøger, gamle bøger, donation, rydde op, rydder ud, dødsbo, overskydende bøger, give bøger, give mine bøger, give væk, forære væk | donate, give away, donation, my old books, clear out, clearing out, estate, spare books, give my books, give books
 lostfound: efterladt, hittegods, mistet noget, fundet, glemt noget, glemte min, glemte mit, glemt min, glemt mit, tørklæde, halstørklæde, paraply, handsker, vanter, hue, nøgler, briller | left behind, lost property, lost and found, forgot my, left my, scarf, umbrella, gloves, hat, keys, glasses
 volunteer: frivillig, frivillige, frivilligt | volunteer, volunteering, volunteers
 find: finde, søge, lede efter, har i, findes | find, search, look for, looking for, do you have, locate
@@ -116,7 +116,7 @@ ask: spørge, spørgsmål, spørg, skriftligt, skrive et spørgsmål, sende et s
 complaint: klage, klager, utilfreds, uhøflig, dårlig oplevelse, ris og ros, ros, feedback, tilbagemelding | complaint, complain, unhappy, rude, bad experience, feedback, praise, compliment
 privacy: data, persondata, oplysninger, gdpr, privatliv, gemmer, opbevarer | data, personal data, information, gdpr, privacy, store, keep
 history: historik, lånehistorik, tidligere lån, hvad jeg har lånt, hvad jeg har læst, holde styr på | history, loan history, reading history, previous loans, past loans, keep track, track, books i read, what i read, record of
-quit: udmelde, udmeldelse, melde mig ud, opsige, lukke min konto, nedlægge | cancel membership, close my account, leave, unsubscribe from the library, delete my account
+quit: udmelde, udmeldelse, melde mig ud, opsige, lukke min konto, nedlægge | cancel membership, close my account, unsubscribe from the library, delete my account, leave the library, quit the library, end my membership
 nota: nota, ordblind, ordblindhed, ordblinde, læsevanskeligheder, læsehandicap, synshandicap, blind, svagsynet | nota, dyslexia, dyslexic, reading disability, print disability, visually impaired, blind
 largeprint: stor skrift, storskrift, store bogstaver, svagt syn | large print, big print, large type, big letters, poor eyesight
 homedelivery: bogen kommer, bringe, bragt, bringe ud, hjem til, kan ikke komme, sengeliggende, gangbesværet, plejehjem | home delivery, deliver, bring, housebound, cannot leave, bedridden, care home, nursing home
@@ -139,6 +139,12 @@ shelfmark: opstilling, hyldesignatur, numrene, numre, ryg, ryggen, klassemærke,
 published: udkommer, udgivet, udgives, ny bog af, næste bog, forfatterens nye | published, comes out, release, new book by, next book
 total: i alt, totalt, samlet, samlingen | in total, altogether, the collection
 home: hjemme, derhjemme, hjemmefra, stuen, i stuen, sofaen | at home, from home, on the sofa, on my couch
+vacancy: ledig stilling, ledige stillinger, stilling, stillinger, stillingsopslag, ansætter i, studiejob, studenterjob, studentermedhjælper, job hos jer, job på biblioteket | vacancy, vacancies, job opening, job openings, open position, open positions, hiring, are you hiring, student assistant, student assistants, student job, jobs at the library, job at the library
+passport: pas, paspapirer, nyt pas, pasfoto | passport, passport photo
+drivinglicence: kørekort, kørekortet | driving licence, driving license, drivers license, driver license
+residencepermit: opholdstilladelse, arbejdstilladelse, visum, statsborgerskab, indfødsret | residence permit, work permit, visa, citizenship
+tax: skat, skatten, årsopgørelse, forskudsopgørelse, skattekort | tax, taxes, tax return, tax card
+parkingfine: parkeringsbøde, p bøde, parkeringsafgift | parking fine, parking ticket, speeding ticket
 """
 
 

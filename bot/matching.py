@@ -55,6 +55,7 @@ UNKNOWN_RARE_ZIPF = 3.5
 UNUSED_CONCEPT_WEIGHT = 0.35  # a lexicon concept that no entry uses: a library word, but not an answer here
 UNKNOWN_COMMON_ZIPF = 5.5
 TYPO_MIN_SIMILARITY = 0.80
+TYPO_KNOWN_ZIPF = 4.0  # a word this common is a word, not a typo ("telling" is not "selling")
 SHORTLIST = 12  # 25 gave the same dev figures at three times the cost
 FALSE_FRIENDS = frozenset(
     {"times", "hold", "side", "tag", "fine", "gift", "bad", "sent", "far", "rolle", "by", "hall", "kind"}
@@ -178,16 +179,20 @@ class Analyzer:
         self._corrections: dict[str, str | None] = {}
         self.surface: dict[str, str] = {}  # stem term -> a word it came from, for the frequency prior
 
-    def correct(self, word: str) -> str | None:
+    def correct(self, word: str, lang: str) -> str | None:
         """The closest known word, if the word is unknown and a close one exists."""
         if word in self.vocab or len(word) < 4 or word.isdigit():
             return None
-        if word in self._corrections:
-            return self._corrections[word]
+        key = f"{lang}:{word}"
+        if key in self._corrections:
+            return self._corrections[key]
         for variant in _danish_spellings(word):
             if variant in self.vocab:
-                self._corrections[word] = variant
+                self._corrections[key] = variant
                 return variant
+        if _zipf(word, lang) >= TYPO_KNOWN_ZIPF:
+            self._corrections[key] = None
+            return None
         pool = [w for n in range(len(word) - 1, len(word) + 2) for w in self._vocab_by_len.get(n, ())]
         best = process.extractOne(
             # OSA counts a swap of two letters ("retrun") as one edit; the cutoff is nudged below the threshold
@@ -199,7 +204,7 @@ class Analyzer:
         )
         fixed = best[0] if best else None
         if len(self._corrections) < 100_000:
-            self._corrections[word] = fixed
+            self._corrections[key] = fixed
         return fixed
 
     def _word_terms(self, word: str, lang: str) -> list[str] | None:
@@ -266,7 +271,7 @@ class Analyzer:
                 continue
             found = self._word_terms(word, lang)
             if found is None and correct:
-                fixed = self.correct(word)
+                fixed = self.correct(word, lang)
                 if fixed and fixed not in STOPWORDS:
                     found = self._word_terms(fixed, lang) or [f"{lang}:{stem(fixed, lang)}"]
                 elif fixed:

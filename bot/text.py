@@ -138,6 +138,8 @@ FILLER_PHRASES = [
     "kaere bibliotek",
     "dear library",
     "undskyld",
+    "i stedet for",
+    "instead of",
     "excuse me",
     "sorry",
 ]
@@ -325,6 +327,8 @@ DA_STOPWORDS = set(
         "hvilket",
         "endnu",
         "allerede",
+        "ting",
+        "tingene",
         "siden",
         "faerdig",
         "god",
@@ -529,6 +533,7 @@ EN_STOPWORDS = set(
         "inside",
         "good",
         "nice",
+        "before",
         "yourself",
         "also",
         "there",
@@ -719,6 +724,15 @@ _FILLER_RE = re.compile(
 )
 
 
+# "for 2 uger siden", "a few days ago": when something happened, not what the question is about ("uger" would
+# otherwise read as a loan period).
+_AGO_RE = re.compile(
+    r"\b(?:for )?(?:\d+|en|et|to|tre|fire|fem|et par|nogle|a|one|two|three|four|five|a few|a couple of|some)"
+    r" (?:dag|dage|uge|uger|maaned|maaneder|aar|day|days|week|weeks|month|months|year|years)"
+    r" (?:siden|ago)\b"
+)
+
+
 def normalise(text: str) -> str:
     """The folded text with SMS abbreviations expanded; keeps every content word. Idempotent."""
     return " ".join(expand_abbreviations(fold(text).split()))
@@ -733,7 +747,7 @@ _FILLER_SINGLE = {_single_letters(w) for w in FILLER_WORDS}
 
 def strip_filler(norm: str) -> str:
     """Remove greetings and filler from normalised text, keeping the question."""
-    text = _FILLER_RE.sub(" ", norm)
+    text = _AGO_RE.sub(" ", _FILLER_RE.sub(" ", norm))
     words = [w for w in text.split() if w not in FILLER_WORDS and _single_letters(w) not in _FILLER_SINGLE]
     return " ".join(words)
 

@@ -98,8 +98,24 @@ def test_near_neighbours_answer_the_right_entry(brain: Brain, text: str, lang: s
         ("can i bring my dog", "en"),
         ("whats the weather tomorrow", "en"),
         ("asdf qwerty", "da"),
+        ("can you renew my passport", "en"),
+        ("kan jeg forny mit kørekort hos jer", "da"),
+        ("how do i renew my residence permit", "en"),
+        ("hvor betaler jeg min parkeringsbøde", "da"),
     ],
-    ids=["football", "pizza", "bike-parking", "smoking", "dog", "weather", "gibberish"],
+    ids=[
+        "football",
+        "pizza",
+        "bike-parking",
+        "smoking",
+        "dog",
+        "weather",
+        "gibberish",
+        "renew-passport",
+        "forny-koerekort",
+        "residence-permit",
+        "parkeringsboede",
+    ],
 )
 def test_off_topic_questions_hand_off(brain: Brain, text: str, lang: str) -> None:
     decision = brain.matcher.decide(text, lang)
@@ -156,7 +172,7 @@ def test_the_same_question_gets_the_same_action_in_both_languages(brain: Brain) 
     ids=["fornyr", "afleverr", "laanetidn", "boger-bare-o-for-oe", "long-word-swap", "unrelated"],
 )
 def test_typo_correction(brain: Brain, typo: str, word: str | None) -> None:
-    assert brain.matcher.analyzer.correct(typo) == word
+    assert brain.matcher.analyzer.correct(typo, "da") == word
 
 
 @pytest.mark.parametrize(
@@ -165,12 +181,17 @@ def test_typo_correction(brain: Brain, typo: str, word: str | None) -> None:
     ids=["known-da", "known-en", "short", "short-aa", "digits"],
 )
 def test_known_short_or_numeric_words_are_left_alone(brain: Brain, word: str) -> None:
-    assert brain.matcher.analyzer.correct(word) is None
+    assert brain.matcher.analyzer.correct(word, "da") is None
+
+
+@pytest.mark.parametrize("word", ["telling", "keeps"], ids=["telling-not-selling", "keeps"])
+def test_common_words_of_the_language_are_not_typos(brain: Brain, word: str) -> None:
+    assert brain.matcher.analyzer.correct(word, "en") is None
 
 
 @pytest.mark.parametrize("typo, word", [("renw", "renew"), ("wiffi", "wifi")], ids=["renw", "wiffi"])
 def test_one_edit_at_the_similarity_boundary_is_corrected(brain: Brain, typo: str, word: str) -> None:
-    assert brain.matcher.analyzer.correct(typo) == word
+    assert brain.matcher.analyzer.correct(typo, "en") == word
 
 
 @pytest.mark.parametrize(
@@ -179,7 +200,7 @@ def test_one_edit_at_the_similarity_boundary_is_corrected(brain: Brain, typo: st
     ids=["retrun", "krot", "renwe"],
 )
 def test_swapped_letters_are_corrected(brain: Brain, typo: str, word: str) -> None:
-    assert brain.matcher.analyzer.correct(typo) == word
+    assert brain.matcher.analyzer.correct(typo, "da") == word
 
 
 @pytest.mark.parametrize(

@@ -166,6 +166,21 @@ def test_greetings_and_filler_are_stripped(raw: str, question: str) -> None:
     assert strip_filler(normalise(raw)) == question
 
 
+@pytest.mark.parametrize(
+    "raw, question",
+    [
+        ("fristen udløb for 2 uger siden", "fristen udloeb"),
+        ("jeg afleverede den for et par dage siden", "jeg afleverede den"),
+        ("I returned it a couple of days ago", "i returned it"),
+        ("my card expired 3 weeks ago, what now", "my card expired what now"),
+    ],
+    ids=["for-2-uger-siden", "et-par-dage-siden", "couple-of-days-ago", "3-weeks-ago"],
+)
+def test_when_something_happened_is_not_the_question(raw: str, question: str) -> None:
+    """ "uger" in "for 2 uger siden" must not read as a loan period."""
+    assert strip_filler(normalise(raw)) == question
+
+
 @pytest.mark.parametrize("raw", ["hejjj", "Hellooo", "takkk"], ids=["hejjj", "hellooo", "takkk"])
 def test_stretched_greetings_are_filler_too(raw: str) -> None:
     assert strip_filler(normalise(raw)) == ""
