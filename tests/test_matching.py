@@ -17,6 +17,8 @@ from bot.config import Config, load_config
 from bot.context import Context
 from bot.conversation import MemoryConversations
 from bot.core import handle
+from bot.knowledge import Entry, KnowledgeBase
+from bot.matching import Matcher
 from bot.model import Action, Channel, Message
 from tests.conftest import MOMENT, ROOT
 
@@ -335,3 +337,61 @@ def test_handle_never_raises_on_any_text(brain: Brain, text: str) -> None:
     reply = _say(brain, config, MemoryConversations(), text)
     assert reply.lang in ("da", "en")
     assert reply.text
+
+
+def _limits_kb() -> KnowledgeBase:
+    """Two neighbours written for this test: the loan limit, and the e-book limit whose every question says
+    eReolen; plus an unrelated entry so idf has something to weigh against."""
+    entries = [
+        Entry(
+            "loan-limit",
+            {
+                "da": ["Hvor mange bøger må jeg låne?", "Er der et maksimum for hvor meget jeg kan låne?"],
+                "en": ["How many books can I borrow?", "Is there a maximum number of loans?"],
+            },
+            {"da": "Op til 50 ting ad gangen.", "en": "Up to 50 items at a time."},
+        ),
+        Entry(
+            "ebook-limit",
+            {
+                "da": ["Hvor mange e-bøger kan jeg låne på eReolen?", "Hvad er grænsen på eReolen?"],
+                "en": ["How many e-books can I borrow on eReolen?", "What is the eReolen limit?"],
+            },
+            {"da": "Se eReolen.dk for grænsen.", "en": "See eReolen.dk for the limit."},
+        ),
+        Entry(
+            "wifi",
+            {"da": ["Har I wifi?"], "en": ["Do you have wifi?"]},
+            {"da": "Ja, gratis.", "en": "Yes, free."},
+        ),
+    ]
+    return KnowledgeBase(entries, [], ROOT)
+
+
+@pytest.mark.parametrize(
+    "text, lang, entry",
+    [
+        ("må jeg tage 40 bøger med hjem på en gang eller er der en grænse", "da", "loan-limit"),
+        ("is there a cap on how many books i can take home at once", "en", "loan-limit"),
+        ("what is the limit on ereolen", "en", "ebook-limit"),
+    ],
+    ids=["da-loan-limit", "en-loan-limit", "en-ebook-limit"],
+)
+def test_the_neighbour_whose_core_the_question_names_wins(text: str, lang: str, entry: str) -> None:
+    decision = Matcher(_limits_kb()).decide(text, lang)
+    assert (decision.action, decision.entry) == ("answer", entry), decision.candidates
+
+
+def test_an_entry_with_no_shared_core_does_not_win_on_the_core() -> None:
+    """'my card' between lost and new card: the lost-card core (lost) is absent and the new-card entry has no
+    core (new card / broken card share only 'card'), so neither is named in full and the bot asks."""
+    kb = KnowledgeBase(
+        [
+            Entry("lost", {"en": ["I lost my card", "My card was stolen"]}, {"en": "Block it."}),
+            Entry("new", {"en": ["I got a new card", "My card is broken"]}, {"en": "Bring it."}),
+            Entry("wifi", {"en": ["Do you have wifi?"]}, {"en": "Yes."}),
+        ],
+        [],
+        ROOT,
+    )
+    assert Matcher(kb).decide("what about my card", "en").action == "clarify"
