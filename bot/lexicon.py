@@ -28,10 +28,10 @@ cpr: cpr, cprnummer, cpr nummer, personnummer, personnumre | cpr, cpr number, pe
 foreign: udlandet, udenlandsk, udenlandske, turist, turister, flyttet hertil, flyttet til danmark, udveksling, udvekslingsstudent, besøgende, gæst | abroad, foreign, foreigner, tourist, tourists, exchange student, international student, visitor, visiting, moved here, moved to denmark, newcomer, expat, immigrant
 municipality: kommune, kommunen, anden kommune, bor udenfor, bor i gladsaxe, frederiksberg, gladsaxe, gentofte, hvidovre, tårnby, rødovre, brøndby, herlev, ballerup, lyngby, albertslund | municipality, another municipality, outside copenhagen, live outside, frederiksberg, gladsaxe, gentofte, suburb
 contact: email, e-mail, mail, mailadresse, emailadresse, telefonnummer, mobilnummer, kontaktoplysninger, oplysninger, adresse | email, e-mail, mail, email address, phone number, mobile number, contact details, contact information, details, address
-notify: besked, beskeder, sms, sms er, påmindelse, påmindelser, huskesms, notifikation, notifikationer, advisering, varsel, giver besked | notification, notifications, reminder, reminders, remind, text me, message, messages, alert, alerts, notify, heads up
+notify: besked, beskeder, sms, sms er, påmindelse, påmindelser, huskesms, notifikation, notifikationer, advisering, varsel, giver besked | notification, notifications, reminder, reminders, remind, text me, message, messages, alert, alerts, notify, heads up, text message, got a text, a text, sms, texted
 institution: institution, institutioner, børnehave, vuggestue, dagpleje, daginstitution, dagtilbud, fritidshjem, klub, forening | institution, daycare, day care, kindergarten, nursery, preschool, organisation, organization, club, association
 school: skole, skolen, skoleklasse, klasse, klasser, lærer, lærere, elever | school, class, classes, teacher, teachers, pupils, students
-child: barn, børn, børnene, søn, datter, sønnen, datteren, knægt, pige, dreng, lille, små, mindre, børneside, børnenes, lillebror, lillesøster, storebror, storesøster, barnebarn, børnebørn | child, children, kid, kids, son, daughter, boy, girl, little, small, my child, little brother, little sister, grandchild, grandchildren, 10yo, 8yo, year old
+child: barn, børn, børnene, søn, datter, sønnen, datteren, knægt, pige, dreng, børneside, børnenes, lillebror, lillesøster, storebror, storesøster, barnebarn, børnebørn, min lille, de små, vores lille | child, children, kid, kids, son, daughter, boy, girl, my child, little brother, little sister, grandchild, grandchildren, 10yo, 8yo, year old, my little one, little ones, toddler
 teen: teenager, teenagere, unge, ung, ungdom, ungdomsbøger, 13 årige, 14 årige, 15 årige | teen, teens, teenager, teenagers, young people, youth, adolescent, bored, nothing to do, hang out
 baby: baby, babyer, spædbarn, spædbørn, småbørn, barsel | baby, babies, infant, infants, toddler, toddlers, parental leave
 parent: forælder, forældre, mor, far, bedstemor, mormor, farmor, morfar, farfar | parent, parents, mum, mom, dad, mother, father, gran, grandma, grandmother, granny, grandpa, grandfather, grandparents
@@ -39,7 +39,7 @@ senior: ældre, pensionist, pensionister, gammel, seniorer | elderly, senior, se
 staff: personale, personalet, medarbejder, medarbejdere, ansatte, bibliotekar, bibliotekaren, bibliotekarer | staff, employee, employees, librarian, librarians, personnel
 borrow: låne, låner, lånt, lånte, lån, lånet, lånene, udlån, tage med hjem, have med hjem, med hjem | borrow, borrowed, borrowing, loan, loans, check out, checked out, take out, take home, lend, lending, stuff ive borrowed
 machine: automat, automaten, automater, udlånsautomat, udlånsautomaten, maskine, maskinen, scanne, skanne, selv scanne, selvbetjeningsautomat | machine, self service machine, self-service machine, kiosk, scanner, scan, self checkout
-app: app, appen, appen biblioteket, mobil, mobilen | app, the app, mobile, smartphone
+app: app, appen, appen biblioteket, mobil, mobilen, ipad, tablet, tabletten | app, the app, mobile, smartphone, ipad, tablet
 website: hjemmeside, hjemmesiden, website, bibliotek.kk.dk, online, nettet, på nettet | website, web site, site, online, web, internet page
 period: lånetid, lånetiden, låneperiode, hvor længe, hvor lang tid, antal dage, dage, uger, beholde | loan period, how long, how many days, days, weeks, keep, lending period
 due: afleveringsdato, afleveringsfrist, frist, fristen, udløber | due, due date, deadline, expires, expiry
@@ -52,22 +52,22 @@ receipt: kvittering, kvitteringen, bon, seddel, slip | receipt, slip, proof
 otherbranch: andet bibliotek, et andet bibliotek, anden filial, hvilket som helst bibliotek, alle biblioteker, tættere på, tæt på, nærmeste | another library, other library, different library, other branch, another branch, any branch, whichever branch, any library, closest, nearest, near me
 afterhours: lukket, lukketid, efter lukketid, udenfor åbningstid, postkasse, returkasse, afleveringskasse, bogkasse | after hours, after closing, closing time, when closed, drop box, book drop, return box, book box, outside
 late: for sent, sent, overskredet, overskride, forsinket, forsinkede, udløbet, fristen er overskredet, udløb, løb ud, er udløbet | late, overdue, past due, behind, too late, expired, ran out, has expired, went past
-fee: gebyr, gebyrer, bøde, bøder, bøden, takst, takster, koster, pris, priser, gratis, penge | fee, fees, fine, fines, charge, charges, cost, costs, price, prices, free, how much, money
+fee: gebyr, gebyrer, bøde, bøder, bøden, takst, takster, koster, pris, priser, gratis, penge, skylder, skylde | fee, fees, fine, fines, charge, charges, cost, costs, price, prices, free, how much, money, owe, owing, i owe
 pay: betale, betaler, betaling, betalt, faktura, regning, opkrævning, mobilepay, e-boks, eboks, indbetale | pay, paying, payment, paid, invoice, bill, settle, e-boks, mobilepay
 replace: erstatning, erstatte, erstatningskrav, købe en ny | replacement, replace, compensate, compensation, buy a new one
-damaged: skadet, beskadiget, våd, vand, kaffe, krøllet | damaged, water damage, wet, stained, torn pages
-howmany: hvor mange, antal, på en gang, ad gangen | how many, number of, at once, at a time, at one time
-materials: materialer, spil, brætspil, film, musik, tegneserier, lydbøger, tidsskrifter, blade, playstation, xbox, nintendo, konsolspil, dvd, cd, noder, værktøj | materials, games, board games, films, movies, music, comics, magazines, playstation, xbox, nintendo, video games, dvd, dvds, cds, tools
+damaged: skadet, beskadiget, våd, vand, kaffe, krøllet, ridset, ridser, ridse, hopper, springer over | damaged, water damage, wet, stained, torn pages, scratched, scratch, scratches, skips, skipping
+howmany: hvor mange, antal, på en gang, ad gangen, på samme tid, samtidig | how many, number of, at once, at a time, at one time, at the same time, simultaneously
+materials: materialer, spil, brætspil, film, musik, tegneserier, lydbøger, tidsskrifter, blade, playstation, xbox, nintendo, konsolspil, dvd, cd, noder, værktøj, ps5, ps4, videospil, computerspil | materials, games, board games, films, movies, music, comics, magazines, playstation, xbox, nintendo, video games, dvd, dvds, cds, tools, ps5, ps4, console games
 book: bog, bøger, bogen, bøgerne, roman, romaner, titel, titler, materiale | book, books, novel, novels, title, titles, item, items
 list: liste, oversigt, se, overblik, se alle, se mine, se hvad, oversigt over | list, overview, see, view, show, see all, see my, see what, list of, overview of
 reserve: reservere, reserverer, reservation, reservationer, reservering, reserveringer, reserveret, bestille, bestiller, bestilling, bestillinger, bestilt, bestilte, venteliste | reserve, reserved, reservation, reservations, hold, holds, request, requested, order, ordered, put a hold, waiting list
 cancel: slette, fjerne, annullere, afbestille, fortryde, aflyse, droppe | cancel, delete, remove, get rid of, undo, withdraw, no longer need
-queue: kø, køen, kønummer, foran mig, før mig, nummer i køen, ventetid, vente, går videre, næste i køen, næste person | queue, line, in line, place in line, ahead of me, waiting time, wait, how long to wait, passed on, next in line, next person
+queue: kø, køen, kønummer, foran mig, før mig, nummer i køen, ventetid, vente, går videre, næste i køen, næste person, hvilket nummer jeg er, hvilket nummer, nummer jeg er | queue, line, in line, place in line, ahead of me, waiting time, wait, how long to wait, passed on, next in line, next person, number in line, what number i am, my number in the queue, position in the queue
 ready: klar, kommet, kommet hjem, ankommet, hente, afhente, afhentning, afhentningshylde, reserveringshylde | ready, arrived, pick up, pickup, collect, collection, pick-up, pickup shelf
 pickupdeadline: hvor længe ligger, bliver liggende, ligger klar, afhentningsfrist, hentefrist, ikke hentet, liggende, ligge | how long is it kept, uncollected, not collected, pickup deadline, held for, kept for, held, kept, waiting for me
 pickupplace: afhentningssted, hentested, afhentningsbibliotek, hente et andet sted, skifte bibliotek | pickup location, pickup library, pick up place, collection point, pick up at another
 pause: pause, sætte på pause, ferie, rejse, rejser, bortrejst, udlandet i | pause, freeze, suspend, holiday, vacation, travelling, traveling, away, on hold
-interlibrary: fjernlån, andre biblioteker, et andet bibliotek i, bibliotek.dk, hele landet, skaffe hjem | interlibrary loan, interlibrary, other libraries, another library in, from another library, bibliotek.dk, nationwide
+interlibrary: fjernlån, andre biblioteker, et andet bibliotek i, bibliotek.dk, hele landet, skaffe hjem, sendt herover, sende den hertil, sende den herover, sendt hertil, en anden by, en anden kommune | interlibrary loan, interlibrary, other libraries, another library in, from another library, bibliotek.dk, nationwide, send it here, sent here, sent over, another city, from another city
 shelf: hylde, hylden, hylderne, står ikke, ikke på hylden, kan ikke finde, reol, reoler, bogreol, bogreoler | shelf, shelves, on the shelf, not there, cant find, can not find, bookshelf, bookshelves, bookcase
 ereolen: ereolen, e-reolen, ereol | ereolen, e-reolen
 ebook: e-bog, e-bøger, ebog, ebøger, lydbog, lydbøger, podcast, digitale bøger | ebook, ebooks, e-book, e-books, audiobook, audiobooks, audio book, audio books, digital books, podcasts
@@ -81,11 +81,11 @@ computer: computer, computere, pc, pcer, bærbar | computer, computers, pc, pcs,
 print: printe, printer, print, printning, udskrive, udskrift, boardingpas, dokument, dokumenter, papirer | print, printer, printing, printout, boarding pass, document, documents, papers, pdf
 scan: scanne, scanning, scanner, skanne | scan, scanning, scanner
 copy: kopi, kopiere, kopimaskine, fotokopi | copy, copies, photocopy, copier, copy machine
-study: studere, studiepladser, læsesal, arbejdsplads, arbejdspladser, læse lektier, sidde og arbejde, stille, ro, studie, studiet, studerende | study, studying, study space, study spaces, reading room, quiet, work space, desk, place to work, student, students
+study: studere, studiepladser, læsesal, arbejdsplads, arbejdspladser, læse lektier, sidde og arbejde, stille, ro, studie, studiet, studerende | study, studying, study space, study spaces, reading room, quiet, work space, place to work, student, students, study desk, desk to study, study spot, quiet spot
 grouproom: grupperum, studierum, lokale, rum, booke et rum | group room, study room, room, book a room
 meetingroom: mødelokale, mødelokaler, møderum, leje lokale, låne lokale, leje et lokale, lokaler, generalforsamling, forening, foreningsmøde, møde | meeting room, meeting rooms, rent a room, hire a room, venue, meeting, general meeting, association meeting
 maker: makerspace, 3d printer, 3d print, laserskærer, symaskine, værksted | makerspace, 3d printer, laser cutter, sewing machine, workshop, maker
-locker: skab, skabe, garderobe, opbevaring, boks, rygsæk, jakke, frakke, taske, tasker | locker, lockers, cloakroom, storage, backpack, rucksack, coat, jacket, bag, bags, belongings
+locker: skab, skabe, garderobe, opbevaring, boks, rygsæk, jakke, frakke, taske, tasker, låse inde, låse min | locker, lockers, cloakroom, storage, backpack, rucksack, coat, jacket, bag, bags, belongings, lock up, lock away
 toilet: toilet, toiletter, wc, puslerum, pusle, pusleplads, ble, bleer, bleskift, skifte ble | toilet, toilets, restroom, bathroom, wc, loo, baby changing, changing table, diaper, nappy, nappies, change a nappy
 cafe: café, cafe, kaffe, spise, mad, madpakke, drikke, sandwich, frokost, snacks | cafe, coffee, eat, food, lunch, drink, snack, sandwich, packed lunch, snacks
 parking: parkering, parkere, p plads, cykel, cykelparkering, bil | parking, park, car, bike, bicycle
@@ -94,12 +94,12 @@ ithelp: it hjælp, it-hjælp, computerhjælp, hjælp til computer, hjælp til mo
 digitalpost: digital post, e-boks, eboks, borger.dk, post fra det offentlige | digital post, e-boks, borger.dk, government mail, digital mail
 borgerservice: borgerservice, pas, kørekort, sygesikring, flytning | citizen service, citizens service, passport, driving licence, driver license
 languagecafe: sprogcafé, sprogcafe, sprogcaféer, sprogcafeer, samtalegruppe, øve dansk, tale dansk, snakke dansk, øve mig i dansk, blive bedre til dansk | language cafe, language café, conversation group, practise danish, practice danish, speak danish, practise my danish, improve my danish
-learndanish: lære dansk, dansk for udlændinge, danskundervisning, dansk sprog | learn danish, danish lessons, danish classes, study danish
+learndanish: lære dansk, dansk for udlændinge, danskundervisning, dansk sprog, udlænding, udlændinge, ny i danmark, lærebøger i dansk | learn danish, danish lessons, danish classes, study danish, foreigner, foreigners, new in denmark, new to denmark, textbooks in danish
 homework: lektier, lektiehjælp, lektiecafé, lektiecafe | homework, homework help, homework club, tutoring
 job: job, jobsøgning, ansøgning, cv, ledig, søge arbejde, finde arbejde, arbejdsløs, jobcenter | job, jobs, job search, job application, cv, resume, unemployed, find work, looking for work, find a job, employment, career, jobcentre, job centre
 course: kursus, kurser, undervisning, workshop | course, courses, class, lessons, training
 readinggroup: læsekreds, læsekredse, læseklub, bogklub | reading group, book club, reading club
-help: hjælp, hjælpe, vejledning, assistance, give en hånd, give en hånd med, hjælpe til, give et nap | help, assistance, guidance, support, lend a hand, help out
+help: hjælp, hjælpe, vejledning, assistance, give en hånd, give en hånd med, hjælpe til, give et nap, kan ikke finde ud af, finde ud af den | help, assistance, guidance, support, lend a hand, help out, cant figure out, can not figure out, figure it out
 bogstart: bogstart, bogpakke, bogpakker | bogstart, book pack
 readinghelp: læsning, læse, lære at læse, læsehjælp, læsetræning, læselyst | reading, learn to read, reading help, reading practice
 suggest: foreslå, forslag, indkøbsforslag, købe ind, anskaffe, indkøbe | suggest, suggestion, request a purchase, buy, acquire, purchase
@@ -111,17 +111,17 @@ recommend: anbefale, anbefaling, anbefalinger, forslag til læsning, hvad skal j
 event: arrangement, arrangementer, begivenhed, begivenheder, foredrag, koncert, koncerter, aktivitet, aktiviteter, event | event, events, talk, talks, concert, concerts, activity, activities
 signup: tilmelde, tilmelding, tilmeldt, billet, billetter, bestille billet, melde sig til, melde mig til, på forhånd, møde op | sign up, signup, register, registration, ticket, tickets, book a place, in advance, beforehand, show up, turn up, drop in
 host: afholde, holde, arrangere, lave et arrangement, låne lokalet, udstille, stille ud, optræde, holde foredrag, give en koncert | host, hold, organise, organize, arrange, put on, exhibit, display my, perform, give a talk, give a concert
-phone: ringe, telefon, telefonnummer, kontakte, kontakt, skrive til, telefon nummer, tlf | call, phone, telephone, contact, reach, get in touch, write to
+phone: ringe, telefon, telefonnummer, kontakte, kontakt, skrive til, telefon nummer, tlf, nummer jeg kan ringe til, et nummer at ringe til | call, phone, telephone, contact, reach, get in touch, write to, number to call, phone number, number i can call
 ask: spørge, spørgsmål, spørg, skriftligt, skrive et spørgsmål, sende et spørgsmål | ask, question, questions, enquiry, inquiry, in writing, send a question, write to you
-complaint: klage, klager, utilfreds, uhøflig, dårlig oplevelse, ris og ros, ros, feedback, tilbagemelding | complaint, complain, unhappy, rude, bad experience, feedback, praise, compliment
+complaint: klage, klager, utilfreds, uhøflig, dårlig oplevelse, ris og ros, ros, feedback, tilbagemelding, blev behandlet, behandlet dårligt, dårligt behandlet | complaint, complain, unhappy, rude, bad experience, feedback, praise, compliment, file a complaint, how i was treated, treated badly, was treated
 privacy: data, persondata, oplysninger, gdpr, privatliv, gemmer, opbevarer | data, personal data, information, gdpr, privacy, store, keep
 history: historik, lånehistorik, tidligere lån, hvad jeg har lånt, hvad jeg har læst, holde styr på | history, loan history, reading history, previous loans, past loans, keep track, track, books i read, what i read, record of
 quit: udmelde, udmeldelse, melde mig ud, opsige, lukke min konto, nedlægge | cancel membership, close my account, unsubscribe from the library, delete my account, leave the library, quit the library, end my membership
 nota: nota, ordblind, ordblindhed, ordblinde, læsevanskeligheder, læsehandicap, synshandicap, blind, svagsynet | nota, dyslexia, dyslexic, reading disability, print disability, visually impaired, blind
-largeprint: stor skrift, storskrift, store bogstaver, svagt syn | large print, big print, large type, big letters, poor eyesight
+largeprint: stor skrift, storskrift, store bogstaver, svagt syn, større skrift, større bogstaver, store typer, ser dårligt, dårligt syn, småt at læse | large print, big print, large type, big letters, poor eyesight, bigger letters, larger letters, large letters, bigger print, larger print, small text, small print, poor sight, bad eyesight
 homedelivery: bogen kommer, bringe, bragt, bringe ud, hjem til, kan ikke komme, sengeliggende, gangbesværet, plejehjem | home delivery, deliver, bring, housebound, cannot leave, bedridden, care home, nursing home
 language: sprog, andre sprog, fremmedsprog, engelsk, arabisk, tyrkisk, polsk, spansk, ukrainsk, urdu, somali, fransk, tysk | languages, other languages, foreign language, english, arabic, turkish, polish, spanish, ukrainian, urdu, somali, french, german
-selfservice: selvbetjening, selvbetjent, åbent bibliotek, ubemandet, uden personale, ingen personale, uden bibliotekar | self service, self-service, open library, unstaffed, without staff, no staff, staffless
+selfservice: selvbetjening, selvbetjent, åbent bibliotek, ubemandet, uden personale, ingen personale, uden bibliotekar, ingen ansatte, ikke nogen ansatte, uden ansatte, ingen bibliotekarer, ikke bemandet | self service, self-service, open library, unstaffed, without staff, no staff, staffless, no employees, nobody working, no one working, no librarians, not staffed, without librarians
 evening: aften, om aftenen, sent, tidlig morgen | evening, late, early morning, at night
 door: dør, døren, indgang, komme ind, lukke ind, adgang | door, entrance, get in, let in, access, entry
 alone: alene, selv, uden voksen | alone, on their own, without an adult, unaccompanied
@@ -130,7 +130,7 @@ rules: regler, må man, tilladt, forbudt | rules, allowed, permitted, forbidden
 library: bibliotek, biblioteket, biblioteker, bibliotekerne | library, libraries
 missing: mangler, manglede, mangle, manglende | missing, lacking
 pages: side, sider, siderne | page, pages
-firsttime: første gang, aldrig lånt, ny låner | first time, never borrowed, new here, first visit
+firsttime: første gang, aldrig lånt, ny låner, aldrig været låner, komme i gang, kom i gang | first time, never borrowed, new here, first visit, get started, getting started, never had a card
 proxy: fuldmagt, på mine vegne, på vegne af, værge, pårørende | power of attorney, on my behalf, on behalf of, proxy, guardian
 performer: forfatter, forfattere, kunstner, maler, musiker | author, writer, artist, painter, musician
 refund: penge tilbage, refundering, refusion, tilbagebetaling | refund, money back, reimburse
@@ -145,6 +145,8 @@ drivinglicence: kørekort, kørekortet | driving licence, driving license, drive
 residencepermit: opholdstilladelse, arbejdstilladelse, visum, statsborgerskab, indfødsret | residence permit, work permit, visa, citizenship
 tax: skat, skatten, årsopgørelse, forskudsopgørelse, skattekort | tax, taxes, tax return, tax card
 parkingfine: parkeringsbøde, p bøde, parkeringsafgift | parking fine, parking ticket, speeding ticket
+partner: min mand, min kone, min kæreste, ægtefælle, min partner | my husband, my wife, my partner, spouse, boyfriend, girlfriend, husband, wife
+moneyloan: låne penge, lån penge, låne nogle penge, pengelån, kviklån | borrow money, lend me money, loan of money, payday loan
 """
 
 

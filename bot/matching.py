@@ -54,6 +54,7 @@ ANSWER_MAX_UNKNOWN = 0.35
 # lost and new card. Rival threshold 0.3-0.7 gave the same figures in a replay of the ranked candidates.
 CORE_SHARE = 0.7
 CORE_RIVAL_MISSING = 0.5
+CORE_CONTENDERS = 3  # only among the candidates a "did you mean" would offer
 CLARIFY_MIN_SCORE = 0.36
 CLARIFY_MAX_UNKNOWN = 0.25
 CLARIFY_MAX_GAP = 0.10  # candidates offered in "did you mean" lie within this of the top score
@@ -528,8 +529,9 @@ class Matcher:
 
     @staticmethod
     def _core_named(ranked: list[Candidate], answer_min: float, margin_min: float) -> Candidate | None:
-        """Among candidates within the margin of the top, the only one whose core the question names in full."""
-        contenders = [c for c in ranked if ranked[0].score - c.score < margin_min]
+        """Among the top candidates within the margin of the first, the only one whose core the question names in
+        full."""
+        contenders = [c for c in ranked[:CORE_CONTENDERS] if ranked[0].score - c.score < margin_min]
         named = [c for c in contenders if c.core_missing == 0.0 and c.score >= answer_min]
         if len(named) != 1:
             return None

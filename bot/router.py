@@ -20,7 +20,7 @@ HELP_WORDS = {"help", "hjaelp", "info", "hjelp", "hjalp"}
 # Event vocabulary shared by events and subscriptions: the ids of ARCHITECTURE's `ask` contract.
 CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
     "concert": ("koncert", "concert", "musik", "music", "gig"),
-    "talk": ("foredrag", "talk", "lecture", "forfatter", "author", "oplaeg", "forfattermoede"),
+    "talk": ("foredrag", "talk ", "talks ", "lecture", "forfatter", "author", "oplaeg", "forfattermoede"),
     "workshop": ("workshop", "vaerksted", "vaerkstedet"),
     "film": ("film", "movie", "cinema", "biograf", "screening", "filmvisning"),
     "reading-club": ("laeseklub", "laesekreds", "bogklub", "reading club", "book club", "reading group"),
@@ -145,6 +145,16 @@ _UNSUBSCRIBE = re.compile(
     r"\b(afmeld\w*|unsubscribe|ikke have flere|ikke faa flere|ikke modtage|no more|take me off|"
     r"fjern mig|stop sending|stop med at sende|stop alerts|stoppe)\b"
 )
+# Signed up for one event and cannot come: cancelling that place is a question for the FAQ, not an unsubscribe
+# from alerts (unless alerts are named too).
+_EVENT_PLACE = re.compile(
+    r"\b(tilmeldt (mig )?(et|en|til)|kan (alligevel )?ikke komme|booket (en )?plads|min plads|signed up for|"
+    r"registered for|booked a (seat|place|ticket)|my (seat|place|ticket)|cant make it|cannot make it|"
+    r"can not make it|cant come|cannot come|can not come)\b"
+)
+_ALERT_WORDS = re.compile(
+    r"\b(besked\w*|sms\w*|alerts?|abonn\w*|notif\w*|messages?|texts?|reminders?|paamind\w*)\b"
+)
 _HELP_ABOUT = re.compile(
     r"\b(hvad er (det|den) (her|her for)|what is this (number|service|bot)|who are you|hvem er (i|du)|"
     r"hvad kan (jeg|du|i)|what can (i|you)|hvordan bruger jeg (den|det|jer|tjenesten|denne)|"
@@ -203,7 +213,11 @@ def route(text: str) -> Route:
         return Route("help")
     cats, auds = event_topics(norm)
     topical = bool(cats or auds or _has(norm, EVENT_WORDS) or re.search(r"\b(alle|all|everything)\b", norm))
-    if _UNSUBSCRIBE.search(norm) and topical:
+    if (
+        _UNSUBSCRIBE.search(norm)
+        and topical
+        and not (_EVENT_PLACE.search(norm) and not _ALERT_WORDS.search(norm))
+    ):
         return Route("unsubscribe")
     if (
         _SUBSCRIBE.search(norm)

@@ -241,6 +241,10 @@ def _free_topic(norm: str) -> str:
     return " ".join(out)
 
 
+_WEAK_EVENT_WORDS = ("sker der", "happening", "going on")
+_STRONG_EVENT_WORDS = tuple(w for w in EVENT_WORDS if w not in _WEAK_EVENT_WORDS)
+
+
 def is_events_question(norm: str) -> bool:
     """Asks what is on. A category or event word (or an audience with a time) and no how-to or price."""
     if _EVENT_BLOCK.search(_free_topic(norm)):
@@ -249,7 +253,13 @@ def is_events_question(norm: str) -> bool:
     if re.search(r"\b(frist\w*|for sent|udloeb\w*|siden|overdue|late|gebyr\w*|boede|fine)\b", norm):
         return False
     cats, auds = event_topics(norm)
-    if cats or _has(norm, EVENT_WORDS) or "aktivitet" in norm:
+    if cats or _has(norm, _STRONG_EVENT_WORDS) or "aktivitet" in norm:
+        return True
+    # "hvad sker der" / "what is happening" is what is on only about the library or a time; alone it asks what
+    # happens to me ("bliver jeg spærret eller hvad sker der").
+    if _has(norm, _WEAK_EVENT_WORDS) and (
+        auds or LIBRARY_WORDS & set(norm.split()) or understand_when(norm, _ANY_MOMENT).explicit
+    ):
         return True
     # An audience alone ("anything for teens?") asks what we offer; with a time it asks what is on.
     return bool(auds) and understand_when(norm, _ANY_MOMENT).explicit

@@ -162,6 +162,14 @@ INTENTS = [
     ("er der noget for børn på vesterbro på lørdag", "events", "da", "vesterbro"),
     ("any events for kids this week", "events", "en", None),
     ("whats on at the main library", "events", "en", "hovedbiblioteket"),
+    ("hvad sker der i weekenden", "events", "da", None),
+    ("what is happening at the library tonight", "events", "en", None),
+    # "what happens (to me)" and talking are not what is on; cancelling a place is not an unsubscribe
+    ("jeg har ikke afleveret mine bøger, hvad sker der", "faq", "da", None),
+    ("i want to practise talking danish with people", "faq", "en", None),
+    ("jeg er tilmeldt et foredrag men kan ikke komme, hvordan afmelder jeg", "faq", "da", None),
+    ("I signed up for a talk but cannot make it, how do I unsubscribe", "faq", "en", None),
+    ("afmeld beskeder om foredrag", "unsubscribe", "da", None),
     # what is this service
     ("hvad er det her for en tjeneste", "help", "da", None),
     ("what is this number", "help", "en", None),
