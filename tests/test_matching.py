@@ -18,7 +18,7 @@ from bot.context import Context
 from bot.conversation import MemoryConversations
 from bot.core import handle
 from bot.knowledge import Entry, KnowledgeBase
-from bot.matching import Matcher
+from bot.matching import Candidate, Matcher
 from bot.model import Action, Channel, Message
 from tests.conftest import MOMENT, ROOT
 
@@ -395,3 +395,19 @@ def test_an_entry_with_no_shared_core_does_not_win_on_the_core() -> None:
         ROOT,
     )
     assert Matcher(kb).decide("what about my card", "en").action == "clarify"
+
+
+@pytest.mark.parametrize(
+    "top_missing, runner_up_score, runner_up_missing, asks",
+    [(1.0, 0.55, 0.0, True), (1.0, 0.45, 0.0, False), (0.5, 0.55, 0.0, False), (1.0, 0.55, 0.5, False)],
+    ids=["core-absent-rival-named", "rival-too-far", "top-core-half-named", "rival-core-half-named"],
+)
+def test_a_lead_on_side_words_against_a_named_core_is_not_trusted(
+    top_missing: float, runner_up_score: float, runner_up_missing: float, asks: bool
+) -> None:
+    matcher = Matcher(_limits_kb())
+    ranked = [
+        Candidate("ebook-limit", 0.60, core_missing=top_missing),
+        Candidate("loan-limit", runner_up_score, core_missing=runner_up_missing),
+    ]
+    assert matcher._core_contradicts(ranked) is asks
