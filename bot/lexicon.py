@@ -15,13 +15,13 @@ block: spærre, spærret, spærring, spærre kortet, lukke kortet | block, block
 card: lånekort, lånerkort, bibliotekskort, kort, lånerkortet | library card, card, membership card
 healthcard: sundhedskort, sygesikringskort, sygesikringsbevis, gule kort, det gule kort, sundhedskortet | health card, healthcard, health insurance card, yellow card, medical card, cpr card
 member: oprettet, oprette, opret, oprettelse, medlem, medlemskab, indmeldelse, melde mig ind, registrere, registreret, tilmeldt biblioteket, blive låner, låner hos | member, membership, join, register, registration, sign up, enrol, enroll, become a member, new member, become a borrower, borrower
-pin: pinkode, pin, kode, koden, adgangskode, kodeord, password, firecifret | pin, pin code, code, password, passcode, pincode
+pin: pinkode, pin, kode, koden, adgangskode, kodeord, password, firecifret, 4 cifret, fire cifre, 4 cifre, firecifrede | pin, pin code, code, password, passcode, pincode, 4 digit code, four digit code, 4 digit, digit code, 4 digits
 forgot: glemt, glemmer, glemte, husker ikke, kan ikke huske, nulstille, nulstil, ny kode | forgot, forget, forgotten, cannot remember, can not remember, dont remember, do not remember, reset, recover
 lost: tabt, tabte, mistet, mistede, stjålet, stjålne, tyveri, forsvundet, bortkommet, væk, misbrug | lost, lose, stolen, nicked, theft, stole, missing, gone, misplaced, misuse, pickpocketed, robbed
 wallet: pung, tegnebog, taske | wallet, purse, bag
 new: ny, nyt, nye, et nyt, en ny, andet, erstatningskort | new, another, replacement, fresh
 broken: ødelagt, ødelagde, knækket, knækkede, itu, i stykker, beskadiget, skadet, tygget, revet, flækket, virker ikke, driller, bøvler, crasher, crashe, går ned, fryser, problemer, fejlmelding | broken, snapped, damaged, torn, ruined, chewed, cracked, split, in two, does not work, not working, stopped working, crash, crashes, crashing, keeps crashing, freezes, acting up, glitch, bug, problem, problems, trouble, error message, broke
-change: ændre, ændring, skifte, skift, opdatere, opdater, rette, vælge en ny, ny adresse | change, switch, update, edit, modify, alter, choose a new, pick a new
+change: ændre, ændring, skifte, skift, opdatere, opdater, rette, vælge en ny, ny adresse | change, switch, update, edit, modify, alter, choose a new, pick a new, set a different, choose a different, pick a different, a different code, a different pin
 login: logge ind, log ind, logger ind, logge på, logger på, login, logind, brugernavn, brugerkonto, konto, min side, profil | log in, logging in, sign in, signing in, login, log on, username, user name, account, my page, profile
 mitid: mitid, mit id, nemid | mitid, mit id, nemid
 cpr: cpr, cprnummer, cpr nummer, personnummer, personnumre | cpr, cpr number, personal number, civil registration number, personal id number, social security number
@@ -62,7 +62,7 @@ book: bog, bøger, bogen, bøgerne, roman, romaner, titel, titler, materiale | b
 list: liste, oversigt, se, overblik, se alle, se mine, se hvad, oversigt over | list, overview, see, view, show, see all, see my, see what, list of, overview of
 reserve: reservere, reserverer, reservation, reservationer, reservering, reserveringer, reserveret, bestille, bestiller, bestilling, bestillinger, bestilt, bestilte, venteliste | reserve, reserved, reservation, reservations, hold, holds, request, requested, order, ordered, put a hold, waiting list
 cancel: slette, fjerne, annullere, afbestille, fortryde, aflyse, droppe | cancel, delete, remove, get rid of, undo, withdraw, no longer need
-queue: kø, køen, kønummer, foran mig, før mig, nummer i køen, ventetid, vente, går videre, næste i køen, næste person, hvilket nummer jeg er, hvilket nummer, nummer jeg er | queue, line, in line, place in line, ahead of me, waiting time, wait, how long to wait, passed on, next in line, next person, number in line, what number i am, my number in the queue, position in the queue
+queue: kø, køen, kønummer, foran mig, før mig, nummer i køen, ventetid, vente, går videre, næste i køen, næste person, hvilket nummer jeg er, nummer jeg er | queue, line, in line, place in line, ahead of me, waiting time, wait, how long to wait, passed on, next in line, next person, number in line, what number i am, my number in the queue, position in the queue
 ready: klar, kommet, kommet hjem, ankommet, hente, afhente, afhentning, afhentningshylde, reserveringshylde | ready, arrived, pick up, pickup, collect, collection, pick-up, pickup shelf
 pickupdeadline: hvor længe ligger, bliver liggende, ligger klar, afhentningsfrist, hentefrist, ikke hentet, liggende, ligge | how long is it kept, uncollected, not collected, pickup deadline, held for, kept for, held, kept, waiting for me
 pickupplace: afhentningssted, hentested, afhentningsbibliotek, hente et andet sted, skifte bibliotek | pickup location, pickup library, pick up place, collection point, pick up at another
@@ -102,14 +102,14 @@ readinggroup: læsekreds, læsekredse, læseklub, bogklub | reading group, book 
 help: hjælp, hjælpe, vejledning, assistance, give en hånd, give en hånd med, hjælpe til, give et nap, kan ikke finde ud af, finde ud af den | help, assistance, guidance, support, lend a hand, help out, cant figure out, can not figure out, figure it out
 bogstart: bogstart, bogpakke, bogpakker | bogstart, book pack
 readinghelp: læsning, læse, lære at læse, læsehjælp, læsetræning, læselyst | reading, learn to read, reading help, reading practice
-suggest: foreslå, forslag, indkøbsforslag, købe ind, anskaffe, indkøbe | suggest, suggestion, request a purchase, buy, acquire, purchase
+suggest: foreslå, forslag, indkøbsforslag, købe ind, anskaffe, indkøbe, købe den ind, købe dem ind, købt ind, køber i ind, købe bogen ind, kan i købe | suggest, suggestion, request a purchase, buy, acquire, purchase, buy it, buy the book, order it in, could you buy
 donate: donere, forære, aflevere mine egne bøger, gamle bøger, donation, rydde op, rydder ud, dødsbo, overskydende bøger, give bøger, give mine bøger, give væk, forære væk | donate, give away, donation, my old books, clear out, clearing out, estate, spare books, give my books, give books
 lostfound: efterladt, hittegods, mistet noget, fundet, glemt noget, glemte min, glemte mit, glemt min, glemt mit, tørklæde, halstørklæde, paraply, handsker, vanter, hue, nøgler, briller | left behind, lost property, lost and found, forgot my, left my, scarf, umbrella, gloves, hat, keys, glasses
 volunteer: frivillig, frivillige, frivilligt | volunteer, volunteering, volunteers
 find: finde, søge, lede efter, har i, findes | find, search, look for, looking for, do you have, locate
 recommend: anbefale, anbefaling, anbefalinger, forslag til læsning, hvad skal jeg læse, inspiration | recommend, recommendation, recommendations, suggestion, what to read, inspiration
 event: arrangement, arrangementer, begivenhed, begivenheder, foredrag, koncert, koncerter, aktivitet, aktiviteter, event | event, events, talk, talks, concert, concerts, activity, activities
-signup: tilmelde, tilmelding, tilmeldt, billet, billetter, bestille billet, melde sig til, melde mig til, på forhånd, møde op | sign up, signup, register, registration, ticket, tickets, book a place, in advance, beforehand, show up, turn up, drop in
+signup: tilmelde, tilmelding, tilmeldt, billet, billetter, bestille billet, melde sig til, melde mig til, på forhånd, møde op, melder jeg mig til, melder man sig til, melde sig, tilmelder, tilmelder mig | sign up, signup, register, registration, ticket, tickets, book a place, in advance, beforehand, show up, turn up, drop in, sign me up for, register for, how do i sign up
 host: afholde, holde, arrangere, lave et arrangement, låne lokalet, udstille, stille ud, optræde, holde foredrag, give en koncert | host, hold, organise, organize, arrange, put on, exhibit, display my, perform, give a talk, give a concert
 phone: ringe, telefon, telefonnummer, kontakte, kontakt, skrive til, telefon nummer, tlf, nummer jeg kan ringe til, et nummer at ringe til | call, phone, telephone, contact, reach, get in touch, write to, number to call, phone number, number i can call
 ask: spørge, spørgsmål, spørg, skriftligt, skrive et spørgsmål, sende et spørgsmål | ask, question, questions, enquiry, inquiry, in writing, send a question, write to you
