@@ -35,15 +35,15 @@ child: barn, børn, børnene, søn, datter, sønnen, datteren, knægt, pige, dre
 teen: teenager, teenagere, unge, ung, ungdom, ungdomsbøger, 13 årige, 14 årige, 15 årige | teen, teens, teenager, teenagers, young people, youth, adolescent, bored, nothing to do, hang out
 baby: baby, babyer, spædbarn, spædbørn, småbørn, barsel | baby, babies, infant, infants, toddler, toddlers, parental leave
 parent: forælder, forældre, mor, far, bedstemor, mormor, farmor, morfar, farfar | parent, parents, mum, mom, dad, mother, father, gran, grandma, grandmother, granny, grandpa, grandfather, grandparents
-senior: ældre, pensionist, pensionister, gammel, seniorer | elderly, senior, seniors, pensioner, old
+senior: ældre, pensionist, pensionister, gammel, seniorer, pensioneret, gået på pension | elderly, senior, seniors, pensioner, old, retired, retiree, pensioners
 staff: personale, personalet, medarbejder, medarbejdere, ansatte, bibliotekar, bibliotekaren, bibliotekarer | staff, employee, employees, librarian, librarians, personnel
-borrow: låne, låner, lånt, lånte, lån, lånet, lånene, udlån, tage med hjem, have med hjem, med hjem | borrow, borrowed, borrowing, loan, loans, check out, checked out, take out, take home, lend, lending, stuff ive borrowed
+borrow: låne, låner, lånt, lånte, lån, lånet, lånene, udlån, tage med hjem, have med hjem, med hjem, har hjemme, jeg har hjemme, har lånt nu | borrow, borrowed, borrowing, loan, loans, check out, checked out, take out, take home, lend, lending, stuff ive borrowed, have at home, i have at home, have out right now
 machine: automat, automaten, automater, udlånsautomat, udlånsautomaten, maskine, maskinen, scanne, skanne, selv scanne, selvbetjeningsautomat | machine, self service machine, self-service machine, kiosk, scanner, scan, self checkout
 app: app, appen, appen biblioteket, mobil, mobilen, ipad, tablet, tabletten | app, the app, mobile, smartphone, ipad, tablet
 website: hjemmeside, hjemmesiden, website, bibliotek.kk.dk, online, nettet, på nettet | website, web site, site, online, web, internet page
 period: lånetid, lånetiden, låneperiode, hvor længe, hvor lang tid, antal dage, dage, uger, beholde | loan period, how long, how many days, days, weeks, keep, lending period
 due: afleveringsdato, afleveringsfrist, frist, fristen, udløber | due, due date, deadline, expires, expiry
-renew: forny, fornye, fornyer, fornyelse, fornyelser, forlænge, forlænger, forlængelse, beholde længere | renew, renewing, renewal, renewals, extend, extension, keep longer, keep it longer
+renew: forny, fornye, fornyer, fornyelse, fornyelser, forlænge, forlænger, forlængelse, beholde længere, mere tid, lidt mere tid, længere tid, have den længere, have den lidt længere, beholde den længere | renew, renewing, renewal, renewals, extend, extension, keep longer, keep it longer, more time, extra time, a bit longer, a little longer, longer time
 limit: grænse, grænsen, maks, maksimum, højst, loft, begrænsning, kvote, opbrugt, brugt alle, nået grænsen | limit, limits, max, maximum, cap, quota, restriction, allowed, reached, used up, run out, ran out
 times: hvor mange gange, antal gange, flere gange | how many times, times, how often, several times
 cannot: kan ikke, virker ikke, grå, nedtonet, fejl | can not, greyed out, grayed out, not possible, error, disabled, wont let me, does not let me
@@ -51,7 +51,7 @@ return: aflevere, afleverer, aflevering, afleveret, returnere, tilbage, aflever,
 receipt: kvittering, kvitteringen, bon, seddel, slip | receipt, slip, proof
 otherbranch: andet bibliotek, et andet bibliotek, anden filial, hvilket som helst bibliotek, alle biblioteker, tættere på, tæt på, nærmeste | another library, other library, different library, other branch, another branch, any branch, whichever branch, any library, closest, nearest, near me
 afterhours: lukket, lukketid, efter lukketid, udenfor åbningstid, postkasse, returkasse, afleveringskasse, bogkasse | after hours, after closing, closing time, when closed, drop box, book drop, return box, book box, outside
-late: for sent, sent, overskredet, overskride, forsinket, forsinkede, udløbet, fristen er overskredet, udløb, løb ud, er udløbet | late, overdue, past due, behind, too late, expired, ran out, has expired, went past
+late: for sent, sent, overskredet, overskride, forsinket, forsinkede, udløbet, fristen er overskredet, udløb, løb ud, er udløbet, skulle have været afleveret, skulle have været tilbage, var sidste frist | late, overdue, past due, behind, too late, expired, ran out, has expired, went past, were due, was due, due last week, due yesterday, should have been returned
 fee: gebyr, gebyrer, bøde, bøder, bøden, takst, takster, koster, pris, priser, gratis, penge, skylder, skylde | fee, fees, fine, fines, charge, charges, cost, costs, price, prices, free, how much, money, owe, owing, i owe
 pay: betale, betaler, betaling, betalt, faktura, regning, opkrævning, mobilepay, e-boks, eboks, indbetale | pay, paying, payment, paid, invoice, bill, settle, e-boks, mobilepay
 replace: erstatning, erstatte, erstatningskrav, købe en ny | replacement, replace, compensate, compensation, buy a new one
@@ -67,7 +67,7 @@ ready: klar, kommet, kommet hjem, ankommet, hente, afhente, afhentning, afhentni
 pickupdeadline: hvor længe ligger, bliver liggende, ligger klar, afhentningsfrist, hentefrist, ikke hentet, liggende, ligge | how long is it kept, uncollected, not collected, pickup deadline, held for, kept for, held, kept, waiting for me
 pickupplace: afhentningssted, hentested, afhentningsbibliotek, hente et andet sted, skifte bibliotek | pickup location, pickup library, pick up place, collection point, pick up at another
 pause: pause, sætte på pause, ferie, rejse, rejser, bortrejst, udlandet i | pause, freeze, suspend, holiday, vacation, travelling, traveling, away, on hold
-interlibrary: fjernlån, andre biblioteker, et andet bibliotek i, bibliotek.dk, hele landet, skaffe hjem, sendt herover, sende den hertil, sende den herover, sendt hertil, en anden by, en anden kommune | interlibrary loan, interlibrary, other libraries, another library in, from another library, bibliotek.dk, nationwide, send it here, sent here, sent over, another city, from another city
+interlibrary: fjernlån, andre biblioteker, et andet bibliotek i, bibliotek.dk, hele landet, skaffe hjem, sendt herover, sende den hertil, sende den herover, sendt hertil, en anden by, en anden kommune, få den hjem fra, skaffe den, skaffe bogen, skaffe, skaffer, skaffet | interlibrary loan, interlibrary, other libraries, another library in, from another library, bibliotek.dk, nationwide, send it here, sent here, sent over, another city, from another city, get it in from, get it from another library, order it from another library
 shelf: hylde, hylden, hylderne, står ikke, ikke på hylden, kan ikke finde, reol, reoler, bogreol, bogreoler | shelf, shelves, on the shelf, not there, cant find, can not find, bookshelf, bookshelves, bookcase
 ereolen: ereolen, e-reolen, ereol | ereolen, e-reolen
 ebook: e-bog, e-bøger, ebog, ebøger, lydbog, lydbøger, podcast, digitale bøger | ebook, ebooks, e-book, e-books, audiobook, audiobooks, audio book, audio books, digital books, podcasts
@@ -81,33 +81,33 @@ computer: computer, computere, pc, pcer, bærbar | computer, computers, pc, pcs,
 print: printe, printer, print, printning, udskrive, udskrift, boardingpas, dokument, dokumenter, papirer | print, printer, printing, printout, boarding pass, document, documents, papers, pdf
 scan: scanne, scanning, scanner, skanne | scan, scanning, scanner
 copy: kopi, kopiere, kopimaskine, fotokopi | copy, copies, photocopy, copier, copy machine
-study: studere, studiepladser, læsesal, arbejdsplads, arbejdspladser, læse lektier, sidde og arbejde, stille, ro, studie, studiet, studerende | study, studying, study space, study spaces, reading room, quiet, work space, place to work, student, students, study desk, desk to study, study spot, quiet spot
+study: studere, studiepladser, læsesal, arbejdsplads, arbejdspladser, læse lektier, sidde og arbejde, stille, ro, studie, studiet, studerende, eksamen, eksamenslæsning, læse til eksamen, terminsprøve | study, studying, study space, study spaces, reading room, quiet, work space, place to work, student, students, study desk, desk to study, study spot, quiet spot, exam, exams, revise, revision, studying for exams
 grouproom: grupperum, studierum, lokale, rum, booke et rum | group room, study room, room, book a room
 meetingroom: mødelokale, mødelokaler, møderum, leje lokale, låne lokale, leje et lokale, lokaler, generalforsamling, forening, foreningsmøde, møde | meeting room, meeting rooms, rent a room, hire a room, venue, meeting, general meeting, association meeting
-maker: makerspace, 3d printer, 3d print, laserskærer, symaskine, værksted | makerspace, 3d printer, laser cutter, sewing machine, workshop, maker
+maker: makerspace, 3d printer, 3d print, laserskærer, symaskine, værksted, hobby, hobbyprojekt, gør det selv | makerspace, 3d printer, laser cutter, sewing machine, workshop, maker, hobby, hobby project, diy
 locker: skab, skabe, garderobe, opbevaring, boks, rygsæk, jakke, frakke, taske, tasker, låse inde, låse min | locker, lockers, cloakroom, storage, backpack, rucksack, coat, jacket, bag, bags, belongings, lock up, lock away
 toilet: toilet, toiletter, wc, puslerum, pusle, pusleplads, ble, bleer, bleskift, skifte ble | toilet, toilets, restroom, bathroom, wc, loo, baby changing, changing table, diaper, nappy, nappies, change a nappy
-cafe: café, cafe, kaffe, spise, mad, madpakke, drikke, sandwich, frokost, snacks | cafe, coffee, eat, food, lunch, drink, snack, sandwich, packed lunch, snacks
+cafe: café, cafe, kaffe, spise, mad, madpakke, drikke, sandwich, frokost, snacks, medbragt mad, egen mad, spise ved | cafe, coffee, eat, food, lunch, drink, snack, sandwich, packed lunch, snacks, own food, lunch box, bring food, eat my own
 parking: parkering, parkere, p plads, cykel, cykelparkering, bil | parking, park, car, bike, bicycle
 access: kørestol, handicap, tilgængelighed, elevator, rampe, gangbesværet, trapper, trappe, sal, etage | wheelchair, disability, disabled, accessibility, accessible, elevator, lift, ramp, step free, stairs, upstairs, floor
 ithelp: it hjælp, it-hjælp, computerhjælp, hjælp til computer, hjælp til mobil, digital hjælp, hjælp til it, tablet, ipad | it help, computer help, tech help, digital help, help with computer, help with phone, tablet, ipad
 digitalpost: digital post, e-boks, eboks, borger.dk, post fra det offentlige | digital post, e-boks, borger.dk, government mail, digital mail
 borgerservice: borgerservice, pas, kørekort, sygesikring, flytning | citizen service, citizens service, passport, driving licence, driver license
 languagecafe: sprogcafé, sprogcafe, sprogcaféer, sprogcafeer, samtalegruppe, øve dansk, tale dansk, snakke dansk, øve mig i dansk, blive bedre til dansk | language cafe, language café, conversation group, practise danish, practice danish, speak danish, practise my danish, improve my danish
-learndanish: lære dansk, dansk for udlændinge, danskundervisning, dansk sprog, udlænding, udlændinge, ny i danmark, lærebøger i dansk | learn danish, danish lessons, danish classes, study danish, foreigner, foreigners, new in denmark, new to denmark, textbooks in danish
+learndanish: lære dansk, dansk for udlændinge, danskundervisning, dansk sprog, udlænding, udlændinge, ny i danmark, lærebøger i dansk, dansk grammatik, lære mig dansk | learn danish, danish lessons, danish classes, study danish, foreigner, foreigners, new in denmark, new to denmark, textbooks in danish, danish grammar, teach myself danish
 homework: lektier, lektiehjælp, lektiecafé, lektiecafe | homework, homework help, homework club, tutoring
-job: job, jobsøgning, ansøgning, cv, ledig, søge arbejde, finde arbejde, arbejdsløs, jobcenter | job, jobs, job search, job application, cv, resume, unemployed, find work, looking for work, find a job, employment, career, jobcentre, job centre
+job: job, jobsøgning, ansøgning, cv, ledig, søge arbejde, finde arbejde, arbejdsløs, jobcenter | job, jobs, job search, job application, cv, resume, unemployed, find work, looking for work, find a job, employment, career, jobcentre, job centre, cover letter, look over my cv, application letter
 course: kursus, kurser, undervisning, workshop | course, courses, class, lessons, training
 readinggroup: læsekreds, læsekredse, læseklub, bogklub | reading group, book club, reading club
 help: hjælp, hjælpe, vejledning, assistance, give en hånd, give en hånd med, hjælpe til, give et nap, kan ikke finde ud af, finde ud af den | help, assistance, guidance, support, lend a hand, help out, cant figure out, can not figure out, figure it out
 bogstart: bogstart, bogpakke, bogpakker | bogstart, book pack
-readinghelp: læsning, læse, lære at læse, læsehjælp, læsetræning, læselyst | reading, learn to read, reading help, reading practice
+readinghelp: læsning, læse, lære at læse, læsehjælp, læsetræning, læselyst, læser langsomt, lette bøger, letlæsning, let at læse, svært ved at læse, læsesvag, nemme bøger, nem at læse, lettere bøger, let læste | reading, learn to read, reading help, reading practice, reads slowly, reading slowly, easy books, easy readers, struggles to read, struggling reader, reluctant reader
 suggest: foreslå, forslag, indkøbsforslag, købe ind, anskaffe, indkøbe, købe den ind, købe dem ind, købt ind, køber i ind, købe bogen ind, kan i købe | suggest, suggestion, request a purchase, buy, acquire, purchase, buy it, buy the book, order it in, could you buy
-donate: donere, forære, aflevere mine egne bøger, gamle bøger, donation, rydde op, rydder ud, dødsbo, overskydende bøger, give bøger, give mine bøger, give væk, forære væk | donate, give away, donation, my old books, clear out, clearing out, estate, spare books, give my books, give books
+donate: donere, forære, aflevere mine egne bøger, gamle bøger, donation, rydde op, rydder ud, dødsbo, overskydende bøger, give bøger, give mine bøger, give væk, forære væk, tage imod, tager i imod, vil i tage imod, vil i have mine | donate, give away, donation, my old books, clear out, clearing out, estate, spare books, give my books, give books, cleaning out, clean out, would the library take, will you take, would you take, do you accept
 lostfound: efterladt, hittegods, mistet noget, fundet, glemt noget, glemte min, glemte mit, glemt min, glemt mit, tørklæde, halstørklæde, paraply, handsker, vanter, hue, nøgler, briller | left behind, lost property, lost and found, forgot my, left my, scarf, umbrella, gloves, hat, keys, glasses
 volunteer: frivillig, frivillige, frivilligt | volunteer, volunteering, volunteers
 find: finde, søge, lede efter, har i, findes | find, search, look for, looking for, do you have, locate
-recommend: anbefale, anbefaling, anbefalinger, forslag til læsning, hvad skal jeg læse, inspiration | recommend, recommendation, recommendations, suggestion, what to read, inspiration
+recommend: anbefale, anbefaling, anbefalinger, forslag til læsning, hvad skal jeg læse, inspiration, læse nu, læse bagefter, næste bog, hvad skal jeg læse nu | recommend, recommendation, recommendations, suggestion, what to read, inspiration, what to read next, read next, what should i read, next book
 event: arrangement, arrangementer, begivenhed, begivenheder, foredrag, koncert, koncerter, aktivitet, aktiviteter, event | event, events, talk, talks, concert, concerts, activity, activities
 signup: tilmelde, tilmelding, tilmeldt, billet, billetter, bestille billet, melde sig til, melde mig til, på forhånd, møde op, melder jeg mig til, melder man sig til, melde sig, tilmelder, tilmelder mig | sign up, signup, register, registration, ticket, tickets, book a place, in advance, beforehand, show up, turn up, drop in, sign me up for, register for, how do i sign up
 host: afholde, holde, arrangere, lave et arrangement, låne lokalet, udstille, stille ud, optræde, holde foredrag, give en koncert | host, hold, organise, organize, arrange, put on, exhibit, display my, perform, give a talk, give a concert
@@ -130,7 +130,7 @@ rules: regler, må man, tilladt, forbudt | rules, allowed, permitted, forbidden
 library: bibliotek, biblioteket, biblioteker, bibliotekerne | library, libraries
 missing: mangler, manglede, mangle, manglende | missing, lacking
 pages: side, sider, siderne | page, pages
-firsttime: første gang, aldrig lånt, ny låner, aldrig været låner, komme i gang, kom i gang | first time, never borrowed, new here, first visit, get started, getting started, never had a card
+firsttime: første gang, aldrig lånt, ny låner, aldrig været låner | first time, never borrowed, new here, first visit, never had a card
 proxy: fuldmagt, på mine vegne, på vegne af, værge, pårørende | power of attorney, on my behalf, on behalf of, proxy, guardian
 performer: forfatter, forfattere, kunstner, maler, musiker | author, writer, artist, painter, musician
 refund: penge tilbage, refundering, refusion, tilbagebetaling | refund, money back, reimburse
@@ -147,6 +147,7 @@ tax: skat, skatten, årsopgørelse, forskudsopgørelse, skattekort | tax, taxes,
 parkingfine: parkeringsbøde, p bøde, parkeringsafgift | parking fine, parking ticket, speeding ticket
 partner: min mand, min kone, min kæreste, ægtefælle, min partner | my husband, my wife, my partner, spouse, boyfriend, girlfriend, husband, wife
 moneyloan: låne penge, lån penge, låne nogle penge, pengelån, kviklån | borrow money, lend me money, loan of money, payday loan
+play: legetøj, lege, legeplads, legehjørne, legeområde, lege med | toys, play area, playground, play corner, play with
 """
 
 

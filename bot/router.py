@@ -22,7 +22,7 @@ CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
     "concert": ("koncert", "concert", "musik", "music", "gig"),
     "talk": ("foredrag", "talk ", "talks ", "lecture", "forfatter", "author", "oplaeg", "forfattermoede"),
     "workshop": ("workshop", "vaerksted", "vaerkstedet"),
-    "film": ("film", "movie", "cinema", "biograf", "screening", "filmvisning"),
+    "film": ("film ", "filmen", "filmene", "films", "movie", "cinema", "biograf", "screening", "filmvisning"),
     "reading-club": ("laeseklub", "laesekreds", "bogklub", "reading club", "book club", "reading group"),
     "language-cafe": ("sprogcafe", "sprogcaf", "language cafe", "language caf", "conversation cafe"),
     "it-help": ("it hjaelp", "ithjaelp", "it help", "computerhjaelp", "tech help", "digital hjaelp"),

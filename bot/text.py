@@ -538,6 +538,8 @@ EN_STOPWORDS = set(
         "nice",
         "before",
         "works",
+        "couple",
+        "loads",
         "yourself",
         "also",
         "there",

@@ -170,6 +170,8 @@ INTENTS = [
     ("jeg er tilmeldt et foredrag men kan ikke komme, hvordan afmelder jeg", "faq", "da", None),
     ("I signed up for a talk but cannot make it, how do I unsubscribe", "faq", "en", None),
     ("afmeld beskeder om foredrag", "unsubscribe", "da", None),
+    ("må man filme inde på biblioteket", "faq", "da", None),
+    ("viser I film for børn i weekenden", "events", "da", None),
     # what is this service
     ("hvad er det her for en tjeneste", "help", "da", None),
     ("what is this number", "help", "en", None),
