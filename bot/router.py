@@ -182,8 +182,9 @@ def _own_account(norm: str) -> bool:
     if not (_RES_OWN.search(norm) and _RES_THING.search(norm) and _RES_STATUS.search(norm)):
         return False
     if re.search(
-        r"\b(hvordan|how do|how can|how to|hvorfor|why|hvor kan|where can|where in|hvad sker|what happens|"
-        r"hvad goer jeg|what do i do|hvornaar kan jeg|when can i|ereolen|e reolen|filmstriben)\b",
+        r"\b(hvordan|how do|how can|how to|hvorfor|why|hvor kan|where can|where in|where do|hvor finder|"
+        r"hvor henter|hvad sker|what happens|hvad goer jeg|what do i do|hvornaar kan jeg|when can i|can i still|"
+        r"kan jeg stadig|kan man|ereolen|e reolen|filmstriben)\b",
         norm,
     ):
         return False
