@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 
 from bot import router, timeintent
+from bot.branches import BranchMatch
 from bot.context import Context, Understanding
 from bot.model import Action, Message, Reply
 from bot.text import detect_language, normalise, strip_filler
@@ -58,6 +59,19 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
+# An events-like question with no time and no branch that one FAQ entry answers this well asks about a service
+# ("holder I kurser for voksne?", "do you run courses"), not for a listing. Dev: no events case lost; two
+# independently written paraphrase sets: both course questions answered from the FAQ.
+OFFERING_MIN_CONFIDENCE = 0.70
+
+
+def _offering_question(content: str, lang: str, found: BranchMatch | None, ctx: Context) -> bool:
+    if found is not None or timeintent.names_a_time(content):
+        return False
+    decision = ctx.brain.matcher.decide(content, lang)
+    return decision.action == "answer" and decision.confidence >= OFFERING_MIN_CONFIDENCE
+
+
 def understand(message: Message, ctx: Context) -> Understanding:
     """Language, intent and branch of one message, before any handler runs."""
     default = ctx.config.locale.default_language
@@ -78,7 +92,7 @@ def understand(message: Message, ctx: Context) -> Understanding:
     if intent == "faq":
         if timeintent.is_hours_question(content, timeintent.explained_words(content, span)):
             intent = "hours"
-        elif timeintent.is_events_question(content):
+        elif timeintent.is_events_question(content) and not _offering_question(content, lang, found, ctx):
             intent = "events"
     return Understanding(
         lang=lang,

@@ -241,6 +241,11 @@ def _free_topic(norm: str) -> str:
     return " ".join(out)
 
 
+def names_a_time(norm: str) -> bool:
+    """Whether the text names a day, date or period ("i aften", "next week", "24/12")."""
+    return understand_when(norm, _ANY_MOMENT).explicit
+
+
 _WEAK_EVENT_WORDS = ("sker der", "happening", "going on")
 _STRONG_EVENT_WORDS = tuple(w for w in EVENT_WORDS if w not in _WEAK_EVENT_WORDS)
 
@@ -257,9 +262,7 @@ def is_events_question(norm: str) -> bool:
         return True
     # "hvad sker der" / "what is happening" is what is on only about the library or a time; alone it asks what
     # happens to me ("bliver jeg spærret eller hvad sker der").
-    if _has(norm, _WEAK_EVENT_WORDS) and (
-        auds or LIBRARY_WORDS & set(norm.split()) or understand_when(norm, _ANY_MOMENT).explicit
-    ):
+    if _has(norm, _WEAK_EVENT_WORDS) and (auds or LIBRARY_WORDS & set(norm.split()) or names_a_time(norm)):
         return True
     # An audience alone ("anything for teens?") asks what we offer; with a time it asks what is on.
-    return bool(auds) and understand_when(norm, _ANY_MOMENT).explicit
+    return bool(auds) and names_a_time(norm)

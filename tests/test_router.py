@@ -171,6 +171,9 @@ INTENTS = [
     ("I signed up for a talk but cannot make it, how do I unsubscribe", "faq", "en", None),
     ("afmeld beskeder om foredrag", "unsubscribe", "da", None),
     ("må man filme inde på biblioteket", "faq", "da", None),
+    # a service the FAQ answers, asked with no time or place, is not a listing; with a time it is
+    ("do you have a language cafe", "faq", "en", None),
+    ("sprogcafé i aften", "events", "da", None),
     ("viser I film for børn i weekenden", "events", "da", None),
     # what is this service
     ("hvad er det her for en tjeneste", "help", "da", None),
