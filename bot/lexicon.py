@@ -103,7 +103,7 @@ help: hjælp, hjælpe, vejledning, assistance, give en hånd, give en hånd med,
 bogstart: bogstart, bogpakke, bogpakker | bogstart, book pack
 readinghelp: lære at læse, læsehjælp, læsetræning, læselyst, læser langsomt, lette bøger, letlæsning, let at læse, svært ved at læse, læsesvag, nemme bøger, nem at læse, lettere bøger, let læste, læsning for børn, øve sig i at læse | learn to read, reading help, reading practice, reads slowly, reading slowly, easy books, easy readers, struggles to read, struggling reader, reluctant reader, reading practice for kids, practise reading
 suggest: foreslå, forslag, indkøbsforslag, købe ind, anskaffe, indkøbe, købe den ind, købe dem ind, købt ind, køber i ind, købe bogen ind, kan i købe | suggest, suggestion, request a purchase, buy, acquire, purchase, buy it, buy the book, order it in, could you buy
-donate: donere, forære, aflevere mine egne bøger, gamle bøger, donation, rydde op, rydder ud, dødsbo, overskydende bøger, give bøger, give mine bøger, give væk, forære væk, tage imod, tager i imod, vil i tage imod, vil i have mine | donate, give away, donation, my old books, clear out, clearing out, estate, spare books, give my books, give books, cleaning out, clean out, would the library take, will you take, would you take, do you accept
+donate: donere, forære, aflevere mine egne bøger, donation, rydde op, rydder ud, dødsbo, overskydende bøger, give bøger, give mine bøger, give væk, forære væk, tage imod, tager i imod, vil i tage imod, vil i have mine, give mine gamle bøger, bogdonation, bogdonationer, brugte bøger | donate, give away, donation, clear out, clearing out, estate, spare books, give my books, give books, cleaning out, clean out, would the library take, will you take, would you take, do you accept, donate my old books, book donation, book donations, used books
 lostfound: efterladt, hittegods, mistet noget, fundet, glemt noget, glemte min, glemte mit, glemt min, glemt mit, tørklæde, halstørklæde, paraply, handsker, vanter, hue, nøgler, briller | left behind, lost property, lost and found, forgot my, left my, scarf, umbrella, gloves, hat, keys, glasses
 volunteer: frivillig, frivillige, frivilligt | volunteer, volunteering, volunteers
 find: finde, søge, lede efter, har i, findes | find, search, look for, looking for, do you have, locate
@@ -148,6 +148,10 @@ parkingfine: parkeringsbøde, p bøde, parkeringsafgift | parking fine, parking 
 partner: min mand, min kone, min kæreste, ægtefælle, min partner | my husband, my wife, my partner, spouse, boyfriend, girlfriend, husband, wife
 moneyloan: låne penge, lån penge, låne nogle penge, pengelån, kviklån | borrow money, lend me money, loan of money, payday loan
 play: legetøj, lege, legeplads, legehjørne, legeområde, lege med | toys, play area, playground, play corner, play with
+parkingpermit: beboerlicens, parkeringslicens, p licens, beboerparkering | residents parking permit, resident parking permit, parking permit
+moving: melde flytning, melder flytning, flytning, folkeregisteret, folkeregister | report a move, report my move, moving house, civil registry, population register
+cprregistration: få et cpr nummer, få cpr nummer, få et cpr, søge om cpr nummer | get a cpr number, get my cpr number, apply for a cpr number, register for a cpr number
+daycareplace: pasningsplads, vuggestueplads, børnehaveplads, skrive op til vuggestue, skrive op til børnehave | daycare place, childcare place, sign my kid up for daycare, sign up for daycare, register for daycare
 """
 
 

@@ -104,6 +104,9 @@ def test_near_neighbours_answer_the_right_entry(brain: Brain, text: str, lang: s
         ("kan jeg forny mit kørekort hos jer", "da"),
         ("how do i renew my residence permit", "en"),
         ("hvor betaler jeg min parkeringsbøde", "da"),
+        ("how do i get a cpr number", "en"),
+        ("hvordan melder jeg flytning", "da"),
+        ("kan jeg låne penge af jer", "da"),
     ],
     ids=[
         "football",
@@ -117,6 +120,9 @@ def test_near_neighbours_answer_the_right_entry(brain: Brain, text: str, lang: s
         "forny-koerekort",
         "residence-permit",
         "parkeringsboede",
+        "cpr-number",
+        "melde-flytning",
+        "laane-penge",
     ],
 )
 def test_off_topic_questions_hand_off(brain: Brain, text: str, lang: str) -> None:
