@@ -31,9 +31,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlite_utils import Database
+if TYPE_CHECKING:  # imported where a database is opened: `bibliobot ask` never opens one and starts faster
+    from sqlite_utils import Database
 
 try:
     import fcntl
@@ -61,6 +62,8 @@ def open_db(path: Path | str) -> Database:
     """One connection to the database file with bibliobot's settings; creates the folder if needed."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    from sqlite_utils import Database
+
     conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_S)
     db = Database(conn, execute_plugins=False)
     db.execute("PRAGMA journal_mode = WAL")
