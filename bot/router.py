@@ -162,7 +162,9 @@ _HELP_ABOUT = re.compile(
 )
 
 
-# Someone upset about what happened to them wants a person, not the FAQ entry on how to complain.
+# Someone upset about what happened to them wants a person, not the FAQ entry on how to complain; unless they say
+# they want to complain, which that entry tells them how to do.
+_COMPLAIN = re.compile(r"\b(klage|klager|klagen|complain|complaint|file a complaint)\b")
 _UPSET = re.compile(
     r"\b(uhoeflig\w*|uvenlig\w*|sure|elendig\w*|skuffet|frustreret|ikke i orden|uacceptabel\w*|"
     r"rude|unfriendly|unacceptable|disappointed|terrible|awful|appalling|not ok|not okay)\b"
@@ -184,7 +186,7 @@ def _own_account(norm: str) -> bool:
     if re.search(
         r"\b(hvordan|how do|how can|how to|hvorfor|why|hvor kan|where can|where in|where do|hvor finder|"
         r"hvor henter|hvad sker|what happens|hvad goer jeg|what do i do|hvornaar kan jeg|when can i|can i still|"
-        r"kan jeg stadig|kan man|ereolen|e reolen|filmstriben)\b",
+        r"kan jeg stadig|kan man|can i get|kan jeg faa|ereolen|e reolen|filmstriben)\b",
         norm,
     ):
         return False
@@ -205,7 +207,7 @@ def route(text: str) -> Route:
     if (
         norm in _ASK_FOR_PERSON
         or _HUMAN.search(normalise(text))
-        or (_UPSET.search(norm) and not _HOWTO.search(norm))
+        or (_UPSET.search(norm) and not _HOWTO.search(norm) and not _COMPLAIN.search(norm))
     ):
         return Route("handoff")
     if _DELETE.search(norm) and _DELETE_HINT.search(norm) and not re.search(r"\b(reserv|bestil|hold)", norm):

@@ -21,6 +21,8 @@ _TYPOGRAPHIC = str.maketrans({"’": "'", "‘": "'", "´": "'", "`": "'"})
 
 # Common SMS spellings; keys and values are folded words. Multi-word values are fine.
 ABBREVIATIONS: dict[str, str] = {
+    "mdr": "maaneder",
+    "mths": "months",
     "pls": "please",
     "plz": "please",
     "pleas": "please",
@@ -327,6 +329,11 @@ DA_STOPWORDS = set(
         "hvilket",
         "endnu",
         "allerede",
+        "derinde",
+        "herinde",
+        "derude",
+        "herude",
+        "derhenne",
         "virker",
         "virke",
         "fungerer",

@@ -172,6 +172,8 @@ INTENTS = [
     ("I signed up for a talk but cannot make it, how do I unsubscribe", "faq", "en", None),
     ("afmeld beskeder om foredrag", "unsubscribe", "da", None),
     ("må man filme inde på biblioteket", "faq", "da", None),
+    ("jeg vil gerne klage over en medarbejder der var uhøflig", "faq", "da", None),
+    ("can i get more time with the books i have out right now", "faq", "en", None),
     ("viser I film for børn i weekenden", "events", "da", None),
     # what is this service
     ("hvad er det her for en tjeneste", "help", "da", None),
