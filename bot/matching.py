@@ -24,7 +24,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from bot.knowledge import Entry, KnowledgeBase
-from bot.lexicon import CONCEPTS
+from bot.lexicon import CONCEPTS, OUT_OF_SCOPE
 from bot.text import STOPWORDS, fold, normalise, stem, strip_filler
 from bot.wordfreqs import zipf
 
@@ -132,7 +132,7 @@ def _zipf(word: str, lang: str) -> float:
 def _unknown_share(term: str) -> float:
     """Weight share of a term no entry uses, from its general frequency (terms look like 'en:word')."""
     if term.startswith("#"):
-        return UNUSED_CONCEPT_WEIGHT
+        return UNKNOWN_RARE_WEIGHT if term[1:] in OUT_OF_SCOPE else UNUSED_CONCEPT_WEIGHT
     if ":" not in term:
         return UNKNOWN_RARE_WEIGHT
     lang, word = term.split(":", 1)
