@@ -47,7 +47,7 @@ renew: forny, fornye, fornyer, fornyelse, fornyelser, forlænge, forlænger, for
 limit: grænse, grænsen, maks, maksimum, højst, loft, begrænsning, kvote, opbrugt, brugt alle, nået grænsen | limit, limits, max, maximum, cap, quota, restriction, allowed, reached, used up, run out, ran out
 times: hvor mange gange, antal gange, flere gange | how many times, times, how often, several times
 cannot: kan ikke, virker ikke, grå, nedtonet, fejl | can not, greyed out, grayed out, not possible, error, disabled, wont let me, does not let me
-return: aflevere, afleverer, aflevering, afleveret, returnere, tilbage, aflever, levere tilbage | return, returning, returned, drop off, hand in, bring back, give back, take back
+return: aflevere, afleverer, aflevering, afleveret, returnere, tilbage, aflever, levere tilbage, aflevere dem, aflevere den, aflevere bøgerne | return, returning, returned, drop off, hand in, bring back, give back, take back, drop them off, drop it off, drop off the books, return them
 receipt: kvittering, kvitteringen, bon, seddel, slip | receipt, slip, proof
 otherbranch: andet bibliotek, et andet bibliotek, anden filial, hvilket som helst bibliotek, alle biblioteker, tættere på, tæt på, nærmeste | another library, other library, different library, other branch, another branch, any branch, whichever branch, any library, closest, nearest, near me
 afterhours: lukket, lukketid, efter lukketid, udenfor åbningstid, postkasse, returkasse, afleveringskasse, bogkasse | after hours, after closing, closing time, when closed, drop box, book drop, return box, book box, outside
@@ -58,7 +58,7 @@ replace: erstatning, erstatte, erstatningskrav, købe en ny | replacement, repla
 damaged: skadet, beskadiget, våd, vand, kaffe, krøllet, ridset, ridser, ridse, hopper, springer over | damaged, water damage, wet, stained, torn pages, scratched, scratch, scratches, skips, skipping
 howmany: hvor mange, antal, på en gang, ad gangen, på samme tid, samtidig | how many, number of, at once, at a time, at one time, at the same time, simultaneously
 materials: materialer, spil, brætspil, film, musik, tegneserier, lydbøger, tidsskrifter, blade, playstation, xbox, nintendo, konsolspil, dvd, cd, noder, værktøj, ps5, ps4, videospil, computerspil | materials, games, board games, films, movies, music, comics, magazines, playstation, xbox, nintendo, video games, dvd, dvds, cds, tools, ps5, ps4, console games
-book: bog, bøger, bogen, bøgerne, roman, romaner, titel, titler, materiale, lærebog, lærebøger, fagbog, fagbøger | book, books, novel, novels, title, titles, item, items, textbook, textbooks
+book: bog, bøger, bogen, bøgerne, roman, romaner, titel, titler, materiale, lærebog, lærebøger, fagbog, fagbøger, kogebog, kogebøger, håndbog, billedbog, billedbøger | book, books, novel, novels, title, titles, item, items, textbook, textbooks, cookbook, cookbooks, guidebook, guidebooks, handbook, storybook, storybooks, workbook
 list: liste, oversigt, se, overblik, se alle, se mine, se hvad, oversigt over, se hvilke, hvilke bøger jeg har, hvad jeg har lånt, hvad jeg har hjemme | list, overview, see, view, show, see all, see my, see what, list of, overview of, see which, which books i have, what i have borrowed, what ive borrowed
 reserve: reservere, reserverer, reservation, reservationer, reservering, reserveringer, reserveret, bestille, bestiller, bestilling, bestillinger, bestilt, bestilte, venteliste | reserve, reserved, reservation, reservations, hold, holds, request, requested, order, ordered, put a hold, waiting list
 cancel: slette, fjerne, annullere, afbestille, fortryde, aflyse, droppe, melde fra, melder fra, framelde, frameld, melder jeg fra, melder man fra, melde mig fra | cancel, delete, remove, get rid of, undo, withdraw, no longer need, cancel my place, cant come after all
@@ -66,8 +66,8 @@ queue: kø, køen, kønummer, foran mig, før mig, nummer i køen, ventetid, ven
 ready: klar, kommet, kommet hjem, ankommet, hente, afhente, afhentning, afhentningshylde, reserveringshylde | ready, arrived, pick up, pickup, collect, collection, pick-up, pickup shelf
 pickupdeadline: hvor længe ligger, bliver liggende, ligger klar, afhentningsfrist, hentefrist, ikke hentet, liggende, ligge | how long is it kept, uncollected, not collected, pickup deadline, held for, kept for, held, kept, waiting for me
 pickupplace: afhentningssted, hentested, afhentningsbibliotek, hente et andet sted, skifte bibliotek | pickup location, pickup library, pick up place, collection point, pick up at another
-pause: pause, sætte på pause, ferie, rejse, rejser, bortrejst, udlandet i, stoppe mine, stoppe dem, mens jeg er væk, imens jeg er væk, mens jeg er på ferie | pause, freeze, suspend, holiday, vacation, travelling, traveling, away, on hold, while im away, while i am away, stop my, stop them
-interlibrary: fjernlån, andre biblioteker, et andet bibliotek i, bibliotek.dk, hele landet, skaffe hjem, sendt herover, sende den hertil, sende den herover, sendt hertil, en anden by, en anden kommune, få den hjem fra, skaffe den, skaffe bogen, skaffe, skaffer, skaffet | interlibrary loan, interlibrary, other libraries, another library in, from another library, bibliotek.dk, nationwide, send it here, sent here, sent over, another city, from another city, get it in from, get it from another library, order it from another library, get it sent here, have it sent here, sent here from
+pause: pause, sætte på pause, ferie, rejse, rejser, bortrejst, udlandet i, stoppe mine, stoppe dem, mens jeg er væk, imens jeg er væk, mens jeg er på ferie, fryse mine, fryse mine reserveringer, sætte i bero, i bero | pause, freeze, suspend, holiday, vacation, travelling, traveling, away, on hold, while im away, while i am away, stop my, stop them, freeze my, freeze my holds, put on hold
+interlibrary: fjernlån, andre biblioteker, et andet bibliotek i, bibliotek.dk, hele landet, skaffe hjem, sendt herover, sende den hertil, sende den herover, sendt hertil, en anden by, en anden kommune, få den hjem fra, skaffe den, skaffe bogen, skaffe, skaffer, skaffet | interlibrary loan, interlibrary, other libraries, another library in, from another library, bibliotek.dk, nationwide, send it here, sent here, sent over, another city, from another city, get it in from, get it from another library, order it from another library, get it sent here, have it sent here, sent here from, get it from a library, get it from
 shelf: hylde, hylden, hylderne, står ikke, ikke på hylden, kan ikke finde, reol, reoler, bogreol, bogreoler | shelf, shelves, on the shelf, not there, cant find, can not find, bookshelf, bookshelves, bookcase
 ereolen: ereolen, e-reolen, ereol | ereolen, e-reolen
 ebook: e-bog, e-bøger, ebog, ebøger, lydbog, lydbøger, podcast, digitale bøger, høre lydbøger, lytte til lydbøger, lytte til bøger | ebook, ebooks, e-book, e-books, audiobook, audiobooks, audio book, audio books, digital books, podcasts, listen to audiobooks, listen to books
@@ -103,7 +103,7 @@ help: hjælp, hjælpe, vejledning, assistance, give en hånd, give en hånd med,
 bogstart: bogstart, bogpakke, bogpakker | bogstart, book pack
 readinghelp: lære at læse, læsehjælp, læsetræning, læselyst, læser langsomt, lette bøger, letlæsning, let at læse, svært ved at læse, læsesvag, nemme bøger, nem at læse, lettere bøger, let læste, læsning for børn, øve sig i at læse | learn to read, reading help, reading practice, reads slowly, reading slowly, easy books, easy readers, struggles to read, struggling reader, reluctant reader, reading practice for kids, practise reading
 suggest: foreslå, forslag, indkøbsforslag, købe ind, anskaffe, indkøbe, købe den ind, købe dem ind, købt ind, køber i ind, købe bogen ind, kan i købe | suggest, suggestion, request a purchase, buy, acquire, purchase, buy it, buy the book, order it in, could you buy
-donate: donere, forære, aflevere mine egne bøger, donation, rydde op, rydder ud, dødsbo, overskydende bøger, give bøger, give mine bøger, give væk, forære væk, tage imod, tager i imod, vil i tage imod, vil i have mine, give mine gamle bøger, bogdonation, bogdonationer | donate, give away, donation, clear out, clearing out, estate, spare books, give my books, give books, cleaning out, clean out, would the library take, will you take, would you take, do you accept, donate my old books, book donation, book donations
+donate: donere, forære, aflevere mine egne bøger, donation, rydde op, rydder ud, dødsbo, overskydende bøger, give bøger, give mine bøger, give væk, forære væk, tage imod, tager i imod, vil i tage imod, vil i have mine, give mine gamle bøger, bogdonation, bogdonationer, rydder, rydde, rydder op, vil i have dem, vil i have bøgerne | donate, give away, donation, clear out, clearing out, estate, spare books, give my books, give books, cleaning out, clean out, would the library take, will you take, would you take, do you accept, donate my old books, book donation, book donations, clearing, want them, would you want them
 lostfound: efterladt, hittegods, mistet noget, fundet, glemt noget, glemte min, glemte mit, glemt min, glemt mit, tørklæde, halstørklæde, paraply, handsker, vanter, hue, nøgler, briller, høretelefoner, høretelefonerne, headset, oplader, pung, taske glemt | left behind, lost property, lost and found, forgot my, left my, scarf, umbrella, gloves, hat, keys, glasses, headphones, earphones, earbuds, airpods, charger, left them, left it
 volunteer: frivillig, frivillige, frivilligt | volunteer, volunteering, volunteers
 find: finde, søge, lede efter, har i, findes | find, search, look for, looking for, do you have, locate
@@ -134,8 +134,8 @@ firsttime: første gang, aldrig lånt, ny låner, aldrig været låner | first t
 proxy: fuldmagt, på mine vegne, på vegne af, værge, pårørende | power of attorney, on my behalf, on behalf of, proxy, guardian
 performer: forfatter, forfattere, kunstner, maler, musiker | author, writer, artist, painter, musician
 refund: penge tilbage, refundering, refusion, tilbagebetaling | refund, money back, reimburse
-sell: sælge, sælger, salg, udsalg, kasserede, kassere | sell, selling, sale, sold, discarded, withdrawn
-shelfmark: opstilling, hyldesignatur, numrene, numre, ryg, ryggen, klassemærke, dk5, mærkat | shelf mark, call number, spine, numbers on the spine, classification, dewey, label
+sell: sælge, sælger, salg, udsalg, kasserede, kassere, bogudsalg, bogsalg, loppemarked | sell, selling, sale, sold, discarded, withdrawn, book sale, sell off, flea market
+shelfmark: opstilling, hyldesignatur, numrene, numre, ryg, ryggen, klassemærke, dk5, mærkat, opstillet, sorteret, ordnet, hvordan er bøgerne sat op | shelf mark, call number, spine, numbers on the spine, classification, dewey, label, organised, organized, sorted, arranged, how are the shelves
 published: udkommer, udgivet, udgives, ny bog af, næste bog, forfatterens nye | published, comes out, release, new book by, next book
 total: i alt, totalt, samlet, samlingen | in total, altogether, the collection
 home: hjemme, derhjemme, hjemmefra, stuen, i stuen, sofaen | at home, from home, on the sofa, on my couch
@@ -155,6 +155,7 @@ daycareplace: pasningsplads, vuggestueplads, børnehaveplads, skrive op til vugg
 othertown: aarhus, århus, odense, aalborg, ålborg, esbjerg, randers, kolding, horsens, vejle, roskilde, herning, silkeborg, næstved, fredericia, viborg, køge, holstebro, slagelse, hillerød, helsingør, svendborg, frederiksberg, gentofte, gladsaxe, hvidovre, tårnby | aarhus, odense, aalborg, esbjerg, randers, kolding, horsens, vejle, roskilde, frederiksberg, gentofte
 research: speciale, opgave, bachelorprojekt, bacheloropgave, kilder, litteratursøgning, research | thesis, dissertation, assignment, sources, literature search, research, essay
 transport: togbillet, dsb, rejsekort, buskort, bus billet, metro | train ticket, dsb, rejsekort, bus ticket, metro ticket, bus pass
+otheraccount: gmail, hotmail, outlook, yahoo, facebook, instagram, snapchat, tiktok, netflix, spotify, apple id, icloud, google konto, microsoft konto | gmail, hotmail, outlook, yahoo, facebook, instagram, snapchat, tiktok, netflix, spotify, apple id, icloud, google account, microsoft account
 """
 
 
@@ -188,5 +189,7 @@ OUT_OF_SCOPE = frozenset(
         "daycareplace",
         "moneyloan",
         "transport",
+        "otheraccount",
+        "sell",
     }
 )

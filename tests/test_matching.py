@@ -107,6 +107,7 @@ def test_near_neighbours_answer_the_right_entry(brain: Brain, text: str, lang: s
         ("how do i get a cpr number", "en"),
         ("hvordan melder jeg flytning", "da"),
         ("kan jeg låne penge af jer", "da"),
+        ("i forgot my gmail password how do i reset it", "en"),
     ],
     ids=[
         "football",
@@ -123,6 +124,7 @@ def test_near_neighbours_answer_the_right_entry(brain: Brain, text: str, lang: s
         "cpr-number",
         "melde-flytning",
         "laane-penge",
+        "gmail-password",
     ],
 )
 def test_off_topic_questions_hand_off(brain: Brain, text: str, lang: str) -> None:

@@ -174,6 +174,9 @@ INTENTS = [
     ("må man filme inde på biblioteket", "faq", "da", None),
     ("jeg vil gerne klage over en medarbejder der var uhøflig", "faq", "da", None),
     ("can i get more time with the books i have out right now", "faq", "en", None),
+    ("how will i know when my hold has arrived", "faq", "en", None),
+    ("do i have to pay to go to talks at the library", "faq", "en", None),
+    ("jeg vil gerne udstille mine malerier på biblioteket", "faq", "da", None),
     ("viser I film for børn i weekenden", "events", "da", None),
     # what is this service
     ("hvad er det her for en tjeneste", "help", "da", None),
