@@ -123,7 +123,7 @@ homedelivery: bogen kommer, bringe, bragt, bringe ud, hjem til, kan ikke komme, 
 language: sprog, andre sprog, fremmedsprog, engelsk, arabisk, tyrkisk, polsk, spansk, ukrainsk, urdu, somali, fransk, tysk | languages, other languages, foreign language, english, arabic, turkish, polish, spanish, ukrainian, urdu, somali, french, german
 selfservice: selvbetjening, selvbetjent, åbent bibliotek, ubemandet, uden personale, ingen personale, uden bibliotekar, ingen ansatte, ikke nogen ansatte, uden ansatte, ingen bibliotekarer, ikke bemandet | self service, self-service, open library, unstaffed, without staff, no staff, staffless, no employees, nobody working, no one working, no librarians, not staffed, without librarians
 evening: aften, om aftenen, sent, tidlig morgen | evening, late, early morning, at night
-door: dør, døren, indgang, komme ind, lukke ind, adgang | door, entrance, get in, let in, access, entry
+door: dør, døren, indgang, komme ind, lukke ind, adgang, scanne mit kort, scanner mit kort, scanne kortet, scanner kortet | door, entrance, get in, let in, access, entry, scan my card, scanning my card, swipe my card
 alone: alene, selv, uden voksen | alone, on their own, without an adult, unaccompanied
 others: andre, ven, veninde, kammerat, kæreste, fremmede | others, friend, buddy, mate, partner, strangers, someone else
 rules: regler, må man, tilladt, forbudt | rules, allowed, permitted, forbidden
@@ -134,7 +134,7 @@ firsttime: første gang, aldrig lånt, ny låner, aldrig været låner | first t
 proxy: fuldmagt, på mine vegne, på vegne af, værge, pårørende | power of attorney, on my behalf, on behalf of, proxy, guardian
 performer: forfatter, forfattere, kunstner, maler, musiker | author, writer, artist, painter, musician
 refund: penge tilbage, refundering, refusion, tilbagebetaling | refund, money back, reimburse
-sell: sælge, sælger, salg, udsalg, kasserede, kassere, bogudsalg, bogsalg, loppemarked | sell, selling, sale, sold, discarded, withdrawn, book sale, sell off, flea market
+sell: sælge, sælger, salg, udsalg, bogudsalg, bogsalg, loppemarked, kasserede, kassere, kasseret | sell, selling, sale, sold, discarded, withdrawn, book sale, sell off, flea market, discarded books, withdrawn books
 shelfmark: opstilling, hyldesignatur, numrene, numre, ryg, ryggen, klassemærke, dk5, mærkat, opstillet, sorteret, ordnet, hvordan er bøgerne sat op | shelf mark, call number, spine, numbers on the spine, classification, dewey, label, organised, organized, sorted, arranged, how are the shelves
 published: udkommer, udgivet, udgives, ny bog af, næste bog, forfatterens nye | published, comes out, release, new book by, next book
 total: i alt, totalt, samlet, samlingen | in total, altogether, the collection
@@ -156,6 +156,7 @@ othertown: aarhus, århus, odense, aalborg, ålborg, esbjerg, randers, kolding, 
 research: speciale, opgave, bachelorprojekt, bacheloropgave, kilder, litteratursøgning, research | thesis, dissertation, assignment, sources, literature search, research, essay
 transport: togbillet, dsb, rejsekort, buskort, bus billet, metro | train ticket, dsb, rejsekort, bus ticket, metro ticket, bus pass
 otheraccount: gmail, hotmail, outlook, yahoo, facebook, instagram, snapchat, tiktok, netflix, spotify, apple id, icloud, google konto, microsoft konto | gmail, hotmail, outlook, yahoo, facebook, instagram, snapchat, tiktok, netflix, spotify, apple id, icloud, google account, microsoft account
+biketheft: cykel er blevet stjålet, cyklen er blevet stjålet, cykel er stjålet, stjålet cykel, stjålen cykel, cykeltyveri, anmelde tyveri, politianmeldelse | bike got stolen, bike was stolen, bike stolen, stolen bike, bicycle stolen, report a theft, report it to the police
 """
 
 
@@ -191,5 +192,6 @@ OUT_OF_SCOPE = frozenset(
         "transport",
         "otheraccount",
         "sell",
+        "biketheft",
     }
 )

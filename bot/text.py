@@ -780,10 +780,16 @@ def _stemmer(lang: str) -> snowballstemmer.stemmer:
     return snowballstemmer.stemmer("danish" if lang == "da" else "english")
 
 
+# Where Snowball's Danish stemmer merges words apart in meaning: "kasserede" (discarded) is not "kasse" (a box).
+DA_STEM_EXCEPTIONS = {"kassere": "kasser", "kasserer": "kasser", "kasserede": "kasser", "kasseret": "kasser"}
+
+
 @lru_cache(maxsize=200_000)
 def stem(word: str, lang: str) -> str:
     """Snowball stem of a folded word. The Danish stemmer is fed æøå back, as it expects."""
     if lang == "da":
+        if word in DA_STEM_EXCEPTIONS:
+            return DA_STEM_EXCEPTIONS[word]
         unfolded = word.replace("ae", "æ").replace("oe", "ø").replace("aa", "å")
         return fold(_stemmer("da").stemWord(unfolded))
     return _stemmer("en").stemWord(word)
