@@ -197,7 +197,10 @@ def _own_account(norm: str) -> bool:
     # "fristen udløb for 2 uger siden": a deadline in the past is a question about being late.
     if re.search(r"\b(siden|ago|udloeb|udloebet|overskredet|overdue|late|for sent)\b", norm):
         return False
-    return not re.search(r"\b(hvor mange|how many)\b.*\b(maa|kan|can|may|allowed|gange|times)\b", norm)
+    return not re.search(
+        r"\b(hvor mange|how many)\b.*\b(maa|kan|can|may|allowed|gange|times|dage|days|uger|weeks|til at|to pick)\b",
+        norm,
+    )
 
 
 def route(text: str) -> Route:

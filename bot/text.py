@@ -142,6 +142,12 @@ FILLER_PHRASES = [
     "undskyld",
     "i stedet for",
     "instead of",
+    "foerste gang",
+    "for foerste gang",
+    "first time here",
+    "first time",
+    "new here",
+    "first visit",
     "excuse me",
     "sorry",
 ]

@@ -175,6 +175,7 @@ INTENTS = [
     ("jeg vil gerne klage over en medarbejder der var uhøflig", "faq", "da", None),
     ("can i get more time with the books i have out right now", "faq", "en", None),
     ("how will i know when my hold has arrived", "faq", "en", None),
+    ("min reservering kom i går, hvor mange dage har jeg til at hente den", "faq", "da", None),
     ("do i have to pay to go to talks at the library", "faq", "en", None),
     ("jeg vil gerne udstille mine malerier på biblioteket", "faq", "da", None),
     ("viser I film for børn i weekenden", "events", "da", None),
