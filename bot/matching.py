@@ -521,7 +521,8 @@ class Matcher:
         clear_lead = (top.score >= answer_min and margin >= margin_min) or (
             top.score >= STRONG_SCORE and margin >= STRONG_MIN_MARGIN
         )
-        if not single_topic and unknown <= ANSWER_MAX_UNKNOWN:
+        outside = any(t[1:] in OUT_OF_SCOPE and t not in self.idf for t in terms)
+        if not single_topic and not outside and unknown <= ANSWER_MAX_UNKNOWN:
             if clear_lead:
                 if not self._core_contradicts(ranked) and (
                     margin >= CORE_ABSENT_MARGIN or not self._core_absent(top)
@@ -556,7 +557,11 @@ class Matcher:
         """Among the top candidates within the margin of the first, the only one whose core the question names in
         full."""
         contenders = [c for c in ranked[:CORE_CONTENDERS] if ranked[0].score - c.score < margin_min]
-        named = [c for c in contenders if c.core_missing == 0.0 and c.score >= answer_min]
+        # Named in full, among everything a "did you mean" would offer: two such entries are a real choice.
+        offered = [c for c in ranked[:CORE_CONTENDERS] if ranked[0].score - c.score <= CLARIFY_MAX_GAP]
+        named = [c for c in offered if c.core_missing == 0.0 and c.score >= answer_min]
+        if named and named[0] not in contenders:
+            return None
         if len(named) != 1:
             return None
         rivals = [c for c in contenders if c is not named[0]]

@@ -155,11 +155,13 @@ _EVENT_PLACE = re.compile(
 _ALERT_WORDS = re.compile(
     r"\b(besked\w*|sms\w*|alerts?|abonn\w*|notif\w*|messages?|texts?|reminders?|paamind\w*)\b"
 )
+HELP_ABOUT_MAX_WORDS = 8
 _HELP_ABOUT = re.compile(
     r"\b(hvad er (det|den) (her|her for)|what is this (number|service|bot)|who are you|hvem er (i|du)|"
-    r"hvad kan (jeg|du|i)|what can (i|you)|hvordan bruger jeg (den|det|jer|tjenesten|denne)|"
-    r"how does this (work|service)|hvad er det her for en tjeneste)\b"
+    r"hvordan bruger jeg (den|det|jer|tjenesten|denne)|how does this (work|service)|hvad er det her for en tjeneste)\b"
 )
+# "Hvad kan du?" asks what the bot does; in a longer message "what can I do" is part of a question.
+_HELP_WHAT_CAN = re.compile(r"\b(hvad kan (jeg|du|i)|what can (i|you))\b")
 
 
 # Someone upset about what happened to them wants a person, not the FAQ entry on how to complain; unless they say
@@ -216,7 +218,10 @@ def route(text: str) -> Route:
         return Route("handoff")
     if _DELETE.search(norm) and _DELETE_HINT.search(norm) and not re.search(r"\b(reserv|bestil|hold)", norm):
         return Route("delete")
-    if _HELP_ABOUT.search(norm):
+    # "what can I do" about a deposit is a question; the bot's own help is asked briefly ("hvad kan du?").
+    if _HELP_ABOUT.search(norm) or (
+        _HELP_WHAT_CAN.search(norm) and len(norm.split()) <= HELP_ABOUT_MAX_WORDS
+    ):
         return Route("help")
     cats, auds = event_topics(norm)
     topical = bool(cats or auds or _has(norm, EVENT_WORDS) or re.search(r"\b(alle|all|everything)\b", norm))

@@ -22,6 +22,7 @@ _TYPOGRAPHIC = str.maketrans({"’": "'", "‘": "'", "´": "'", "`": "'"})
 # Common SMS spellings; keys and values are folded words. Multi-word values are fine.
 ABBREVIATIONS: dict[str, str] = {
     "mdr": "maaneder",
+    "tho": "though",
     "mths": "months",
     "pls": "please",
     "plz": "please",

@@ -176,6 +176,8 @@ INTENTS = [
     ("can i get more time with the books i have out right now", "faq", "en", None),
     ("how will i know when my hold has arrived", "faq", "en", None),
     ("min reservering kom i går, hvor mange dage har jeg til at hente den", "faq", "da", None),
+    ("my landlord wont give back my deposit what can i do", "faq", "en", None),
+    ("hvad kan du", "help", "da", None),
     ("do i have to pay to go to talks at the library", "faq", "en", None),
     ("jeg vil gerne udstille mine malerier på biblioteket", "faq", "da", None),
     ("viser I film for børn i weekenden", "events", "da", None),
