@@ -84,6 +84,9 @@ ANSWER_TERM_FACTOR = 0.4
 COMPOUND_MAX_ZIPF = 3.0  # words at least this common are words, not compounds to split
 COMPOUND_MIN_TAIL = 4  # "boardingpas" is not boarding + pas (passport)
 COMPOUND_HEAD_ZIPF = 3.0  # an unknown head must be a common word ("matematik" + lektier)
+COMPOUND_MIN_KNOWN_TAIL = (
+    6  # a library word this long ends a compound of an unknown head ("grundejer|forening")
+)
 
 
 @dataclass(frozen=True)
@@ -136,7 +139,8 @@ def _unknown_share(term: str) -> float:
     if ":" not in term:
         return UNKNOWN_RARE_WEIGHT
     lang, word = term.split(":", 1)
-    zipf = _zipf(word, lang)
+    # An inflected form is rarer than its word ("bordene" 3.2, "bord" 4.8): count the commoner of the two.
+    zipf = max(_zipf(word, lang), _zipf(stem(word, lang), lang))
     if zipf >= UNKNOWN_COMMON_ZIPF:
         return UNKNOWN_COMMON_WEIGHT
     if zipf <= UNKNOWN_RARE_ZIPF:
@@ -262,6 +266,22 @@ class Analyzer:
                 )
                 if head_terms:
                     return head_terms + tail_terms
+        # A library word first and a common word after it ("børneversion", "lånerregler"): the head carries the topic.
+        for k in range(len(word) - COMPOUND_MIN_TAIL, 2, -1):
+            head, tail = word[:k], word[k:]
+            if _zipf(tail, lang) < COMPOUND_HEAD_ZIPF:
+                continue
+            for h in (head, head[:-1] if head.endswith(("s", "e")) else None):
+                head_terms = self._word_terms(h, lang) if h and len(h) >= 3 else None
+                if head_terms:
+                    return head_terms + [f"{lang}:{stem(tail, lang)}"]
+        # A library word last ("grundejerforening" is a kind of forening): the tail carries the topic, the unknown
+        # head stays as a word of its own.
+        for k in range(3, len(word) - COMPOUND_MIN_TAIL + 1):
+            head, tail = word[:k], word[k:]
+            tail_terms = self._word_terms(tail, lang)
+            if tail_terms and len(tail) >= COMPOUND_MIN_KNOWN_TAIL:
+                return [f"{lang}:{stem(head, lang)}", *tail_terms]
         return None
 
     def terms(self, text: str, lang: str, *, correct: bool = True) -> list[str]:

@@ -419,3 +419,15 @@ def test_a_lead_on_side_words_against_a_named_core_is_not_trusted(
         Candidate("loan-limit", runner_up_score, core_missing=runner_up_missing),
     ]
     assert matcher._core_contradicts(ranked) is asks
+
+
+@pytest.mark.parametrize(
+    "word, terms",
+    [
+        ("grundejerforening", ["da:grundej", "#institution", "#meetingroom"]),
+        ("kortskabelon", ["#card", "da:skabelon"]),
+    ],
+    ids=["unknown-head-library-tail", "library-head-common-tail"],
+)
+def test_danish_compounds_with_one_library_part_split(brain: Brain, word: str, terms: list[str]) -> None:
+    assert brain.matcher.analyzer.terms(word, "da") == terms
