@@ -55,7 +55,7 @@ late: for sent, sent, overskredet, overskride, forsinket, forsinkede, udløbet, 
 fee: gebyr, gebyrer, bøde, bøder, bøden, takst, takster, koster, pris, priser, gratis, penge, skylder, skylde, entré, entrébillet, adgang koster | fee, fees, fine, fines, charge, charges, cost, costs, price, prices, free, how much, money, owe, owing, i owe, entrance fee, entry fee, admission, admission fee
 pay: betale, betaler, betaling, betalt, faktura, regning, opkrævning, mobilepay, e-boks, eboks, indbetale | pay, paying, payment, paid, invoice, bill, settle, e-boks, mobilepay
 replace: erstatning, erstatte, erstatningskrav, købe en ny | replacement, replace, compensate, compensation, buy a new one
-damaged: skadet, beskadiget, våd, vand, kaffe, krøllet, ridset, ridser, ridse, hopper, springer over, tomt cover, coveret var tomt, mangler disken, mangler en disk, få skylden, skyld i | damaged, water damage, wet, stained, torn pages, scratched, scratch, scratches, skips, skipping, empty case, case was empty, missing disc, disc missing, blamed, get the blame, be blamed, already scratched, already damaged
+damaged: skadet, beskadiget, våd, vand, kaffe, krøllet, ridset, ridser, ridse, hopper, springer over, tomt cover, coveret var tomt, mangler disken, mangler en disk, få skylden, skyld i, spist, har spist, hunden har, min hund har | damaged, water damage, wet, stained, torn pages, scratched, scratch, scratches, skips, skipping, empty case, case was empty, missing disc, disc missing, blamed, get the blame, be blamed, already scratched, already damaged, dog ate, the dog ate, my dog ate, eaten
 howmany: hvor mange, antal, på en gang, ad gangen, på samme tid, samtidig | how many, number of, at once, at a time, at one time, at the same time, simultaneously
 materials: materialer, spil, brætspil, film, musik, tegneserier, lydbøger, tidsskrifter, blade, playstation, xbox, nintendo, konsolspil, dvd, cd, noder, værktøj, ps5, ps4, videospil, computerspil | materials, games, board games, films, movies, music, comics, magazines, playstation, xbox, nintendo, video games, dvd, dvds, cds, tools, ps5, ps4, console games
 book: bog, bøger, bogen, bøgerne, roman, romaner, titel, titler, materiale, lærebog, lærebøger, fagbog, fagbøger, kogebog, kogebøger, håndbog, billedbog, billedbøger | book, books, novel, novels, title, titles, item, items, textbook, textbooks, cookbook, cookbooks, guidebook, guidebooks, handbook, storybook, storybooks, workbook
@@ -119,7 +119,7 @@ history: historik, lånehistorik, tidligere lån, hvad jeg har lånt, hvad jeg h
 quit: udmelde, udmeldelse, melde mig ud, opsige, lukke min konto, nedlægge, melder jeg mig ud, melde sig ud, meld mig ud, ikke være låner mere, vil ikke være låner, meldes ud, meldt ud, melde ud, udmeldt | cancel membership, close my account, unsubscribe from the library, delete my account, leave the library, quit the library, end my membership, account closed, close the account, stop being a member
 nota: nota, ordblind, ordblindhed, ordblinde, læsevanskeligheder, læsehandicap, synshandicap, blind, svagsynet | nota, dyslexia, dyslexic, reading disability, print disability, visually impaired, blind
 largeprint: stor skrift, storskrift, store bogstaver, svagt syn, større skrift, større bogstaver, store typer, ser dårligt, dårligt syn, småt at læse, mine øjne, øjnene, større tekst, stor skrifttype, større skrifttype, synet, mit syn | large print, big print, large type, big letters, poor eyesight, bigger letters, larger letters, large letters, bigger print, larger print, small text, small print, poor sight, bad eyesight, my eyes, eyes arent, bigger text, larger text, tiny text, bigger font, larger font, big font, eyesight, eyesight is poor, my eyesight
-homedelivery: bogen kommer, bringe, bragt, bringe ud, hjem til, kan ikke komme, sengeliggende, gangbesværet, plejehjem | home delivery, deliver, bring, housebound, cannot leave, bedridden, care home, nursing home
+homedelivery: bogen kommer, bringe, bragt, bringe ud, hjem til, kan ikke komme, sengeliggende, gangbesværet, plejehjem | home delivery, deliver, housebound, cannot leave, bedridden, care home, nursing home, bring books to, bring them to my home, bring me books, deliver books
 language: sprog, andre sprog, fremmedsprog, engelsk, arabisk, tyrkisk, polsk, spansk, ukrainsk, urdu, somali, fransk, tysk | languages, other languages, foreign language, english, arabic, turkish, polish, spanish, ukrainian, urdu, somali, french, german
 selfservice: selvbetjening, selvbetjent, åbent bibliotek, ubemandet, uden personale, ingen personale, uden bibliotekar, ingen ansatte, ikke nogen ansatte, uden ansatte, ingen bibliotekarer, ikke bemandet, ikke er personale, ikke noget personale, intet personale, ikke er nogen ansatte, uden for betjent tid, ubetjent, ikke betjent | self service, self-service, open library, unstaffed, without staff, no staff, staffless, no employees, nobody working, no one working, no librarians, not staffed, without librarians, no staff are there, when no staff, nobody works there, no one works there, nobody there
 evening: aften, om aftenen, sent, tidlig morgen | evening, late, early morning, at night
@@ -158,6 +158,8 @@ otheraccount: gmail, hotmail, outlook, yahoo, facebook, instagram, snapchat, tik
 biketheft: cykel er blevet stjålet, cyklen er blevet stjålet, cykel er stjålet, stjålet cykel, stjålen cykel, cykeltyveri, anmelde tyveri, politianmeldelse | bike got stolen, bike was stolen, bike stolen, stolen bike, bicycle stolen, report a theft, report it to the police
 device: smartphone, smartphonen, mobil, mobilen, telefon, telefonen, tablet, tabletten, ipad, computer, computeren, pc, bærbar, bærbare, laptop, iphone, android | smartphone, mobile, phone, tablet, ipad, computer, pc, laptop, iphone, android, device, devices, gadget
 acquaintance: nabo, naboen, naboer, kollega, kollegaen, kolleger, bekendt | neighbour, neighbor, neighbours, colleague, coworker, acquaintance
+housing: ledige lejligheder, ledig lejlighed, leje en lejlighed, boligstøtte, boligsøgning, andelsbolig | find a flat, find an apartment, apartment for rent, flat to rent, housing benefit
+union: fagforening, fagforeningen, a-kasse, a kasse, akasse | trade union, labour union, union membership, join a union
 """
 
 
@@ -194,5 +196,7 @@ OUT_OF_SCOPE = frozenset(
         "otheraccount",
         "sell",
         "biketheft",
+        "housing",
+        "union",
     }
 )

@@ -224,7 +224,7 @@ def explained_words(norm: str, branch_span: tuple[int, int] | None) -> set[str]:
 _EVENT_BLOCK = re.compile(
     r"\b(hvordan|how do|how can|how to|tilmeld\w*|sign up|signup|billet\w*|tickets?|gratis|free|koster|cost|"
     r"price|pris|pay|betale\w*|entrance|entre|aflys\w*|cancel\w*|host|afholde|holde et|holde en|arrangere|book|"
-    r"udstille mine|exhibit my|vise mine|show my|meld\w* (sig|mig|os)|talk to|talk with|snakke med|tale med|"
+    r"udstille mine|exhibit my|vise mine|show my|meld\w* (sig|mig|os)|talk to|talk with|snakke med|tale med|lave (en|et)|make an|put on an|"
     r"skal man|paa forhaand|in advance|register\w*|vaere med i|deltage i|join|medlem|member|give a|could i|can i|"
     r"kan jeg|kan vi|may i|how many|hvor mange|lej\w*|rent|stream\w*|download\w*|gaar \w+ ud paa)\b|\babout$"
 )
