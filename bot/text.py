@@ -798,8 +798,31 @@ def detect_language(norm: str, default: str = "da") -> str:
     da = sum(1 for w in words if w in DA_MARKERS)
     en = sum(1 for w in words if w in EN_MARKERS)
     if da == en:
+        da, en = _frequency_votes(words)
+    if da == en:
         return default
     return "da" if da > en else "en"
+
+
+LANGUAGE_VOTE_MARGIN = (
+    1.0  # a word votes for a language where it is this much more common (Zipf) than in the other
+)
+
+
+def _frequency_votes(words: list[str]) -> tuple[int, int]:
+    """With no function words to go by ("tell me a joke"), each word votes for the language it is far more
+    common in, by wordfreq's lists."""
+    from bot.wordfreqs import zipf
+
+    da = en = 0
+    for w in words:
+        z_da = max(zipf(w, "da"), zipf(w.replace("ae", "æ").replace("oe", "ø").replace("aa", "å"), "da"))
+        z_en = zipf(w, "en")
+        if z_en - z_da >= LANGUAGE_VOTE_MARGIN:
+            en += 1
+        elif z_da - z_en >= LANGUAGE_VOTE_MARGIN:
+            da += 1
+    return da, en
 
 
 @lru_cache(maxsize=2)

@@ -275,3 +275,17 @@ def test_discarded_is_not_a_box() -> None:
     """Snowball's Danish stemmer gives "kasserede" (discarded) and "kasse" (box) one stem; ours keeps them apart."""
     assert stem("kasserede", "da") != stem("kasse", "da")
     assert stem("kasserede", "da") == stem("kassere", "da")
+
+
+@pytest.mark.parametrize(
+    "text, lang",
+    [
+        ("tell me a joke", "en"),
+        ("is tap water safe to drink", "en"),
+        ("pinkode glemt", "da"),
+        ("lånekort", "da"),
+    ],
+    ids=["joke", "tap-water", "pinkode-glemt", "laanekort"],
+)
+def test_without_function_words_the_commoner_language_wins(text: str, lang: str) -> None:
+    assert detect_language(normalise(text)) == lang
