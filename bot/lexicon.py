@@ -40,7 +40,7 @@ staff: personale, personalet, medarbejder, medarbejdere, ansatte, bibliotekar, b
 borrow: låne, låner, lånt, lånte, lån, lånet, lånene, udlån, tage med hjem, have med hjem, med hjem, har hjemme, jeg har hjemme, har lånt nu | borrow, borrowed, borrowing, loan, loans, check out, checked out, take out, take home, lend, lending, stuff ive borrowed, have at home, i have at home, have out right now
 machine: automat, automaten, automater, udlånsautomat, udlånsautomaten, maskine, maskinen, scanne, skanne, selv scanne, selvbetjeningsautomat | machine, self service machine, self-service machine, kiosk, scanner, scan, self checkout
 app: app, appen, appen biblioteket, mobil, mobilen, ipad, tablet, tabletten, slæbe kortet, have kortet med, kortet på mobilen, kortet på telefonen | app, the app, mobile, smartphone, ipad, tablet, carry the card, carrying the card, card on my phone, card on the phone
-website: hjemmeside, hjemmesiden, website, bibliotek.kk.dk, online, nettet, på nettet | website, web site, site, online, web, internet page
+website: hjemmeside, hjemmesiden, website, bibliotek.kk.dk, online, nettet, på nettet, knap, knappen | website, web site, site, online, web, internet page, button, the button
 period: lånetid, lånetiden, låneperiode, hvor længe, hvor lang tid, antal dage, dage, uger, beholde | loan period, how long, how many days, days, weeks, keep, lending period
 due: afleveringsdato, afleveringsfrist, frist, fristen, udløber, skal tilbage, skal afleveres, hvornår skal de afleveres, hvornår skal de tilbage | due, due date, deadline, expires, expiry, due back, when are they due, when they are due
 renew: forny, fornye, fornyer, fornyelse, fornyelser, forlænge, forlænger, forlængelse, beholde længere, mere tid, lidt mere tid, længere tid, have den længere, have den lidt længere, beholde den længere | renew, renewing, renewal, renewals, extend, extension, keep longer, keep it longer, more time, extra time, a bit longer, a little longer, longer time
@@ -104,7 +104,7 @@ bogstart: bogstart, bogpakke, bogpakker | bogstart, book pack
 readinghelp: lære at læse, læsehjælp, læsetræning, læselyst, læser langsomt, lette bøger, letlæsning, let at læse, svært ved at læse, læsesvag, nemme bøger, nem at læse, lettere bøger, let læste, læsning for børn, øve sig i at læse | learn to read, reading help, reading practice, reads slowly, reading slowly, easy books, easy readers, struggles to read, struggling reader, reluctant reader, reading practice for kids, practise reading
 suggest: foreslå, forslag, indkøbsforslag, købe ind, anskaffe, indkøbe, købe den ind, købe dem ind, købt ind, køber i ind, købe bogen ind, kan i købe, bør købe, burde købe, skulle købe | suggest, suggestion, request a purchase, buy, acquire, purchase, buy it, buy the book, order it in, could you buy, you should get, should buy, you should buy
 donate: donere, forære, aflevere mine egne bøger, donation, rydde op, rydder ud, dødsbo, overskydende bøger, give bøger, give mine bøger, give væk, forære væk, tage imod, tager i imod, vil i tage imod, vil i have mine, give mine gamle bøger, bogdonation, bogdonationer, rydder, rydde, rydder op, vil i have dem, vil i have bøgerne | donate, give away, donation, clear out, clearing out, estate, spare books, give my books, give books, cleaning out, clean out, would the library take, will you take, would you take, do you accept, donate my old books, book donation, book donations, clearing, want them, would you want them
-lostfound: efterladt, hittegods, mistet noget, fundet, glemt noget, glemte min, glemte mit, glemt min, glemt mit, tørklæde, halstørklæde, paraply, handsker, vanter, hue, nøgler, briller, høretelefoner, høretelefonerne, headset, oplader, taske glemt | left behind, lost property, lost and found, forgot my, left my, scarf, umbrella, gloves, hat, keys, glasses, headphones, earphones, earbuds, airpods, charger, left them, left it
+lostfound: efterladt, hittegods, mistet noget, fundet, glemt noget, glemte min, glemte mit, glemt min, glemt mit, tørklæde, halstørklæde, paraply, handsker, vanter, hue, nøgler, briller, høretelefoner, høretelefonerne, headset, taske glemt | left behind, lost property, lost and found, forgot my, left my, scarf, umbrella, gloves, hat, keys, glasses, headphones, earphones, earbuds, airpods, left them, left it
 volunteer: frivillig, frivillige, frivilligt, tid til overs, give en hånd med | volunteer, volunteering, volunteers, spare time, time on my hands
 find: finde, søge, lede efter, har i, findes | find, search, look for, looking for, do you have, locate
 recommend: anbefale, anbefaling, anbefalinger, forslag til læsning, hvad skal jeg læse, inspiration, læse nu, læse bagefter, næste bog, hvad skal jeg læse nu | recommend, recommendation, recommendations, suggestion, what to read, inspiration, what to read next, read next, what should i read, next book
@@ -123,7 +123,7 @@ homedelivery: bogen kommer, bringe, bragt, bringe ud, hjem til, kan ikke komme, 
 language: sprog, andre sprog, fremmedsprog, engelsk, arabisk, tyrkisk, polsk, spansk, ukrainsk, urdu, somali, fransk, tysk | languages, other languages, foreign language, english, arabic, turkish, polish, spanish, ukrainian, urdu, somali, french, german
 selfservice: selvbetjening, selvbetjent, åbent bibliotek, ubemandet, uden personale, ingen personale, uden bibliotekar, ingen ansatte, ikke nogen ansatte, uden ansatte, ingen bibliotekarer, ikke bemandet, ikke er personale, ikke noget personale, intet personale, ikke er nogen ansatte, uden for betjent tid, ubetjent, ikke betjent | self service, self-service, open library, unstaffed, without staff, no staff, staffless, no employees, nobody working, no one working, no librarians, not staffed, without librarians, no staff are there, when no staff, nobody works there, no one works there, nobody there
 evening: aften, om aftenen, sent, tidlig morgen | evening, late, early morning, at night
-door: dør, døren, indgang, komme ind, lukke ind, adgang, scanne mit kort, scanner mit kort, scanne kortet, scanner kortet, låse mig ind, lukke mig ind | door, entrance, get in, let in, access, entry, scan my card, scanning my card, swipe my card, let me in, lock myself in
+door: dør, døren, indgang, komme ind, lukke ind, adgang, scanne mit kort, scanner mit kort, scanne kortet, scanner kortet, låse mig ind, lukke mig ind, gå ind, bare gå ind | door, entrance, get in, let in, access, entry, scan my card, scanning my card, swipe my card, let me in, lock myself in, walk in, just walk in, go in, get inside
 alone: alene, selv, uden voksen | alone, on their own, without an adult, unaccompanied
 others: andre, ven, veninde, kammerat, kæreste, fremmede, lukke ham ind, lukke hende ind, lukke nogen ind, lukke andre ind | others, friend, buddy, mate, partner, strangers, someone else, let him in, let her in, let someone in, let them in
 rules: regler, må man, tilladt, forbudt | rules, allowed, permitted, forbidden
@@ -160,6 +160,8 @@ device: smartphone, smartphonen, mobil, mobilen, telefon, telefonen, tablet, tab
 acquaintance: nabo, naboen, naboer, kollega, kollegaen, kolleger, bekendt | neighbour, neighbor, neighbours, colleague, coworker, acquaintance
 housing: ledige lejligheder, ledig lejlighed, leje en lejlighed, boligstøtte, boligsøgning, andelsbolig | find a flat, find an apartment, apartment for rent, flat to rent, housing benefit
 union: fagforening, fagforeningen, a-kasse, a kasse, akasse | trade union, labour union, union membership, join a union
+charging: oplade, oplade min telefon, opladning, stikkontakt, stikkontakter, strøm til | charging, charge my phone, charging point, charging points, power outlet, socket, plug in
+bikerental: leje en cykel, cykeludlejning, lejecykel, bycykel | rent a bike, bike rental, hire a bike, city bike
 """
 
 
@@ -198,5 +200,6 @@ OUT_OF_SCOPE = frozenset(
         "biketheft",
         "housing",
         "union",
+        "bikerental",
     }
 )

@@ -20,7 +20,18 @@ HELP_WORDS = {"help", "hjaelp", "info", "hjelp", "hjalp"}
 # Event vocabulary shared by events and subscriptions: the ids of ARCHITECTURE's `ask` contract.
 CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
     "concert": ("koncert", "concert", "musik", "music", "gig"),
-    "talk": ("foredrag", "talk ", "talks ", "lecture", "forfatter", "author", "oplaeg", "forfattermoede"),
+    "talk": (
+        "foredrag",
+        "a talk ",
+        "the talk ",
+        "author talk",
+        "talks ",
+        "lecture",
+        "forfatter",
+        "author",
+        "oplaeg",
+        "forfattermoede",
+    ),
     "workshop": ("workshop", "vaerksted", "vaerkstedet"),
     "film": ("film ", "filmen", "filmene", "films", "movie", "cinema", "biograf", "screening", "filmvisning"),
     "reading-club": ("laeseklub", "laesekreds", "bogklub", "reading club", "book club", "reading group"),
