@@ -431,3 +431,40 @@ def test_a_lead_on_side_words_against_a_named_core_is_not_trusted(
 )
 def test_danish_compounds_with_one_library_part_split(brain: Brain, word: str, terms: list[str]) -> None:
     assert brain.matcher.analyzer.terms(word, "da") == terms
+
+
+def test_a_word_only_the_leader_uses_settles_a_close_call() -> None:
+    """Both entries are about children; "sign up" is the card entry's own word, so it settles a close call for the
+    card entry. Without such a word ("something for my son"), or with the other entry's own word, it does not."""
+    kb = KnowledgeBase(
+        [
+            Entry(
+                "child-card",
+                {
+                    "en": [
+                        "How do I get a library card for my child?",
+                        "How do I sign up my son?",
+                        "Kids card",
+                    ]
+                },
+                {"en": "Bring the child's health card."},
+            ),
+            Entry(
+                "child-ebooks",
+                {"en": ["Are there e-books for children?", "An e-book app for kids?", "E-books for my son"]},
+                {"en": "Try the children's e-book app."},
+            ),
+            Entry("wifi", {"en": ["Do you have wifi?"]}, {"en": "Yes."}),
+        ],
+        [],
+        ROOT,
+    )
+    matcher = Matcher(kb)
+    ranked = [Candidate("child-card", 0.60), Candidate("child-ebooks", 0.58)]
+
+    def terms(text: str) -> set[str]:
+        return set(matcher.analyzer.terms(text, "en"))
+
+    assert matcher._only_top_distinct(ranked, terms("how do i get my son a card"))
+    assert not matcher._only_top_distinct(ranked, terms("something for my son"))
+    assert not matcher._only_top_distinct(ranked, terms("a card or e-books for my son"))
