@@ -7,6 +7,7 @@ need is in the context. The channels and `bibliobot ask` call this same function
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 
 from bot import router, timeintent
@@ -65,11 +66,19 @@ HANDLERS: dict[str, Handler] = {
 OFFERING_MIN_CONFIDENCE = 0.70
 
 
+# "Har I en sprogcafé?", "do you run courses": asked as whether we offer something, any FAQ answer will do.
+_DO_YOU_OFFER = re.compile(
+    r"\b(har i|laver i|holder i|tilbyder i|findes der|er der|do you have|do you run|do you offer|do you do|"
+    r"do you hold|is there|are there)\b"
+)
+
+
 def _offering_question(content: str, lang: str, found: BranchMatch | None, ctx: Context) -> bool:
     if found is not None or timeintent.names_a_time(content):
         return False
     decision = ctx.brain.matcher.decide(content, lang)
-    return decision.action == "answer" and decision.confidence >= OFFERING_MIN_CONFIDENCE
+    least = 0.0 if _DO_YOU_OFFER.search(content) else OFFERING_MIN_CONFIDENCE
+    return decision.action == "answer" and decision.confidence >= least
 
 
 def understand(message: Message, ctx: Context) -> Understanding:

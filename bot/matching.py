@@ -600,8 +600,7 @@ class Matcher:
             c.core_missing == 0.0 and top.score - c.score <= CORE_VETO_GAP for c in ranked[1:CORE_CONTENDERS]
         )
 
-    @staticmethod
-    def _core_named(ranked: list[Candidate], answer_min: float, margin_min: float) -> Candidate | None:
+    def _core_named(self, ranked: list[Candidate], answer_min: float, margin_min: float) -> Candidate | None:
         """Among the top candidates within the margin of the first, the only one whose core the question names in
         full."""
         contenders = [c for c in ranked[:CORE_CONTENDERS] if ranked[0].score - c.score < margin_min]
@@ -612,6 +611,8 @@ class Matcher:
             return None
         if len(named) != 1:
             return None
+        if named[0] is not ranked[0] and not self.core.get(self._index[ranked[0].entry]):
+            return None  # a leader with no core is not overruled on cores
         rivals = [c for c in contenders if c is not named[0]]
         return named[0] if all(c.core_missing >= CORE_RIVAL_MISSING for c in rivals) else None
 

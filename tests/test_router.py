@@ -287,6 +287,7 @@ def sample_brain() -> Brain:
     "text, intent",
     [
         ("do you have a language cafe", "faq"),
+        ("is there a language cafe for beginners", "faq"),
         ("har I en sprogcafé", "faq"),
         ("sprogcafé i aften", "events"),
         ("any language cafe this week", "events"),
