@@ -293,7 +293,7 @@ def sample_brain() -> Brain:
         ("any language cafe this week", "events"),
         ("language cafe at the main library", "events"),
     ],
-    ids=["en-service", "da-service", "da-tonight", "en-this-week", "en-at-a-branch"],
+    ids=["en-service", "en-is-there", "da-service", "da-tonight", "en-this-week", "en-at-a-branch"],
 )
 def test_a_service_asked_about_with_no_time_or_place_is_the_faq(
     sample_brain: Brain, settings_only: Config, text: str, intent: str
