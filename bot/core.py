@@ -69,12 +69,13 @@ OFFERING_MIN_CONFIDENCE = 0.70
 # "Har I en sprogcafé?", "do you run courses": asked as whether we offer something, any FAQ answer will do.
 _DO_YOU_OFFER = re.compile(
     r"\b(har i|laver i|holder i|tilbyder i|findes der|er der|do you have|do you run|do you offer|do you do|"
-    r"do you hold|is there|are there)\b"
+    r"do you hold|is there|are there|^any|^nogen|^noget)\b"
 )
+_SOON = re.compile(r"\b(snart|kommende|coming up|upcoming|soon)\b")
 
 
 def _offering_question(content: str, lang: str, found: BranchMatch | None, ctx: Context) -> bool:
-    if found is not None or timeintent.names_a_time(content):
+    if found is not None or timeintent.names_a_time(content) or _SOON.search(content):
         return False
     decision = ctx.brain.matcher.decide(content, lang)
     least = 0.0 if _DO_YOU_OFFER.search(content) else OFFERING_MIN_CONFIDENCE

@@ -200,7 +200,8 @@ def _own_account(norm: str) -> bool:
         r"\b(hvordan|how do|how can|how to|hvorfor|why|hvor kan|where can|where in|where do|hvor finder|"
         r"hvor henter|hvad sker|what happens|hvad goer jeg|what do i do|hvornaar kan jeg|when can i|can i still|"
         r"kan jeg stadig|kan man|can i|kan jeg|how will i know|hvordan ved jeg|hvordan faar jeg at vide|"
-        r"hvordan finder jeg ud af|ereolen|e reolen|filmstriben)\b",
+        r"hvordan finder jeg ud af|min tur|my turn|foran mig|ahead of me|i koeen|in line|in the queue|ereolen|"
+        r"e reolen|filmstriben)\b",
         norm,
     ):
         return False

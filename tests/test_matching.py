@@ -108,6 +108,7 @@ def test_near_neighbours_answer_the_right_entry(brain: Brain, text: str, lang: s
         ("hvordan melder jeg flytning", "da"),
         ("kan jeg låne penge af jer", "da"),
         ("i forgot my gmail password how do i reset it", "en"),
+        ("can you recommend a good dentist", "en"),
     ],
     ids=[
         "football",
@@ -125,6 +126,7 @@ def test_near_neighbours_answer_the_right_entry(brain: Brain, text: str, lang: s
         "melde-flytning",
         "laane-penge",
         "gmail-password",
+        "dentist",
     ],
 )
 def test_off_topic_questions_hand_off(brain: Brain, text: str, lang: str) -> None:

@@ -179,6 +179,7 @@ INTENTS = [
     ("my landlord wont give back my deposit what can i do", "faq", "en", None),
     ("hvad kan du", "help", "da", None),
     ("i want to bring my class for a tour, who do i talk to", "faq", "en", None),
+    ("hvornår er det min tur til den bog jeg har reserveret", "faq", "da", None),
     ("do i have to pay to go to talks at the library", "faq", "en", None),
     ("jeg vil gerne udstille mine malerier på biblioteket", "faq", "da", None),
     ("viser I film for børn i weekenden", "events", "da", None),
