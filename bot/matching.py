@@ -95,7 +95,7 @@ COMPOUND_MAX_ZIPF = 3.0  # words at least this common are words, not compounds t
 COMPOUND_MIN_TAIL = 4  # "boardingpas" is not boarding + pas (passport)
 COMPOUND_HEAD_ZIPF = 3.0  # an unknown head must be a common word ("matematik" + lektier)
 COMPOUND_MIN_KNOWN_TAIL = (
-    6  # a library word this long ends a compound of an unknown head ("grundejer|forening")
+    6  # a library word this long ends a compound of an unknown head ("filatelist|forening")
 )
 
 

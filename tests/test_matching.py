@@ -426,7 +426,7 @@ def test_a_lead_on_side_words_against_a_named_core_is_not_trusted(
 @pytest.mark.parametrize(
     "word, terms",
     [
-        ("grundejerforening", ["da:grundej", "#institution", "#meetingroom"]),
+        ("filatelistforening", ["da:filatelist", "#institution", "#meetingroom"]),
         ("kortskabelon", ["#card", "da:skabelon"]),
     ],
     ids=["unknown-head-library-tail", "library-head-common-tail"],
