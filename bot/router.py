@@ -134,6 +134,8 @@ _HUMAN = re.compile(
     r"|\b(spoerg|spoerge) (en|et) (bibliotekar|menneske)\b|\b(rather|prefer) .*(human|person|librarian)\b"
     r"|\bhuman please\b|\bmenneske tak\b"
 )
+# "snakke dansk med rigtige mennesker" is practising a language, not asking for a person.
+_LANGUAGE_PRACTICE = re.compile(r"\b(dansk|danish|sprog\w*|language|oeve|traene|practi[cs]e)\b")
 _RES_OWN = re.compile(r"\b(min|mine|mit|my|jeg har|i have|do i have|har jeg|ive got|have i)\b")
 _RES_THING = re.compile(
     r"\b(reserv\w*|bestil\w*|hold|holds|laan|laanene|loans?|boeger|boegerne|bog|bogen|books?|materialer|"
@@ -200,7 +202,8 @@ def _own_account(norm: str) -> bool:
         r"\b(hvordan|how do|how can|how to|hvorfor|why|hvor kan|where can|where in|where do|hvor finder|"
         r"hvor henter|hvad sker|what happens|hvad goer jeg|what do i do|hvornaar kan jeg|when can i|can i still|"
         r"kan jeg stadig|kan man|can i|kan jeg|how will i know|hvordan ved jeg|hvordan faar jeg at vide|"
-        r"hvordan finder jeg ud af|min tur|my turn|foran mig|ahead of me|i koeen|in line|in the queue|ereolen|"
+        r"hvordan finder jeg ud af|min tur|my turn|foran mig|ahead of me|i koeen|in line|in the queue|how much|"
+        r"hvad koster|hvor meget|ereolen|"
         r"e reolen|filmstriben)\b",
         norm,
     ):
@@ -224,7 +227,7 @@ def route(text: str) -> Route:
         return Route("greeting")
     if (
         norm in _ASK_FOR_PERSON
-        or _HUMAN.search(normalise(text))
+        or (_HUMAN.search(normalise(text)) and not _LANGUAGE_PRACTICE.search(norm))
         or (_UPSET.search(norm) and not _HOWTO.search(norm) and not _COMPLAIN.search(norm))
     ):
         return Route("handoff")

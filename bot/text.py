@@ -22,6 +22,8 @@ _TYPOGRAPHIC = str.maketrans({"’": "'", "‘": "'", "´": "'", "`": "'"})
 # Common SMS spellings; keys and values are folded words. Multi-word values are fine.
 ABBREVIATIONS: dict[str, str] = {
     "mdr": "maaneder",
+    "yr": "year",
+    "yrs": "years",
     "tho": "though",
     "mths": "months",
     "pls": "please",
@@ -578,6 +580,7 @@ EN_STOPWORDS = set(
         "9th",
         "mean",
         "means",
+        "supposed",
         "yourself",
         "also",
         "there",
