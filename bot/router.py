@@ -203,7 +203,8 @@ def _own_account(norm: str) -> bool:
         r"hvor henter|hvad sker|what happens|hvad goer jeg|what do i do|hvornaar kan jeg|when can i|can i still|"
         r"kan jeg stadig|kan man|can i|kan jeg|how will i know|hvordan ved jeg|hvordan faar jeg at vide|"
         r"hvordan finder jeg ud af|min tur|my turn|foran mig|ahead of me|i koeen|in line|in the queue|how much|"
-        r"hvad koster|hvor meget|ereolen|"
+        r"hvad koster|hvor meget|hvor tjekker|hvor ser|where do i check|where can i check|er der ikke|not there|"
+        r"selvom|even though|ereolen|"
         r"e reolen|filmstriben)\b",
         norm,
     ):
