@@ -88,7 +88,7 @@ maker: makerspace, 3d printer, 3d print, laserskærer, symaskine, værksted, hob
 locker: skab, skabe, garderobe, opbevaring, boks, rygsæk, jakke, frakke, taske, tasker, låse inde, låse min | locker, lockers, cloakroom, storage, backpack, rucksack, coat, jacket, belongings, lock up, lock away, my bag, leave my bag
 toilet: toilet, toiletter, wc, puslerum, pusle, pusleplads, ble, bleer, bleskift, skifte ble | toilet, toilets, restroom, bathroom, wc, loo, baby changing, changing table, diaper, nappy, nappies, change a nappy
 cafe: café, cafe, kaffe, spise, mad, madpakke, drikke, sandwich, frokost, snacks, medbragt mad, egen mad, spise ved | cafe, coffee, eat, food, lunch, drink, snack, sandwich, packed lunch, snacks, own food, lunch box, bring food, eat my own
-parking: parkering, parkere, p plads, cykel, cykelparkering, parkere bilen, parkere min bil | parking, park, bike, bicycle, park my car, car park, car, my car, leave my car
+parking: parkering, parkere, p plads, cykel, cykelparkering, parkere bilen, parkere min bil, min bil | parking, park, bike, bicycle, park my car, car park, car, my car, leave my car
 access: kørestol, handicap, tilgængelighed, elevator, rampe, gangbesværet, trapper, trappe, sal, etage, trappefri, uden trapper, handicapvenlig, handicapadgang, første sal, anden sal, 1 sal, 2 sal, første etage, ovenpå | wheelchair, disability, disabled, accessibility, accessible, elevator, lift, ramp, step free, stairs, upstairs, floor, step-free, no stairs, first floor, second floor
 ithelp: it hjælp, it-hjælp, computerhjælp, hjælp til computer, hjælp til mobil, digital hjælp, hjælp til it, tablet, ipad, it café, it cafe, itcafé, itcafe | it help, computer help, tech help, digital help, help with computer, help with phone, tablet, ipad, it cafe, it café
 digitalpost: digital post, e-boks, eboks, borger.dk, post fra det offentlige | digital post, e-boks, borger.dk, government mail, digital mail
@@ -165,9 +165,11 @@ bikerental: leje en cykel, cykeludlejning, lejecykel, bycykel | rent a bike, bik
 localbusiness: restaurant, restauranter, spisested, frisør, tandlæge, pizzeria | restaurant, restaurants, hairdresser, dentist, pizzeria
 nationwide: hele landet, hele danmark, alle danske biblioteker, alle biblioteker i danmark, landets biblioteker, danske biblioteker | every library in denmark, all libraries in denmark, all danish libraries, nationwide, the whole country, across denmark, danish libraries
 pets: hund, hunde, hunden, hundene, kæledyr, kat, katten | dog, dogs, pet, pets, cat, cats
-sickreport: melde syg, sygemelde, sygemelding, melder det til skolen, melde fravær, sygemelde mit barn | call in sick, report sick, report an absence
+sickreport: melde syg, sygemelde, sygemelding, melder det til skolen, melde fravær, sygemelde mit barn, melde det til skolen, melder jeg det til skolen, melde til skolen, syg til skolen | call in sick, report sick, report an absence, tell the school, report to the school
 genre: krimi, krimier, thriller, thrillere, fantasy, biografi, biografier | thriller, thrillers, crime novel, fantasy, biography, biographies
 smoking: ryge, rygning, rygere, smøg, cigaret, cigaretter, dampe | smoke, smoking, vape, vaping, cigarette, cigarettes
+secondhand: købe brugte, købe billigt, købe en brugt, brugt cykel, genbrugsbutik, antikvariat, loppemarked | buy used, buy cheap, buy second hand, second hand, secondhand, used bike, charity shop
+homeinternet: router, min router, routeren, internetudbyder, mit internet derhjemme, wifi derhjemme | router, my router, home wifi, internet provider, my internet at home, wifi at home
 """
 
 
@@ -211,5 +213,7 @@ OUT_OF_SCOPE = frozenset(
         "pets",
         "sickreport",
         "smoking",
+        "secondhand",
+        "homeinternet",
     }
 )

@@ -837,8 +837,23 @@ def _stemmer(lang: str) -> snowballstemmer.stemmer:
     return snowballstemmer.stemmer("danish" if lang == "da" else "english")
 
 
-# Where Snowball's Danish stemmer merges words apart in meaning: "kasserede" (discarded) is not "kasse" (a box).
-DA_STEM_EXCEPTIONS = {"kassere": "kasser", "kasserer": "kasser", "kasserede": "kasser", "kasseret": "kasser"}
+# Where Snowball's Danish stemmer merges words apart in meaning: "kasserede" (discarded) is not "kasse" (a box), and
+# "billet" (ticket) and "billigt" (cheap) are not "bil" (car).
+DA_STEM_EXCEPTIONS = {
+    "kassere": "kasser",
+    "kasserer": "kasser",
+    "kasserede": "kasser",
+    "kasseret": "kasser",
+    "billet": "billet",
+    "billetten": "billet",
+    "billetter": "billet",
+    "billetterne": "billet",
+    "billig": "billig",
+    "billigt": "billig",
+    "billige": "billig",
+    "billigere": "billig",
+    "billigste": "billig",
+}
 
 
 @lru_cache(maxsize=200_000)

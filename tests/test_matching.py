@@ -109,6 +109,7 @@ def test_near_neighbours_answer_the_right_entry(brain: Brain, text: str, lang: s
         ("kan jeg låne penge af jer", "da"),
         ("i forgot my gmail password how do i reset it", "en"),
         ("can you recommend a good dentist", "en"),
+        ("hvor kan jeg købe brugte bøger billigt", "da"),
     ],
     ids=[
         "football",
@@ -127,6 +128,7 @@ def test_near_neighbours_answer_the_right_entry(brain: Brain, text: str, lang: s
         "laane-penge",
         "gmail-password",
         "dentist",
+        "buy-used-books",
     ],
 )
 def test_off_topic_questions_hand_off(brain: Brain, text: str, lang: str) -> None:

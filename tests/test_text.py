@@ -277,6 +277,12 @@ def test_discarded_is_not_a_box() -> None:
     assert stem("kasserede", "da") == stem("kassere", "da")
 
 
+def test_a_ticket_and_cheap_are_not_a_car() -> None:
+    """Snowball gives "billet", "billigt" and "bil" one stem; a ticket question must not meet car parking."""
+    assert len({stem("billet", "da"), stem("billigt", "da"), stem("bil", "da")}) == 3
+    assert stem("billetter", "da") == stem("billet", "da")
+
+
 @pytest.mark.parametrize(
     "text, lang",
     [
