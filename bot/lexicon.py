@@ -134,7 +134,7 @@ proxy: fuldmagt, på mine vegne, på vegne af, værge, pårørende | power of at
 performer: forfatter, forfattere, kunstner, maler, musiker | author, writer, artist, painter, musician
 refund: penge tilbage, refundering, refusion, tilbagebetaling | refund, money back, reimburse
 sell: sælge, sælger, salg, udsalg, bogudsalg, bogsalg, loppemarked, kasserede, kassere, kasseret | sell, selling, sale, sold, discarded, withdrawn, book sale, sell off, flea market, discarded books, withdrawn books
-shelfmark: opstilling, hyldesignatur, numrene, numre, ryg, ryggen, klassemærke, dk5, mærkat, opstillet, sorteret, ordnet, hvordan er bøgerne sat op, hvilken hylde, hvor står den, hvor står bogen | shelf mark, call number, spine, numbers on the spine, classification, dewey, label, organised, organized, sorted, arranged, how are the shelves, which shelf, where is it on the shelf, find it on the shelf
+shelfmark: opstilling, hyldesignatur, numrene, numre, ryg, ryggen, klassemærke, dk5, mærkat, opstillet, sorteret, ordnet, hvordan er bøgerne sat op, hvilken hylde, hvor står den, hvor står bogen | shelf mark, call number, spine, numbers on the spine, classification, dewey, label, how are the shelves, which shelf, where is it on the shelf, find it on the shelf
 published: udkommer, udgivet, udgives, ny bog af, næste bog, forfatterens nye | published, comes out, release, new book by, next book
 total: i alt, totalt, samlet, samlingen | in total, altogether, the collection
 home: hjemme, derhjemme, hjemmefra, stuen, i stuen, sofaen | at home, from home, on the sofa, on my couch

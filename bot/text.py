@@ -838,7 +838,8 @@ def _stemmer(lang: str) -> snowballstemmer.stemmer:
 
 
 # Where Snowball's Danish stemmer merges words apart in meaning: "kasserede" (discarded) is not "kasse" (a box), and
-# "billet" (ticket) and "billigt" (cheap) are not "bil" (car).
+# "billet" (ticket) and "billigt" (cheap) are not "bil" (car), "ryge" (smoke) is not "ryg" (a book's spine), and
+# "unger" (kids) are not "unge" (teenagers).
 DA_STEM_EXCEPTIONS = {
     "kassere": "kasser",
     "kasserer": "kasser",
@@ -853,6 +854,12 @@ DA_STEM_EXCEPTIONS = {
     "billige": "billig",
     "billigere": "billig",
     "billigste": "billig",
+    "ryge": "ryge",
+    "ryger": "ryge",
+    "rygere": "ryge",
+    "unger": "unger",
+    "ungerne": "unger",
+    "ungen": "unger",
 }
 
 

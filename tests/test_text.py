@@ -284,6 +284,15 @@ def test_a_ticket_and_cheap_are_not_a_car() -> None:
 
 
 @pytest.mark.parametrize(
+    "one, other",
+    [("ryge", "ryggen"), ("ungerne", "unge")],
+    ids=["smoke-not-spine", "kids-not-teens"],
+)
+def test_danish_words_apart_in_meaning_keep_apart_stems(one: str, other: str) -> None:
+    assert stem(one, "da") != stem(other, "da")
+
+
+@pytest.mark.parametrize(
     "text, lang",
     [
         ("tell me a joke", "en"),
