@@ -3,7 +3,8 @@
 Each file in bench/paraphrases/ was written on 2026-11-25 by a separate writer who read only the evaluation
 knowledge base (../shared/eval/knowledge), never dev.yaml: one question per entry in the way citizens text, plus
 questions it should hand off. Questions close to a dev case (rapidfuzz ratio >= 80) were left out. Sets 01-15 have
-since been used to find missing words, so they are development data too; a set's first score is in the README.
+since been used to find missing words, so they are development data too (set 16 has not); a set's first score is
+in the README.
 
     .venv/bin/python bench/paraphrases.py            # every set, then the mean
     .venv/bin/python bench/paraphrases.py set10.yaml  # one set
