@@ -26,7 +26,7 @@ from rapidfuzz.distance import OSA
 from bot.knowledge import Entry, KnowledgeBase
 from bot.lexicon import CONCEPTS, OUT_OF_SCOPE
 from bot.text import STOPWORDS, fold, normalise, stem, strip_filler
-from bot.wordfreqs import zipf
+from bot.wordfreqs import folded_zipf
 
 # Blend weights and decision thresholds, tuned on ../shared/eval/dev.yaml on 2026-11-25: weights by a grid search
 # (steps of 0.05) for the most right answers at <= 2.5 % wrong; then the margin by full runs of score.py:
@@ -152,8 +152,7 @@ def _danish_spellings(word: str) -> list[str]:
 @lru_cache(maxsize=100_000)
 def _zipf(word: str, lang: str) -> float:
     """How common a folded word is in the language at large (Zipf scale), æøå restored for Danish."""
-    unfolded = word.replace("ae", "æ").replace("oe", "ø").replace("aa", "å") if lang == "da" else word
-    return max(zipf(word, lang), zipf(unfolded, lang))
+    return folded_zipf(word, lang)
 
 
 @lru_cache(maxsize=50_000)
@@ -480,24 +479,13 @@ class Matcher:
             v.weight = sum(self.weight(t) for t in v.terms)
             self.variants_of[v.entry].append(v)
         self._index = {e.id: i for i, e in enumerate(self.entries)}
-        self.core: dict[int, tuple[tuple[str, float], ...]] = {
-            idx: self._core_terms(vs) for idx, vs in self.variants_of.items()
-        }
-        self.frequent: dict[int, frozenset[str]] = {
-            idx: frozenset(
-                t for t, n in Counter(t for v in vs for t in v.terms).items() if n / len(vs) >= DISTINCT_SHARE
-            )
-            for idx, vs in self.variants_of.items()
-        }
-
-    def _core_terms(self, variants: list[_Variant]) -> tuple[tuple[str, float], ...]:
-        """Terms in at least CORE_SHARE of an entry's questions, each weighted by share x idf."""
-        counts = Counter(t for v in variants for t in v.terms)
-        return tuple(
-            (t, n / len(variants) * self.weight(t))
-            for t, n in sorted(counts.items())
-            if n / len(variants) >= CORE_SHARE
-        )
+        # What each entry's questions share: its core (most of them) and its frequent terms (many of them).
+        self.core: dict[int, tuple[tuple[str, float], ...]] = {}
+        self.frequent: dict[int, frozenset[str]] = {}
+        for idx, vs in self.variants_of.items():
+            shares = {t: n / len(vs) for t, n in sorted(Counter(t for v in vs for t in v.terms).items())}
+            self.core[idx] = tuple((t, s * self.weight(t)) for t, s in shares.items() if s >= CORE_SHARE)
+            self.frequent[idx] = frozenset(t for t, s in shares.items() if s >= DISTINCT_SHARE)
 
     def core_missing(self, idx: int, query: set[str]) -> float:
         """Share of an entry's core weight that the question does not mention: 0 = all there, 1 = no core."""
@@ -622,9 +610,7 @@ class Matcher:
         # Named in full, among everything a "did you mean" would offer: two such entries are a real choice.
         offered = [c for c in ranked[:CORE_CONTENDERS] if ranked[0].score - c.score <= CLARIFY_MAX_GAP]
         named = [c for c in offered if c.core_missing == 0.0 and c.score >= answer_min]
-        if named and named[0] not in contenders:
-            return None
-        if len(named) != 1:
+        if len(named) != 1 or named[0] not in contenders:
             return None
         if named[0] is not ranked[0] and not self.core.get(self._index[ranked[0].entry]):
             return None  # a leader with no core is not overruled on cores

@@ -826,12 +826,11 @@ LANGUAGE_VOTE_MARGIN = (
 def _frequency_votes(words: list[str]) -> tuple[int, int]:
     """With no function words to go by ("tell me a joke"), each word votes for the language it is far more
     common in, by wordfreq's lists."""
-    from bot.wordfreqs import zipf
+    from bot.wordfreqs import folded_zipf
 
     da = en = 0
     for w in words:
-        z_da = max(zipf(w, "da"), zipf(w.replace("ae", "æ").replace("oe", "ø").replace("aa", "å"), "da"))
-        z_en = zipf(w, "en")
+        z_da, z_en = folded_zipf(w, "da"), folded_zipf(w, "en")
         if z_en - z_da >= LANGUAGE_VOTE_MARGIN:
             en += 1
         elif z_da - z_en >= LANGUAGE_VOTE_MARGIN:
@@ -842,6 +841,11 @@ def _frequency_votes(words: list[str]) -> tuple[int, int]:
 @lru_cache(maxsize=2)
 def _stemmer(lang: str) -> snowballstemmer.stemmer:
     return snowballstemmer.stemmer("danish" if lang == "da" else "english")
+
+
+def unfold_danish(word: str) -> str:
+    """A folded word with æ, ø, å put back ("boeger" -> "bøger"), the spelling Danish stemmers and word lists know."""
+    return word.replace("ae", "æ").replace("oe", "ø").replace("aa", "å")
 
 
 # Where Snowball's Danish stemmer merges words apart in meaning: "kasserede" (discarded) is not "kasse" (a box), and
@@ -876,6 +880,5 @@ def stem(word: str, lang: str) -> str:
     if lang == "da":
         if word in DA_STEM_EXCEPTIONS:
             return DA_STEM_EXCEPTIONS[word]
-        unfolded = word.replace("ae", "æ").replace("oe", "ø").replace("aa", "å")
-        return fold(_stemmer("da").stemWord(unfolded))
+        return fold(_stemmer("da").stemWord(unfold_danish(word)))
     return _stemmer("en").stemWord(word)

@@ -12,6 +12,7 @@ import math
 from functools import lru_cache
 
 from bot import cache
+from bot.text import unfold_danish
 
 LANGUAGES = ("da", "en")
 MIN_ZIPF = 2.0
@@ -41,3 +42,8 @@ def _table() -> dict[str, dict[str, float]]:
 def zipf(word: str, lang: str) -> float:
     """Zipf frequency of a word, 0.0 when it is rarer than MIN_ZIPF or unknown."""
     return _table().get(lang, {}).get(word, 0.0)
+
+
+def folded_zipf(word: str, lang: str) -> float:
+    """Zipf frequency of a folded word ("boeger"), with æøå put back for Danish where that spelling is commoner."""
+    return max(zipf(word, lang), zipf(unfold_danish(word), lang)) if lang == "da" else zipf(word, lang)

@@ -472,3 +472,10 @@ def test_a_word_only_the_leader_uses_settles_a_close_call() -> None:
     assert matcher._only_top_distinct(ranked, terms("how do i get my son a card"))
     assert not matcher._only_top_distinct(ranked, terms("something for my son"))
     assert not matcher._only_top_distinct(ranked, terms("a card or e-books for my son"))
+
+
+def test_every_out_of_scope_name_is_a_lexicon_concept() -> None:
+    """OUT_OF_SCOPE lists concept names by hand; a misspelt one would silently never apply."""
+    from bot.lexicon import CONCEPTS, OUT_OF_SCOPE
+
+    assert not OUT_OF_SCOPE - set(CONCEPTS)
