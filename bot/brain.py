@@ -18,7 +18,7 @@ from bot.matching import Matcher
 
 def prepared_matcher(kb: KnowledgeBase) -> Matcher:
     """The FAQ index for this knowledge, from the cache when the same knowledge and code built it before."""
-    from bot import lexicon, matching, text, wordfreqs
+    from bot import decision, lexicon, matching, noise, semantic, text, wordfreqs
 
     content = repr(
         (
@@ -26,7 +26,8 @@ def prepared_matcher(kb: KnowledgeBase) -> Matcher:
             [(b.id, b.name, b.aliases) for b in kb.branches],
         )
     )
-    key = cache.digest(content, cache.source_digest(matching, lexicon, text, wordfreqs))
+    code = cache.source_digest(matching, lexicon, text, wordfreqs, decision, noise, semantic)
+    key = cache.digest(content, code, decision.DATA.read_bytes(), semantic.MODEL_ID if semantic.embedder() else "")
     return cache.cached("matcher", key, lambda: Matcher(kb))
 
 

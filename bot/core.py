@@ -10,11 +10,11 @@ import logging
 import re
 from collections.abc import Callable
 
-from bot import router, timeintent
+from bot import langid, router, timeintent
 from bot.branches import BranchMatch
 from bot.context import Context, Understanding
 from bot.model import Action, Message, Reply
-from bot.text import detect_language, normalise, strip_filler
+from bot.text import normalise, strip_filler
 from handlers import (
     compliance,
     delete,
@@ -90,7 +90,7 @@ def understand(message: Message, ctx: Context) -> Understanding:
     if keyword:
         word = norm.replace(" ", "")
         return Understanding(KEYWORD_LANG.get(word, default), keyword, norm)
-    lang = detect_language(norm, default)
+    lang = langid.detect(message.text, default)
     content = strip_filler(norm)
     intent = router.route(message.text).intent
     found = ctx.brain.branches.find(content, ctx.brain.matcher.analyzer.vocab)

@@ -21,7 +21,8 @@ from zoneinfo import ZoneInfo
 
 from bot import router, storage
 from bot.storage import Store
-from bot.text import STOPWORDS, detect_language, normalise, stem, strip_filler
+from bot import langid
+from bot.text import STOPWORDS, normalise, stem, strip_filler
 
 ACTIONS = ("answer", "clarify", "handoff")
 # Intents that are not questions to the bot: keywords, notices, and messages that went to an open ticket.
@@ -96,7 +97,8 @@ def _time(value: str) -> datetime:
 
 def _stems(text: str) -> frozenset[str]:
     norm = strip_filler(normalise(text))
-    lang = detect_language(norm)
+    lang = langid.detect(text)
+    lang = lang if lang in ("da", "en") else "da"  # the stemmers of the matcher
     return frozenset(stem(w, lang) for w in norm.split() if w not in STOPWORDS and len(w) > 1)
 
 

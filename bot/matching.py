@@ -17,15 +17,20 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
+
+import numpy as np
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from bot import decision, semantic
+from bot.decision import DecisionModel
 from bot.knowledge import Entry, KnowledgeBase
 from bot.lexicon import CONCEPTS, OUT_OF_SCOPE
 from bot.text import STOPWORDS, fold, normalise, stem, strip_filler
+from bot.semantic import SemanticIndex
 from bot.wordfreqs import folded_zipf
 
 # Blend weights and decision thresholds, tuned on ../shared/eval/dev.yaml on 2026-11-25: weights by a grid search
@@ -72,6 +77,11 @@ CORE_ABSENT_MARGIN = 0.12
 # runner-up win the same way added 0.6 points of wrong answers for 0.004 more right; shares 0.15-0.4 alike.
 DISTINCT_SHARE = 0.4
 DISTINCT_MIN_WEIGHT = 0.28  # of the top idf (1.5 of 5.3 at 104 entries): a real word, not "bibliotek"
+# "Did you mean": the candidates the model gives at least CLARIFY_MIN_P, two or three of them, together at least
+# CLARIFY_MIN_MASS likely to hold the answer.
+CLARIFY_MIN_TOP = 0.15
+CLARIFY_MIN_P = 0.05
+CLARIFY_MIN_MASS = 0.3
 CLARIFY_MIN_SCORE = 0.36
 CLARIFY_MAX_UNKNOWN = 0.25
 CLARIFY_MAX_GAP = 0.10  # candidates offered in "did you mean" lie within this of the top score
@@ -84,6 +94,7 @@ UNUSED_CONCEPT_WEIGHT = 0.35  # a lexicon concept that no entry uses: a library 
 UNKNOWN_COMMON_ZIPF = 5.5
 TYPO_MIN_SIMILARITY = 0.80
 TYPO_KNOWN_ZIPF = 4.0  # a word this common is a word, not a typo ("telling" is not "selling")
+LEXICAL_LANGUAGES = ("da", "en")
 SHORTLIST = 12  # 25 gave the same dev figures at three times the cost
 FALSE_FRIENDS = frozenset(
     {
@@ -356,6 +367,8 @@ class _Variant:
     terms: frozenset[str]
     folded: str
     weight: float = 0.0  # sum of its terms' weights, so a Jaccard union costs one subtraction
+    text: str = ""  # as the librarian wrote it: what the semantic signal embeds
+    lang: str = ""
 
 
 def content_words(text: str) -> str:
@@ -429,7 +442,9 @@ def branch_words(kb: KnowledgeBase) -> set[str]:
 class Matcher:
     """The prepared index of one knowledge base. Build once per (re)load; `decide` is cheap."""
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(
+        self, kb: KnowledgeBase, *, vector_of: dict[str, np.ndarray] | None = None, train: bool = True
+    ) -> None:
         self.entries: list[Entry] = list(kb.entries)
         vocab: set[str] = set()
         for e in self.entries:
@@ -450,7 +465,7 @@ class Matcher:
             for lang, qs in e.questions.items():
                 for q in qs:
                     vt = frozenset(self.analyzer.terms(q, lang, correct=False))
-                    self.variants.append(_Variant(idx, vt, strip_filler(normalise(q))))
+                    self.variants.append(_Variant(idx, vt, strip_filler(normalise(q)), text=q, lang=lang))
                     terms |= vt
             for tag in e.tags:
                 for lang in ("da", "en"):
@@ -486,6 +501,37 @@ class Matcher:
             shares = {t: n / len(vs) for t, n in sorted(Counter(t for v in vs for t in v.terms).items())}
             self.core[idx] = tuple((t, s * self.weight(t)) for t, s in shares.items() if s >= CORE_SHARE)
             self.frequent[idx] = frozenset(t for t, s in shares.items() if s >= DISTINCT_SHARE)
+        self.semantic = self._semantic_index(vector_of)
+        self.model: DecisionModel | None = None
+        if train:
+            self.model = decision.train(self, kb) or decision.fallback_model()
+
+    def _semantic_index(self, vector_of: dict[str, np.ndarray] | None) -> SemanticIndex | None:
+        if semantic.embedder() is None or not self.variants:
+            return None
+        texts = [v.text for v in self.variants]
+        if vector_of is not None and all(t in vector_of for t in texts):
+            vectors = np.stack([vector_of[t] for t in texts])
+        else:
+            vectors = semantic.embed(texts)
+            if vectors is None:
+                return None
+        answers = [(idx, lang, a) for idx, e in enumerate(self.entries) for lang, a in e.answer.items()]
+        answer_vectors = semantic.embed([a for _, _, a in answers], passage=True)
+        index = SemanticIndex(
+            vectors, [v.entry for v in self.variants], len(self.entries), [v.lang for v in self.variants]
+        )
+        if answer_vectors is not None:
+            index.answers = SemanticIndex(
+                answer_vectors, [i for i, _, _ in answers], len(self.entries), [lang for _, lang, _ in answers]
+            )
+        return index
+
+    def vector_of(self) -> dict[str, np.ndarray]:
+        """Each variant's vector by its text, so an index of part of this knowledge base need not embed again."""
+        if self.semantic is None:
+            return {}
+        return {self.variants[row].text: self.semantic.vectors[i] for i, row in enumerate(self.semantic.row_of)}
 
     def core_missing(self, idx: int, query: set[str]) -> float:
         """Share of an entry's core weight that the question does not mention: 0 = all there, 1 = no core."""
@@ -499,7 +545,12 @@ class Matcher:
             return known
         return self.max_idf * _unknown_share(self.analyzer.surface.get(term, term))
 
-    def rank(self, text: str, lang: str) -> tuple[list[Candidate], list[str]]:
+    def rank(
+        self, text: str, lang: str, extra: Iterable[int] = ()
+    ) -> tuple[list[Candidate], list[str]]:
+        """Lexical candidates: the entries that explain most of the question's terms, plus any in `extra` (the
+        semantic signal's nearest entries, which may share no term with the message)."""
+        lang = lang if lang in LEXICAL_LANGUAGES else "en"  # the lexicon and the stems know Danish and English
         terms = list(dict.fromkeys(self.analyzer.terms(text, lang)))
         if not terms:
             return [], terms
@@ -510,9 +561,10 @@ class Matcher:
         for t in q:
             for idx, factor in self.postings.get(t, ()):
                 coverage[idx] += weights[t] * factor
-        if not coverage:
-            return [], terms
         shortlist = sorted(coverage, key=coverage.__getitem__, reverse=True)[:SHORTLIST]
+        shortlist += [i for i in extra if i not in shortlist]
+        if not shortlist:
+            return [], terms
         folded = strip_filler(normalise(text))
         pool = [v for idx in shortlist for v in self.variants_of[idx]]
         # One C loop for the fuzzy similarity of every shortlisted variant.
@@ -529,7 +581,7 @@ class Matcher:
                 best_jaccard[v.entry] = max(best_jaccard[v.entry], inter / (total + v.weight - inter))
         scored: list[Candidate] = []
         for idx in shortlist:
-            cov = coverage[idx] / total
+            cov = coverage.get(idx, 0.0) / total
             jac, fz = best_jaccard[idx], best_fuzzy[idx]
             missing = self.core_missing(idx, q)
             score = W_COVERAGE * cov + W_VARIANT * jac + W_FUZZY * fz
@@ -537,47 +589,100 @@ class Matcher:
         scored.sort(key=lambda c: c.score, reverse=True)
         return scored, terms
 
-    def decide(
-        self,
-        text: str,
-        lang: str,
-        answer_min: float = ANSWER_MIN_SCORE,
-        margin_min: float = ANSWER_MIN_MARGIN,
-        clarify_min: float = CLARIFY_MIN_SCORE,
-    ) -> Decision:
-        ranked, terms = self.rank(text, lang)
-        if not ranked:
-            return Decision("handoff", None, [], 0.0, terms)
-        top = ranked[0]
-        second = ranked[1].score if len(ranked) > 1 else 0.0
-        confidence = max(0.0, min(1.0, top.score))
-        unknown = self.unknown_share(terms)
-        # A bare topic ("lånekort", "my books") names a subject, not a question: answer only if one entry has it.
-        single_topic = (
-            len(set(terms)) == 1 and len(ranked) > 1 and ranked[1].coverage > 0 and _bare_topic(text)
-        )
-        margin = top.score - second
-        clear_lead = (top.score >= answer_min and margin >= margin_min) or (
-            top.score >= STRONG_SCORE and margin >= STRONG_MIN_MARGIN
-        )
+    def features(
+        self, text: str, lang: str, qvec: np.ndarray | None, *, foreign: str | None = None
+    ) -> tuple[list[str], np.ndarray, list[Candidate], list[str]]:
+        """The candidates for a message and one row of evidence each (bot.decision.FEATURES); with no vector,
+        lexical candidates only and the semantic features zero. A message in a language the lexicon does not read
+        has no lexical evidence at all; `foreign` (training only) makes a Danish or English variant look like
+        one, by leaving out lexical evidence and the variants in that language."""
+        index = self.semantic if qvec is not None else None
+        sem = centre = said = None
+        if index is not None and qvec is not None:
+            sem, centre = index.scores(qvec, foreign)
+            said = index.answers.scores(qvec, foreign)[0] if index.answers is not None else None
+        blind = foreign is not None or lang not in LEXICAL_LANGUAGES
+        sem_order: list[int] = []
+        if sem is not None:
+            sem_order = [int(i) for i in np.argsort(-sem)[: decision.CANDIDATES] if sem[i] > -1]
+        ranked, terms = self.rank(text, lang, extra=sem_order) if not blind else ([], [])
+        lex_ids = [c.entry for c in ranked[: decision.CANDIDATES]]
+        ids = list(dict.fromkeys(lex_ids + [self.entries[i].id for i in sem_order]))
+        if not ids:
+            return [], np.zeros((0, len(decision.FEATURES))), ranked, terms
+        by_id = {c.entry: c for c in ranked}
+        lex_rank = {c.entry: n for n, c in enumerate(ranked)}
+        unknown = self.unknown_share(terms) if terms else 1.0
         outside = any(t[1:] in OUT_OF_SCOPE and t not in self.idf for t in terms)
-        if not single_topic and not outside and unknown <= ANSWER_MAX_UNKNOWN:
-            if clear_lead:
-                if not self._core_contradicts(ranked) and (
-                    margin >= CORE_ABSENT_MARGIN or not self._core_absent(top)
-                ):
-                    return Decision("answer", top.entry, ranked[:3], confidence, terms)
-            elif len(set(terms)) > 1 and (named := self._core_named(ranked, answer_min, margin_min)):
-                rest = [c for c in ranked[:3] if c is not named]
-                return Decision(
-                    "answer", named.entry, [named, *rest][:3], max(0.0, min(1.0, named.score)), terms
+        words = len(text.split())
+        scores = [c.score for c in ranked]
+        sem_rank = {self.entries[i].id: n for n, i in enumerate(sem_order)}
+        rows = []
+        for entry_id in ids:
+            c = by_id.get(entry_id)
+            lex = c.score if c else 0.0
+            others = [s for e, s in zip((x.entry for x in ranked), scores, strict=True) if e != entry_id]
+            s_here = float(sem[self._index[entry_id]]) if sem is not None else 0.0
+            if sem is not None:
+                s_other = max(
+                    (float(sem[i]) for i in sem_order[:2] if self.entries[i].id != entry_id), default=-1.0
                 )
-            elif top.score >= answer_min and self._only_top_distinct(ranked, set(terms)):
-                return Decision("answer", top.entry, ranked[:3], confidence, terms)
-        close = [c for c in ranked[:3] if top.score - c.score <= CLARIFY_MAX_GAP]
-        if top.score >= clarify_min and len(close) >= 2 and unknown <= CLARIFY_MAX_UNKNOWN:
-            return Decision("clarify", None, close, confidence, terms)
-        return Decision("handoff", None, ranked[:3], confidence, terms)
+            else:
+                s_other = 0.0
+            rows.append(
+                decision.feature_row(
+                    lex=lex,
+                    lex_lead=lex - (max(others) if others else 0.0),
+                    coverage=c.coverage if c else 0.0,
+                    jaccard=c.jaccard if c else 0.0,
+                    fuzzy=c.fuzzy if c else 0.0,
+                    core_missing=c.core_missing if c else 1.0,
+                    lex_rank=lex_rank.get(entry_id),
+                    sem=max(0.0, s_here),
+                    sem_lead=(s_here - s_other) if sem is not None else 0.0,
+                    sem_rank=sem_rank.get(entry_id),
+                    sem_centroid=max(0.0, float(centre[self._index[entry_id]])) if centre is not None else 0.0,
+                    sem_answer=max(0.0, float(said[self._index[entry_id]])) if said is not None else 0.0,
+                    unknown=unknown,
+                    terms=len(set(terms)),
+                    words=words,
+                    outside=outside,
+                    other_lang=blind,
+                    has_lex=bool(ranked) and ranked[0].coverage > 0,
+                )
+            )
+        return ids, np.asarray(rows, dtype=np.float64), ranked, terms
+
+    def decide(self, text: str, lang: str, **_legacy: float) -> Decision:
+        """Answer, clarify or hand off, from the learned model's probability that each candidate is right.
+        The message is embedded only when the lexical model is not already sure."""
+        model = self.model
+        if model is None:
+            return Decision("handoff", None, [], 0.0, [])
+        ids, x, ranked, terms = self.features(text, lang, None)
+        scorer, threshold = model.lexical, model.lexical_threshold
+        p = scorer.predict(x) if len(ids) else np.zeros(0)
+        decisive = len(ids) > 0 and float(p.max()) >= model.skip_threshold
+        if not decisive and self.semantic is not None:
+            qvec = semantic.embed_one(text)
+            if qvec is not None:
+                ids, x, ranked, terms = self.features(text, lang, qvec)
+                scorer, threshold = model.full, model.answer_threshold
+                p = scorer.predict(x) if len(ids) else np.zeros(0)
+        if not len(ids):
+            return Decision("handoff", None, [], 0.0, terms)
+        order = np.argsort(-p)
+        by_id = {c.entry: c for c in ranked}
+        cands = [
+            replace(by_id.get(ids[i]) or Candidate(ids[i], 0.0), score=round(float(p[i]), 4)) for i in order
+        ]
+        top = cands[0]
+        if top.score >= threshold:
+            return Decision("answer", top.entry, cands[:3], top.score, terms)
+        offered = [c for c in cands[:3] if c.score >= CLARIFY_MIN_P]
+        if top.score >= CLARIFY_MIN_TOP and len(offered) >= 2 and sum(c.score for c in offered) >= CLARIFY_MIN_MASS:
+            return Decision("clarify", None, offered, top.score, terms)
+        return Decision("handoff", None, cands[:3], top.score, terms)
 
     def _only_top_distinct(self, ranked: list[Candidate], query: set[str]) -> bool:
         """The question uses a frequent word of the leader's that the runner-up never uses, and none of the

