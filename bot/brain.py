@@ -27,7 +27,9 @@ def prepared_matcher(kb: KnowledgeBase) -> Matcher:
         )
     )
     code = cache.source_digest(matching, lexicon, text, wordfreqs, decision, noise, semantic)
-    key = cache.digest(content, code, decision.DATA.read_bytes(), semantic.MODEL_ID if semantic.embedder() else "")
+    key = cache.digest(
+        content, code, decision.DATA.read_bytes(), semantic.MODEL_ID if semantic.embedder() else ""
+    )
     return cache.cached("matcher", key, lambda: Matcher(kb))
 
 

@@ -64,9 +64,7 @@ class LocaleConfig:
 
 @dataclass(frozen=True)
 class MatchingConfig:
-    answer_min_score: float = 0.0  # filled from bot.matching's tuned constants when 0
-    answer_min_margin: float = 0.0
-    clarify_min_score: float = 0.0
+    answer_min_confidence: float = 0.0  # 0: the threshold learned from the knowledge base (bot.decision)
 
 
 @dataclass(frozen=True)

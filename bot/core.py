@@ -93,6 +93,8 @@ def understand(message: Message, ctx: Context) -> Understanding:
     lang = langid.detect(message.text, default)
     content = strip_filler(norm)
     intent = router.route(message.text).intent
+    if not norm and any(ch.isalpha() for ch in message.text):
+        intent = "faq"  # a script the router's word lists cannot read (Arabic, Cyrillic): the FAQ can
     found = ctx.brain.branches.find(content, ctx.brain.matcher.analyzer.vocab)
     span = (found.start, found.end) if found else None
     if intent == "faq" and subscriptions.asks(content):

@@ -52,7 +52,9 @@ SKIP_PRECISION = 0.995
 # nearest wording removed), noisy copies of variants the index keeps, this many per held-out variant.
 TYPED_SHARE = 0.5
 MIN_ENTRIES = 8  # fewer entries than this cannot teach a model; such a knowledge base borrows the sample's
-MAX_TRAIN_ENTRIES = 300  # a larger knowledge base trains on a seeded sample of its entries (cost stays bounded)
+MAX_TRAIN_ENTRIES = (
+    300  # a larger knowledge base trains on a seeded sample of its entries (cost stays bounded)
+)
 CANDIDATES = 6  # lexical and semantic candidates each, merged
 SEED = 20261203
 DATA = Path(__file__).resolve().parent / "data" / "out_of_scope.yaml"
@@ -256,9 +258,7 @@ def _best_per_query(p: np.ndarray, y: np.ndarray, sizes: list[int]) -> tuple[np.
     return top, right
 
 
-def _curve(
-    top: np.ndarray, right: np.ndarray, answerable: np.ndarray
-) -> list[tuple[float, float, float]]:
+def _curve(top: np.ndarray, right: np.ndarray, answerable: np.ndarray) -> list[tuple[float, float, float]]:
     """At each threshold: the share of answerable questions answered right, and of all questions answered
     wrong (as ../shared/eval/score.py counts them)."""
     n, can = len(top), max(1, int(answerable.sum()))
@@ -313,6 +313,15 @@ def train(matcher: Matcher, kb: KnowledgeBase) -> DecisionModel | None:
         "wrong": float((answered & ~full_right).sum() / len(meta)),
         "wrong_answerable": float((answered & ~full_right)[answerable].mean()) if answerable.any() else 0.0,
     }
+    kinds = np.array([q.kind for _, q, _ in meta])
+    for kind in sorted(set(kinds.tolist())):
+        sel = kinds == kind
+        can = sel & answerable
+        summary[f"{kind}:n"] = float(sel.sum())
+        if can.any():
+            summary[f"{kind}:top1"] = float(full_right[can].mean())
+            summary[f"{kind}:right"] = float((answered & full_right)[can].mean())
+        summary[f"{kind}:wrong"] = float((answered & ~full_right)[sel].mean())
     log.info("decision trained on %d held-out questions: %s", len(meta), summary)
     return DecisionModel(
         full=_fit(x, y),

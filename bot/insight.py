@@ -19,9 +19,8 @@ from datetime import date, datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
-from bot import router, storage
+from bot import langid, router, storage
 from bot.storage import Store
-from bot import langid
 from bot.text import STOPWORDS, normalise, stem, strip_filler
 
 ACTIONS = ("answer", "clarify", "handoff")

@@ -138,7 +138,8 @@ def embed(texts: Sequence[str], *, passage: bool = False) -> np.ndarray | None:
         batch = [t[len(prefix) :] for t in todo[i : i + BATCH]]
         with _lock:
             vecs = encode(batch if len(batch) > 1 else batch[0])
-        vecs = np.atleast_2d(vecs)
+        # Rounded as the cache stores them, so a cold and a warm start build the same index.
+        vecs = np.atleast_2d(vecs).astype(np.float16).astype(np.float32)
         fresh.update(zip(todo[i : i + BATCH], vecs, strict=True))
     _store.put_many(fresh)
     known.update(fresh)

@@ -51,19 +51,8 @@ def pick_choice(message: Message, ctx: Context) -> Reply | None:
 
 
 def handle(message: Message, ctx: Context, u: Understanding) -> Reply:
-    m = ctx.config.matching
     decision = ctx.brain.matcher.decide(
-        message.text,
-        u.lang,
-        **{
-            k: v
-            for k, v in (
-                ("answer_min", m.answer_min_score),
-                ("margin_min", m.answer_min_margin),
-                ("clarify_min", m.clarify_min_score),
-            )
-            if v
-        },
+        message.text, u.lang, answer_min=ctx.config.matching.answer_min_confidence or None
     )
     if decision.action == "answer" and decision.entry:
         return _entry_reply(ctx, decision.entry, u.lang, decision.confidence, [])

@@ -62,7 +62,7 @@ def test_relative_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
         ("BIBLIOBOT_QUIET_HOURS__REPLIES", "on", lambda c: c.quiet_hours.replies, True),
         ("BIBLIOBOT_OUTBOX__SMS_PER_SECOND", "2.5", lambda c: c.outbox.sms_per_second, 2.5),
         ("BIBLIOBOT_OUTBOX__BACKOFF_SECONDS", "60", lambda c: c.outbox.backoff_seconds, 60.0),
-        ("BIBLIOBOT_MATCHING__ANSWER_MIN_SCORE", "0.5", lambda c: c.matching.answer_min_score, 0.5),
+        ("BIBLIOBOT_MATCHING__ANSWER_MIN_CONFIDENCE", "0.5", lambda c: c.matching.answer_min_confidence, 0.5),
         (
             "BIBLIOBOT_SMS__ALLOWED_COUNTRIES",
             "DK, SE,NO",

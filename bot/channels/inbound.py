@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot import core, ratelimit, router
+from bot import core, langid, ratelimit, router
 from bot.brain import Brain
 from bot.config import Config
 from bot.context import Context
@@ -26,7 +26,6 @@ from bot.knowledge import KnowledgeHolder
 from bot.model import Message, Reply
 from bot.phone import mask
 from bot.storage import Exchange, SqliteConversations, Store
-from bot import langid
 from handlers import compliance
 
 log = logging.getLogger(__name__)
