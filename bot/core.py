@@ -82,6 +82,18 @@ def _offering_question(content: str, lang: str, found: BranchMatch | None, ctx: 
     return decision.action == "answer" and decision.confidence >= least
 
 
+# Intents the router reads from words in a longer message (not the exact compliance keywords, which come first):
+# when the FAQ answers the message this surely, the FAQ's evidence wins ("is there a way to get a text before my
+# books are due" is a question about reminders, not a request for the citizen's own loans).
+YIELDING_INTENTS = frozenset({"help", "greeting"})
+INTENT_YIELD_MIN_CONFIDENCE = 0.6
+
+
+def _faq_answers(text: str, lang: str, ctx: Context) -> bool:
+    decision = ctx.brain.matcher.decide(text, lang)
+    return decision.action == "answer" and decision.confidence >= INTENT_YIELD_MIN_CONFIDENCE
+
+
 def understand(message: Message, ctx: Context) -> Understanding:
     """Language, intent and branch of one message, before any handler runs."""
     default = ctx.config.locale.default_language
@@ -89,12 +101,18 @@ def understand(message: Message, ctx: Context) -> Understanding:
     keyword = router.compliance(message.text)
     if keyword:
         word = norm.replace(" ", "")
+        if " " in norm:  # "stop texting me": the words around the keyword tell the language
+            return Understanding(langid.detect(message.text, default), keyword, norm)
         return Understanding(KEYWORD_LANG.get(word, default), keyword, norm)
     lang = langid.detect(message.text, default)
     content = strip_filler(norm)
     intent = router.route(message.text).intent
     if not norm and any(ch.isalpha() for ch in message.text):
         intent = "faq"  # a script the router's word lists cannot read (Arabic, Cyrillic): the FAQ can
+    if intent in YIELDING_INTENTS and _faq_answers(message.text, lang, ctx):
+        intent = (
+            "faq"  # "what can you borrow?" is a question the FAQ answers, not a request for the help menu
+        )
     found = ctx.brain.branches.find(content, ctx.brain.matcher.analyzer.vocab)
     span = (found.start, found.end) if found else None
     if intent == "faq" and subscriptions.asks(content):

@@ -99,17 +99,29 @@ def _whole(norm: str, words: set[str]) -> bool:
     return norm.replace(" ", "") in {w.replace(" ", "") for w in words}
 
 
+# Words that may stand around STOP or START without changing what they mean ("stop texting me", "start igen tak",
+# "please stop sending me messages"): about messaging and politeness, nothing that names one kind of message.
+KEYWORD_COMPANIONS = frozenset(
+    ["me", "mig", "you", "jer", "texting", "text", "texts", "sms", "smser", "sending", "send", "sende", "messages", "message", "beskeder", "besked", "please", "pls", "tak", "igen", "again", "now", "nu", "venligst", "all", "alle", "at", "to", "til", "med", "with", "the", "more", "mere", "flere", "mine", "my", "any", "nogen"]
+)
+
+
 def compliance(text: str) -> str | None:
-    """STOP/START/HELP when the message is just the keyword; checked before anything else."""
+    """STOP/START/HELP when the message is the keyword, alone or with only messaging and politeness words around
+    it; checked before anything else."""
     norm = fold(text)
     if not norm:
         return None
-    if _whole(norm, STOP_WORDS):
-        return "stop"
-    if _whole(norm, START_WORDS):
-        return "start"
-    if _whole(norm, HELP_WORDS):
-        return "help"
+    for intent, words in (("stop", STOP_WORDS), ("start", START_WORDS), ("help", HELP_WORDS)):
+        if _whole(norm, words):
+            return intent
+    tokens = norm.split()
+    if len(tokens) < 2:
+        return None
+    for intent, words in (("stop", STOP_WORDS), ("start", START_WORDS)):
+        keywords = [t for t in tokens if t in words]
+        if len(keywords) == 1 and all(t in KEYWORD_COMPANIONS for t in tokens if t not in words):
+            return intent
     return None
 
 

@@ -300,3 +300,23 @@ def test_a_service_asked_about_with_no_time_or_place_is_the_faq(
     sample_brain: Brain, settings_only: Config, text: str, intent: str
 ) -> None:
     assert _understand(sample_brain, settings_only, text).intent == intent
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("stop texting me", "stop"),
+        ("please stop sending me messages", "stop"),
+        ("start igen tak", "start"),
+        ("STOP tak", "stop"),
+        ("stop sending me event alerts", None),  # names one kind of message: the subscriptions' business
+        ("start a book club", None),
+        ("when does the event start", None),
+    ],
+)
+def test_compliance_keywords_are_understood_with_messaging_words_around_them(
+    text: str, intent: str | None
+) -> None:
+    from bot.router import compliance
+
+    assert compliance(text) == intent
