@@ -102,7 +102,47 @@ def _whole(norm: str, words: set[str]) -> bool:
 # Words that may stand around STOP or START without changing what they mean ("stop texting me", "start igen tak",
 # "please stop sending me messages"): about messaging and politeness, nothing that names one kind of message.
 KEYWORD_COMPANIONS = frozenset(
-    ["me", "mig", "you", "jer", "texting", "text", "texts", "sms", "smser", "sending", "send", "sende", "messages", "message", "beskeder", "besked", "please", "pls", "tak", "igen", "again", "now", "nu", "venligst", "all", "alle", "at", "to", "til", "med", "with", "the", "more", "mere", "flere", "mine", "my", "any", "nogen"]
+    [
+        "me",
+        "mig",
+        "you",
+        "jer",
+        "texting",
+        "text",
+        "texts",
+        "sms",
+        "smser",
+        "sending",
+        "send",
+        "sende",
+        "messages",
+        "message",
+        "beskeder",
+        "besked",
+        "please",
+        "pls",
+        "tak",
+        "igen",
+        "again",
+        "now",
+        "nu",
+        "venligst",
+        "all",
+        "alle",
+        "at",
+        "to",
+        "til",
+        "med",
+        "with",
+        "the",
+        "more",
+        "mere",
+        "flere",
+        "mine",
+        "my",
+        "any",
+        "nogen",
+    ]
 )
 
 
@@ -118,7 +158,8 @@ def compliance(text: str) -> str | None:
     tokens = norm.split()
     if len(tokens) < 2:
         return None
-    for intent, words in (("stop", STOP_WORDS), ("start", START_WORDS)):
+    # Only the plain words: "unsubscribe all" and "cancel my reservation" mean something of their own.
+    for intent, words in (("stop", {"stop", "stopp"}), ("start", {"start"})):
         keywords = [t for t in tokens if t in words]
         if len(keywords) == 1 and all(t in KEYWORD_COMPANIONS for t in tokens if t not in words):
             return intent

@@ -43,6 +43,16 @@ def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", guarded)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _decision_model_trained() -> None:
+    """Train the sample knowledge's decision model once, before any test: small knowledge bases borrow it, and a
+    `bibliobot ask` subprocess must find it in the cache instead of training it inside its timeout (about a
+    minute on a clean clone, most of it embedding the held-out questions)."""
+    from bot import decision
+
+    decision.fallback_model()
+
+
 @pytest.fixture
 def config(tmp_path: Path) -> Config:
     """The project's config with a fresh database and the fixture knowledge."""
