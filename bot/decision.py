@@ -46,8 +46,9 @@ ABSENT_SHARE = 0.10  # of the entries, held out whole in each fold: questions th
 # BUDGET_FIGURES below.
 HELD_OUT_WRONG_BUDGET = 0.07
 # The lexical evidence is decisive (no embedding needed) above the lexical model's probability at which its
-# out-of-fold answers are right this often.
-SKIP_PRECISION = 0.995
+# out-of-fold answers are right this often. On dev and the paraphrase sets, 0.995 set the bar at 0.98 and spared
+# the embedding for 7 % of FAQ messages; 0.99 sets it near 0.9: 27 % spared, 98.9 % of those right.
+SKIP_PRECISION = 0.99
 # Citizens mostly ask what the librarians wrote, typed on a phone: beside the held-out variants (the hard case, the
 # nearest wording removed), noisy copies of variants the index keeps, this many per held-out variant.
 TYPED_SHARE = 0.5

@@ -18,6 +18,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
@@ -150,12 +151,25 @@ def embed(texts: Sequence[str], *, passage: bool = False) -> np.ndarray | None:
 
 
 def embed_one(text: str) -> np.ndarray | None:
-    """One message's vector; messages are not written to the disk cache (they may hold personal details)."""
+    """One message's vector. Messages are never written to disk (they may hold personal details); the last
+    MESSAGE_MEMO ones are kept in memory, since many citizens send the same few words ("åbningstider")."""
     model = embedder()
     if model is None:
         return None
+    return _embed_message(text)
+
+
+MESSAGE_MEMO = 2048
+
+
+@lru_cache(maxsize=MESSAGE_MEMO)
+def _embed_message(text: str) -> np.ndarray:
+    model = embedder()
+    assert model is not None
     with _lock:
-        return np.asarray(model.query(text), dtype=np.float32)
+        vec = np.asarray(model.query(text), dtype=np.float32)
+    vec.setflags(write=False)
+    return vec
 
 
 class SemanticIndex:

@@ -84,14 +84,15 @@ MORE_LANGUAGES: dict[str, str] = {
 
 
 def in_language(variants: dict[str, str], lang: str, default: str = "da") -> str:
-    """The text in the citizen's language; for a language the table lacks, Danish and English both, with a line
-    in theirs saying a librarian can help (a Danish-only reply to an Arabic question reaches nobody)."""
+    """The text in the citizen's language; for a language the table lacks, a line in theirs saying a librarian
+    can help, then Danish and English both (a Danish-only reply to an Arabic question reaches nobody)."""
     if lang in variants:
         return variants[lang]
     if lang in ("da", "en") or not ("da" in variants and "en" in variants):
         return variants.get(default) or next(iter(variants.values()))
     note = MORE_LANGUAGES.get(lang)
-    return "\n\n".join(part for part in (variants["da"], variants["en"], note) if part)
+    # Their line first: an SMS cut to its segment budget keeps it and the Danish, and drops the English.
+    return "\n\n".join(part for part in (note, variants["da"], variants["en"]) if part)
 
 
 def pick(table: dict[str, dict[str, str]], key: str, lang: str, **values: str) -> str:

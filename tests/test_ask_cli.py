@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import cache
 from tests.conftest import FIXTURE_KNOWLEDGE, ROOT
 
 AT = "2026-11-24T10:00:00+01:00"
@@ -29,7 +30,9 @@ def env(tmp_path: Path) -> dict[str, str]:
     """The process environment without a developer's BIBLIOBOT_* settings, storage pointed into tmp_path."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("BIBLIOBOT_", "TWILIO_", "TELEGRAM_"))}
     clean["BIBLIOBOT_STORAGE__DATABASE"] = str(tmp_path / "must-not-exist.sqlite3")
-    clean["BIBLIOBOT_CACHE_DIR"] = str(tmp_path / "cache")
+    # The suite's own cache, where the sample's decision model was trained before the first test: a fresh one
+    # would make every `ask` embed and train for a minute.
+    clean["BIBLIOBOT_CACHE_DIR"] = str(cache.CACHE_DIR)
     clean["PYTHONIOENCODING"] = "utf-8"
     return clean
 
