@@ -46,7 +46,8 @@ CHROMIUM_ARGS = [
 ]
 WAIT_MS = 15_000  # upper bound for any one condition; they normally hold within a second
 ANNA = "anna@kff.kk.dk"
-KRIMI = "kan I anbefale en god krimi"
+# A reading-tips question the sample knowledge does not answer yet (librarians teach it in the tests below)
+KRIMI = "jeg keder mig, har I et godt bud"
 
 
 def chromium_path() -> str | None:
