@@ -107,8 +107,6 @@ def understand(message: Message, ctx: Context) -> Understanding:
     lang = langid.detect(message.text, default)
     content = strip_filler(norm)
     intent = router.route(message.text).intent
-    if not norm and any(ch.isalpha() for ch in message.text):
-        intent = "faq"  # a script the router's word lists cannot read (Arabic, Cyrillic): the FAQ can
     if intent in YIELDING_INTENTS and _faq_answers(message.text, lang, ctx):
         intent = (
             "faq"  # "what can you borrow?" is a question the FAQ answers, not a request for the help menu

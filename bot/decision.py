@@ -22,7 +22,8 @@ from __future__ import annotations
 import logging
 import math
 import random
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -145,8 +146,6 @@ def _queries_for(
 
 
 def _sub_kb(kb: KnowledgeBase, keep: dict[str, dict[str, list[str]]]) -> KnowledgeBase:
-    from dataclasses import replace
-
     from bot.knowledge import KnowledgeBase
 
     entries = [replace(e, questions=keep[e.id]) for e in kb.entries if keep.get(e.id)]
@@ -351,46 +350,13 @@ def fallback_model() -> DecisionModel | None:
     return prepared_matcher(load_knowledge(sample)).model
 
 
-def feature_row(
-    *,
-    lex: float,
-    lex_lead: float,
-    coverage: float,
-    jaccard: float,
-    fuzzy: float,
-    core_missing: float,
-    lex_rank: int | None,
-    sem: float,
-    sem_lead: float,
-    sem_rank: int | None,
-    sem_answer: float,
-    sem_centroid: float,
-    unknown: float,
-    terms: int,
-    words: int,
-    outside: bool,
-    other_lang: bool,
-    has_lex: bool,
-) -> list[float]:
-    """One candidate's evidence, in FEATURES order."""
-    return [
-        lex,
-        lex_lead,
-        coverage,
-        jaccard,
-        fuzzy,
-        core_missing,
-        0.0 if lex_rank is None else 1.0 / (1 + lex_rank),
-        sem,
-        sem_lead,
-        0.0 if sem_rank is None else 1.0 / (1 + sem_rank),
-        sem * lex,
-        sem_answer,
-        sem_centroid,
-        unknown,
-        math.log1p(terms),
-        math.log1p(words),
-        float(outside),
-        float(other_lang),
-        float(has_lex),
-    ]
+def feature_row(evidence: Mapping[str, float | int | bool | None]) -> list[float]:
+    """One candidate's evidence in FEATURES order. Ranks come as 0-based positions (None: not ranked), counts of
+    terms and words as counts; the rest is derived here so training and answering cannot differ."""
+    e = dict(evidence)
+    for rank in ("lex_rank", "sem_rank"):
+        e[rank] = 0.0 if e[rank] is None else 1.0 / (1 + float(e[rank]))  # type: ignore[arg-type]
+    e["sem_x_lex"] = float(e["sem"]) * float(e["lex"])  # type: ignore[arg-type]
+    e["terms"] = math.log1p(float(e["terms"]))  # type: ignore[arg-type]
+    e["words"] = math.log1p(float(e["words"]))  # type: ignore[arg-type]
+    return [float(e[name]) for name in FEATURES]  # type: ignore[arg-type]

@@ -13,6 +13,9 @@ import re
 import threading
 from functools import lru_cache
 
+from bot.text import normalise
+from bot.wordfreqs import folded_zipf
+
 # Danish and English first (the knowledge base's languages), then the city's largest other language groups.
 # Norwegian and Swedish are left out on purpose: unfolded Danish SMS reads as either, and a Norwegian texting a
 # Copenhagen library is well served in Danish.
@@ -83,9 +86,6 @@ def detect(text: str, default: str = "da") -> str:
 def _by_word_frequency(text: str, default: str) -> str:
     """Too few letters for the n-grams ("hello!", "subscribe kids"): each word votes for the language it is far
     more common in (wordfreq), and a tie keeps the default."""
-    from bot.text import normalise
-    from bot.wordfreqs import folded_zipf
-
     votes = 0
     for word in normalise(text).split():
         lead = folded_zipf(word, "en") - folded_zipf(word, "da")

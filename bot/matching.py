@@ -584,46 +584,41 @@ class Matcher:
         by_id = {c.entry: c for c in ranked}
         lex_rank = {c.entry: n for n, c in enumerate(ranked)}
         unknown = self.unknown_share(terms) if terms else 1.0
-        outside = any(t[1:] in OUT_OF_SCOPE and t not in self.idf for t in terms)
+        outside = self.names_outside(terms)
         words = len(text.split())
-        scores = [c.score for c in ranked]
         sem_rank = {self.entries[i].id: n for n, i in enumerate(sem_order)}
         rows = []
         for entry_id in ids:
             c = by_id.get(entry_id)
             lex = c.score if c else 0.0
-            others = [s for e, s in zip((x.entry for x in ranked), scores, strict=True) if e != entry_id]
-            s_here = float(sem[self._index[entry_id]]) if sem is not None else 0.0
-            if sem is not None:
-                s_other = max(
-                    (float(sem[i]) for i in sem_order[:2] if self.entries[i].id != entry_id), default=-1.0
-                )
-            else:
-                s_other = 0.0
-            rows.append(
-                decision.feature_row(
-                    lex=lex,
-                    lex_lead=lex - (max(others) if others else 0.0),
-                    coverage=c.coverage if c else 0.0,
-                    jaccard=c.jaccard if c else 0.0,
-                    fuzzy=c.fuzzy if c else 0.0,
-                    core_missing=c.core_missing if c else 1.0,
-                    lex_rank=lex_rank.get(entry_id),
-                    sem=max(0.0, s_here),
-                    sem_lead=(s_here - s_other) if sem is not None else 0.0,
-                    sem_rank=sem_rank.get(entry_id),
-                    sem_centroid=max(0.0, float(centre[self._index[entry_id]]))
-                    if centre is not None
-                    else 0.0,
-                    sem_answer=max(0.0, float(said[self._index[entry_id]])) if said is not None else 0.0,
-                    unknown=unknown,
-                    terms=len(set(terms)),
-                    words=words,
-                    outside=outside,
-                    other_lang=blind,
-                    has_lex=bool(ranked) and ranked[0].coverage > 0,
-                )
+            at = self._index[entry_id]
+            # Each list is best first, so the best rival is the first of the top two that is another entry.
+            lex_rival = next((x.score for x in ranked[:2] if x.entry != entry_id), 0.0)
+            s_here = float(sem[at]) if sem is not None else 0.0
+            s_rival = (
+                next((float(sem[i]) for i in sem_order[:2] if i != at), -1.0) if sem is not None else s_here
             )
+            evidence = {
+                "lex": lex,
+                "lex_lead": lex - lex_rival,
+                "coverage": c.coverage if c else 0.0,
+                "jaccard": c.jaccard if c else 0.0,
+                "fuzzy": c.fuzzy if c else 0.0,
+                "core_missing": c.core_missing if c else 1.0,
+                "lex_rank": lex_rank.get(entry_id),
+                "sem": max(0.0, s_here),
+                "sem_lead": s_here - s_rival,
+                "sem_rank": sem_rank.get(entry_id),
+                "sem_centroid": max(0.0, float(centre[at])) if centre is not None else 0.0,
+                "sem_answer": max(0.0, float(said[at])) if said is not None else 0.0,
+                "unknown": unknown,
+                "terms": len(set(terms)),
+                "words": words,
+                "outside": outside,
+                "other_lang": blind,
+                "has_lex": bool(ranked) and ranked[0].coverage > 0,
+            }
+            rows.append(decision.feature_row(evidence))
         return ids, np.asarray(rows, dtype=np.float64), ranked, terms
 
     def decide(self, text: str, lang: str, answer_min: float | None = None) -> Decision:
@@ -653,7 +648,7 @@ class Matcher:
         threshold = answer_min if answer_min is not None else threshold
         # Things that belong to other services (passports, parking fines) are never ours to answer, however
         # close an entry's wording comes ("renew my passport" is not renewing a loan).
-        outside = any(t[1:] in OUT_OF_SCOPE and t not in self.idf for t in terms)
+        outside = self.names_outside(terms)
         # A bare heading ("lånekort", "my card") that several entries' questions share names a subject, not a
         # question: offer those entries rather than pick one.
         about = [c for c in cands[:3] if c.jaccard > 0]
@@ -672,6 +667,10 @@ class Matcher:
         ):
             return Decision("clarify", None, offered, top.score, terms)
         return Decision("handoff", None, cands[:3], top.score, terms)
+
+    def names_outside(self, terms: list[str]) -> bool:
+        """The message names something that belongs to another service (a lexicon concept no entry uses)."""
+        return any(t[1:] in OUT_OF_SCOPE and t not in self.idf for t in terms)
 
     def unknown_share(self, terms: list[str]) -> float:
         """Share of the question's weight in words that no entry uses: high for questions we do not cover."""

@@ -278,7 +278,9 @@ def route(text: str) -> Route:
     """The intent of a message other than a compliance keyword; 'faq' when it is a question for the matcher."""
     norm = strip_filler(normalise(text))
     if not norm:
-        return Route("greeting")
+        # Letters the word lists cannot read (Arabic, Cyrillic) are a question for the FAQ, not a greeting.
+        unreadable = not normalise(text) and any(ch.isalpha() for ch in text)
+        return Route("faq" if unreadable else "greeting")
     if (
         norm in _ASK_FOR_PERSON
         or (_HUMAN.search(normalise(text)) and not _LANGUAGE_PRACTICE.search(norm))

@@ -71,7 +71,6 @@ class VectorStore:
 
     def __init__(self) -> None:
         self._db: sqlite3.Connection | None = None
-        self._memo: dict[str, np.ndarray] = {}
 
     def _conn(self) -> sqlite3.Connection | None:
         if self._db is None:
@@ -89,7 +88,7 @@ class VectorStore:
         return self._db
 
     def get_many(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
-        found = {t: self._memo[t] for t in texts if t in self._memo}
+        found: dict[str, np.ndarray] = {}
         db = self._conn()
         missing = [t for t in dict.fromkeys(texts) if t not in found]
         if db is not None and missing:
