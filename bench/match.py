@@ -54,6 +54,10 @@ from bot.matching import Matcher  # noqa: E402
 from bot.model import Channel, Message  # noqa: E402
 from bot.text import STOPWORDS, fold  # noqa: E402
 
+# The understanding issue's aims: the whole step, embedding included, and the peak with 50,000 variants.
+AIM_MS_AT_10K = 5
+AIM_PEAK_RSS_MB_AT_50K = 400
+
 MOMENT = datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
 SEED = 2026
 
@@ -433,6 +437,7 @@ def main() -> None:
         f"{'p95':>6} {'best':>6} | {'decide':>6} | {'WRatio':>6} {'ratio':>6} | {'peak RSS':>8}"
     )
     rows = []
+    peak_at: dict[int, float] = {}
     for size in sizes:
         kb = grow(base, size)
         strings = variant_strings(kb)
@@ -451,6 +456,7 @@ def main() -> None:
         decide = statistics.median(time_decide(matcher, questions) for _ in range(args.passes))
         plain = statistics.median(time_rapidfuzz(strings, messages) for _ in range(min(2, args.passes)))
         rows.append((len(strings), mean, plain))
+        peak_at[len(strings)] = peak_rss_mb()
         print(
             f"{len(strings):>9,} {len(kb.entries):>7,} {build:>7.2f} | {statistics.fmean(first) * 1000:>14.2f} "
             f"{mean * 1000:>6.2f} {median * 1000:>6.2f} {p95 * 1000:>6.2f} {best * 1000:>6.2f} | {decide * 1000:>6.2f} | "
@@ -470,9 +476,16 @@ def main() -> None:
             )
     at_10k = [h for v, h, _ in rows if 9_000 <= v <= 11_000]
     if at_10k:
-        verdict = "meets" if at_10k[0] < 0.002 else "misses"
+        verdict = "meets" if at_10k[0] < AIM_MS_AT_10K / 1000 else "misses"
         print(
-            f"aim: < 2 ms per message at 10,000 variants: handle mean {at_10k[0] * 1000:.2f} ms ({verdict} it)"
+            f"aim: < {AIM_MS_AT_10K} ms per message at 10,000 variants, embedding included: "
+            f"handle mean {at_10k[0] * 1000:.2f} ms ({verdict} it)"
+        )
+    at_50k = [p for v, p in peak_at.items() if 45_000 <= v <= 55_000]
+    if at_50k:
+        verdict = "meets" if at_50k[0] < AIM_PEAK_RSS_MB_AT_50K else "misses"
+        print(
+            f"aim: peak RSS < {AIM_PEAK_RSS_MB_AT_50K} MB at 50,000 variants: {at_50k[0]:.0f} MB ({verdict} it)"
         )
     if not args.no_cold_start:
         cold_start()

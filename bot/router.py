@@ -211,6 +211,12 @@ _UNSUBSCRIBE = re.compile(
     r"\b(afmeld\w*|unsubscribe|ikke have flere|ikke faa flere|ikke modtage|no more|take me off|"
     r"fjern mig|stop sending|stop med at sende|stop alerts|stoppe)\b"
 )
+# Declining further messages in other words ("gider ikke flere beskeder om …", "don't want texts about … anymore"):
+# with words for messages, an unsubscribe. "Jeg får ikke beskeder" (none arrive) names no wish and is a question.
+_DECLINE = re.compile(
+    r"\b(gider ikke|vil ikke|oensker ikke|ikke flere|ikke mere|ikke laengere|do not want|do not need|"
+    r"not any more|any more|anymore|no longer|not interested)\b"
+)
 # Signed up for one event and cannot come: cancelling that place is a question for the FAQ, not an unsubscribe
 # from alerts (unless alerts are named too).
 _EVENT_PLACE = re.compile(
@@ -237,6 +243,9 @@ _UPSET = re.compile(
     r"\b(uhoeflig\w*|uvenlig\w*|sure|elendig\w*|skuffet|frustreret|ikke i orden|uacceptabel\w*|"
     r"rude|unfriendly|unacceptable|disappointed|terrible|awful|appalling|not ok|not okay)\b"
 )
+
+
+_WHY = re.compile(r"\b(hvorfor|why|how come)\b")
 
 
 # The word the HELP text tells citizens to send, alone.
@@ -296,8 +305,9 @@ def route(text: str) -> Route:
         return Route("help")
     cats, auds = event_topics(norm)
     topical = bool(cats or auds or _has(norm, EVENT_WORDS) or re.search(r"\b(alle|all|everything)\b", norm))
+    declined = bool(_DECLINE.search(norm) and _ALERT_WORDS.search(norm) and not _WHY.search(norm))
     if (
-        _UNSUBSCRIBE.search(norm)
+        (_UNSUBSCRIBE.search(norm) or declined)
         and topical
         and not (_EVENT_PLACE.search(norm) and not _ALERT_WORDS.search(norm))
     ):
@@ -306,6 +316,7 @@ def route(text: str) -> Route:
         _SUBSCRIBE.search(norm)
         and (cats or auds or _has(norm, EVENT_WORDS))
         and not _UNSUBSCRIBE.search(norm)
+        and not declined
     ):
         return Route("subscribe")
     if _own_account(norm):

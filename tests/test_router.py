@@ -320,3 +320,40 @@ def test_compliance_keywords_are_understood_with_messaging_words_around_them(
     from bot.router import compliance
 
     assert compliance(text) == intent
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("gider ikke flere beskeder om børnearrangementer", "unsubscribe"),
+        ("don't want texts about concerts anymore", "unsubscribe"),
+        ("jeg vil ikke have sms om foredrag", "unsubscribe"),
+    ],
+    ids=["gider-ikke-flere", "dont-want-anymore", "vil-ikke-have"],
+)
+def test_declining_messages_in_other_words_is_an_unsubscribe(text: str, intent: str) -> None:
+    assert router.route(text).intent == intent
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["jeg får ikke beskeder om koncerter", "hvorfor får jeg ikke flere beskeder om koncerter"],
+    ids=["none-arrive", "why-no-more"],
+)
+def test_messages_that_do_not_arrive_are_no_unsubscribe(text: str) -> None:
+    assert router.route(text).intent != "unsubscribe"
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("is there a way to get a text before my books are due", "faq"),
+        ("er min bog klar?", "reservations"),
+        ("mine lån", "reservations"),
+    ],
+    ids=["reminder-question-is-the-faq", "own-hold", "own-loans"],
+)
+def test_the_citizens_own_requests_yield_only_to_a_near_certain_faq_answer(
+    sample_brain: Brain, settings_only: Config, text: str, intent: str
+) -> None:
+    assert _understand(sample_brain, settings_only, text).intent == intent
