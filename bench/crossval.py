@@ -51,7 +51,8 @@ def report(folder: Path) -> None:
     s = model.summary
     semantic_on = "on" if matcher.semantic is not None else "OFF (lexical only)"
     print(
-        f"semantic signal {semantic_on}; answer threshold {model.answer_threshold:.2f} (lexical model "
+        f"semantic signal {semantic_on}; answer threshold {model.answer_threshold:.2f} (other languages "
+        f"{model.foreign_threshold:.2f}; lexical model "
         f"{model.lexical_threshold:.2f}; no embedding needed above {model.skip_threshold:.2f})"
     )
     print(f"{'kind':16}{'n':>6}{'top1':>8}{'right':>8}{'wrong':>8}")
@@ -68,7 +69,9 @@ def report(folder: Path) -> None:
         f"{'all':16}{int(s['queries']):>6}{s['top1']:8.3f}{s['right']:8.3f}{s['wrong']:8.3f}"
         f"   (wrong among answerable: {s['wrong_answerable']:.3f})"
     )
-    print("curve (threshold: right / wrong among answerable / wrong among all):")
+    print(
+        "curve of the knowledge base's own languages (threshold: right / wrong among answerable / among all):"
+    )
     among_all = {t: w for t, _, w in model.curve}
     for t, right, wrong in model.answerable_curve[::5]:
         print(f"  {t:.2f}: {right:.3f} / {wrong:.3f} / {among_all.get(t, float('nan')):.3f}")

@@ -57,6 +57,9 @@ MIN_ENTRIES = 8  # fewer entries than this cannot teach a model; such a knowledg
 MAX_TRAIN_ENTRIES = (
     300  # a larger knowledge base trains on a seeded sample of its entries (cost stays bounded)
 )
+# Inverse regularisation of the logistic regression over ~200 pairwise features: out of fold on both knowledge
+# bases 0.3 answers as many right at the 2 % and 7 % budgets as 1.0, with fewer absent questions answered than 1.0.
+REGULARISATION = 0.3
 CANDIDATES = 6  # lexical and semantic candidates each, merged
 SEED = 20261203
 DATA = Path(__file__).resolve().parent / "data" / "out_of_scope.yaml"
@@ -85,9 +88,19 @@ FEATURES = (
 SEMANTIC_FEATURES = frozenset({"sem", "sem_lead", "sem_rank", "sem_x_lex", "sem_answer", "sem_centroid"})
 
 
+def pairwise(x: np.ndarray) -> np.ndarray:
+    """Each feature beside the product of every two (squares included): the weight of one piece of evidence
+    depends on another (a fuzzy match counts for more when the coverage is high, a semantic lead for less when the
+    message is long), which a logistic regression over the features alone cannot say. Out of fold on both
+    knowledge bases, at the 2 % budget, 0.525 -> 0.572 (evaluation) and 0.514 -> 0.591 (sample) answered right."""
+    i, j = np.triu_indices(x.shape[1])
+    return np.hstack([x, x[:, i] * x[:, j]])
+
+
 @dataclass
 class Linear:
-    """A fitted logistic regression as numbers: standardise, dot, sigmoid."""
+    """A fitted logistic regression over the pairwise-expanded features, as numbers: expand, standardise, dot,
+    sigmoid."""
 
     mean: np.ndarray
     scale: np.ndarray
@@ -95,7 +108,7 @@ class Linear:
     intercept: float
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        z = ((x - self.mean) / self.scale) @ self.coef + self.intercept
+        z = ((pairwise(x) - self.mean) / self.scale) @ self.coef + self.intercept
         return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
 
 
@@ -106,6 +119,9 @@ class DecisionModel:
     answer_threshold: float
     lexical_threshold: float
     skip_threshold: float
+    # A message in a language the knowledge base is not written in has only the semantic evidence, which the
+    # model reads with a calibration of its own: its threshold is chosen on those held-out questions alone.
+    foreign_threshold: float = 0.5
     curve: list[tuple[float, float, float]] = field(default_factory=list)  # threshold, right, wrong
     lexical_curve: list[tuple[float, float, float]] = field(default_factory=list)
     answerable_curve: list[tuple[float, float, float]] = field(default_factory=list)
@@ -219,11 +235,12 @@ def training_rows(matcher: Matcher, kb: KnowledgeBase) -> tuple[np.ndarray, np.n
 def _fit(x: np.ndarray, y: np.ndarray) -> Linear:
     from sklearn.linear_model import LogisticRegression
 
-    mean = x.mean(axis=0)
-    scale = x.std(axis=0)
+    xe = pairwise(x)
+    mean = xe.mean(axis=0)
+    scale = xe.std(axis=0)
     scale[scale < 1e-9] = 1.0
-    model = LogisticRegression(C=1.0, max_iter=2000)
-    model.fit((x - mean) / scale, y)
+    model = LogisticRegression(C=REGULARISATION, max_iter=3000)
+    model.fit((xe - mean) / scale, y)
     return Linear(mean, scale, model.coef_[0].copy(), float(model.intercept_[0]))
 
 
@@ -300,11 +317,22 @@ def train(matcher: Matcher, kb: KnowledgeBase) -> DecisionModel | None:
             skip = float(t)
             break
     # The threshold: the lowest at which the held-out questions that have an answer get a wrong one at most
-    # HELD_OUT_WRONG_BUDGET of the time.
-    answerable_curve = _curve(full_top[answerable], full_right[answerable], answerable[answerable])
+    # HELD_OUT_WRONG_BUDGET of the time; one for the knowledge base's own languages and one for the others (out of
+    # fold on the evaluation knowledge base with pairwise features: 0.30 and 0.57 — one threshold for both, 0.32,
+    # answered 0.33 of the foreign questions that have no entry, against 0.12 with its own).
+    kinds = np.array([q.kind for _, q, _ in meta])
+    foreign = np.char.endswith(kinds.astype(str), "foreign")
+    native = answerable & ~foreign
+    answerable_curve = _curve(full_top[native], full_right[native], answerable[native])
     answer_threshold = _threshold(answerable_curve)
-    lexical_threshold = _threshold(_curve(lex_top[answerable], lex_right[answerable], answerable[answerable]))
-    answered = full_top >= answer_threshold
+    abroad = answerable & foreign
+    foreign_threshold = (
+        _threshold(_curve(full_top[abroad], full_right[abroad], answerable[abroad]))
+        if abroad.any()
+        else answer_threshold
+    )
+    lexical_threshold = _threshold(_curve(lex_top[native], lex_right[native], answerable[native]))
+    answered = full_top >= np.where(foreign, foreign_threshold, answer_threshold)
     summary = {
         "queries": float(len(meta)),
         "answerable": float(answerable.sum()),
@@ -313,7 +341,6 @@ def train(matcher: Matcher, kb: KnowledgeBase) -> DecisionModel | None:
         "wrong": float((answered & ~full_right).sum() / len(meta)),
         "wrong_answerable": float((answered & ~full_right)[answerable].mean()) if answerable.any() else 0.0,
     }
-    kinds = np.array([q.kind for _, q, _ in meta])
     for kind in sorted(set(kinds.tolist())):
         sel = kinds == kind
         can = sel & answerable
@@ -327,6 +354,7 @@ def train(matcher: Matcher, kb: KnowledgeBase) -> DecisionModel | None:
         full=_fit(x, y),
         lexical=_fit(xl, y),
         answer_threshold=answer_threshold,
+        foreign_threshold=foreign_threshold,
         lexical_threshold=lexical_threshold,
         skip_threshold=skip,
         curve=curve,

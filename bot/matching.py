@@ -635,7 +635,8 @@ class Matcher:
             qvec = semantic.embed_one(text)
             if qvec is not None:
                 ids, x, ranked, terms = self.features(text, lang, qvec)
-                scorer, threshold = model.full, model.answer_threshold
+                scorer = model.full
+                threshold = model.answer_threshold if lang in LEXICAL_LANGUAGES else model.foreign_threshold
                 p = scorer.predict(x) if len(ids) else np.zeros(0)
         if not len(ids):
             return Decision("handoff", None, [], 0.0, terms)
