@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Callable
 from datetime import datetime
 
@@ -11,6 +12,7 @@ from flask import Blueprint, Flask, Response, jsonify
 from bot import cases, staff
 from bot.channels import ils, sms, telegram
 from bot.channels.inbound import Runtime
+from bot.channels.outbound import close_senders
 from bot.config import Config, load_config
 from bot.events import RemoteEvents
 from bot.knowledge import KnowledgeHolder
@@ -61,6 +63,9 @@ def create_app(
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.service.max_request_bytes
     app.extensions["bibliobot"] = rt
+    # The Telegram sender's client (one Bot, one connection pool, one loop thread) is closed when the app goes
+    # away or, in a gunicorn worker, when the process exits.
+    weakref.finalize(app, close_senders, list(rt.senders.values()))
     app.register_blueprint(_health(rt))
     app.register_blueprint(sms.blueprint(rt))
     app.register_blueprint(telegram.blueprint(rt, rt.senders["telegram"]))

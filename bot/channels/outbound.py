@@ -7,9 +7,10 @@ the outbox knows whether to try again.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -31,3 +32,11 @@ class Sender(Protocol):
     def send(self, to: str, text: str, now: datetime, *, reply: bool = False) -> SendResult:
         """`reply` marks an answer the citizen asked for (a librarian's reply): an opt-out does not block it."""
         ...
+
+
+def close_senders(senders: Iterable[Any]) -> None:
+    """Close the senders that hold a connection of their own (Telegram's long-lived client) at process exit."""
+    for sender in senders:
+        close = getattr(sender, "close", None)
+        if callable(close):
+            close()
