@@ -76,6 +76,7 @@ class SmsConfig:
     rate_limit_minutes: int = 10
     api_base_url: str = ""
     dev_auth_token: str = "bibliobot-dev-token"
+    twilio_opt_out: str = "default"  # bot.channels.sms_optout.OPT_OUT_MODES
 
 
 @dataclass(frozen=True)
@@ -302,6 +303,10 @@ def _check(config: Config, problems: list[str]) -> None:
     if not 1024 <= config.service.max_request_bytes <= 10_000_000:
         problems.append(
             f"service.max_request_bytes: must be 1024-10000000, got {config.service.max_request_bytes}"
+        )
+    if config.sms.twilio_opt_out not in ("default", "advanced"):
+        problems.append(
+            f"sms.twilio_opt_out: must be 'default' or 'advanced', got {config.sms.twilio_opt_out!r}"
         )
     if config.sms.rate_limit_count < 1 or config.sms.rate_limit_minutes < 1:
         problems.append("sms.rate_limit_count/sms.rate_limit_minutes: must be at least 1")

@@ -65,6 +65,15 @@ def start(message: Message, ctx: Context, u: Understanding) -> Reply:
     return _fixed("start", u)
 
 
+def provider_answered(message: Message, ctx: Context, u: Understanding) -> Reply:
+    """The provider acted on this keyword and answered it (Twilio's opt-out handling): record the same opt-out
+    or opt-in, so proactive messages agree with the provider's block list, and answer nothing."""
+    kind = message.provider_keyword or u.intent
+    if ctx.store is not None and kind in ("stop", "start"):
+        ctx.store.set_opt_out(message.sender, kind == "stop", ctx.now)
+    return Reply(text="", lang=u.lang, intent=kind, confidence=1.0)
+
+
 def handoff(message: Message, ctx: Context, u: Understanding) -> Reply:
     """The citizen asked for a person. Tickets come with the hand-off support; until then say who answers."""
     return _fixed("handoff", u, "handoff", Action.HANDOFF)

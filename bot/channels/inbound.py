@@ -95,7 +95,7 @@ def language_of(text: str, config: Config) -> str:
 def _decide(rt: Runtime, message: Message, fixed: Reply | None) -> tuple[Reply, str]:
     """The reply and the log status for a claimed message."""
     now = message.received_at
-    if router.compliance(message.text) is None:
+    if router.compliance(message.text) is None and message.provider_keyword is None:
         limit = rt.rate_limit()
         earlier, notices = rt.store.recent_inbound(message.sender, now - limit.window)
         verdict = ratelimit.verdict(earlier, notices, limit)

@@ -18,7 +18,8 @@ class SendResult:
     """What became of one proactive message.
 
     `status` is the provider's ("queued", "sent"), "recorded" when there are no credentials (the message is kept in
-    the message log, not lost), or "refused" with a `reason` (invalid-number, country, opted-out, invalid-chat).
+    the message log, not lost), or "refused" with a `reason` (invalid-number, country, opted-out, invalid-chat,
+    opted-out-at-twilio: Twilio answered error 21610, the citizen had texted it STOP).
     """
 
     status: str
