@@ -42,6 +42,7 @@ class ServiceConfig:
     threads: int = 4
     run_scheduler: bool = True
     max_request_bytes: int = 65536
+    trusted_proxies: int = 0
 
 
 @dataclass(frozen=True)
@@ -282,6 +283,9 @@ def _build_section(
     return cls(**{k: v for k, v in values.items() if v is not None})
 
 
+MAX_TRUSTED_PROXIES = 5  # a TLS terminator, a load balancer, a CDN: more hops than this is a mistake
+
+
 def _check(config: Config, problems: list[str]) -> None:
     """Range and existence checks that the types alone cannot express."""
     try:
@@ -294,6 +298,10 @@ def _check(config: Config, problems: list[str]) -> None:
         )
     if not 1 <= config.service.port <= 65535:
         problems.append(f"service.port: must be 1-65535, got {config.service.port}")
+    if not 0 <= config.service.trusted_proxies <= MAX_TRUSTED_PROXIES:
+        problems.append(
+            f"service.trusted_proxies: must be 0-{MAX_TRUSTED_PROXIES}, got {config.service.trusted_proxies}"
+        )
     if config.service.workers < 1 or config.service.threads < 1:
         problems.append("service.workers/service.threads: must be at least 1")
     if not config.knowledge_dir.is_dir():

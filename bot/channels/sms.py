@@ -5,7 +5,8 @@ API call. `POST /sms/status` records the delivery reports Twilio sends for the m
 
 Signatures: Twilio signs the exact URL it called plus the form fields with the account's auth token. Behind a
 proxy that URL is the public one, so set `[service] base_url` (the public URL of the service's root); without it
-the URL the request arrived at is checked. With no `TWILIO_AUTH_TOKEN`, `[sms] dev_auth_token` signs test traffic
+the URL the request arrived at is checked, its scheme and host taken from X-Forwarded-* headers only when
+`[service] trusted_proxies` says a proxy in front adds them (bot.app's ProxyFix), never from a client's own. With no `TWILIO_AUTH_TOKEN`, `[sms] dev_auth_token` signs test traffic
 (the embedded default lets `bibliobot serve` run with no credentials; "" refuses every request).
 """
 
@@ -55,7 +56,8 @@ def inbound_token(config: Config) -> str:
 
 
 def signed_url(req: Request, base_url: str) -> str:
-    """The URL Twilio signed: the public base URL when configured, else the one the request arrived at."""
+    """The URL Twilio signed: the public base URL when configured, else the one the request arrived at (behind
+    trusted proxies, the scheme and host they forwarded; ProxyFix has already put them in the request)."""
     raw = req.environ.get("RAW_URI") or req.environ.get("REQUEST_URI")
     if not raw or not raw.startswith("/"):
         query = req.query_string.decode("latin-1")

@@ -9,6 +9,8 @@
   which comes before any session, carries one from a short-lived signed cookie (double submit).
 - Failed logins are counted per e-mail address and per client address over `[staff] login_window_minutes`; at the
   limit the account (or the address) is refused, even with the right password, until the window has passed.
+  Behind a reverse proxy the client address is the real one only with `[service] trusted_proxies` set (bot.app's
+  ProxyFix); otherwise every request comes from the proxy and one stranger's failures refuse everyone.
 """
 
 from __future__ import annotations
