@@ -79,11 +79,18 @@ class TelegramClient:
                 loop = asyncio.new_event_loop()
                 thread = threading.Thread(target=loop.run_forever, name="telegram-client", daemon=True)
                 thread.start()
-                self._loop, self._thread = loop, thread
-                # Built on the loop's own thread, so everything the HTTP client binds to belongs to that loop.
-                self._bot = asyncio.run_coroutine_threadsafe(_build(self._make_bot), loop).result(
-                    CALL_TIMEOUT_SECONDS
-                )
+                try:
+                    # Built on the loop's own thread, so everything the HTTP client binds to belongs to that loop.
+                    bot = asyncio.run_coroutine_threadsafe(_build(self._make_bot), loop).result(
+                        CALL_TIMEOUT_SECONDS
+                    )
+                except BaseException:
+                    loop.call_soon_threadsafe(
+                        loop.stop
+                    )  # no half-started client (and no stray thread) is kept
+                    thread.join(CLOSE_TIMEOUT_SECONDS)
+                    raise
+                self._loop, self._thread, self._bot = loop, thread, bot
             return self._loop, self._bot
 
     @property
