@@ -268,3 +268,30 @@ def test_a_sender_that_never_sent_opens_nothing_and_closes_cleanly(
     assert not tg.client.started
     tg.close()
     assert fake_telegram.requests == []
+
+
+def test_the_service_closes_its_telegram_client_when_it_stops(
+    tmp_path: Path, fake_telegram: FakeTelegram
+) -> None:
+    """create_app's runtime owns the sender; when the app goes away (a gunicorn worker exiting) the client's
+    connections and loop thread go with it."""
+    import gc
+    import threading
+
+    from bot.app import create_app
+
+    config = make_config(
+        tmp_path, TELEGRAM_BOT_TOKEN="123:abc", BIBLIOBOT_TELEGRAM__API_BASE_URL=fake_telegram.url
+    )
+    before = [t.name for t in threading.enumerate()].count("telegram-client")
+    app = create_app(config)
+    rt = app.extensions["bibliobot"]
+    sender = rt.senders["telegram"]
+    assert sender.send("telegram:5550001", "Hej", MOMENT).status == "sent"
+    assert [t.name for t in threading.enumerate()].count("telegram-client") == before + 1
+    rt.background.shutdown(wait=True)
+    rt.store.close()
+    del app, rt
+    gc.collect()
+    assert [t.name for t in threading.enumerate()].count("telegram-client") == before
+    assert not sender.client.started
