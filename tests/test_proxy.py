@@ -108,6 +108,20 @@ def test_trusting_no_proxy_behind_one_puts_everyone_behind_its_address(tmp_path:
         app.extensions["bibliobot"].store.close()
 
 
+def test_guessing_one_librarians_password_does_not_lock_her_out_at_her_desk(behind_one_proxy: Flask) -> None:
+    """The account's lock holds everywhere except where she has logged in before: the attacker gets their five
+    guesses, then the account is locked for them (and any new address), not for Anna at her desk."""
+    app = behind_one_proxy
+    limit = app.extensions["bibliobot"].config.staff.login_max_failures_per_account
+    assert login(via_proxy(app, ANNAS_DESK), ANNA).status_code == 302  # an ordinary morning
+    for _ in range(limit):
+        assert login(via_proxy(app, ATTACKER), ANNA, "guess").status_code == 401
+    locked = login(via_proxy(app, ATTACKER), ANNA)
+    assert locked.status_code == 429 and "locked" in locked.text  # even the right password, from there
+    assert login(via_proxy(app, "192.0.2.99"), ANNA).status_code == 429  # a new place is refused too
+    assert login(via_proxy(app, ANNAS_DESK), ANNA).status_code == 302
+
+
 def test_the_per_account_limit_still_holds_behind_the_proxy(behind_one_proxy: Flask) -> None:
     app = behind_one_proxy
     limit = app.extensions["bibliobot"].config.staff.login_max_failures_per_account
