@@ -279,3 +279,27 @@ def test_the_advanced_opt_out_guide_gives_the_bots_current_texts() -> None:
     for words in sms_optout.TWILIO_DEFAULT_KEYWORDS.values():
         for word in words:
             assert word in guide
+
+
+def test_through_a_messaging_service_alerts_follow_twilios_marks(
+    tmp_path: Path, fake_twilio: FakeTwilio
+) -> None:
+    """Advanced Opt-Out end to end: Danish AFMELD marked STOP holds alerts back before any call to Twilio;
+    START marked START lets them go out again, through the Messaging Service."""
+    service_sid = "MG" + "1" * 32
+    env = {
+        **provider_env(fake_twilio.url),
+        "TWILIO_FROM": service_sid,
+        "BIBLIOBOT_SMS__TWILIO_OPT_OUT": "advanced",
+    }
+    config = make_config(tmp_path, **env)
+    with running_service(config, MOMENT) as service:
+        assert text(service, "AFMELD", OptOutType="STOP") == []
+        alert(service, "alert:1")
+        assert drain(service).cancelled == 1
+        assert fake_twilio.messages() == []
+        assert text(service, "START", OptOutType="START") == []
+        alert(service, "alert:2")
+        assert drain(service, 1).sent == 1
+        [sent] = fake_twilio.messages()
+        assert (sent["To"], sent["MessagingServiceSid"]) == (KAREN, service_sid)
