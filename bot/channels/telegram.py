@@ -304,7 +304,7 @@ class TelegramSender:
         try:
             self.client.run(lambda bot: call(bot, method, params))
         except (TelegramError, TelegramClientClosed, concurrent.futures.TimeoutError) as exc:
-            log.warning("Telegram %s failed: %s", method, exc or type(exc).__name__)
+            log.warning("Telegram %s failed: %s", method, str(exc) or type(exc).__name__)
 
     def close(self) -> None:
         """Close the Telegram client's connections and loop (at process exit)."""
