@@ -1,5 +1,9 @@
 """Benchmark: a fan-out of 10,000 SMS through the outbox to the fake Twilio server at a limit of 100 messages/s.
 
+With `--channel telegram` the same fan-out goes to the fake Telegram Bot API instead (one chat per message, so
+the 1/s per-chat limit never holds it back): set `--rate` well above what the sender achieves to measure how fast
+the Telegram client itself sends (`[outbox] telegram_per_second` is set to `--rate`).
+
 The fake provider runs in a process of its own and notes the arrival time of every message. Printed:
 
 - achieved rate as a share of the limit (messages after the first / seconds from first to last arrival),
@@ -12,6 +16,7 @@ started again after the lease; the figures then also show how many rows were in 
 duplicates, at most `--concurrency`). A benchmark, not a test: the figures depend on the machine.
 
     .venv/bin/python bench/fanout.py [--messages 10000] [--rate 100] [--concurrency 8] [--kill-after 3000]
+    .venv/bin/python bench/fanout.py --channel telegram --messages 2000 --rate 1000 --concurrency 4
 """
 
 from __future__ import annotations
@@ -41,24 +46,30 @@ from bot.config import Config, load_config  # noqa: E402
 from bot.storage import Store  # noqa: E402
 
 ACCOUNT = "AC" + "0" * 32
+BOT_TOKEN = "4242:bench-token"
 START = datetime(
     2026, 11, 24, 10, 0, tzinfo=ZoneInfo("Europe/Copenhagen")
 )  # a weekday morning, no quiet hours
 
 
-def provider(conn: Any) -> None:
-    """The fake Twilio in its own process: answers like Twilio, notes (monotonic time, To) per message."""
+def provider(conn: Any, channel: str = "sms") -> None:
+    """The fake provider in its own process: answers like Twilio (or Telegram), notes (monotonic time, recipient)
+    per message."""
+    from tests.fakes.telegram import FakeTelegram
     from tests.fakes.twilio import FakeTwilio
 
     arrivals: list[tuple[float, str]] = []
     lock = threading.Lock()
+    base = FakeTwilio if channel == "sms" else FakeTelegram
 
-    class Counting(FakeTwilio):
+    class Counting(base):  # type: ignore[misc, valid-type]
         def answer(self, recorded: Any) -> Any:
             whole = len(recorded.body) == int(recorded.headers.get("Content-Length") or 0)
-            if whole:  # a request cut off by the kill never became a message
+            is_message = channel == "sms" or recorded.path.rstrip("/").endswith("/sendMessage")
+            if whole and is_message:  # a request cut off by the kill never became a message
+                to = recorded.params.get("To" if channel == "sms" else "chat_id", "")
                 with lock:
-                    arrivals.append((time.monotonic(), recorded.params.get("To", "")))
+                    arrivals.append((time.monotonic(), str(to)))
             self.requests.clear()  # the base class keeps every request; 10,000 are not needed here
             return super().answer(recorded)
 
@@ -76,11 +87,21 @@ def provider(conn: Any) -> None:
     fake.close()
 
 
-def settings(db: Path, url: str, rate: float, concurrency: int) -> dict[str, str]:
-    return {
+def settings(db: Path, url: str, rate: float, concurrency: int, channel: str = "sms") -> dict[str, str]:
+    common = {
         "BIBLIOBOT_STORAGE__DATABASE": str(db),
-        "BIBLIOBOT_OUTBOX__SMS_PER_SECOND": str(rate),
         "BIBLIOBOT_OUTBOX__CONCURRENCY": str(concurrency),
+    }
+    if channel == "telegram":
+        return {
+            **common,
+            "BIBLIOBOT_OUTBOX__TELEGRAM_PER_SECOND": str(rate),
+            "TELEGRAM_BOT_TOKEN": BOT_TOKEN,
+            "BIBLIOBOT_TELEGRAM__API_BASE_URL": url,
+        }
+    return {
+        **common,
+        "BIBLIOBOT_OUTBOX__SMS_PER_SECOND": str(rate),
         "TWILIO_ACCOUNT_SID": ACCOUNT,
         "TWILIO_AUTH_TOKEN": "tw-token",
         "TWILIO_FROM": "+4570707070",
@@ -100,24 +121,36 @@ class TimedSender:
         self.times: list[float] = []
         self._lock = threading.Lock()
 
-    def send(self, to: str, text: str, now: datetime) -> Any:
+    def send(self, to: str, text: str, now: datetime, *, reply: bool = False) -> Any:
         with self._lock:
             self.times.append(time.monotonic())
-        return self.inner.send(to, text, now)
+        return self.inner.send(to, text, now, reply=reply)
 
 
-def drain_once(env: dict[str, str], at: datetime) -> tuple[dict[str, int], list[float]]:
-    """Drain everything due at `at` through the real Twilio sender, on the wall clock's token buckets."""
+def real_sender(channel: str, config: Config, store: Store) -> Any:
+    """The service's own sender for the channel, built the way `bot.app.build_runtime` builds it."""
     from bot.channels.sms import SmsSender
+    from bot.channels.telegram import TelegramSender
 
+    return SmsSender(config, store) if channel == "sms" else TelegramSender(config, store)
+
+
+def drain_once(env: dict[str, str], at: datetime, channel: str = "sms") -> tuple[dict[str, int], list[float]]:
+    """Drain everything due at `at` through the real sender, on the wall clock's token buckets."""
     config = config_for(env)
     store = Store(config.database_path)
-    sender = TimedSender(SmsSender(config, store))
+    inner = real_sender(channel, config, store)
+    sender = TimedSender(inner)
     drain = outbox.Drain(
-        store, {"sms": sender}, outbox.Policy.from_config(config), outbox.channel_limits(config)
+        store, {channel: sender}, outbox.Policy.from_config(config), outbox.channel_limits(config)
     )
-    report = drain.send_due(at).as_dict()
-    store.close()
+    try:
+        report = drain.send_due(at).as_dict()
+    finally:
+        close = getattr(inner, "close", None)
+        if close is not None:
+            close()
+        store.close()
     return report, sorted(sender.times)
 
 
@@ -142,8 +175,8 @@ def max_in_window(times: list[float], width: float = 1.0) -> int:
 
 
 def child_main(args: argparse.Namespace) -> None:
-    env = settings(Path(args.db), args.url, args.rate, args.concurrency)
-    report, _ = drain_once(env, datetime.fromisoformat(args.at))
+    env = settings(Path(args.db), args.url, args.rate, args.concurrency, args.channel)
+    report, _ = drain_once(env, datetime.fromisoformat(args.at), args.channel)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(f"{report} peak_rss_kb={rss}", flush=True)
 
@@ -153,7 +186,12 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--messages", type=int, default=10_000)
-    parser.add_argument("--rate", type=float, default=100.0, help="[outbox] sms_per_second")
+    parser.add_argument(
+        "--channel", choices=("sms", "telegram"), default="sms", help="the provider to fan out to"
+    )
+    parser.add_argument(
+        "--rate", type=float, default=100.0, help="[outbox] sms_per_second (or telegram_per_second)"
+    )
     parser.add_argument("--concurrency", type=int, default=8, help="[outbox] concurrency")
     parser.add_argument(
         "--kill-after", type=int, default=0, help="SIGKILL the drain after this many deliveries"
@@ -168,21 +206,26 @@ def main() -> None:
         return
 
     parent_conn, child_conn = multiprocessing.Pipe()
-    fake = multiprocessing.Process(target=provider, args=(child_conn,), daemon=True)
+    fake = multiprocessing.Process(target=provider, args=(child_conn, args.channel), daemon=True)
     fake.start()
     url = parent_conn.recv()
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "fanout.sqlite3"
-        env = settings(db, url, args.rate, args.concurrency)
+        env = settings(db, url, args.rate, args.concurrency, args.channel)
         config = config_for(env)
         store = Store(config.database_path)
-        recipients = [f"+45{20000000 + i}" for i in range(args.messages)]
+        if args.channel == "telegram":
+            recipients = [str(10_000_000 + i) for i in range(args.messages)]
+            addresses = [f"telegram:{chat}" for chat in recipients]
+        else:
+            recipients = [f"+45{20000000 + i}" for i in range(args.messages)]
+            addresses = recipients
         began = time.perf_counter()
-        for i, to in enumerate(recipients):
+        for i, to in enumerate(addresses):
             outbox.enqueue(
                 store,
                 dedupe_key=f"alert:bench:{i}",
-                channel="sms",
+                channel=args.channel,
                 recipient=to,
                 body=f"Nyt arrangement {i}",
                 kind="alert",
@@ -197,7 +240,7 @@ def main() -> None:
             in_flight = crash_and_restart(args, db, url, store, parent_conn, config.outbox.lease_seconds)
             rss_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         else:
-            report, sends = drain_once(env, START)
+            report, sends = drain_once(env, START, args.channel)
             print(report)
             rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         elapsed = time.perf_counter() - began
@@ -252,6 +295,8 @@ def crash_and_restart(
             str(args.rate),
             "--concurrency",
             str(args.concurrency),
+            "--channel",
+            args.channel,
         ]
         return subprocess.Popen(command, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
 

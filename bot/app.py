@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Callable
 from datetime import datetime
 
 from flask import Blueprint, Flask, Response, jsonify
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot import cases, staff
 from bot.channels import ils, sms, telegram
 from bot.channels.inbound import Runtime
+from bot.channels.outbound import close_senders
 from bot.config import Config, load_config
 from bot.events import RemoteEvents
 from bot.knowledge import KnowledgeHolder
@@ -33,6 +36,19 @@ def _health(rt: Runtime) -> Blueprint:
         )
 
     return bp
+
+
+def trust_forwarded_headers(app: Flask, hops: int) -> None:
+    """Behind `hops` reverse proxies, take the client's address, scheme, host and port from the X-Forwarded-*
+    headers those proxies add (the rightmost `hops` values; anything further left a client could have written).
+
+    Without this, behind a proxy every request comes from the proxy's address, so the per-address login limit
+    would lock every librarian out after one stranger's failed logins. With 0 no forwarded header is believed.
+    """
+    if hops > 0:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=0
+        )
 
 
 def build_runtime(config: Config, clock: Callable[[], datetime] | None = None) -> Runtime:
@@ -60,7 +76,11 @@ def create_app(
     rt = build_runtime(config, clock)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.service.max_request_bytes
+    trust_forwarded_headers(app, config.service.trusted_proxies)
     app.extensions["bibliobot"] = rt
+    # The Telegram sender's client (one Bot, one connection pool, one loop thread) is closed when the app goes
+    # away or, in a gunicorn worker, when the process exits.
+    weakref.finalize(app, close_senders, list(rt.senders.values()))
     app.register_blueprint(_health(rt))
     app.register_blueprint(sms.blueprint(rt))
     app.register_blueprint(telegram.blueprint(rt, rt.senders["telegram"]))

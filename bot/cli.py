@@ -275,6 +275,7 @@ def worker(once: bool, at: str | None) -> None:
     import signal
     import threading
 
+    from bot.channels.outbound import close_senders
     from bot.serve import configure_logging
     from scheduler import jobs
     from scheduler.runner import SchedulerLock, start_worker
@@ -301,6 +302,7 @@ def worker(once: bool, at: str | None) -> None:
         stop.wait()
         sched.shutdown(wait=True)
     finally:
+        close_senders(services.senders.values())
         services.store.close()
         lock.release()
 

@@ -42,6 +42,7 @@ class ServiceConfig:
     threads: int = 4
     run_scheduler: bool = True
     max_request_bytes: int = 65536
+    trusted_proxies: int = 0
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class SmsConfig:
     rate_limit_minutes: int = 10
     api_base_url: str = ""
     dev_auth_token: str = "bibliobot-dev-token"
+    twilio_opt_out: str = "default"  # bot.channels.sms_optout.OPT_OUT_MODES
 
 
 @dataclass(frozen=True)
@@ -281,6 +283,9 @@ def _build_section(
     return cls(**{k: v for k, v in values.items() if v is not None})
 
 
+MAX_TRUSTED_PROXIES = 5  # a TLS terminator, a load balancer, a CDN: more hops than this is a mistake
+
+
 def _check(config: Config, problems: list[str]) -> None:
     """Range and existence checks that the types alone cannot express."""
     try:
@@ -293,6 +298,10 @@ def _check(config: Config, problems: list[str]) -> None:
         )
     if not 1 <= config.service.port <= 65535:
         problems.append(f"service.port: must be 1-65535, got {config.service.port}")
+    if not 0 <= config.service.trusted_proxies <= MAX_TRUSTED_PROXIES:
+        problems.append(
+            f"service.trusted_proxies: must be 0-{MAX_TRUSTED_PROXIES}, got {config.service.trusted_proxies}"
+        )
     if config.service.workers < 1 or config.service.threads < 1:
         problems.append("service.workers/service.threads: must be at least 1")
     if not config.knowledge_dir.is_dir():
@@ -302,6 +311,10 @@ def _check(config: Config, problems: list[str]) -> None:
     if not 1024 <= config.service.max_request_bytes <= 10_000_000:
         problems.append(
             f"service.max_request_bytes: must be 1024-10000000, got {config.service.max_request_bytes}"
+        )
+    if config.sms.twilio_opt_out not in ("default", "advanced"):
+        problems.append(
+            f"sms.twilio_opt_out: must be 'default' or 'advanced', got {config.sms.twilio_opt_out!r}"
         )
     if config.sms.rate_limit_count < 1 or config.sms.rate_limit_minutes < 1:
         problems.append("sms.rate_limit_count/sms.rate_limit_minutes: must be at least 1")

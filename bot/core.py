@@ -41,6 +41,7 @@ KEYWORD_LANG = {
     "help": "en",
     "stopall": "en",
     "optout": "en",
+    "revoke": "en",
     "info": "en",
 }
 
@@ -141,6 +142,11 @@ def understand(message: Message, ctx: Context) -> Understanding:
 def handle(message: Message, ctx: Context) -> Reply:
     """Decide the answer to one inbound message."""
     u = understand(message, ctx)
+    if message.provider_keyword is not None:
+        # Twilio has answered this keyword itself. "YES" is one of its opt-in words and also the answer to "delete
+        # my data?": that deletion goes ahead (and is confirmed) rather than being swallowed.
+        confirmed = delete.confirm(message, ctx) if message.provider_keyword == "start" else None
+        return confirmed or compliance.provider_answered(message, ctx, u)
     if handoff.from_staff_group(message, ctx):
         return Reply(text="", lang=u.lang, intent="staff")
     if u.intent not in ("stop", "start", "help"):

@@ -20,6 +20,7 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from bot import langid, router, storage
+from bot.phone import mask_cpr
 from bot.storage import Store
 from bot.text import STOPWORDS, normalise, stem, strip_filler
 
@@ -137,7 +138,7 @@ def build(store: Store, since: datetime, until: datetime, tz: ZoneInfo) -> Repor
         actions[row["action"]] += 1
         # A hand-off because the bot could not answer is a lesson; "talk to a human" is not a question.
         if row["action"] == "handoff" and router.route(row["text"]).intent != "handoff":
-            unanswered.append(row["text"])
+            unanswered.append(mask_cpr(row["text"]))  # masked on arrival; older rows masked here
     opened = storage.tickets_created(store, since, until)
     minutes = [
         (_time(t["first_reply_at"]) - _time(t["created_at"])).total_seconds() / 60

@@ -22,13 +22,18 @@ class Action(StrEnum):
 
 @dataclass(frozen=True)
 class Message:
-    """One inbound message. `sender` is E.164 for SMS, `telegram:<chat id>` for Telegram."""
+    """One inbound message. `sender` is E.164 for SMS, `telegram:<chat id>` for Telegram.
+
+    `provider_keyword` is a compliance keyword ("stop", "start", "help") the provider has already acted on and
+    answered itself (Twilio's opt-out handling): the bot records the same opt-out and answers nothing.
+    """
 
     text: str
     sender: str
     channel: Channel
     received_at: datetime
     provider_id: str | None = None
+    provider_keyword: str | None = None
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,20 @@ from dataclasses import dataclass
 from bot.text import fold, normalise, strip_filler
 
 # SMS compliance keywords, matched only when they are the whole message (any case, punctuation ignored).
-STOP_WORDS = {"stop", "stopp", "afmeld", "unsubscribe", "end", "quit", "cancel", "stopall", "optout"}
+# The bot's own list covers every opt-out word Twilio acts on by default (bot/channels/sms_optout.py) and the
+# Danish ones; "yes" is not a START word here, as it answers "delete my data?".
+STOP_WORDS = {
+    "stop",
+    "stopp",
+    "afmeld",
+    "unsubscribe",
+    "end",
+    "quit",
+    "cancel",
+    "stopall",
+    "optout",
+    "revoke",
+}
 START_WORDS = {"start", "unstop", "genstart", "yes start"}
 HELP_WORDS = {"help", "hjaelp", "info", "hjelp", "hjalp"}
 

@@ -58,6 +58,9 @@ def run_gunicorn(factory: Callable[[], Any], bind: str, workers: int, threads: i
             # gunicorn 27's control socket lives at one path per user: two servers (tests, the benchmark) would
             # fight over it, and nothing here uses it.
             "control_socket_disable": True,
+            # Forwarded headers are believed only as `[service] trusted_proxies` says (bot.app's ProxyFix), not
+            # also by gunicorn, which by default takes X-Forwarded-Proto from any process on this machine.
+            "forwarded_allow_ips": "",
         },
     ).run()
 

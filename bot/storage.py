@@ -1045,6 +1045,15 @@ def login_failures(store: Store, column: str, value: str, since: datetime) -> in
     return int(row[0])
 
 
+def login_succeeded_from(store: Store, email: str, address: str, since: datetime) -> bool:
+    """Has this account logged in successfully from this IP address since a moment?"""
+    row = store.db.execute(
+        "SELECT 1 FROM login_attempts WHERE email = ? AND address = ? AND ok = 1 AND at >= ? LIMIT 1",
+        [email, address, _ts(since)],
+    ).fetchone()
+    return row is not None
+
+
 def oldest_login_failure(store: Store, column: str, value: str, since: datetime) -> str | None:
     """When the oldest counted failure happened (a lock-out ends a window after it)."""
     if column not in ("email", "address"):

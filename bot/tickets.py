@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from bot import outbox, smsformat, storage
 from bot.config import Config
-from bot.phone import mask
+from bot.phone import mask, mask_cpr
 from bot.storage import Store
 
 log = logging.getLogger(__name__)
@@ -233,7 +233,7 @@ def _ticket(row: dict[str, Any], messages: list[TicketMessage] | None = None) ->
         channel=row["channel"],
         lang=row["lang"],
         reason=row["reason"],
-        question=row["question"],
+        question=mask_cpr(row["question"]),  # new rows are masked on arrival; this covers rows stored before
         candidates=json.loads(row["candidates"] or "[]"),
         confidence=float(row["confidence"] or 0.0),
         status=row["status"],
@@ -253,7 +253,8 @@ def _ticket(row: dict[str, Any], messages: list[TicketMessage] | None = None) ->
 def _message(row: dict[str, Any]) -> TicketMessage:
     at = _time(row["at"])
     assert at is not None
-    return TicketMessage(int(row["id"]), at, row["direction"], row["kind"], row["text"], row["author_name"])
+    text = mask_cpr(row["text"])  # as the question: rows stored before CPR masking are masked when shown
+    return TicketMessage(int(row["id"]), at, row["direction"], row["kind"], text, row["author_name"])
 
 
 def get(store: Store, ticket_id: int) -> Ticket | None:

@@ -6,6 +6,8 @@ that is already opted out gets no answer, because "you are unsubscribed" on ever
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.context import Context, Understanding
 from bot.model import Action, Message, Reply
 from handlers.texts import pick, text
@@ -26,12 +28,25 @@ NOTICES: dict[str, dict[str, str]] = {
         "da": "Undskyld, noget gik galt hos os. Prøv igen om lidt, eller skriv BIBLIOTEKAR.",
         "en": "Sorry, something went wrong on our side. Please try again shortly, or text LIBRARIAN.",
     },
+    "cpr": {
+        "da": "Send ikke dit CPR-nummer her: vi har fjernet det fra din besked og gemmer det ikke.",
+        "en": "Please do not send your CPR number here: we removed it from your message and do not keep it.",
+    },
 }
 
 
 def notice(key: str, lang: str, intent: str = "notice") -> Reply:
     """A fixed channel notice (rate limit, non-text message, failure) in the citizen's language."""
     return Reply(text=pick(NOTICES, key, lang), lang=lang, intent=intent, confidence=1.0)
+
+
+def with_cpr_note(reply: Reply) -> Reply:
+    """The reply led by a note that a CPR number should not be sent (it was masked before anything was stored).
+    First, not last, so that an SMS cut to the segment budget keeps it; silence stays silence."""
+    if not reply.text:
+        return reply
+    note = pick(NOTICES, "cpr", reply.lang or "da")
+    return replace(reply, text=f"{note}\n\n{reply.text}")
 
 
 def _fixed(key: str, u: Understanding, intent: str | None = None, action: Action = Action.ANSWER) -> Reply:
@@ -63,6 +78,15 @@ def start(message: Message, ctx: Context, u: Understanding) -> Reply:
     if ctx.store is not None:
         ctx.store.set_opt_out(message.sender, False, ctx.now)
     return _fixed("start", u)
+
+
+def provider_answered(message: Message, ctx: Context, u: Understanding) -> Reply:
+    """The provider acted on this keyword and answered it (Twilio's opt-out handling): record the same opt-out
+    or opt-in, so proactive messages agree with the provider's block list, and answer nothing."""
+    kind = message.provider_keyword or u.intent
+    if ctx.store is not None and kind in ("stop", "start"):
+        ctx.store.set_opt_out(message.sender, kind == "stop", ctx.now)
+    return Reply(text="", lang=u.lang, intent=kind, confidence=1.0)
 
 
 def handoff(message: Message, ctx: Context, u: Understanding) -> Reply:

@@ -157,7 +157,9 @@ def tg(tmp_path: Path, fake_telegram: FakeTelegram) -> TelegramSender:
         tmp_path, TELEGRAM_BOT_TOKEN="123:abc", BIBLIOBOT_TELEGRAM__API_BASE_URL=fake_telegram.url
     )
     store = Store(config.database_path)
-    yield TelegramSender(config, store)
+    sender = TelegramSender(config, store)
+    yield sender
+    sender.close()
     store.close()
 
 
@@ -201,3 +203,95 @@ def test_telegram_refusals(tg: TelegramSender, fake_telegram: FakeTelegram) -> N
 def test_without_a_bot_token_telegram_messages_are_recorded(config: Config, store: Store) -> None:
     assert TelegramSender(config, store).send("telegram:42", "Hej", MOMENT).status == "recorded"
     assert store.messages("telegram:42")[0]["status"] == "recorded"
+
+
+# --- one long-lived Telegram client per process ------------------------------------------------------------------
+
+
+def count_connections(fake: FakeTelegram) -> list[object]:
+    """Every TCP connection the fake accepts, noted as it is accepted."""
+    accepted: list[object] = []
+    accept = fake.server.get_request
+
+    def noting() -> tuple[object, object]:
+        conn, address = accept()
+        accepted.append(address)
+        return conn, address
+
+    fake.server.get_request = noting  # type: ignore[method-assign]
+    return accepted
+
+
+def test_telegram_messages_share_one_client_and_its_connections(
+    tg: TelegramSender, fake_telegram: FakeTelegram
+) -> None:
+    """Twenty messages from four threads (as the outbox drain sends them) reuse a few pooled connections."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    def loops() -> int:
+        return [t.name for t in threading.enumerate()].count("telegram-client")
+
+    before = loops()
+    accepted = count_connections(fake_telegram)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda i: tg.send(f"telegram:{5550100 + i}", "Hej", MOMENT), range(20)))
+    assert all(r.status == "sent" for r in results)
+    assert len(fake_telegram.calls("sendMessage")) == 20
+    assert 1 <= len(accepted) <= tg.client.pool_size < 20  # a Bot per message opened one connection each
+    assert loops() == before + 1
+    tg.close()
+    assert loops() == before
+    with pytest.raises(ChannelError) as caught:
+        tg.send("telegram:5550001", "Hej", MOMENT)
+    assert caught.value.retryable  # the outbox row waits for the next process instead of failing
+    assert len(fake_telegram.calls("sendMessage")) == 20
+
+
+def test_the_telegram_client_serves_a_caller_inside_an_event_loop(
+    tg: TelegramSender, fake_telegram: FakeTelegram
+) -> None:
+    """A caller that runs a loop of its own (Playwright, an async job) still sends, through the client's loop."""
+    import asyncio
+
+    async def inside() -> str:
+        return tg.send("telegram:5550001", "Hej", MOMENT).status
+
+    assert asyncio.run(inside()) == "sent"
+    assert asyncio.run(inside()) == "sent"
+    tg.close()
+
+
+def test_a_sender_that_never_sent_opens_nothing_and_closes_cleanly(
+    tg: TelegramSender, fake_telegram: FakeTelegram
+) -> None:
+    assert not tg.client.started
+    tg.close()
+    assert fake_telegram.requests == []
+
+
+def test_the_service_closes_its_telegram_client_when_it_stops(
+    tmp_path: Path, fake_telegram: FakeTelegram
+) -> None:
+    """create_app's runtime owns the sender; when the app goes away (a gunicorn worker exiting) the client's
+    connections and loop thread go with it."""
+    import gc
+    import threading
+
+    from bot.app import create_app
+
+    config = make_config(
+        tmp_path, TELEGRAM_BOT_TOKEN="123:abc", BIBLIOBOT_TELEGRAM__API_BASE_URL=fake_telegram.url
+    )
+    before = [t.name for t in threading.enumerate()].count("telegram-client")
+    app = create_app(config)
+    rt = app.extensions["bibliobot"]
+    sender = rt.senders["telegram"]
+    assert sender.send("telegram:5550001", "Hej", MOMENT).status == "sent"
+    assert [t.name for t in threading.enumerate()].count("telegram-client") == before + 1
+    rt.background.shutdown(wait=True)
+    rt.store.close()
+    del app, rt
+    gc.collect()
+    assert [t.name for t in threading.enumerate()].count("telegram-client") == before
+    assert not sender.client.started

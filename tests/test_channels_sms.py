@@ -23,17 +23,21 @@ KAREN = "+4520123456"
 
 
 def make_config(tmp_path: Path, **settings_: str) -> Config:
+    """These tests are about the bot's own keyword answers: set up as a Messaging Service with Advanced Opt-Out,
+    where Twilio marks what it answered (OptOutType) and every unmarked keyword is the bot's. Twilio's default
+    handling, where the bot stays silent on Twilio's keywords, is tests/test_sms_opt_out.py."""
     env = {
         "BIBLIOBOT_STORAGE__DATABASE": str(tmp_path / "bibliobot.sqlite3"),
         "BIBLIOBOT_KNOWLEDGE__DIR": str(FIXTURE_KNOWLEDGE),
+        "BIBLIOBOT_SMS__TWILIO_OPT_OUT": "advanced",
         **{f"BIBLIOBOT_{k.upper()}": v for k, v in settings_.items()},
     }
     return load_config(ROOT / "config.toml", env)
 
 
 @pytest.fixture
-def service(config: Config) -> Iterator[Service]:
-    with running_service(config, MOMENT) as s:
+def service(tmp_path: Path) -> Iterator[Service]:
+    with running_service(make_config(tmp_path), MOMENT) as s:
         yield s
 
 

@@ -10,6 +10,7 @@ turn the stored body into their HTTP response. `Runtime` holds what they share, 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -24,7 +25,7 @@ from bot.config import Config
 from bot.context import Context
 from bot.knowledge import KnowledgeHolder
 from bot.model import Message, Reply
-from bot.phone import mask
+from bot.phone import has_cpr, mask, mask_cpr
 from bot.storage import Exchange, SqliteConversations, Store
 from handlers import compliance
 
@@ -95,7 +96,7 @@ def language_of(text: str, config: Config) -> str:
 def _decide(rt: Runtime, message: Message, fixed: Reply | None) -> tuple[Reply, str]:
     """The reply and the log status for a claimed message."""
     now = message.received_at
-    if router.compliance(message.text) is None:
+    if router.compliance(message.text) is None and message.provider_keyword is None:
         limit = rt.rate_limit()
         earlier, notices = rt.store.recent_inbound(message.sender, now - limit.window)
         verdict = ratelimit.verdict(earlier, notices, limit)
@@ -137,6 +138,11 @@ def process(
     """
     if not message.provider_id:
         raise ValueError("an inbound message needs the provider's id")
+    # A CPR number never goes further than this: the message is masked before it is claimed, decided on, logged,
+    # put in a ticket or a conversation, and the citizen is told not to send it.
+    cpr = has_cpr(message.text)
+    if cpr:
+        message = dataclasses.replace(message, text=mask_cpr(message.text))
     channel, pid, now = str(message.channel), message.provider_id, message.received_at
     if not rt.store.claim_inbound(channel, pid, message.sender, now):
         body = rt.store.wait_for_reply(channel, pid, DUPLICATE_WAIT_SECONDS)
@@ -148,6 +154,8 @@ def process(
             return Outcome("", duplicate=True)
     try:
         reply, status = _decide(rt, message, fixed)
+        if cpr:
+            reply = compliance.with_cpr_note(reply)
         out = render(reply) if reply.text and may_reply else SILENCE
     except BaseException:
         rt.store.release_claim(channel, pid)

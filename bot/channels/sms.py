@@ -5,7 +5,8 @@ API call. `POST /sms/status` records the delivery reports Twilio sends for the m
 
 Signatures: Twilio signs the exact URL it called plus the form fields with the account's auth token. Behind a
 proxy that URL is the public one, so set `[service] base_url` (the public URL of the service's root); without it
-the URL the request arrived at is checked. With no `TWILIO_AUTH_TOKEN`, `[sms] dev_auth_token` signs test traffic
+the URL the request arrived at is checked, its scheme and host taken from X-Forwarded-* headers only when
+`[service] trusted_proxies` says a proxy in front adds them (bot.app's ProxyFix), never from a client's own. With no `TWILIO_AUTH_TOKEN`, `[sms] dev_auth_token` signs test traffic
 (the embedded default lets `bibliobot serve` run with no credentials; "" refuses every request).
 """
 
@@ -28,6 +29,7 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from bot import smsformat
+from bot.channels import sms_optout
 from bot.channels.inbound import Outgoing, Runtime, process
 from bot.channels.outbound import SendResult
 from bot.config import Config
@@ -54,7 +56,8 @@ def inbound_token(config: Config) -> str:
 
 
 def signed_url(req: Request, base_url: str) -> str:
-    """The URL Twilio signed: the public base URL when configured, else the one the request arrived at."""
+    """The URL Twilio signed: the public base URL when configured, else the one the request arrived at (behind
+    trusted proxies, the scheme and host they forwarded; ProxyFix has already put them in the request)."""
     raw = req.environ.get("RAW_URI") or req.environ.get("REQUEST_URI")
     if not raw or not raw.startswith("/"):
         query = req.query_string.decode("latin-1")
@@ -126,6 +129,7 @@ def blueprint(rt: Runtime) -> Blueprint:
             channel=Channel.SMS,
             received_at=rt.now(),
             provider_id=sid,
+            provider_keyword=sms_optout.acted_on(form, body, config.sms.twilio_opt_out),
         )
         # A picture or voice message with no words (MMS): say politely that we read text only.
         fixed = None
@@ -148,9 +152,16 @@ def blueprint(rt: Runtime) -> Blueprint:
         state = request.form.get("MessageStatus") or request.form.get("SmsStatus")
         if not sid or not state:
             return _plain(400, "MessageSid and MessageStatus are required")
-        known = rt.store.record_delivery_status(sid, state, request.form.get("ErrorCode") or None, rt.now())
+        error = request.form.get("ErrorCode") or None
+        known = rt.store.record_delivery_status(sid, state, error, rt.now())
         if not known:
             log.info("delivery status %r for a message we did not send (%s); ignored", state, sid)
+        elif error == str(sms_optout.UNSUBSCRIBED_RECIPIENT):
+            # A reply Twilio would not deliver: the citizen is opted out at Twilio, so they are here too.
+            number = to_e164(request.form.get("To", ""), config.sms.default_region)
+            if number:
+                rt.store.set_opt_out(number, True, rt.now(), channel="sms")
+                log.info("Twilio refused a message to %s (21610): recorded as opted out", mask(number))
         return Response(status=204)
 
     return bp
@@ -231,6 +242,12 @@ class SmsSender:
         try:
             message = self.client.messages.create(**kwargs)
         except TwilioRestException as exc:
+            if exc.code == sms_optout.UNSUBSCRIBED_RECIPIENT:
+                # The citizen texted STOP to Twilio and we missed it: agree with Twilio, and give the message up
+                # (it can never be delivered until they text START).
+                self.store.set_opt_out(number, True, now, channel="sms")
+                log.info("Twilio refused a message to %s (21610): recorded as opted out", mask(number))
+                return SendResult("refused", reason="opted-out-at-twilio")
             retryable = exc.status == 429 or exc.status >= 500
             http = self.client.http_client if isinstance(self.client.http_client, ApiBaseHttpClient) else None
             raise ChannelError(

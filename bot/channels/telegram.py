@@ -18,10 +18,9 @@ import json
 import logging
 import re
 import warnings
-from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import telegram
 from flask import Blueprint, Response, request
@@ -35,11 +34,11 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
-from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.inbound import Outgoing, Runtime, language_of, process
 from bot.channels.outbound import SendResult
+from bot.channels.telegram_client import SIDE_CALLS, TelegramClient, TelegramClientClosed
 from bot.config import Config
 from bot.errors import ChannelError
 from bot.model import Channel, Choice, Message, Reply
@@ -48,7 +47,6 @@ from bot.storage import Store
 from handlers import compliance
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 TELEGRAM_API = "https://api.telegram.org"
 MAX_TEXT = 4096  # Telegram's limit for one message
@@ -243,22 +241,12 @@ def channel_error(exc: TelegramError, what: str) -> ChannelError:
     return ChannelError(f"{what}: {type(exc).__name__}: {exc.message}", retryable=False)
 
 
-def run_coroutine(coro: Coroutine[Any, Any, T]) -> T:
-    """Run one SDK call to completion from synchronous code.
-
-    asyncio.run refuses to start inside a thread that already runs an event loop (a Playwright or Jupyter
-    session, an async caller), so the call then gets a short-lived thread of its own.
-    """
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coro).result()
-
-
 class TelegramSender:
-    """Proactive Telegram messages through `telegram.Bot.send_message`; recorded when there is no bot token."""
+    """Proactive Telegram messages through `telegram.Bot.send_message`; recorded when there is no bot token.
+
+    Every call goes through one `TelegramClient` (one Bot, one connection pool, one event loop thread) that lives
+    as long as the sender; `close()` ends it when the process stops.
+    """
 
     channel = "telegram"
 
@@ -267,22 +255,13 @@ class TelegramSender:
         self.store = store
         self.token = config.secrets.telegram_bot_token
         self.base_url = (config.telegram.api_base_url or TELEGRAM_API).rstrip("/")
-
-    def bot(self) -> Bot:
-        """A Bot for one event loop (its HTTP client belongs to the loop that first uses it)."""
-        return Bot(
-            self.token,
-            base_url=f"{self.base_url}/bot",
-            base_file_url=f"{self.base_url}/file/bot",
-            request=HTTPXRequest(connect_timeout=5.0, read_timeout=10.0),
+        self.client = TelegramClient(
+            self.token, self.base_url, pool_size=config.outbox.concurrency + SIDE_CALLS
         )
 
-    async def _send(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> telegram.Message:
-        bot = self.bot()
-        try:
-            return await bot.send_message(chat_id=chat_id, text=text, reply_markup=markup)
-        finally:
-            await bot.shutdown()
+    def bot(self) -> Bot:
+        """A Bot for the caller's own event loop: long polling runs one coroutine for the process's lifetime."""
+        return self.client.new_bot()
 
     def send(
         self, to: str, text: str, now: datetime, choices: list[Choice] | None = None, *, reply: bool = False
@@ -301,28 +280,35 @@ class TelegramSender:
             return SendResult("recorded")
         markup = keyboard(choices) if choices else None
         try:
-            sent = run_coroutine(self._send(int(chat), text, markup))
+            sent = self.client.run(
+                lambda bot: bot.send_message(chat_id=int(chat), text=text, reply_markup=markup)
+            )
         except TelegramError as exc:
             raise channel_error(exc, f"sending to {mask(sender)}") from None
+        except TelegramClientClosed:
+            raise ChannelError(
+                "the Telegram client is closed: the process is stopping", retryable=True
+            ) from None
+        except concurrent.futures.TimeoutError:
+            raise ChannelError(
+                f"sending to {mask(sender)}: no answer from Telegram", retryable=True
+            ) from None
         provider_id = f"{chat}:{sent.message_id}"
         self.store.record_outgoing(self.channel, sender, text, now, provider_id=provider_id, status="sent")
         return SendResult("sent", provider_id=provider_id)
-
-    async def _call(self, method: str, params: dict[str, Any]) -> Any:
-        bot = self.bot()
-        try:
-            return await call(bot, method, params)
-        finally:
-            await bot.shutdown()
 
     def call_quietly(self, method: str, params: dict[str, Any]) -> None:
         """A Bot API call on the side (answerCallbackQuery); skipped with no token, failures only logged."""
         if not self.token:
             return
         try:
-            run_coroutine(self._call(method, params))
-        except TelegramError as exc:
-            log.warning("Telegram %s failed: %s", method, exc)
+            self.client.run(lambda bot: call(bot, method, params))
+        except (TelegramError, TelegramClientClosed, concurrent.futures.TimeoutError) as exc:
+            log.warning("Telegram %s failed: %s", method, str(exc) or type(exc).__name__)
+
+    def close(self) -> None:
+        """Close the Telegram client's connections and loop (at process exit)."""
+        self.client.close()
 
 
 async def call(bot: Bot, method: str, params: dict[str, Any]) -> Any:

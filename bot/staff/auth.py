@@ -9,6 +9,10 @@
   which comes before any session, carries one from a short-lived signed cookie (double submit).
 - Failed logins are counted per e-mail address and per client address over `[staff] login_window_minutes`; at the
   limit the account (or the address) is refused, even with the right password, until the window has passed.
+  The account's lock does not apply at an address the librarian logged in from in the last week, so a stranger
+  guessing one librarian's password locks her out only elsewhere. Behind a reverse proxy the client address is the
+  real one only with `[service] trusted_proxies` set (bot.app's ProxyFix); otherwise every request comes from the
+  proxy and one stranger's failures refuse everyone.
 """
 
 from __future__ import annotations
@@ -37,6 +41,10 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 MIN_PASSWORD_LENGTH = 12
 GENERATED_KEY_NAME = "session-signing"
+# An address the librarian logged in from this recently is theirs: a lock-out of their account does not apply there
+# (the per-address limit still does), so a stranger's failed guesses cannot lock a librarian out at her own desk.
+# As long as login attempts are kept (bot.tickets.LOGIN_ATTEMPTS_KEPT).
+KNOWN_ADDRESS_KEPT = timedelta(days=7)
 
 HASHER = PasswordHasher()
 _dummy_hash: str | None = None
@@ -123,10 +131,11 @@ class Auth:
         ):
             log.warning("login refused: too many failures from one address")
             raise LoginRefused("Too many failed logins from this address. Try again later.", 429)
-        if (
+        locked = (
             storage.login_failures(self.store, "email", email, since)
             >= staff_cfg.login_max_failures_per_account
-        ):
+        )
+        if locked and not storage.login_succeeded_from(self.store, email, address, now - KNOWN_ADDRESS_KEPT):
             storage.add_audit(self.store, email or "-", "login-locked", now)
             minutes = self._minutes_left("email", email, since, now)
             raise LoginRefused(

@@ -9,18 +9,34 @@ from tests.fakes.http import Failure, FakeServer, Recorded
 
 
 class FakeTwilio(FakeServer):
-    """POST /2010-04-01/Accounts/{sid}/Messages.json creates a "queued" message with a fresh SM id."""
+    """POST /2010-04-01/Accounts/{sid}/Messages.json creates a "queued" message with a fresh SM id.
+
+    `blocked` is Twilio's own opt-out list: numbers that texted STOP to Twilio. A message to one of them is
+    refused as Twilio refuses it, HTTP 400 with error 21610.
+    """
 
     def __init__(self) -> None:
         self._ids = itertools.count(1)
+        self.blocked: set[str] = set()
         super().__init__()
 
     def answer(self, recorded: Recorded) -> tuple[int, dict[str, str], Any]:
         parts = recorded.path.split("?")[0].strip("/").split("/")
         if recorded.method == "POST" and len(parts) == 4 and parts[3] == "Messages.json":
             account = parts[2]
-            sid = f"SM{next(self._ids):032x}"
             params = recorded.params
+            if params.get("To") in self.blocked:
+                return (
+                    400,
+                    {},
+                    {
+                        "code": 21610,
+                        "message": "Attempt to send to unsubscribed recipient",
+                        "more_info": "https://www.twilio.com/docs/errors/21610",
+                        "status": 400,
+                    },
+                )
+            sid = f"SM{next(self._ids):032x}"
             return (
                 201,
                 {},
