@@ -239,7 +239,9 @@ def _fit(x: np.ndarray, y: np.ndarray) -> Linear:
     mean = xe.mean(axis=0)
     scale = xe.std(axis=0)
     scale[scale < 1e-9] = 1.0
-    model = LogisticRegression(C=REGULARISATION, max_iter=3000)
+    # Newton's method suits a few hundred features over tens of thousands of rows: 0.5 s a fit where lbfgs took
+    # 2.7 s (the evaluation knowledge base), which a librarian waits for when a taught question reloads the index.
+    model = LogisticRegression(C=REGULARISATION, solver="newton-cholesky", max_iter=100)
     model.fit((xe - mean) / scale, y)
     return Linear(mean, scale, model.coef_[0].copy(), float(model.intercept_[0]))
 
