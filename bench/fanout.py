@@ -111,7 +111,7 @@ def drain_once(env: dict[str, str], at: datetime) -> tuple[dict[str, int], list[
     from bot.channels.sms import SmsSender
 
     config = config_for(env)
-    store = Store(config.database_path)
+    store = Store(config.database_url)
     sender = TimedSender(SmsSender(config, store))
     drain = outbox.Drain(
         store, {"sms": sender}, outbox.Policy.from_config(config), outbox.channel_limits(config)
@@ -175,7 +175,7 @@ def main() -> None:
         db = Path(tmp) / "fanout.sqlite3"
         env = settings(db, url, args.rate, args.concurrency)
         config = config_for(env)
-        store = Store(config.database_path)
+        store = Store(config.database_url)
         recipients = [f"+45{20000000 + i}" for i in range(args.messages)]
         began = time.perf_counter()
         for i, to in enumerate(recipients):

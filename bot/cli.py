@@ -247,7 +247,7 @@ def purge(days: int | None) -> None:
     keep = days if days is not None else config.storage.log_retention_days
     if keep < 0:
         raise click.BadParameter("must be 0 or more", param_hint="--days")
-    store = Store(config.database_path)
+    store = Store(config.database_url)
     try:
         now = datetime.now(config.tz)
         counts = store.purge_before(now - timedelta(days=keep))
@@ -281,7 +281,7 @@ def worker(once: bool, at: str | None) -> None:
 
     config = _config()
     configure_logging()
-    lock = SchedulerLock(config.database_path)
+    lock = SchedulerLock(config.database_url)
     if not lock.acquire():
         raise click.ClickException(f"another process runs the scheduler for this database ({lock.path})")
     services = jobs.build_services(config)
@@ -296,7 +296,7 @@ def worker(once: bool, at: str | None) -> None:
         stop = threading.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
-        sched = start_worker(services)
+        sched = start_worker(services, lock=lock)
         click.echo(f"scheduler running: {', '.join(job.id for job in sched.get_jobs())} (Ctrl-C stops)")
         stop.wait()
         sched.shutdown(wait=True)
@@ -333,7 +333,7 @@ def outbox_command(retry: bool, ids: tuple[int, ...], states: tuple[str, ...], l
     from bot.storage import Store
 
     config = _config()
-    store = Store(config.database_path)
+    store = Store(config.database_url)
     try:
         if retry:
             n = outbox.retry_failed(store, datetime.now(config.tz), list(ids) or None)
@@ -377,7 +377,7 @@ def notices_import(file: Path, show: int) -> None:
 
     config = _config()
     brain = _brain(config, None)
-    store = Store(config.database_path)
+    store = Store(config.database_url)
 
     def branch_name(branch: str) -> str | None:
         found = brain.kb.branch(branch)
@@ -444,8 +444,6 @@ def staff_add(email: str, admin: bool) -> None:
 
         bibliobot staff add anna@kff.kk.dk --admin
     """
-    import sqlite3
-
     from bot import storage
     from bot.staff.auth import hash_password
     from bot.storage import Store
@@ -455,12 +453,12 @@ def staff_add(email: str, admin: bool) -> None:
     if "@" not in email:
         raise click.BadParameter("an e-mail address, please", param_hint="EMAIL")
     password = _password_prompt()
-    store = Store(config.database_path)
+    store = Store(config.database_url)
     try:
         now = datetime.now(config.tz)
         storage.add_staff(store, email, hash_password(password), admin, now)
         storage.add_audit(store, "cli", "staff-add", now, email=email, admin=admin)
-    except sqlite3.IntegrityError:
+    except storage.AccountExists:
         raise click.ClickException(
             f"{email} has an account already (`bibliobot staff password` sets a new one)"
         ) from None
@@ -483,7 +481,7 @@ def staff_password(email: str) -> None:
     from bot.storage import Store
 
     config = _config()
-    store = Store(config.database_path)
+    store = Store(config.database_url)
     try:
         account = storage.staff_by_email(store, email.strip().lower())
         if account is None:
@@ -527,7 +525,7 @@ def report(since_text: str, as_csv: bool, at: str | None) -> None:
     config = _config()
     until = _moment(at, config)
     since = until - _period(since_text)
-    store = Store(config.database_path)
+    store = Store(config.database_url)
     try:
         result = insight.build(store, since, until, config.tz)
     finally:
