@@ -533,5 +533,63 @@ def report(since_text: str, as_csv: bool, at: str | None) -> None:
     click.echo(insight.to_csv(result) if as_csv else insight.to_text(result), nl=not as_csv)
 
 
+@main.group("db")
+def db_group() -> None:
+    """The database: move a SQLite database into PostgreSQL."""
+
+
+@db_group.command("copy")
+@click.option(
+    "--from",
+    "source",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The SQLite file to read (default: the file [storage] database names).",
+)
+@click.option(
+    "--to", "target", help="The PostgreSQL URL to fill (default: [storage] url; the database must be empty)."
+)
+def db_copy(source: Path | None, target: str | None) -> None:
+    """Copy every table of a SQLite database into an empty PostgreSQL database, then check every table's row
+    count. Stop the service first; afterwards set [storage] url to the PostgreSQL URL and start it again.
+
+    A target that holds any row is refused, so running it twice changes nothing.
+
+    Example:
+
+        BIBLIOBOT_STORAGE__URL=postgresql://bibliobot@db.internal/bibliobot bibliobot db copy
+    """
+    from bot import storage
+    from bot.errors import StorageError
+    from bot.storage import Store
+
+    config = _config()
+    source_path = source or config.database_path
+    target_url = target or config.database_url
+    if not source_path.is_file():
+        raise click.ClickException(f"no SQLite database at {source_path} (--from, or [storage] database)")
+    if not target_url.startswith(storage.POSTGRES_PREFIXES):
+        raise click.ClickException(
+            f"the target must be a postgresql:// URL (--to, or [storage] url), got {storage.mask_url(target_url)!r}"
+        )
+    try:
+        src = Store(source_path)
+        try:
+            dst = Store(target_url)
+            try:
+                copied = storage.copy_database(
+                    src, dst, progress=lambda table, n: click.echo(f"{table}: {n} row(s)")
+                )
+            finally:
+                dst.close()
+        finally:
+            src.close()
+    except StorageError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"copied {sum(copied.values())} row(s) in {len(copied)} table(s) from {source_path} into "
+        f"{storage.mask_url(target_url)}; every table's row count matches the source"
+    )
+
+
 if __name__ == "__main__":
     main()
