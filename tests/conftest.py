@@ -45,9 +45,16 @@ STORAGE_FIXTURES = {"store", "config"}
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "storage: runs on every storage backend (SQLite, and PostgreSQL when set)")
+    config.addinivalue_line(
+        "markers", "storage: runs on every storage backend (SQLite, and PostgreSQL when set)"
+    )
     config.addinivalue_line("markers", "sqlite_only: tests a feature of SQLite itself (runs on SQLite alone)")
-    config.addinivalue_line("markers", "postgres_only: tests a feature of PostgreSQL itself (skipped without it)")
+    config.addinivalue_line(
+        "markers", "postgres_only: tests a feature of PostgreSQL itself (skipped without it)"
+    )
+    config.addinivalue_line(
+        "markers", "sqlite_too: opens a SQLite file on purpose beside PostgreSQL (db copy)"
+    )
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -57,6 +64,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     if definition.get_closest_marker("postgres_only"):  # skipped ("empty parameter set") without PostgreSQL
         metafunc.parametrize("_backend", [b for b in BACKENDS if b == "postgres"], indirect=True)
+        return
+    if "module_backend" in metafunc.fixturenames:  # parametrised per module already (a shared server)
         return
     if definition.get_closest_marker("storage") or STORAGE_FIXTURES & set(metafunc.fixturenames):
         metafunc.parametrize("_backend", BACKENDS, indirect=True)
@@ -94,7 +103,9 @@ class Backend:
         admin = _admin()
         for schema in self.schemas.values():
             # Connections a test left open (a store it did not close, a killed child's) would block the DROP.
-            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s", [schema])
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s", [schema]
+            )
             admin.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
         self.schemas.clear()
 
@@ -141,7 +152,7 @@ def module_backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
 def _backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """The running test's backend (see the module docstring); fails a test that opens SQLite where it should not."""
     global _CURRENT
-    parametrised = hasattr(request, "param")
+    parametrised = hasattr(request, "param") or "module_backend" in request.fixturenames
     backend = Backend(getattr(request, "param", "sqlite"), parametrised)
     _CURRENT = backend
     real_open = storage.SqliteDb.__init__
@@ -156,9 +167,14 @@ def _backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
     finally:
         _CURRENT = Backend("sqlite", parametrised=False)
         backend.drop()
-    if backend.sqlite_opened and request.node.get_closest_marker("sqlite_only") is None:
+    on_purpose = request.node.get_closest_marker("sqlite_only") or request.node.get_closest_marker(
+        "sqlite_too"
+    )
+    if backend.sqlite_opened and not on_purpose:
         if backend.name == "postgres":
-            pytest.fail(f"opened SQLite on the PostgreSQL run: {backend.sqlite_opened[0]} (use database_url/env)")
+            pytest.fail(
+                f"opened SQLite on the PostgreSQL run: {backend.sqlite_opened[0]} (use database_url/env)"
+            )
         if not parametrised:
             pytest.fail(
                 f"opens a SQLite store but runs on SQLite only: {backend.sqlite_opened[0]} "

@@ -329,7 +329,9 @@ def test_a_postgresql_url_is_kept_and_database_still_names_the_sqlite_file(tmp_p
 
 
 @pytest.mark.parametrize(
-    "url", ["mysql://bot@db/bibliobot", "sqlite://bot.sqlite3", "bibliobot.sqlite3"], ids=["mysql", "2-slashes", "bare"]
+    "url",
+    ["mysql://bot@db/bibliobot", "sqlite://bot.sqlite3", "bibliobot.sqlite3"],
+    ids=["mysql", "2-slashes", "bare"],
 )
 def test_a_bad_storage_url_stops_start_up_naming_the_key(tmp_path: Path, url: str) -> None:
     message = config_error(write_config(tmp_path, f'[storage]\nurl = "{url}"\n'), {})

@@ -48,7 +48,9 @@ def test_a_later_migration_runs_once_and_its_sender_rows_are_forgotten_too(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def add_later_table(db) -> None:
-        storage._ddl(db, "CREATE TABLE later_table (id INTEGER PRIMARY KEY, sender TEXT NOT NULL, question TEXT)")
+        storage._ddl(
+            db, "CREATE TABLE later_table (id INTEGER PRIMARY KEY, sender TEXT NOT NULL, question TEXT)"
+        )
 
     monkeypatch.setattr(storage, "MIGRATIONS", [*storage.MIGRATIONS, (99, add_later_table)])
     assert migrate(store.db) == 99
@@ -270,7 +272,9 @@ def test_an_unreachable_postgresql_stops_the_store_naming_the_key() -> None:
         port = probe.getsockname()[1]
     with pytest.raises(storage.StorageError) as caught:
         Store(f"postgresql://nobody@127.0.0.1:{port}/nothing?connect_timeout=2")
-    assert str(caught.value).startswith(f"storage.url: cannot connect to postgresql://nobody@127.0.0.1:{port}/")
+    assert str(caught.value).startswith(
+        f"storage.url: cannot connect to postgresql://nobody@127.0.0.1:{port}/"
+    )
 
 
 @pytest.mark.postgres_only
@@ -283,9 +287,19 @@ def test_a_claim_skips_rows_another_drain_has_locked(store: Store) -> None:
     other.execute("BEGIN")
     other.execute("SELECT id FROM outbox WHERE id = ? FOR UPDATE", [ids[0]])
     try:
-        store.db.execute("SET lock_timeout = '2s'")  # were the row waited for, this claim would fail, not hang
+        store.db.execute(
+            "SET lock_timeout = '2s'"
+        )  # were the row waited for, this claim would fail, not hang
         assert storage.claim_outbox(store, ids, "second", MOMENT) == [ids[1]]
     finally:
         other.execute("ROLLBACK")
         other.close()
     assert storage.claim_outbox(store, ids, "third", MOMENT) == [ids[0]]
+
+
+def test_a_nul_in_a_message_is_stored(store: Store) -> None:
+    """Any text a citizen sends reaches the log; PostgreSQL's text cannot hold NUL, so it is replaced there."""
+    store.claim_inbound("sms", "SM1", KAREN, MOMENT)
+    assert store.finish_inbound(exchange(KAREN, "SM1", text="kontrol\x00tegn"), "Kl. 10.", MOMENT)
+    stored = store.messages(KAREN)[0]["text"]
+    assert stored == ("kontrol\x00tegn" if store.dialect == "sqlite" else "kontrol\ufffdtegn")
