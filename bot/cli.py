@@ -55,7 +55,20 @@ def _brain(config: Config, knowledge_dir: Path | None) -> Any:
         raise click.ClickException(f"the knowledge base has errors:\n{exc}") from None
 
 
-@click.group()
+class _Main(click.Group):
+    """The command group: a database that cannot be opened (`[storage] url` unreachable, say) ends any command
+    with that message and exit status 1, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from bot.errors import StorageError
+
+        try:
+            return super().invoke(ctx)
+        except StorageError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_Main)
 def main() -> None:
     """bibliobot: the SMS and Telegram assistant of Copenhagen's public libraries."""
 

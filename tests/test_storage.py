@@ -303,3 +303,23 @@ def test_a_nul_in_a_message_is_stored(store: Store) -> None:
     assert store.finish_inbound(exchange(KAREN, "SM1", text="kontrol\x00tegn"), "Kl. 10.", MOMENT)
     stored = store.messages(KAREN)[0]["text"]
     assert stored == ("kontrol\x00tegn" if store.dialect == "sqlite" else "kontrol\ufffdtegn")
+
+
+def test_a_command_on_an_unreachable_database_names_the_key_and_exits_1(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from bot.cli import main
+    from tests.conftest import FIXTURE_KNOWLEDGE
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        "BIBLIOBOT_STORAGE__URL": f"postgresql://nobody@127.0.0.1:{port}/nothing",
+        "BIBLIOBOT_KNOWLEDGE__DIR": str(FIXTURE_KNOWLEDGE),
+    }
+    result = CliRunner().invoke(main, ["purge"], env=env)
+    assert result.exit_code == 1
+    assert (
+        f"Error: storage.url: cannot connect to postgresql://nobody@127.0.0.1:{port}/nothing" in result.output
+    )
