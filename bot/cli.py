@@ -274,12 +274,18 @@ def purge(days: int | None) -> None:
 @click.option(
     "--once", is_flag=True, help="Run every job once at --at (or now) and exit, instead of scheduling."
 )
+@click.option(
+    "--standby",
+    is_flag=True,
+    help="If another process runs the scheduler, wait and take over when it stops, instead of refusing.",
+)
 @at_option
-def worker(once: bool, at: str | None) -> None:
+def worker(once: bool, standby: bool, at: str | None) -> None:
     """Run the scheduler alone: drain the outbox, refresh event feeds, alerts, digests, reminders, purge.
 
     For deployments with several web workers: set [service] run_scheduler = false and run one of these. It refuses
-    to start while another process runs the scheduler for the same database.
+    to start while another process runs the scheduler for the same database; with --standby it waits instead (on
+    PostgreSQL, a second worker on another machine takes over within 30 s when the first stops).
 
     Example:
 
@@ -294,8 +300,12 @@ def worker(once: bool, at: str | None) -> None:
 
     config = _config()
     configure_logging()
+    if once and standby:
+        raise click.BadParameter(
+            "--once runs the jobs now; it cannot wait as a standby", param_hint="--standby"
+        )
     lock = SchedulerLock(config.database_url)
-    if not lock.acquire():
+    if not lock.acquire() and not standby:
         raise click.ClickException(f"another process runs the scheduler for this database ({lock.path})")
     services = jobs.build_services(config)
     try:
@@ -310,7 +320,12 @@ def worker(once: bool, at: str | None) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
         sched = start_worker(services, lock=lock)
-        click.echo(f"scheduler running: {', '.join(job.id for job in sched.get_jobs())} (Ctrl-C stops)")
+        if lock.held:
+            click.echo(f"scheduler running: {', '.join(job.id for job in sched.get_jobs())} (Ctrl-C stops)")
+        else:
+            click.echo(
+                f"standby: another process runs the scheduler ({lock.path}); this one takes over after it"
+            )
         stop.wait()
         sched.shutdown(wait=True)
     finally:

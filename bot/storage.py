@@ -344,15 +344,21 @@ def _ddl(db: Db, sql: str) -> None:
 
 
 @contextmanager
-def _write(db: Db) -> Iterator[Db]:
+def _write(db: Db, *, serial: bool = True) -> Iterator[Db]:
     """A transaction that holds the write lock from its first statement (on PostgreSQL: an advisory lock that
-    every such transaction of every process takes, so a read-then-write behaves as it does on SQLite)."""
+    every such transaction of every process takes, so a read-then-write behaves as it does on SQLite).
+
+    `serial=False` leaves the advisory lock out on PostgreSQL, for a transaction whose statements are each safe
+    under concurrent writers (row locks and ON CONFLICT decide), so the hot path does not queue behind others.
+    """
     if db.dialect == "postgresql":
         db.execute("BEGIN")
         try:
-            db.execute(
-                "SELECT pg_advisory_xact_lock(hashtextextended(? || current_schema(), 0))", [WRITE_LOCK_NAME]
-            )
+            if serial:
+                db.execute(
+                    "SELECT pg_advisory_xact_lock(hashtextextended(? || current_schema(), 0))",
+                    [WRITE_LOCK_NAME],
+                )
         except BaseException:
             db.execute("ROLLBACK")
             raise
@@ -729,7 +735,10 @@ class AdvisoryLock:
     def __init__(self, url: str, name: str = SCHEDULER_LOCK_NAME) -> None:
         self.url = url
         self.name = name
-        self._db: PgDb | None = None
+        self._db: PgDb | None = (
+            None  # kept open between tries, so a standby asking every few seconds reconnects never
+        )
+        self._held = False
 
     @property
     def path(self) -> str:
@@ -737,27 +746,32 @@ class AdvisoryLock:
         return f"advisory lock {self.name!r} on {mask_url(self.url)}"
 
     def acquire(self) -> bool:
-        if self._db is not None:
+        import psycopg
+
+        if self._held:
             return True
-        db = PgDb(self.url)
-        got = db.execute(
-            "SELECT pg_try_advisory_lock(hashtextextended(? || current_schema(), 0))", [self.name]
-        ).fetchone()[0]
-        if not got:
-            db.close()
+        if self._db is None or self._db.broken:
+            self._db = PgDb(self.url)
+        try:
+            got = self._db.execute(
+                "SELECT pg_try_advisory_lock(hashtextextended(? || current_schema(), 0))", [self.name]
+            ).fetchone()[0]
+        except psycopg.Error:
+            log.warning("could not ask for %s", self.path, exc_info=True)
+            self.release()
             return False
-        self._db = db
-        return True
+        self._held = bool(got)
+        return self._held
 
     @property
     def held(self) -> bool:
-        return self._db is not None
+        return self._held
 
     def still_held(self) -> bool:
         """True while the server still counts this session as the lock's holder."""
         import psycopg
 
-        if self._db is None:
+        if self._db is None or not self._held:
             return False
         try:
             row = self._db.execute(
@@ -773,6 +787,7 @@ class AdvisoryLock:
         return True
 
     def release(self) -> None:
+        self._held = False
         if self._db is not None:
             try:
                 self._db.close()  # ending the session frees the lock
@@ -845,8 +860,8 @@ class Store:
         self._local = threading.local()
 
     @contextmanager
-    def _transaction(self) -> Iterator[Db]:
-        with self.writer.held(), _write(self.db) as db:
+    def _transaction(self, *, serial: bool = True) -> Iterator[Db]:
+        with self.writer.held(), _write(self.db, serial=serial) as db:
             yield db
 
     def _execute_write(self, sql: str, params: list[Any]) -> Cursor:
@@ -922,7 +937,10 @@ class Store:
         logged.
         """
         at = _ts(now)
-        with self._transaction() as db:
+        # Every message ends here, so on PostgreSQL it does not queue behind the other workers' transactions: the
+        # UPDATE's row lock orders it against "delete my data" (which deletes the claim first, then the log), and
+        # a claim deleted meanwhile leaves nothing logged.
+        with self._transaction(serial=False) as db:
             cur = db.execute(
                 "UPDATE inbound SET reply = ? WHERE channel = ? AND provider_id = ?",
                 [reply_body, exchange.channel, exchange.provider_id],

@@ -203,11 +203,13 @@ def _stop_leading(sched: BackgroundScheduler) -> None:
 def start_worker(
     services: Services, clock: Callable[[], datetime] | None = None, lock: SchedulerLock | None = None
 ) -> BackgroundScheduler:
-    """`bibliobot worker`: every job, in this process (the caller holds the SchedulerLock, passed as `lock` so
-    that a lost advisory lock stops the jobs until it is taken again)."""
+    """`bibliobot worker`: every job, in this process. With `lock` the jobs run while this process holds it: from
+    the start if it does, or from when it takes the lock over (a standby worker on another machine); a lost
+    advisory lock stops them until it is taken again."""
     clock = clock or (lambda: datetime.now(services.config.tz))
     sched = make_scheduler(services)
-    add_jobs(sched, services, clock)
+    if lock is None or lock.held:
+        add_jobs(sched, services, clock)
     if lock is not None:
         _watch_lock(sched, services, lock, clock)
     sched.start()

@@ -216,3 +216,22 @@ def test_an_advisory_lock_ends_with_its_session_and_another_process_takes_it(tmp
     assert not first.still_held() and not first.held
     assert second.acquire() and second.still_held()
     second.release()
+
+
+def test_a_standby_worker_runs_nothing_until_it_takes_the_lock_over(services: jobs.Services) -> None:
+    from scheduler.runner import start_worker
+
+    lock = LosableLock()
+    lock.free = False  # another worker holds it
+    assert not lock.acquire()
+    sched = start_worker(services, lock=lock)  # type: ignore[arg-type]
+    try:
+        leader = sched.get_job("scheduler-leader")
+        assert {job.id for job in sched.get_jobs()} == {"scheduler-leader"}
+        leader.func()
+        assert {job.id for job in sched.get_jobs()} == {"scheduler-leader"}  # still held elsewhere
+        lock.free = True  # the other worker stopped
+        leader.func()
+        assert {job.id for job in sched.get_jobs()} == JOB_IDS | {"scheduler-leader"}
+    finally:
+        sched.shutdown(wait=False)
