@@ -353,7 +353,8 @@ def _check_storage(config: Config, problems: list[str]) -> None:
     from bot.errors import StorageError
     from bot.storage import POSTGRES_PREFIXES, mask_url, parse_target
 
-    if not url.startswith((SQLITE_URL_PREFIX, *POSTGRES_PREFIXES)):  # a bare path belongs in [storage] database
+    # A URL names its scheme; a bare path belongs in [storage] database.
+    if not url.startswith((SQLITE_URL_PREFIX, *POSTGRES_PREFIXES)):
         problems.append(f"storage.url: must start with sqlite:/// or postgresql://, got {mask_url(url)!r}")
         return
     try:
