@@ -13,10 +13,15 @@ The fake provider runs in a process of its own and notes the arrival time of eve
 
 With `--kill-after N` the drain runs in a child process that is killed with SIGKILL after N deliveries, then
 started again after the lease; the figures then also show how many rows were in flight at the crash (the bound on
-duplicates, at most `--concurrency`). A benchmark, not a test: the figures depend on the machine.
+duplicates, at most `--concurrency`). With `--workers 2` as well, two worker processes start together and compete
+for the scheduler lock, as two `bibliobot worker`s on two machines would: the second waits, takes over when the
+first is killed, and drains the rest after the lease (so the provider must never see both at once).
+`--postgres URL` runs it on PostgreSQL (in a schema of its own, dropped afterwards) instead of a SQLite file.
+A benchmark, not a test: the figures depend on the machine.
 
     .venv/bin/python bench/fanout.py [--messages 10000] [--rate 100] [--concurrency 8] [--kill-after 3000]
     .venv/bin/python bench/fanout.py --channel telegram --messages 2000 --rate 1000 --concurrency 4
+        [--workers 2] [--postgres postgresql://postgres@127.0.0.1:5432/test]
 """
 
 from __future__ import annotations
@@ -87,9 +92,9 @@ def provider(conn: Any, channel: str = "sms") -> None:
     fake.close()
 
 
-def settings(db: Path, url: str, rate: float, concurrency: int, channel: str = "sms") -> dict[str, str]:
+def settings(db: str, url: str, rate: float, concurrency: int, channel: str = "sms") -> dict[str, str]:
     common = {
-        "BIBLIOBOT_STORAGE__DATABASE": str(db),
+        "BIBLIOBOT_STORAGE__URL": db,
         "BIBLIOBOT_OUTBOX__CONCURRENCY": str(concurrency),
     }
     if channel == "telegram":
@@ -138,7 +143,7 @@ def real_sender(channel: str, config: Config, store: Store) -> Any:
 def drain_once(env: dict[str, str], at: datetime, channel: str = "sms") -> tuple[dict[str, int], list[float]]:
     """Drain everything due at `at` through the real sender, on the wall clock's token buckets."""
     config = config_for(env)
-    store = Store(config.database_path)
+    store = Store(config.database_url)
     inner = real_sender(channel, config, store)
     sender = TimedSender(inner)
     drain = outbox.Drain(
@@ -175,8 +180,24 @@ def max_in_window(times: list[float], width: float = 1.0) -> int:
 
 
 def child_main(args: argparse.Namespace) -> None:
-    env = settings(Path(args.db), args.url, args.rate, args.concurrency, args.channel)
-    report, _ = drain_once(env, datetime.fromisoformat(args.at), args.channel)
+    env = settings(args.db, args.url, args.rate, args.concurrency, args.channel)
+    at = datetime.fromisoformat(args.at)
+    if args.later:  # a worker: the scheduler lock first, waiting for it while another worker holds it
+        from scheduler.runner import SchedulerLock
+
+        lock = SchedulerLock(args.db)
+        took_over = False
+        while not lock.acquire():
+            if not took_over:
+                print("waiting", flush=True)
+            took_over = True
+            time.sleep(0.02)
+        print("took-over" if took_over else "first", flush=True)
+        if took_over:
+            at = datetime.fromisoformat(args.later)
+        else:
+            sys.stdin.readline()  # the other worker is waiting for the lock before this one sends
+    report, _ = drain_once(env, at, args.channel)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(f"{report} peak_rss_kb={rss}", flush=True)
 
@@ -196,24 +217,55 @@ def main() -> None:
     parser.add_argument(
         "--kill-after", type=int, default=0, help="SIGKILL the drain after this many deliveries"
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        choices=(1, 2),
+        help="with --kill-after: worker processes sharing the lock",
+    )
+    parser.add_argument("--postgres", default="", help="a PostgreSQL URL to run on instead of a SQLite file")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--at", help=argparse.SUPPRESS)
+    parser.add_argument("--later", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child_main(args)
         return
+    schema = f"bench_{os.getpid()}" if args.postgres else ""
+    if schema:
+        import psycopg
+
+        with psycopg.connect(args.postgres, autocommit=True) as admin:
+            admin.execute(f"CREATE SCHEMA {schema}")
+    try:
+        run(args, schema)
+    finally:
+        if schema:
+            with psycopg.connect(args.postgres, autocommit=True) as admin:
+                admin.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def run(args: argparse.Namespace, schema: str) -> None:
+    """Queue the fan-out, send it (killing and restarting the drain if asked), print the figures."""
 
     parent_conn, child_conn = multiprocessing.Pipe()
     fake = multiprocessing.Process(target=provider, args=(child_conn, args.channel), daemon=True)
     fake.start()
     url = parent_conn.recv()
     with tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp) / "fanout.sqlite3"
+        sep = "&" if "?" in args.postgres else "?"
+        db = (
+            f"{args.postgres}{sep}options=-csearch_path%3D{schema}"
+            if schema
+            else f"sqlite:///{tmp}/fanout.sqlite3"
+        )
+        print(f"storage: {'PostgreSQL' if schema else 'SQLite'}; workers: {args.workers}")
         env = settings(db, url, args.rate, args.concurrency, args.channel)
         config = config_for(env)
-        store = Store(config.database_path)
+        store = Store(config.database_url)
         if args.channel == "telegram":
             recipients = [str(10_000_000 + i) for i in range(args.messages)]
             addresses = [f"telegram:{chat}" for chat in recipients]
@@ -276,11 +328,13 @@ def main() -> None:
 
 
 def crash_and_restart(
-    args: argparse.Namespace, db: Path, url: str, store: Store, conn: Any, lease_seconds: int
+    args: argparse.Namespace, db: str, url: str, store: Store, conn: Any, lease_seconds: int
 ) -> int:
-    """Run the drain in a child, SIGKILL it after `--kill-after` deliveries, start it again after the lease."""
+    """Run the drain in a child, SIGKILL it after `--kill-after` deliveries, start it again after the lease (or,
+    with two workers, let the waiting one take over)."""
+    later = START + timedelta(seconds=lease_seconds + 1)
 
-    def spawn(at: datetime) -> subprocess.Popen[bytes]:
+    def spawn(at: datetime, worker: bool = False) -> subprocess.Popen[bytes]:
         command = [
             sys.executable,
             __file__,
@@ -297,10 +351,21 @@ def crash_and_restart(
             str(args.concurrency),
             "--channel",
             args.channel,
+            *(["--later", later.isoformat()] if worker else []),
         ]
-        return subprocess.Popen(command, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        pipes = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE} if worker else {}
+        return subprocess.Popen(command, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, **pipes)  # type: ignore[call-overload]
 
-    child = spawn(START)
+    second = None
+    if args.workers == 2:
+        child = spawn(START, worker=True)
+        assert child.stdout.readline().strip() == b"first"
+        second = spawn(START, worker=True)
+        assert second.stdout.readline().strip() == b"waiting"
+        child.stdin.write(b"go\n")
+        child.stdin.flush()
+    else:
+        child = spawn(START)
     while True:
         conn.send("count")
         if conn.recv() >= args.kill_after:
@@ -310,7 +375,12 @@ def crash_and_restart(
     child.wait()
     in_flight = outbox.summary(store)["sending"]
     print(f"killed the drain after {args.kill_after}+ deliveries; rows in flight: {in_flight}")
-    restarted = spawn(START + timedelta(seconds=lease_seconds + 1))
+    if second is not None:
+        out, _ = second.communicate()
+        lines = out.decode().splitlines()
+        print(f"the second worker: {lines[0]}; {lines[-1]}")
+        return in_flight
+    restarted = spawn(later)
     restarted.wait()
     return in_flight
 

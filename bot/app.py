@@ -53,7 +53,7 @@ def trust_forwarded_headers(app: Flask, hops: int) -> None:
 
 def build_runtime(config: Config, clock: Callable[[], datetime] | None = None) -> Runtime:
     """Storage (migrated), the knowledge (reloaded as it changes) and one sender per channel."""
-    store = Store(config.database_path)
+    store = Store(config.database_url)
     knowledge = KnowledgeHolder(config.knowledge_dir, on_load=cases.brain_for)
     senders = {"sms": sms.SmsSender(config, store), "telegram": telegram.TelegramSender(config, store)}
     return Runtime(
@@ -93,7 +93,7 @@ def create_app(
         services = build_services(
             config, store=rt.store, senders=rt.senders, knowledge=rt.knowledge, remote=rt.services["events"]
         )
-        rt.services["scheduler"] = start_in_web_process(services, SchedulerLock(config.database_path))
+        rt.services["scheduler"] = start_in_web_process(services, SchedulerLock(config.database_url))
     if not config.secrets.twilio_auth_token and config.sms.dev_auth_token:
         log.warning("no TWILIO_AUTH_TOKEN: /sms accepts requests signed with [sms] dev_auth_token")
     if not telegram.inbound_secret(config):

@@ -55,7 +55,20 @@ def _brain(config: Config, knowledge_dir: Path | None) -> Any:
         raise click.ClickException(f"the knowledge base has errors:\n{exc}") from None
 
 
-@click.group()
+class _Main(click.Group):
+    """The command group: a database that cannot be opened (`[storage] url` unreachable, say) ends any command
+    with that message and exit status 1, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from bot.errors import StorageError
+
+        try:
+            return super().invoke(ctx)
+        except StorageError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_Main)
 def main() -> None:
     """bibliobot: the SMS and Telegram assistant of Copenhagen's public libraries."""
 
@@ -247,7 +260,7 @@ def purge(days: int | None) -> None:
     keep = days if days is not None else config.storage.log_retention_days
     if keep < 0:
         raise click.BadParameter("must be 0 or more", param_hint="--days")
-    store = Store(config.database_path)
+    store = Store(config.database_url)
     try:
         now = datetime.now(config.tz)
         counts = store.purge_before(now - timedelta(days=keep))
@@ -261,12 +274,18 @@ def purge(days: int | None) -> None:
 @click.option(
     "--once", is_flag=True, help="Run every job once at --at (or now) and exit, instead of scheduling."
 )
+@click.option(
+    "--standby",
+    is_flag=True,
+    help="If another process runs the scheduler, wait and take over when it stops, instead of refusing.",
+)
 @at_option
-def worker(once: bool, at: str | None) -> None:
+def worker(once: bool, standby: bool, at: str | None) -> None:
     """Run the scheduler alone: drain the outbox, refresh event feeds, alerts, digests, reminders, purge.
 
     For deployments with several web workers: set [service] run_scheduler = false and run one of these. It refuses
-    to start while another process runs the scheduler for the same database.
+    to start while another process runs the scheduler for the same database; with --standby it waits instead (on
+    PostgreSQL, a second worker on another machine takes over within 30 s when the first stops).
 
     Example:
 
@@ -282,8 +301,12 @@ def worker(once: bool, at: str | None) -> None:
 
     config = _config()
     configure_logging()
-    lock = SchedulerLock(config.database_path)
-    if not lock.acquire():
+    if once and standby:
+        raise click.BadParameter(
+            "--once runs the jobs now; it cannot wait as a standby", param_hint="--standby"
+        )
+    lock = SchedulerLock(config.database_url)
+    if not lock.acquire() and not standby:
         raise click.ClickException(f"another process runs the scheduler for this database ({lock.path})")
     services = jobs.build_services(config)
     try:
@@ -297,8 +320,13 @@ def worker(once: bool, at: str | None) -> None:
         stop = threading.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
-        sched = start_worker(services)
-        click.echo(f"scheduler running: {', '.join(job.id for job in sched.get_jobs())} (Ctrl-C stops)")
+        sched = start_worker(services, lock=lock)
+        if lock.held:
+            click.echo(f"scheduler running: {', '.join(job.id for job in sched.get_jobs())} (Ctrl-C stops)")
+        else:
+            click.echo(
+                f"standby: another process runs the scheduler ({lock.path}); this one takes over after it"
+            )
         stop.wait()
         sched.shutdown(wait=True)
     finally:
@@ -335,7 +363,7 @@ def outbox_command(retry: bool, ids: tuple[int, ...], states: tuple[str, ...], l
     from bot.storage import Store
 
     config = _config()
-    store = Store(config.database_path)
+    store = Store(config.database_url)
     try:
         if retry:
             n = outbox.retry_failed(store, datetime.now(config.tz), list(ids) or None)
@@ -379,7 +407,7 @@ def notices_import(file: Path, show: int) -> None:
 
     config = _config()
     brain = _brain(config, None)
-    store = Store(config.database_path)
+    store = Store(config.database_url)
 
     def branch_name(branch: str) -> str | None:
         found = brain.kb.branch(branch)
@@ -446,8 +474,6 @@ def staff_add(email: str, admin: bool) -> None:
 
         bibliobot staff add anna@kff.kk.dk --admin
     """
-    import sqlite3
-
     from bot import storage
     from bot.staff.auth import hash_password
     from bot.storage import Store
@@ -457,12 +483,12 @@ def staff_add(email: str, admin: bool) -> None:
     if "@" not in email:
         raise click.BadParameter("an e-mail address, please", param_hint="EMAIL")
     password = _password_prompt()
-    store = Store(config.database_path)
+    store = Store(config.database_url)
     try:
         now = datetime.now(config.tz)
         storage.add_staff(store, email, hash_password(password), admin, now)
         storage.add_audit(store, "cli", "staff-add", now, email=email, admin=admin)
-    except sqlite3.IntegrityError:
+    except storage.AccountExists:
         raise click.ClickException(
             f"{email} has an account already (`bibliobot staff password` sets a new one)"
         ) from None
@@ -485,7 +511,7 @@ def staff_password(email: str) -> None:
     from bot.storage import Store
 
     config = _config()
-    store = Store(config.database_path)
+    store = Store(config.database_url)
     try:
         account = storage.staff_by_email(store, email.strip().lower())
         if account is None:
@@ -529,12 +555,70 @@ def report(since_text: str, as_csv: bool, at: str | None) -> None:
     config = _config()
     until = _moment(at, config)
     since = until - _period(since_text)
-    store = Store(config.database_path)
+    store = Store(config.database_url)
     try:
         result = insight.build(store, since, until, config.tz)
     finally:
         store.close()
     click.echo(insight.to_csv(result) if as_csv else insight.to_text(result), nl=not as_csv)
+
+
+@main.group("db")
+def db_group() -> None:
+    """The database: move a SQLite database into PostgreSQL."""
+
+
+@db_group.command("copy")
+@click.option(
+    "--from",
+    "source",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The SQLite file to read (default: the file [storage] database names).",
+)
+@click.option(
+    "--to", "target", help="The PostgreSQL URL to fill (default: [storage] url; the database must be empty)."
+)
+def db_copy(source: Path | None, target: str | None) -> None:
+    """Copy every table of a SQLite database into an empty PostgreSQL database, then check every table's row
+    count. Stop the service first; afterwards set [storage] url to the PostgreSQL URL and start it again.
+
+    A target that holds any row is refused, so running it twice changes nothing.
+
+    Example:
+
+        BIBLIOBOT_STORAGE__URL=postgresql://bibliobot@db.internal/bibliobot bibliobot db copy
+    """
+    from bot import storage
+    from bot.errors import StorageError
+    from bot.storage import Store
+
+    config = _config()
+    source_path = source or config.database_path
+    target_url = target or config.database_url
+    if not source_path.is_file():
+        raise click.ClickException(f"no SQLite database at {source_path} (--from, or [storage] database)")
+    if not target_url.startswith(storage.POSTGRES_PREFIXES):
+        raise click.ClickException(
+            f"the target must be a postgresql:// URL (--to, or [storage] url), got {storage.mask_url(target_url)!r}"
+        )
+    try:
+        src = Store(source_path)
+        try:
+            dst = Store(target_url)
+            try:
+                copied = storage.copy_database(
+                    src, dst, progress=lambda table, n: click.echo(f"{table}: {n} row(s)")
+                )
+            finally:
+                dst.close()
+        finally:
+            src.close()
+    except StorageError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"copied {sum(copied.values())} row(s) in {len(copied)} table(s) from {source_path} into "
+        f"{storage.mask_url(target_url)}; every table's row count matches the source"
+    )
 
 
 if __name__ == "__main__":

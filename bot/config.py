@@ -22,6 +22,7 @@ from bot.errors import ConfigError
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config.toml"
 ENV_PREFIX = "BIBLIOBOT_"
+SQLITE_URL_PREFIX = "sqlite:///"
 SECRET_NAMES = (
     "TWILIO_ACCOUNT_SID",
     "TWILIO_AUTH_TOKEN",
@@ -47,6 +48,7 @@ class ServiceConfig:
 
 @dataclass(frozen=True)
 class StorageConfig:
+    url: str = ""  # "" = sqlite:///<database>; or sqlite:///PATH, postgresql://USER@HOST:PORT/DBNAME
     database: str = "var/bibliobot.sqlite3"
     log_retention_days: int = 90
 
@@ -202,7 +204,20 @@ class Config:
 
     @property
     def database_path(self) -> Path:
+        """The SQLite file: the one `[storage] url` names, or else `[storage] database` (also the file that
+        `bibliobot db copy` reads when the url names PostgreSQL)."""
+        url = self.storage.url
+        if url.startswith(SQLITE_URL_PREFIX):
+            return self.path(url[len(SQLITE_URL_PREFIX) :])
         return self.path(self.storage.database)
+
+    @property
+    def database_url(self) -> str:
+        """Where the service keeps its data, as `bot.storage.Store` takes it: `sqlite:///<absolute path>` or the
+        PostgreSQL URL of `[storage] url`."""
+        if self.storage.url and not self.storage.url.startswith(SQLITE_URL_PREFIX):
+            return self.storage.url
+        return f"{SQLITE_URL_PREFIX}{self.database_path}"
 
     @property
     def tz(self) -> ZoneInfo:
@@ -333,12 +348,32 @@ def _check(config: Config, problems: list[str]) -> None:
         problems.append(
             f"events.timeout_seconds: must be above 0 and at most 120, got {config.events.timeout_seconds}"
         )
+    _check_storage(config, problems)
     _check_outbox(config, problems)
     _check_staff(config, problems)
     if config.service.base_url and not config.service.base_url.startswith(("http://", "https://")):
         problems.append(
             f"service.base_url: must start with http:// or https://, got {config.service.base_url!r}"
         )
+
+
+def _check_storage(config: Config, problems: list[str]) -> None:
+    """[storage] url: one of the two backends, and a URL its driver can read (the server is reached later, when
+    the store opens, with a message naming the same key)."""
+    url = config.storage.url
+    if not url:
+        return
+    from bot.errors import StorageError
+    from bot.storage import POSTGRES_PREFIXES, mask_url, parse_target
+
+    # A URL names its scheme; a bare path belongs in [storage] database.
+    if not url.startswith((SQLITE_URL_PREFIX, *POSTGRES_PREFIXES)):
+        problems.append(f"storage.url: must start with sqlite:/// or postgresql://, got {mask_url(url)!r}")
+        return
+    try:
+        parse_target(config.storage.url)
+    except StorageError as exc:
+        problems.append(str(exc))
 
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -459,7 +494,10 @@ def load_config(path: Path | str | None = None, environ: Mapping[str, str] | Non
 def describe(config: Config) -> dict[str, dict[str, Any]]:
     """The effective settings with secrets masked, for `bibliobot config check`."""
     out: dict[str, dict[str, Any]] = {}
+    from bot.storage import mask_url
+
     for name in sections():
         out[name] = dataclasses.asdict(getattr(config, name))
+    out["storage"]["url"] = mask_url(config.storage.url)  # a password may be written into the URL
     out["secrets"] = {k: ("***" if v else "") for k, v in dataclasses.asdict(config.secrets).items()}
     return out

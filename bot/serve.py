@@ -83,7 +83,7 @@ def serve(config: Config, bind: str) -> None:
     from bot.storage import Store
 
     configure_logging()
-    Store(config.database_path).close()
+    Store(config.database_url).close()
     run_gunicorn(
         lambda: create_app(config, scheduler=config.service.run_scheduler),
         bind,

@@ -1,21 +1,30 @@
-"""Every SQL statement of bibliobot, one named function each, over one SQLite file (WAL) through sqlite-utils.
+"""Every SQL statement of bibliobot, one named function each, over SQLite (one file, WAL, through sqlite-utils) or
+PostgreSQL (through psycopg 3), chosen by `[storage] url`.
 
 The schema is created and moved forward by the code (`migrate`): `schema_version` holds one number and
-`MIGRATIONS` the steps to reach the next one. A later change appends a step; it never edits an old one.
+`MIGRATIONS` the steps to reach the next one. A later change appends a step; it never edits an old one. Both
+backends run the same steps and the same statements: the SQL is written in the subset both accept (`RETURNING`,
+`ON CONFLICT`, `CASE` instead of boolean arithmetic, `coalesce`), and the few differences are translated in one
+place each: `_pg_sql` (placeholders) and `_pg_ddl` (column types) for PostgreSQL.
 
 Conventions the functions rely on:
 
-- Times are stored as UTC ISO strings of one fixed width (`_ts`), so comparing strings compares times.
+- Times are stored as UTC ISO strings of one fixed width (`_ts`), so comparing strings compares times. On
+  PostgreSQL every text column uses the "C" collation, so strings sort byte by byte exactly as in SQLite whatever
+  the database's locale.
 - Phone numbers are E.164 (Telegram chats are `telegram:<chat id>`), always in a column named `sender`. Every table
   that holds anything about a citizen names them in that column: `forget_sender` deletes from every such table,
   including tables added by later migrations, so "delete my data" keeps working as the schema grows.
-- Every connection has `secure_delete` on, so deleted rows are overwritten in the file rather than left in free
-  pages; `forget_sender` also truncates the write-ahead log.
+- SQLite: every connection has `secure_delete` on, so deleted rows are overwritten in the file rather than left in
+  free pages; `forget_sender` also truncates the write-ahead log. PostgreSQL: `forget_sender` vacuums the tables it
+  deleted from, so the dead rows' space is reclaimed at once rather than at autovacuum's next visit.
 - Connections run in autocommit mode; functions that write more than one statement take the write lock up front
-  (`BEGIN IMMEDIATE`), which avoids the SQLITE_BUSY a deferred transaction gets when it upgrades to a writer.
+  (SQLite: `BEGIN IMMEDIATE`, which avoids the SQLITE_BUSY a deferred transaction gets when it upgrades to a writer;
+  PostgreSQL: a transaction-scoped advisory lock), so a read-then-write sees what it read, on both backends.
 
 Each thread (gunicorn's gthread workers, werkzeug's threads) gets its own connection; every process opens the
-same file, and SQLite's locking keeps several web workers consistent.
+same database, and the database's own locking keeps several web workers (and, on PostgreSQL, several machines)
+consistent.
 """
 
 from __future__ import annotations
@@ -23,17 +32,23 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import urlsplit, urlunsplit
+
+from bot.errors import StorageError
 
 if TYPE_CHECKING:  # imported where a database is opened: `bibliobot ask` never opens one and starts faster
+    import psycopg
     from sqlite_utils import Database
 
 try:
@@ -45,6 +60,16 @@ log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_S = 5.0  # a writer waits this long for another worker's transaction before giving up
 SENDER_COLUMN = "sender"
+SQLITE_PREFIX = "sqlite:///"
+POSTGRES_PREFIXES = ("postgresql://", "postgres://")
+# Advisory lock keys are 64-bit numbers; these are hashed with the schema's name (hashtextextended), so two
+# services sharing one PostgreSQL server in different schemas never share a lock.
+WRITE_LOCK_NAME = "bibliobot.write"
+SCHEDULER_LOCK_NAME = "bibliobot.scheduler"
+PG_CONNECT_TIMEOUT_S = 10
+# TCP keepalives on every connection: a machine that vanishes (power cut, network gone) has its sessions, and
+# with them its advisory locks, ended by the server within about idle + interval x count seconds.
+PG_KEEPALIVES = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 3}
 
 
 def _ts(moment: datetime) -> str:
@@ -55,29 +80,290 @@ def _ts(moment: datetime) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Connections and migrations
+# Where the database is: `[storage] url`
 
 
-def open_db(path: Path | str) -> Database:
-    """One connection to the database file with bibliobot's settings; creates the folder if needed."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    from sqlite_utils import Database
+@dataclass(frozen=True)
+class Target:
+    """A parsed storage URL: SQLite (`path` set) or PostgreSQL (`url` is the libpq connection URI)."""
 
-    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_S)
-    db = Database(conn, execute_plugins=False)
-    db.execute("PRAGMA journal_mode = WAL")
-    # WAL with synchronous=NORMAL stays consistent after a crash; only the last commits before a power cut may be lost.
-    db.execute("PRAGMA synchronous = NORMAL")
-    db.execute("PRAGMA secure_delete = ON")
-    db.execute("PRAGMA foreign_keys = ON")
-    return db
+    dialect: str  # "sqlite" or "postgresql"
+    url: str
+    path: Path | None = None
+
+    @property
+    def shown(self) -> str:
+        """The URL with any password masked, for logs and messages."""
+        return mask_url(self.url)
+
+
+def mask_url(url: str) -> str:
+    """A storage URL with its password replaced by ***, so that it can be logged or printed."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def parse_target(target: Path | str) -> Target:
+    """`sqlite:///relative/path`, `sqlite:////absolute/path`, `postgresql://…` (or a bare path: SQLite).
+
+    Raises StorageError naming `storage.url` for anything else, so a typo stops start-up instead of opening a
+    SQLite file named like a URL.
+    """
+    if isinstance(target, Path):
+        return Target("sqlite", f"{SQLITE_PREFIX}{target}", target)
+    if target.startswith(POSTGRES_PREFIXES):
+        try:
+            import psycopg
+        except ImportError:
+            raise StorageError(
+                f"storage.url: {mask_url(target)} needs the psycopg package (pip install 'psycopg[binary]')"
+            ) from None
+        try:
+            psycopg.conninfo.conninfo_to_dict(target)
+        except psycopg.ProgrammingError as exc:
+            raise StorageError(f"storage.url: not a PostgreSQL connection URL ({exc})") from None
+        return Target("postgresql", target)
+    if target.startswith(SQLITE_PREFIX):
+        path = target[len(SQLITE_PREFIX) :].split("?", 1)[0]
+        if not path or path.endswith("/"):
+            raise StorageError(
+                f"storage.url: no database file in {target!r} (sqlite:///var/bibliobot.sqlite3)"
+            )
+        return Target("sqlite", target, Path(path))
+    if "://" in target or target.startswith(("sqlite:", "postgres")):
+        raise StorageError(
+            f"storage.url: must start with sqlite:/// or postgresql://, got {mask_url(target)!r}"
+        )
+    return Target("sqlite", f"{SQLITE_PREFIX}{target}", Path(target))
+
+
+class AccountExists(StorageError):
+    """A staff account with this e-mail address exists already."""
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Connections: one small interface over sqlite-utils and psycopg
+
+
+class Cursor(Protocol):
+    rowcount: int
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+
+class Db(Protocol):
+    """What the storage functions need from a connection; `SqliteDb` and `PgDb` provide it."""
+
+    dialect: str
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> Cursor: ...
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None: ...
+
+    def query(self, sql: str, params: Sequence[Any] | None = None) -> Iterator[dict[str, Any]]: ...
+
+    @property
+    def in_transaction(self) -> bool: ...
+
+    def table_names(self) -> list[str]: ...
+
+    def columns(self, table: str) -> list[str]: ...
+
+    def close(self) -> None: ...
+
+
+class SqliteDb:
+    """A SQLite connection through sqlite-utils, with bibliobot's settings."""
+
+    dialect = "sqlite"
+
+    def __init__(self, path: Path) -> None:
+        from sqlite_utils import Database
+
+        conn = sqlite3.connect(
+            str(path), isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_S
+        )
+        self.conn = conn
+        self.db: Database = Database(conn, execute_plugins=False)
+        conn.execute("PRAGMA journal_mode = WAL")
+        # WAL with synchronous=NORMAL stays consistent after a crash; only the last commits before a power cut may
+        # be lost.
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA secure_delete = ON")
+        conn.execute("PRAGMA foreign_keys = ON")
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> sqlite3.Cursor:
+        return self.conn.execute(sql, list(params or ()))
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        self.conn.executemany(sql, rows)
+
+    def query(self, sql: str, params: Sequence[Any] | None = None) -> Iterator[dict[str, Any]]:
+        return self.db.query(sql, list(params or ()))
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.conn.in_transaction
+
+    def table_names(self) -> list[str]:
+        return [name for name in self.db.table_names() if not name.startswith("sqlite_")]
+
+    def columns(self, table: str) -> list[str]:
+        return list(self.db[table].columns_dict)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+@lru_cache(maxsize=1024)
+def _pg_sql(sql: str) -> str:
+    """SQLite's `?` placeholders as psycopg's `%s` (a literal `%` doubled). No statement here has a `?` in a string."""
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+def _pg_params(params: Sequence[Any]) -> list[Any]:
+    """Parameters as PostgreSQL takes them: its text cannot hold NUL, which SQLite stores (any text a citizen sends
+    reaches the message log), so NUL becomes U+FFFD, the replacement character."""
+    return [p.replace("\x00", "\ufffd") if isinstance(p, str) and "\x00" in p else p for p in params]
+
+
+_PG_TYPES = [
+    (re.compile(r"\bid INTEGER PRIMARY KEY\b"), "id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"),
+    (re.compile(r"\bINTEGER\b"), "BIGINT"),  # SQLite's INTEGER is 64-bit; PostgreSQL's is 32
+    (re.compile(r"\bREAL\b"), "DOUBLE PRECISION"),  # SQLite's REAL is 8 bytes; PostgreSQL's is 4
+    (re.compile(r"\bTEXT\b"), 'TEXT COLLATE "C"'),  # byte order, as SQLite compares
+    (re.compile(r" COLLATE NOCASE\b"), ""),  # the migration adds a lower() index instead
+]
+
+
+def _pg_ddl(sql: str) -> str:
+    """A CREATE TABLE written for SQLite, in PostgreSQL's column types (the one place the dialects' DDL differ)."""
+    for pattern, replacement in _PG_TYPES:
+        sql = pattern.sub(replacement, sql)
+    return sql
+
+
+class PgDb:
+    """A PostgreSQL connection through psycopg 3 (autocommit, like the SQLite one), speaking the same SQL."""
+
+    dialect = "postgresql"
+
+    def __init__(self, url: str) -> None:
+        import psycopg
+        from psycopg.rows import dict_row
+
+        self._dict_row = dict_row
+        try:
+            self.conn: psycopg.Connection[Any] = psycopg.connect(
+                url, autocommit=True, connect_timeout=PG_CONNECT_TIMEOUT_S, **PG_KEEPALIVES
+            )
+        except psycopg.OperationalError as exc:
+            raise StorageError(f"storage.url: cannot connect to {mask_url(url)}: {exc}".strip()) from None
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> psycopg.Cursor[Any]:
+        if not params:
+            return self.conn.execute(sql)  # type: ignore[arg-type]
+        return self.conn.execute(_pg_sql(sql), _pg_params(params))  # type: ignore[arg-type]
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        with self.conn.cursor() as cur:
+            cur.executemany(_pg_sql(sql), [_pg_params(r) for r in rows])  # type: ignore[arg-type]
+
+    def query(self, sql: str, params: Sequence[Any] | None = None) -> Iterator[dict[str, Any]]:
+        with self.conn.cursor(row_factory=self._dict_row) as cur:
+            cur.execute(_pg_sql(sql) if params else sql, _pg_params(params) if params else None)  # type: ignore[arg-type]
+            yield from cur.fetchall()
+
+    def copy_rows(self, table: str, columns: list[str], rows: Iterable[Sequence[Any]]) -> int:
+        """COPY rows into a table (far faster than INSERTs for `db copy`); returns how many were written."""
+        names = ", ".join(f'"{c}"' for c in columns)
+        n = 0
+        with self.conn.cursor() as cur, cur.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:  # type: ignore[arg-type]
+            for row in rows:
+                copy.write_row(_pg_params(row))
+                n += 1
+        return n
+
+    @property
+    def in_transaction(self) -> bool:
+        from psycopg.pq import TransactionStatus
+
+        return self.conn.info.transaction_status != TransactionStatus.IDLE
+
+    @property
+    def broken(self) -> bool:
+        """True once the server went away (restart, network): the store opens a new connection."""
+        return self.conn.closed or self.conn.broken
+
+    def identity_columns(self, table: str) -> list[str]:
+        rows = self.conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND table_name = %s AND is_identity = 'YES'",
+            [table],
+        ).fetchall()
+        return [str(r[0]) for r in rows]
+
+    def table_names(self) -> list[str]:
+        rows = self.conn.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
+            "AND table_type = 'BASE TABLE' ORDER BY table_name"
+        ).fetchall()
+        return [str(r[0]) for r in rows]
+
+    def columns(self, table: str) -> list[str]:
+        rows = self.conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND table_name = %s ORDER BY ordinal_position",
+            [table],
+        ).fetchall()
+        return [str(r[0]) for r in rows]
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def open_db(target: Path | str | Target) -> Db:
+    """One connection to the database with bibliobot's settings; for SQLite, creates the folder if needed."""
+    target = target if isinstance(target, Target) else parse_target(target)
+    if target.dialect == "postgresql":
+        return PgDb(target.url)
+    assert target.path is not None
+    target.path.parent.mkdir(parents=True, exist_ok=True)
+    return SqliteDb(target.path)
+
+
+def _ddl(db: Db, sql: str) -> None:
+    """Run a CREATE statement written in SQLite's types, translated for PostgreSQL."""
+    db.execute(_pg_ddl(sql) if db.dialect == "postgresql" else sql)
 
 
 @contextmanager
-def _write(db: Database) -> Iterator[Database]:
-    """A transaction that holds the write lock from its first statement."""
-    db.execute("BEGIN IMMEDIATE")
+def _write(db: Db, *, serial: bool = True) -> Iterator[Db]:
+    """A transaction that holds the write lock from its first statement (on PostgreSQL: an advisory lock that
+    every such transaction of every process takes, so a read-then-write behaves as it does on SQLite).
+
+    `serial=False` leaves the advisory lock out on PostgreSQL, for a transaction whose statements are each safe
+    under concurrent writers (row locks and ON CONFLICT decide), so the hot path does not queue behind others.
+    """
+    if db.dialect == "postgresql":
+        db.execute("BEGIN")
+        try:
+            if serial:
+                db.execute(
+                    "SELECT pg_advisory_xact_lock(hashtextextended(? || current_schema(), 0))",
+                    [WRITE_LOCK_NAME],
+                )
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+    else:
+        db.execute("BEGIN IMMEDIATE")
     try:
         yield db
     except BaseException:
@@ -86,18 +372,20 @@ def _write(db: Database) -> Iterator[Database]:
     db.execute("COMMIT")
 
 
-def _m001_channels(db: Database) -> None:
+def _m001_channels(db: Db) -> None:
     """Contacts (opt-out), inbound dedupe claims, the message log and conversation state."""
-    db.execute(
+    _ddl(
+        db,
         """CREATE TABLE contacts (
             sender TEXT PRIMARY KEY,
             channel TEXT NOT NULL,
             opted_out INTEGER NOT NULL DEFAULT 0,
             changed_at TEXT NOT NULL,
             created_at TEXT NOT NULL
-        )"""
+        )""",
     )
-    db.execute(
+    _ddl(
+        db,
         """CREATE TABLE inbound (
             channel TEXT NOT NULL,
             provider_id TEXT NOT NULL,
@@ -105,11 +393,12 @@ def _m001_channels(db: Database) -> None:
             claimed_at TEXT NOT NULL,
             reply TEXT,
             PRIMARY KEY (channel, provider_id)
-        )"""
+        )""",
     )
-    db.execute("CREATE INDEX inbound_sender ON inbound (sender)")
-    db.execute("CREATE INDEX inbound_claimed_at ON inbound (claimed_at)")
-    db.execute(
+    _ddl(db, "CREATE INDEX inbound_sender ON inbound (sender)")
+    _ddl(db, "CREATE INDEX inbound_claimed_at ON inbound (claimed_at)")
+    _ddl(
+        db,
         """CREATE TABLE message_log (
             id INTEGER PRIMARY KEY,
             at TEXT NOT NULL,
@@ -124,28 +413,30 @@ def _m001_channels(db: Database) -> None:
             status TEXT,
             status_at TEXT,
             error_code TEXT
-        )"""
+        )""",
     )
-    db.execute("CREATE INDEX message_log_sender_at ON message_log (sender, at)")
-    db.execute("CREATE INDEX message_log_at ON message_log (at)")
-    db.execute("CREATE INDEX message_log_provider_id ON message_log (provider_id)")
-    db.execute(
+    _ddl(db, "CREATE INDEX message_log_sender_at ON message_log (sender, at)")
+    _ddl(db, "CREATE INDEX message_log_at ON message_log (at)")
+    _ddl(db, "CREATE INDEX message_log_provider_id ON message_log (provider_id)")
+    _ddl(
+        db,
         """CREATE TABLE conversations (
             sender TEXT PRIMARY KEY,
             state TEXT NOT NULL,
             updated_at TEXT NOT NULL
-        )"""
+        )""",
     )
 
 
-def _m002_outbox(db: Database) -> None:
+def _m002_outbox(db: Db) -> None:
     """The outbox of proactive messages, event subscriptions, ILS notices and Telegram-to-phone links.
 
     `outbox.sender` is the citizen the message goes to (named `sender` like every citizen column, so that
     `forget_sender` reaches it). `state` moves pending -> sending -> sent | failed | cancelled | refused; a row in
     `sending` was claimed by a drain that may have died, and goes back to pending when its lease runs out.
     """
-    db.execute(
+    _ddl(
+        db,
         """CREATE TABLE outbox (
             id INTEGER PRIMARY KEY,
             dedupe_key TEXT NOT NULL UNIQUE,
@@ -169,12 +460,13 @@ def _m002_outbox(db: Database) -> None:
             provider_id TEXT,
             last_error TEXT,
             created_at TEXT NOT NULL
-        )"""
+        )""",
     )
-    db.execute("CREATE INDEX outbox_due ON outbox (state, next_at, due_at, id)")
-    db.execute("CREATE INDEX outbox_sender_sent ON outbox (sender, state, sent_at)")
-    db.execute("CREATE INDEX outbox_ref ON outbox (ref)")
-    db.execute(
+    _ddl(db, "CREATE INDEX outbox_due ON outbox (state, next_at, due_at, id)")
+    _ddl(db, "CREATE INDEX outbox_sender_sent ON outbox (sender, state, sent_at)")
+    _ddl(db, "CREATE INDEX outbox_ref ON outbox (ref)")
+    _ddl(
+        db,
         """CREATE TABLE subscriptions (
             id INTEGER PRIMARY KEY,
             sender TEXT NOT NULL,
@@ -185,10 +477,11 @@ def _m002_outbox(db: Database) -> None:
             consent_text TEXT NOT NULL,
             consent_at TEXT NOT NULL,
             UNIQUE (sender, topic, branch)
-        )"""
+        )""",
     )
-    db.execute("CREATE TABLE events_seen (event_id TEXT PRIMARY KEY, first_seen_at TEXT NOT NULL)")
-    db.execute(
+    _ddl(db, "CREATE TABLE events_seen (event_id TEXT PRIMARY KEY, first_seen_at TEXT NOT NULL)")
+    _ddl(
+        db,
         """CREATE TABLE notices (
             id TEXT PRIMARY KEY,
             type TEXT NOT NULL,
@@ -202,20 +495,22 @@ def _m002_outbox(db: Database) -> None:
             digest TEXT NOT NULL,
             received_at TEXT NOT NULL,
             updated_at TEXT NOT NULL
-        )"""
+        )""",
     )
-    db.execute("CREATE INDEX notices_sender ON notices (sender)")
-    db.execute("CREATE INDEX notices_record ON notices (record)")
-    db.execute("CREATE INDEX notices_open ON notices (status, type)")
+    _ddl(db, "CREATE INDEX notices_sender ON notices (sender)")
+    _ddl(db, "CREATE INDEX notices_record ON notices (record)")
+    _ddl(db, "CREATE INDEX notices_open ON notices (status, type)")
     # A link is two rows, one named by each side, so "delete my data" from either side breaks it.
-    db.execute(
+    _ddl(
+        db,
         """CREATE TABLE phone_links (
             sender TEXT PRIMARY KEY,
             peer TEXT NOT NULL,
             linked_at TEXT NOT NULL
-        )"""
+        )""",
     )
-    db.execute(
+    _ddl(
+        db,
         """CREATE TABLE link_codes (
             sender TEXT PRIMARY KEY,
             phone TEXT NOT NULL,
@@ -223,11 +518,11 @@ def _m002_outbox(db: Database) -> None:
             tries INTEGER NOT NULL DEFAULT 0,
             created_at TEXT NOT NULL,
             expires_at TEXT NOT NULL
-        )"""
+        )""",
     )
 
 
-def _m003_staff(db: Database) -> None:
+def _m003_staff(db: Db) -> None:
     """Hand-off tickets and their messages, staff accounts, sessions, login attempts, reply templates, audit log.
 
     `tickets.sender` and `ticket_messages.sender` name the citizen, so `forget_sender` deletes both. At most one
@@ -235,7 +530,8 @@ def _m003_staff(db: Database) -> None:
     `tickets.replies` counts the librarians' replies: a reply is recorded only by the one request that saw the
     count it expected, which is what keeps two librarians answering at once from sending two replies.
     """
-    db.execute(
+    _ddl(
+        db,
         """CREATE TABLE tickets (
             id INTEGER PRIMARY KEY,
             sender TEXT NOT NULL,
@@ -256,13 +552,14 @@ def _m003_staff(db: Database) -> None:
             closed_by INTEGER,
             close_reason TEXT,
             staff_post TEXT
-        )"""
+        )""",
     )
-    db.execute("CREATE UNIQUE INDEX tickets_one_open ON tickets (sender) WHERE status = 'open'")
-    db.execute("CREATE INDEX tickets_status_created ON tickets (status, created_at)")
-    db.execute("CREATE INDEX tickets_created ON tickets (created_at)")
-    db.execute("CREATE INDEX tickets_staff_post ON tickets (staff_post)")
-    db.execute(
+    _ddl(db, "CREATE UNIQUE INDEX tickets_one_open ON tickets (sender) WHERE status = 'open'")
+    _ddl(db, "CREATE INDEX tickets_status_created ON tickets (status, created_at)")
+    _ddl(db, "CREATE INDEX tickets_created ON tickets (created_at)")
+    _ddl(db, "CREATE INDEX tickets_staff_post ON tickets (staff_post)")
+    _ddl(
+        db,
         """CREATE TABLE ticket_messages (
             id INTEGER PRIMARY KEY,
             ticket_id INTEGER NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
@@ -273,11 +570,12 @@ def _m003_staff(db: Database) -> None:
             text TEXT NOT NULL,
             author INTEGER,
             author_name TEXT
-        )"""
+        )""",
     )
-    db.execute("CREATE INDEX ticket_messages_ticket ON ticket_messages (ticket_id, id)")
-    db.execute("CREATE INDEX ticket_messages_sender ON ticket_messages (sender)")
-    db.execute(
+    _ddl(db, "CREATE INDEX ticket_messages_ticket ON ticket_messages (ticket_id, id)")
+    _ddl(db, "CREATE INDEX ticket_messages_sender ON ticket_messages (sender)")
+    _ddl(
+        db,
         """CREATE TABLE staff (
             id INTEGER PRIMARY KEY,
             email TEXT NOT NULL UNIQUE COLLATE NOCASE,
@@ -286,9 +584,12 @@ def _m003_staff(db: Database) -> None:
             active INTEGER NOT NULL DEFAULT 1,
             created_at TEXT NOT NULL,
             password_changed_at TEXT NOT NULL
-        )"""
+        )""",
     )
-    db.execute(
+    if db.dialect == "postgresql":  # SQLite's COLLATE NOCASE on the address, as PostgreSQL says it
+        db.execute("CREATE UNIQUE INDEX staff_email_nocase ON staff (lower(email))")
+    _ddl(
+        db,
         """CREATE TABLE staff_sessions (
             token_hash TEXT PRIMARY KEY,
             staff_id INTEGER NOT NULL REFERENCES staff (id) ON DELETE CASCADE,
@@ -296,21 +597,23 @@ def _m003_staff(db: Database) -> None:
             created_at TEXT NOT NULL,
             seen_at TEXT NOT NULL,
             expires_at TEXT NOT NULL
-        )"""
+        )""",
     )
-    db.execute("CREATE INDEX staff_sessions_expires ON staff_sessions (expires_at)")
-    db.execute(
+    _ddl(db, "CREATE INDEX staff_sessions_expires ON staff_sessions (expires_at)")
+    _ddl(
+        db,
         """CREATE TABLE login_attempts (
             id INTEGER PRIMARY KEY,
             at TEXT NOT NULL,
             email TEXT NOT NULL,
             address TEXT NOT NULL,
             ok INTEGER NOT NULL
-        )"""
+        )""",
     )
-    db.execute("CREATE INDEX login_attempts_email ON login_attempts (email, at)")
-    db.execute("CREATE INDEX login_attempts_address ON login_attempts (address, at)")
-    db.execute(
+    _ddl(db, "CREATE INDEX login_attempts_email ON login_attempts (email, at)")
+    _ddl(db, "CREATE INDEX login_attempts_address ON login_attempts (address, at)")
+    _ddl(
+        db,
         """CREATE TABLE reply_templates (
             id INTEGER PRIMARY KEY,
             title TEXT NOT NULL,
@@ -318,9 +621,10 @@ def _m003_staff(db: Database) -> None:
             body TEXT NOT NULL,
             created_by INTEGER,
             created_at TEXT NOT NULL
-        )"""
+        )""",
     )
-    db.execute(
+    _ddl(
+        db,
         """CREATE TABLE audit_log (
             id INTEGER PRIMARY KEY,
             at TEXT NOT NULL,
@@ -328,34 +632,35 @@ def _m003_staff(db: Database) -> None:
             action TEXT NOT NULL,
             ticket_id INTEGER,
             detail TEXT NOT NULL DEFAULT '{}'
-        )"""
+        )""",
     )
-    db.execute("CREATE INDEX audit_log_at ON audit_log (at)")
-    db.execute(
+    _ddl(db, "CREATE INDEX audit_log_at ON audit_log (at)")
+    _ddl(
+        db,
         """CREATE TABLE staff_keys (
             name TEXT PRIMARY KEY,
             value TEXT NOT NULL,
             created_at TEXT NOT NULL
-        )"""
+        )""",
     )
 
 
 # (version reached, function). Append only; a released step is never edited.
-MIGRATIONS: list[tuple[int, Callable[[Database], None]]] = [
+MIGRATIONS: list[tuple[int, Callable[[Db], None]]] = [
     (1, _m001_channels),
     (2, _m002_outbox),
     (3, _m003_staff),
 ]
 
 
-def schema_version(db: Database) -> int:
-    if not db["schema_version"].exists():
+def schema_version(db: Db) -> int:
+    if "schema_version" not in db.table_names():
         return 0
     row = db.execute("SELECT version FROM schema_version").fetchone()
     return int(row[0]) if row else 0
 
 
-def migrate(db: Database) -> int:
+def migrate(db: Db) -> int:
     """Bring the schema to the newest version; safe when several workers start at once. Returns the version."""
     with _write(db):
         db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
@@ -378,16 +683,21 @@ class WriteLock:
     10 ms and more), so two web workers that collide keep losing milliseconds they spend doing nothing. Waiting
     on a lock instead (a thread lock inside a process, `flock` on `<database>.lock` between processes) hands the
     database over as soon as the previous writer commits. SQLite's own locking still guards correctness.
+    With `path` None (PostgreSQL, whose rows are locked by the server) it only keeps count, so `atomic` still
+    knows when it is nested.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path | None) -> None:
         self._thread_lock = threading.RLock()
         self._depth = 0
         self._fd: int | None = None
-        self._path = Path(f"{path}.lock")
+        self._path = Path(f"{path}.lock") if path is not None else None
 
     @contextmanager
     def held(self) -> Iterator[None]:
+        if self._path is None:
+            yield
+            return
         with self._thread_lock:
             if self._depth == 0:
                 self._flock(True)
@@ -400,7 +710,7 @@ class WriteLock:
                     self._flock(False)
 
     def _flock(self, take: bool) -> None:
-        if fcntl is None:
+        if fcntl is None or self._path is None:
             return
         if self._fd is None:
             self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -411,6 +721,78 @@ class WriteLock:
             if self._fd is not None:
                 os.close(self._fd)
                 self._fd = None
+
+
+class AdvisoryLock:
+    """A PostgreSQL session-level advisory lock (`pg_try_advisory_lock`) on a connection of its own: the scheduler's
+    single-runner lock when several machines share one database, where a file lock cannot reach.
+
+    The lock lives as long as the session: the server frees it when the process ends (even by SIGKILL: the kernel
+    closes the socket) or, for a machine that vanished, when TCP keepalive gives the session up. `still_held`
+    asks the server, so a leader whose connection dropped (and with it the lock) finds out and stops leading.
+    """
+
+    def __init__(self, url: str, name: str = SCHEDULER_LOCK_NAME) -> None:
+        self.url = url
+        self.name = name
+        self._db: PgDb | None = (
+            None  # kept open between tries, so a standby asking every few seconds reconnects never
+        )
+        self._held = False
+
+    @property
+    def path(self) -> str:
+        """Where the lock is, for messages (the file lock's `path` plays the same role)."""
+        return f"advisory lock {self.name!r} on {mask_url(self.url)}"
+
+    def acquire(self) -> bool:
+        import psycopg
+
+        if self._held:
+            return True
+        if self._db is None or self._db.broken:
+            self._db = PgDb(self.url)
+        try:
+            got = self._db.execute(
+                "SELECT pg_try_advisory_lock(hashtextextended(? || current_schema(), 0))", [self.name]
+            ).fetchone()[0]
+        except psycopg.Error:
+            log.warning("could not ask for %s", self.path, exc_info=True)
+            self.release()
+            return False
+        self._held = bool(got)
+        return self._held
+
+    @property
+    def held(self) -> bool:
+        return self._held
+
+    def still_held(self) -> bool:
+        """True while the server still counts this session as the lock's holder."""
+        import psycopg
+
+        if self._db is None or not self._held:
+            return False
+        try:
+            row = self._db.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted"
+            ).fetchone()
+        except psycopg.Error:
+            log.warning("lost the connection that held %s", self.path, exc_info=True)
+            self.release()
+            return False
+        if not row[0]:
+            self.release()
+            return False
+        return True
+
+    def release(self) -> None:
+        self._held = False
+        if self._db is not None:
+            try:
+                self._db.close()  # ending the session frees the lock
+            finally:
+                self._db = None
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -433,24 +815,36 @@ class Exchange:
 
 
 class Store:
-    """The database of one service: a connection per thread, every statement a named method."""
+    """The database of one service: a connection per thread, every statement a named method.
 
-    def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        # A fresh clone has no var/ yet: the database, its lock file and WAL live in that folder.
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+    `target` is a `[storage] url` (`sqlite:///…`, `postgresql://…`) or a SQLite file's path.
+    """
+
+    def __init__(self, target: Path | str) -> None:
+        self.target = parse_target(target)
+        self.dialect = self.target.dialect
+        self.path = self.target.path  # the SQLite file; None on PostgreSQL
+        if self.path is not None:
+            # A fresh clone has no var/ yet: the database, its lock file and WAL live in that folder.
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._connections: list[Database] = []
+        self._connections: list[Db] = []
         self.writer = WriteLock(self.path)
         with self.writer.held():
             self.version = migrate(self.db)
 
     @property
-    def db(self) -> Database:
-        db: Database | None = getattr(self._local, "db", None)
+    def db(self) -> Db:
+        db: Db | None = getattr(self._local, "db", None)
+        if db is not None and isinstance(db, PgDb) and db.broken:
+            log.warning("the PostgreSQL connection was lost; opening a new one")
+            with self._lock:
+                if db in self._connections:
+                    self._connections.remove(db)
+            db = None
         if db is None:
-            db = open_db(self.path)
+            db = open_db(self.target)
             self._local.db = db
             with self._lock:
                 self._connections.append(db)
@@ -466,17 +860,17 @@ class Store:
         self._local = threading.local()
 
     @contextmanager
-    def _transaction(self) -> Iterator[Database]:
-        with self.writer.held(), _write(self.db) as db:
+    def _transaction(self, *, serial: bool = True) -> Iterator[Db]:
+        with self.writer.held(), _write(self.db, serial=serial) as db:
             yield db
 
-    def _execute_write(self, sql: str, params: list[Any]) -> sqlite3.Cursor:
+    def _execute_write(self, sql: str, params: list[Any]) -> Cursor:
         """One writing statement on its own (autocommit), in turn with the other writers."""
         with self.writer.held():
             return self.db.execute(sql, params)
 
     def ping(self) -> bool:
-        return self.db.execute("SELECT 1").fetchone() == (1,)
+        return tuple(self.db.execute("SELECT 1").fetchone()) == (1,)
 
     # -- inbound dedupe ----------------------------------------------------------------------------------------
 
@@ -543,7 +937,10 @@ class Store:
         logged.
         """
         at = _ts(now)
-        with self._transaction() as db:
+        # Every message ends here, so on PostgreSQL it does not queue behind the other workers' transactions: the
+        # UPDATE's row lock orders it against "delete my data" (which deletes the claim first, then the log), and
+        # a claim deleted meanwhile leaves nothing logged.
+        with self._transaction(serial=False) as db:
             cur = db.execute(
                 "UPDATE inbound SET reply = ? WHERE channel = ? AND provider_id = ?",
                 [reply_body, exchange.channel, exchange.provider_id],
@@ -591,7 +988,7 @@ class Store:
     def recent_inbound(self, sender: str, since: datetime) -> tuple[int, int]:
         """(inbound messages, rate-limit notices among them) from one sender since a moment."""
         row = self.db.execute(
-            "SELECT count(*), coalesce(sum(status = 'rate_notice'), 0) FROM message_log "
+            "SELECT count(*), coalesce(sum(CASE WHEN status = 'rate_notice' THEN 1 ELSE 0 END), 0) FROM message_log "
             "WHERE sender = ? AND direction = 'in' AND at >= ?",
             [sender, _ts(since)],
         ).fetchone()
@@ -625,10 +1022,10 @@ class Store:
         """Log a message the service sent (or, with no credentials, would have sent). Returns the row id."""
         cur = self._execute_write(
             "INSERT INTO message_log (at, channel, sender, direction, text, provider_id, status, status_at) "
-            "VALUES (?, ?, ?, 'out', ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, 'out', ?, ?, ?, ?) RETURNING id",
             [_ts(now), channel, sender, text, provider_id, status, _ts(now)],
         )
-        return int(cur.lastrowid or 0)
+        return int(cur.fetchone()[0])
 
     def record_delivery_status(
         self, provider_id: str, status: str, error_code: str | None, now: datetime
@@ -678,29 +1075,34 @@ class Store:
 
     def sender_tables(self) -> list[str]:
         """Every table that holds rows about a citizen (it has a `sender` column)."""
-        return [
-            name
-            for name in self.db.table_names()
-            if SENDER_COLUMN in self.db[name].columns_dict and not name.startswith("sqlite_")
-        ]
+        return [name for name in self.db.table_names() if SENDER_COLUMN in self.db.columns(name)]
 
     def forget_sender(self, sender: str) -> dict[str, int]:
         """Delete every row about one sender, in every table; returns rows deleted per table (only non-zero).
 
-        `secure_delete` overwrites the deleted rows; truncating the write-ahead log afterwards removes the old
-        page images that still held them, so the number is not left anywhere in the database files.
+        SQLite: `secure_delete` overwrites the deleted rows; truncating the write-ahead log afterwards removes the
+        old page images that still held them, so the number is not left anywhere in the database files.
+        PostgreSQL: the tables deleted from are vacuumed at once, so the dead rows' space is marked free now rather
+        than at autovacuum's next visit (the server's own write-ahead log is recycled by the server; see
+        docs/deploy.md on keeping it and backups within the retention period).
         """
         deleted: dict[str, int] = {}
         with self._transaction() as db:
             for table in self.sender_tables():
-                cur = db.execute(f"DELETE FROM [{table}] WHERE [{SENDER_COLUMN}] = ?", [sender])
+                cur = db.execute(f'DELETE FROM "{table}" WHERE "{SENDER_COLUMN}" = ?', [sender])
                 if cur.rowcount:
                     deleted[table] = cur.rowcount
+        if self.dialect == "postgresql":
+            for table in deleted:
+                self.db.execute(f'VACUUM "{table}"')
         self.checkpoint()
         return deleted
 
     def checkpoint(self) -> None:
-        """Copy the write-ahead log into the database file and truncate it (best effort under load)."""
+        """Copy the write-ahead log into the database file and truncate it (best effort under load). SQLite only:
+        PostgreSQL checkpoints by itself."""
+        if self.dialect != "sqlite":
+            return
         busy, _, _ = self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         if busy:
             log.warning("WAL checkpoint was blocked by a reader; it completes at the next checkpoint")
@@ -756,9 +1158,9 @@ class SqliteConversations:
 
 
 @contextmanager
-def atomic(store: Store) -> Iterator[Database]:
+def atomic(store: Store) -> Iterator[Db]:
     """A transaction holding the write lock; inside another one it joins it (so these functions nest)."""
-    if store.db.conn.in_transaction:
+    if store.db.in_transaction:
         with store.writer.held():
             yield store.db
         return
@@ -787,11 +1189,12 @@ def insert_ticket(
         cur = db.execute(
             "INSERT INTO tickets (sender, channel, lang, reason, question, candidates, confidence, created_at, "
             "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (sender) WHERE status = 'open' DO NOTHING",
+            "ON CONFLICT (sender) WHERE status = 'open' DO NOTHING RETURNING id",
             [sender, channel, lang, reason, question, json.dumps(candidates), confidence, at, at],
         )
-        if cur.rowcount == 1:
-            return int(cur.lastrowid or 0), True
+        made = cur.fetchone()
+        if made is not None:
+            return int(made[0]), True
         row = db.execute("SELECT id FROM tickets WHERE sender = ? AND status = 'open'", [sender]).fetchone()
     return int(row[0]), False
 
@@ -813,12 +1216,13 @@ def add_ticket_message(
     with atomic(store) as db:
         cur = db.execute(
             "INSERT INTO ticket_messages (ticket_id, sender, at, direction, kind, text, author, author_name) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             [ticket_id, sender, _ts(at), direction, kind, text, author, author_name],
         )
+        message_id = int(cur.fetchone()[0])
         if touch is not None:
             db.execute("UPDATE tickets SET updated_at = ? WHERE id = ?", [_ts(touch), ticket_id])
-    return int(cur.lastrowid or 0)
+    return message_id
 
 
 def open_ticket_for(store: Store, sender: str) -> dict[str, Any] | None:
@@ -857,7 +1261,7 @@ def claim_ticket(
     """Claim an open ticket; True if it is now this librarian's. Another's claim holds unless `take_over`."""
     cur = store._execute_write(
         "UPDATE tickets SET claimed_by = ?, claimed_at = ? WHERE id = ? AND status = 'open' "
-        "AND (claimed_by IS NULL OR claimed_by = ? OR ?)",
+        "AND (claimed_by IS NULL OR claimed_by = ? OR ? = 1)",
         [staff_id, _ts(now), ticket_id, staff_id, int(take_over)],
     )
     return cur.rowcount == 1
@@ -883,7 +1287,8 @@ def count_ticket_reply(
     cur = store._execute_write(
         "UPDATE tickets SET replies = replies + 1, first_reply_at = coalesce(first_reply_at, ?), updated_at = ?, "
         "claimed_by = coalesce(claimed_by, ?), claimed_at = coalesce(claimed_at, ?) "
-        "WHERE id = ? AND status = 'open' AND replies = ? AND (? IS NULL OR claimed_by IS NULL OR claimed_by = ?)",
+        "WHERE id = ? AND status = 'open' AND replies = ? "
+        "AND (CAST(? AS INTEGER) IS NULL OR claimed_by IS NULL OR claimed_by = ?)",
         [
             at,
             at,
@@ -967,13 +1372,17 @@ def inbound_log(store: Store, since: datetime, until: datetime) -> list[dict[str
 
 
 def add_staff(store: Store, email: str, password_hash: str, is_admin: bool, now: datetime) -> int:
-    """Create a staff account; raises sqlite3.IntegrityError when the address has one already."""
+    """Create a staff account; raises AccountExists when the address has one already."""
     at = _ts(now)
-    cur = store._execute_write(
-        "INSERT INTO staff (email, password_hash, is_admin, created_at, password_changed_at) VALUES (?, ?, ?, ?, ?)",
-        [email, password_hash, int(is_admin), at, at],
-    )
-    return int(cur.lastrowid or 0)
+    with atomic(store) as db:
+        if db.execute("SELECT 1 FROM staff WHERE lower(email) = lower(?)", [email]).fetchone():
+            raise AccountExists(f"there is a staff account for {email} already")
+        cur = db.execute(
+            "INSERT INTO staff (email, password_hash, is_admin, created_at, password_changed_at) "
+            "VALUES (?, ?, ?, ?, ?) RETURNING id",
+            [email, password_hash, int(is_admin), at, at],
+        )
+        return int(cur.fetchone()[0])
 
 
 def staff_by_email(store: Store, email: str) -> dict[str, Any] | None:
@@ -1038,8 +1447,8 @@ def login_failures(store: Store, column: str, value: str, since: datetime) -> in
     if column not in ("email", "address"):
         raise ValueError(f"login attempts are counted by email or address, not {column!r}")
     row = store.db.execute(
-        f"SELECT count(*) FROM login_attempts WHERE {column} = ? AND ok = 0 AND at >= max(?, "
-        f"coalesce((SELECT max(at) FROM login_attempts WHERE {column} = ? AND ok = 1), ''))",
+        f"SELECT count(*) FROM login_attempts WHERE {column} = ? AND ok = 0 AND at >= ? "
+        f"AND at >= coalesce((SELECT max(at) FROM login_attempts WHERE {column} = ? AND ok = 1), '')",
         [value, _ts(since), value],
     ).fetchone()
     return int(row[0])
@@ -1074,10 +1483,10 @@ def purge_login_attempts(store: Store, before: datetime) -> int:
 
 def add_reply_template(store: Store, title: str, lang: str, body: str, staff_id: int, now: datetime) -> int:
     cur = store._execute_write(
-        "INSERT INTO reply_templates (title, lang, body, created_by, created_at) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO reply_templates (title, lang, body, created_by, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
         [title, lang, body, staff_id, _ts(now)],
     )
-    return int(cur.lastrowid or 0)
+    return int(cur.fetchone()[0])
 
 
 def reply_templates(store: Store) -> list[dict[str, Any]]:
@@ -1224,10 +1633,17 @@ def claim_outbox(store: Store, ids: list[int], claim: str, now: datetime) -> lis
         return []
     marks = ", ".join("?" for _ in ids)
     # One statement (atomic on its own) that says which rows it took: RETURNING needs SQLite 3.35.
+    # On PostgreSQL several drains (machines) may claim at once: SKIP LOCKED passes over the rows another drain is
+    # claiming at this moment instead of waiting for its transaction, and `state = 'pending'` is checked again on
+    # the locked row, so every row is claimed by exactly one drain.
+    if store.dialect == "postgresql":
+        where = f"id IN (SELECT id FROM outbox WHERE state = 'pending' AND id IN ({marks}) FOR UPDATE SKIP LOCKED)"
+    else:
+        where = f"id IN ({marks})"
     with store.writer.held():
         rows = store.db.execute(
             f"UPDATE outbox SET state = 'sending', claim = ?, claimed_at = ?, attempts = attempts + 1 "
-            f"WHERE state = 'pending' AND id IN ({marks}) RETURNING id",
+            f"WHERE state = 'pending' AND {where} RETURNING id",
             [claim, _ts(now), *ids],
         ).fetchall()
     return [int(r[0]) for r in rows]
@@ -1509,7 +1925,7 @@ def see_events(store: Store, keys: list[str], now: datetime) -> tuple[dict[str, 
         first_look = db.execute("SELECT count(*) FROM events_seen").fetchone()[0] == 0
         at = "0000-00-00T00:00:00.000000Z" if first_look else _ts(now)
         # A marker row, so that a first look at an empty calendar still counts as the first look.
-        db.conn.executemany(
+        db.executemany(
             "INSERT INTO events_seen (event_id, first_seen_at) VALUES (?, ?) ON CONFLICT (event_id) DO NOTHING",
             [(k, at) for k in [*keys, "(baseline)"]],
         )
@@ -1583,3 +1999,105 @@ def linked_phone(store: Store, chat: str) -> str | None:
 def purge_link_codes(store: Store, now: datetime) -> int:
     """Delete expired link codes (they hold the phone number they were sent to)."""
     return store._execute_write("DELETE FROM link_codes WHERE expires_at < ?", [_ts(now)]).rowcount
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Moving a SQLite database into PostgreSQL (`bibliobot db copy`)
+
+
+class TargetNotEmpty(StorageError):
+    """`copy_database` refuses a target that holds data already, so a second run cannot double anything."""
+
+
+COPY_BATCH = 5000  # rows read from SQLite at a time (bounded memory for a message log of millions)
+
+
+def _copy_order(db: Db, tables: list[str]) -> list[str]:
+    """The tables with every table a foreign key points at before the table that points at it."""
+    parents = {
+        t: {str(row[2]) for row in db.execute(f'PRAGMA foreign_key_list("{t}")').fetchall()} for t in tables
+    }
+    ordered: list[str] = []
+    while len(ordered) < len(tables):
+        ready = [t for t in tables if t not in ordered and parents[t] <= {*ordered, t}]
+        if not ready:
+            raise StorageError(f"circular foreign keys among {sorted(set(tables) - set(ordered))}")
+        ordered.extend(sorted(ready))
+    return ordered
+
+
+def row_counts(store: Store) -> dict[str, int]:
+    """Rows per table (schema_version left out), for `db copy`'s check."""
+    return {
+        t: int(store.db.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0])
+        for t in store.db.table_names()
+        if t != "schema_version"
+    }
+
+
+def copy_database(
+    source: Store, target: Store, *, progress: Callable[[str, int], None] | None = None
+) -> dict[str, int]:
+    """Copy every row of a SQLite store into an empty PostgreSQL store; returns rows copied per table.
+
+    Both stores are migrated to the same schema version when they open. The copy is one PostgreSQL transaction:
+    it ends with every table's row count compared with the source (a mismatch rolls everything back), and with
+    the id sequences moved past the copied ids, so new rows do not collide with old ones. The source is read in
+    one read transaction, so a service still writing to it cannot make the copy inconsistent (stop the service
+    first all the same: what it writes after the copy began stays behind). A target that holds any row is
+    refused (TargetNotEmpty), which makes running the command twice harmless.
+    """
+    if source.dialect != "sqlite" or target.dialect != "postgresql":
+        raise StorageError(
+            f"db copy moves a SQLite database into PostgreSQL, not {source.dialect} into {target.dialect}"
+        )
+    if source.version != target.version:
+        raise StorageError(f"schema versions differ: source {source.version}, target {target.version}")
+    held = {t: n for t, n in row_counts(target).items() if n}
+    if held:
+        listed = ", ".join(f"{t}: {n}" for t, n in sorted(held.items()))
+        raise TargetNotEmpty(
+            f"{target.target.shown} holds data already ({listed} rows); db copy only fills an empty database"
+        )
+    src = source.db
+    tables = [t for t in src.table_names() if t != "schema_version"]
+    missing = sorted(set(tables) - set(target.db.table_names()))
+    if missing:
+        raise StorageError(f"tables missing in {target.target.shown}: {', '.join(missing)}")
+    copied: dict[str, int] = {}
+    src.execute("BEGIN")  # one snapshot of the source
+    try:
+        with target._transaction() as dst:
+            assert isinstance(dst, PgDb)
+            for table in _copy_order(src, tables):
+                columns = src.columns(table)
+                unknown = sorted(set(columns) - set(dst.columns(table)))
+                if unknown:
+                    raise StorageError(f"{table}: columns missing in the target: {', '.join(unknown)}")
+                copied[table] = dst.copy_rows(table, columns, _batches(src, table, columns))
+                if progress is not None:
+                    progress(table, copied[table])
+                if dst.identity_columns(table) == ["id"]:
+                    dst.execute(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), coalesce(max(id), 0) + 1, false) "
+                        f'FROM "{table}"'
+                    )
+            expected = {t: int(src.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]) for t in tables}
+            found = {t: int(dst.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]) for t in tables}
+            if found != expected:
+                wrong = ", ".join(
+                    f"{t}: {expected[t]} in the source, {found[t]} copied"
+                    for t in tables
+                    if found[t] != expected[t]
+                )
+                raise StorageError(f"row counts differ after the copy ({wrong}); nothing was kept")
+    finally:
+        src.execute("COMMIT")
+    return copied
+
+
+def _batches(db: Db, table: str, columns: list[str]) -> Iterator[Sequence[Any]]:
+    names = ", ".join(f'"{c}"' for c in columns)
+    cur = db.execute(f'SELECT {names} FROM "{table}" ORDER BY rowid')
+    while rows := cur.fetchmany(COPY_BATCH):  # type: ignore[attr-defined]
+        yield from rows

@@ -76,7 +76,7 @@ def build_services(
     """Storage, knowledge, senders, the drain and the reminder planner of one process."""
     from bot.channels import sms, telegram
 
-    store = store or Store(config.database_path)
+    store = store or Store(config.database_url)
     knowledge = knowledge or KnowledgeHolder(config.knowledge_dir, on_load=Brain.build)
     senders = senders or {
         "sms": sms.SmsSender(config, store),

@@ -7,9 +7,11 @@ that catches any exception a job raises: logged with its traceback, the next run
 
 Only one process may run the jobs against a database, or a message could be sent twice by two drains racing
 for the same token bucket budget and digests computed twice. `SchedulerLock` is an `flock` on
-`<database>.scheduler.lock`: `bibliobot worker` takes it or stops; in `bibliobot serve` each web process tries
-for it now and then, and the one that holds it runs the jobs (if that process dies, the kernel frees the lock and
-another takes over). Every web process refreshes the remote event sources for itself, since each answers events
+`<database>.scheduler.lock` for SQLite, and a PostgreSQL advisory lock (`pg_try_advisory_lock`) for PostgreSQL,
+whose web processes and workers may run on several machines: `bibliobot worker` takes it or stops; in `bibliobot
+serve` each web process tries for it now and then, and the one that holds it runs the jobs (if that process dies,
+the kernel or the database server frees the lock and another takes over; a process whose advisory lock went with
+its database connection stops running the jobs at its next check). Every web process refreshes the remote event sources for itself, since each answers events
 questions from its own memory.
 """
 
@@ -26,6 +28,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.storage import AdvisoryLock, parse_target
 from scheduler.jobs import (
     Services,
     drain_outbox,
@@ -50,13 +53,23 @@ PURGE_AT = "03:30"
 
 
 class SchedulerLock:
-    """An exclusive, non-blocking `flock`; held until `release` or until the process ends."""
+    """An exclusive, non-blocking lock per database; held until `release` or until the process ends.
 
-    def __init__(self, database: Path) -> None:
-        self.path = Path(f"{database}.scheduler.lock")
+    `database` is the `[storage] url` (or a SQLite file's path): a file lock beside a SQLite file, an advisory
+    lock in a PostgreSQL database.
+    """
+
+    def __init__(self, database: Path | str) -> None:
+        target = parse_target(database)
+        self._advisory = AdvisoryLock(target.url) if target.dialect == "postgresql" else None
+        self.path: Path | str = (
+            self._advisory.path if self._advisory is not None else Path(f"{target.path}.scheduler.lock")
+        )
         self._fd: int | None = None
 
     def acquire(self) -> bool:
+        if self._advisory is not None:
+            return self._advisory.acquire()
         if self._fd is not None:
             return True
         if fcntl is None:
@@ -74,9 +87,21 @@ class SchedulerLock:
 
     @property
     def held(self) -> bool:
+        if self._advisory is not None:
+            return self._advisory.held
         return self._fd is not None
 
+    def still_held(self) -> bool:
+        """Whether the lock is still this process's: a file lock is until released; an advisory lock is asked
+        for, since it ends with its database session."""
+        if self._advisory is not None:
+            return self._advisory.still_held()
+        return self.held
+
     def release(self) -> None:
+        if self._advisory is not None:
+            self._advisory.release()
+            return
         if self._fd is not None:
             os.close(self._fd)  # closing the descriptor drops the flock
             self._fd = None
@@ -165,13 +190,55 @@ def make_scheduler(services: Services) -> BackgroundScheduler:
     return BackgroundScheduler(timezone=services.config.tz, daemon=True)
 
 
-def start_worker(services: Services, clock: Callable[[], datetime] | None = None) -> BackgroundScheduler:
-    """`bibliobot worker`: every job, in this process (the caller holds the SchedulerLock)."""
+LEADER_JOB_IDS = ("scheduler-leader", "refresh-event-sources")
+
+
+def _stop_leading(sched: BackgroundScheduler) -> None:
+    """Remove the jobs only the lock holder runs (the lock was lost with its database session)."""
+    for job in sched.get_jobs():
+        if job.id not in LEADER_JOB_IDS:
+            sched.remove_job(job.id)
+
+
+def start_worker(
+    services: Services, clock: Callable[[], datetime] | None = None, lock: SchedulerLock | None = None
+) -> BackgroundScheduler:
+    """`bibliobot worker`: every job, in this process. With `lock` the jobs run while this process holds it: from
+    the start if it does, or from when it takes the lock over (a standby worker on another machine); a lost
+    advisory lock stops them until it is taken again."""
     clock = clock or (lambda: datetime.now(services.config.tz))
     sched = make_scheduler(services)
-    add_jobs(sched, services, clock)
+    if lock is None or lock.held:
+        add_jobs(sched, services, clock)
+    if lock is not None:
+        _watch_lock(sched, services, lock, clock)
     sched.start()
     return sched
+
+
+def _watch_lock(
+    sched: BackgroundScheduler, services: Services, lock: SchedulerLock, clock: Callable[[], datetime]
+) -> None:
+    def lead() -> None:
+        if lock.held and not lock.still_held():
+            log.error(
+                "this process (pid %d) lost the scheduler lock; its jobs stop until it is taken again",
+                os.getpid(),
+            )
+            _stop_leading(sched)
+        if not lock.held and lock.acquire():
+            log.info("this process (pid %d) runs the scheduled jobs", os.getpid())
+            add_jobs(sched, services, clock)
+
+    sched.add_job(
+        lead,
+        IntervalTrigger(seconds=LEADER_CHECK_SECONDS, timezone=services.config.tz),
+        id="scheduler-leader",
+        name="take over the scheduled jobs if no process runs them",
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+    )
 
 
 def start_in_web_process(services: Services, lock: SchedulerLock) -> BackgroundScheduler:
@@ -183,21 +250,9 @@ def start_in_web_process(services: Services, lock: SchedulerLock) -> BackgroundS
 
     sched = make_scheduler(services)
     add_refresh_job(sched, services, clock)
-
-    def lead() -> None:
-        if not lock.held and lock.acquire():
-            log.info("this process (pid %d) runs the scheduled jobs", os.getpid())
-            add_jobs(sched, services, clock)
-
-    sched.add_job(
-        lead,
-        IntervalTrigger(seconds=LEADER_CHECK_SECONDS, timezone=config.tz),
-        id="scheduler-leader",
-        name="take over the scheduled jobs if no process runs them",
-        replace_existing=True,
-        coalesce=True,
-        max_instances=1,
-    )
-    lead()  # at once, so the first process to start runs the jobs from the start
+    _watch_lock(sched, services, lock, clock)
+    if lock.acquire():  # at once, so the first process to start runs the jobs from the start
+        log.info("this process (pid %d) runs the scheduled jobs", os.getpid())
+        add_jobs(sched, services, clock)
     sched.start()
     return sched

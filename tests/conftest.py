@@ -1,15 +1,30 @@
-"""Shared fixtures. Every test gets its own SQLite file; no test reaches the network."""
+"""Shared fixtures. Every test gets its own database; no test reaches the network.
+
+Storage backends: every test that uses storage runs once on SQLite and, when `BIBLIOBOT_TEST_POSTGRES_URL` names a
+PostgreSQL database (`.ci/run` sets it), once more on PostgreSQL. Such a test is one that asks for the `store` or
+`config` fixture, or carries the `storage` marker; it builds its databases with `database_env(path)` (config
+overrides) or `database_url(path)` (for `Store`), which give a SQLite file at `path` on the SQLite run and, on the
+PostgreSQL run, a fresh schema of its own for each `path` (search_path in the URL), dropped after the test.
+A test that opens SQLite when it should not (on the PostgreSQL run, or unmarked so that it never runs on
+PostgreSQL) fails, so a new test cannot quietly skip the second backend. `sqlite_only` marks the tests of
+SQLite's own features (PRAGMAs, the WAL file).
+"""
 
 from __future__ import annotations
 
+import os
 import socket
+import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot import storage
 from bot.brain import Brain
 from bot.config import Config, load_config
 from bot.knowledge import load_knowledge
@@ -22,6 +37,149 @@ FIXTURE_KNOWLEDGE = Path(__file__).resolve().parent / "fixtures" / "knowledge"
 CPH = ZoneInfo("Europe/Copenhagen")
 # A Tuesday morning: the moment the evaluation uses too.
 MOMENT = datetime(2026, 11, 24, 10, 0, tzinfo=CPH)
+
+
+POSTGRES_URL = os.environ.get("BIBLIOBOT_TEST_POSTGRES_URL", "")
+BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
+STORAGE_FIXTURES = {"store", "config"}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "storage: runs on every storage backend (SQLite, and PostgreSQL when set)"
+    )
+    config.addinivalue_line("markers", "sqlite_only: tests a feature of SQLite itself (runs on SQLite alone)")
+    config.addinivalue_line(
+        "markers", "postgres_only: tests a feature of PostgreSQL itself (skipped without it)"
+    )
+    config.addinivalue_line(
+        "markers", "sqlite_too: opens a SQLite file on purpose beside PostgreSQL (db copy)"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test that uses storage, once per backend: `test_x[sqlite]`, `test_x[postgres]`."""
+    definition = metafunc.definition
+    if definition.get_closest_marker("sqlite_only"):
+        return
+    if definition.get_closest_marker("postgres_only"):  # skipped ("empty parameter set") without PostgreSQL
+        metafunc.parametrize("_backend", [b for b in BACKENDS if b == "postgres"], indirect=True)
+        return
+    if "module_backend" in metafunc.fixturenames:  # parametrised per module already (a shared server)
+        return
+    if definition.get_closest_marker("storage") or STORAGE_FIXTURES & set(metafunc.fixturenames):
+        metafunc.parametrize("_backend", BACKENDS, indirect=True)
+
+
+class Backend:
+    """The storage backend of the running test, and the PostgreSQL schemas it made (one per database path)."""
+
+    def __init__(self, name: str, parametrised: bool) -> None:
+        self.name = name
+        self.parametrised = parametrised
+        self.schemas: dict[str, str] = {}
+        self.sqlite_opened: list[str] = []
+
+    def url(self, path: Path | str) -> str:
+        if self.name == "sqlite":
+            return f"sqlite:///{path}"
+        key = str(path)
+        if key not in self.schemas:
+            schema = f"t_{uuid.uuid4().hex[:16]}"
+            _admin().execute(f"CREATE SCHEMA {schema}")
+            self.schemas[key] = schema
+        return schema_url(self.schemas[key])
+
+    def env(self, path: Path | str) -> dict[str, str]:
+        """Config overrides for a database "at" `path`: `[storage] database`, and `[storage] url` on PostgreSQL."""
+        env = {"BIBLIOBOT_STORAGE__DATABASE": str(path)}
+        if self.name == "postgres":
+            env["BIBLIOBOT_STORAGE__URL"] = self.url(path)
+        return env
+
+    def drop(self) -> None:
+        if not self.schemas:
+            return
+        admin = _admin()
+        for schema in self.schemas.values():
+            # Connections a test left open (a store it did not close, a killed child's) would block the DROP.
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s", [schema]
+            )
+            admin.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        self.schemas.clear()
+
+
+def schema_url(schema: str) -> str:
+    """The test server's URL with one schema as search_path; application_name names it too (for cleaning up)."""
+    extra = f"options={quote(f'-csearch_path={schema}')}&application_name={schema}"
+    return f"{POSTGRES_URL}{'&' if '?' in POSTGRES_URL else '?'}{extra}"
+
+
+_ADMIN: Any = None
+_CURRENT = Backend("sqlite", parametrised=False)
+
+
+def _admin() -> Any:
+    global _ADMIN
+    if _ADMIN is None or _ADMIN.closed:
+        import psycopg
+
+        _ADMIN = psycopg.connect(POSTGRES_URL, autocommit=True)
+    return _ADMIN
+
+
+def database_url(path: Path | str) -> str:
+    """The storage URL for a database "at" `path` in the running test (SQLite: that file; PostgreSQL: a schema)."""
+    return _CURRENT.url(path)
+
+
+def database_env(path: Path | str) -> dict[str, str]:
+    """Config overrides for a database "at" `path` in the running test (see `Backend.env`)."""
+    return _CURRENT.env(path)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def module_backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
+    """A backend for a module's shared server (one per backend): its `env(path)` and `url(path)` give the
+    databases; they are dropped when the module is done."""
+    backend = Backend(request.param, parametrised=True)
+    yield backend
+    backend.drop()
+
+
+@pytest.fixture(autouse=True)
+def _backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The running test's backend (see the module docstring); fails a test that opens SQLite where it should not."""
+    global _CURRENT
+    parametrised = hasattr(request, "param") or "module_backend" in request.fixturenames
+    backend = Backend(getattr(request, "param", "sqlite"), parametrised)
+    _CURRENT = backend
+    real_open = storage.SqliteDb.__init__
+
+    def watched(self: storage.SqliteDb, path: Path) -> None:
+        backend.sqlite_opened.append(str(path))
+        real_open(self, path)
+
+    monkeypatch.setattr(storage.SqliteDb, "__init__", watched)
+    try:
+        yield backend.name
+    finally:
+        _CURRENT = Backend("sqlite", parametrised=False)
+        backend.drop()
+    on_purpose = request.node.get_closest_marker("sqlite_only") or request.node.get_closest_marker(
+        "sqlite_too"
+    )
+    if backend.sqlite_opened and not on_purpose:
+        if backend.name == "postgres":
+            pytest.fail(
+                f"opened SQLite on the PostgreSQL run: {backend.sqlite_opened[0]} (use database_url/env)"
+            )
+        if not parametrised:
+            pytest.fail(
+                f"opens a SQLite store but runs on SQLite only: {backend.sqlite_opened[0]} "
+                "(ask for `store`/`config`, or mark it `storage`, or `sqlite_only` if it tests SQLite itself)"
+            )
 
 
 @pytest.fixture(autouse=True)
@@ -54,12 +212,12 @@ def _decision_model_trained() -> None:
 
 
 @pytest.fixture
-def config(tmp_path: Path) -> Config:
+def config(tmp_path: Path, _backend: str) -> Config:
     """The project's config with a fresh database and the fixture knowledge."""
     return load_config(
         ROOT / "config.toml",
         {
-            "BIBLIOBOT_STORAGE__DATABASE": str(tmp_path / "bibliobot.sqlite3"),
+            **database_env(tmp_path / "bibliobot.sqlite3"),
             "BIBLIOBOT_KNOWLEDGE__DIR": str(FIXTURE_KNOWLEDGE),
         },
     )
@@ -73,7 +231,7 @@ def brain() -> Brain:
 @pytest.fixture
 def store(config: Config) -> Iterator[Store]:
     """The service's storage on the test's own database file."""
-    s = Store(config.database_path)
+    s = Store(config.database_url)
     yield s
     s.close()
 

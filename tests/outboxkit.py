@@ -13,7 +13,7 @@ from bot.config import Config, load_config
 from bot.errors import ChannelError
 from bot.outbox import Drain, Policy
 from bot.storage import Store
-from tests.conftest import FIXTURE_KNOWLEDGE, ROOT
+from tests.conftest import FIXTURE_KNOWLEDGE, ROOT, database_env
 from tests.fakes.webhooks import ACCOUNT
 
 KAREN = "+4520123456"
@@ -26,7 +26,7 @@ def make_config(tmp_path: Path, **env: str) -> Config:
     return load_config(
         ROOT / "config.toml",
         {
-            "BIBLIOBOT_STORAGE__DATABASE": str(tmp_path / "bibliobot.sqlite3"),
+            **database_env(tmp_path / "bibliobot.sqlite3"),
             "BIBLIOBOT_KNOWLEDGE__DIR": str(FIXTURE_KNOWLEDGE),
             **env,
         },

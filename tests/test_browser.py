@@ -34,6 +34,8 @@ pytest.importorskip(
 )
 from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
 
+pytestmark = pytest.mark.storage  # this module's tests use storage: each runs on every backend
+
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",

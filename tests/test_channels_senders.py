@@ -13,10 +13,12 @@ from bot.config import Config, load_config
 from bot.errors import ChannelError
 from bot.model import Choice
 from bot.storage import Store
-from tests.conftest import FIXTURE_KNOWLEDGE, MOMENT, ROOT
+from tests.conftest import FIXTURE_KNOWLEDGE, MOMENT, ROOT, database_env
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.twilio import FakeTwilio
 from tests.fakes.webhooks import ACCOUNT
+
+pytestmark = pytest.mark.storage  # this module's tests use storage: each runs on every backend
 
 KAREN = "+4520123456"
 
@@ -25,7 +27,7 @@ def make_config(tmp_path: Path, **env: str) -> Config:
     return load_config(
         ROOT / "config.toml",
         {
-            "BIBLIOBOT_STORAGE__DATABASE": str(tmp_path / "bibliobot.sqlite3"),
+            **database_env(tmp_path / "bibliobot.sqlite3"),
             "BIBLIOBOT_KNOWLEDGE__DIR": str(FIXTURE_KNOWLEDGE),
             **env,
         },
@@ -46,7 +48,7 @@ def twilio_config(tmp_path: Path, fake_twilio: FakeTwilio) -> Config:
 
 @pytest.fixture
 def sms(twilio_config: Config) -> SmsSender:
-    store = Store(twilio_config.database_path)
+    store = Store(twilio_config.database_url)
     yield SmsSender(twilio_config, store)
     store.close()
 
@@ -84,7 +86,7 @@ def test_a_messaging_service_can_be_the_sender(tmp_path: Path, fake_twilio: Fake
         TWILIO_FROM="MG" + "1" * 32,
         BIBLIOBOT_SMS__API_BASE_URL=fake_twilio.url,
     )
-    store = Store(config.database_path)
+    store = Store(config.database_url)
     SmsSender(config, store).send(KAREN, "Hej", MOMENT)
     store.close()
     assert fake_twilio.messages()[0]["MessagingServiceSid"] == "MG" + "1" * 32
@@ -156,7 +158,7 @@ def tg(tmp_path: Path, fake_telegram: FakeTelegram) -> TelegramSender:
     config = make_config(
         tmp_path, TELEGRAM_BOT_TOKEN="123:abc", BIBLIOBOT_TELEGRAM__API_BASE_URL=fake_telegram.url
     )
-    store = Store(config.database_path)
+    store = Store(config.database_url)
     sender = TelegramSender(config, store)
     yield sender
     sender.close()

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from bot.cli import main
 from bot.storage import Exchange, Store
-from tests.conftest import FIXTURE_KNOWLEDGE, MOMENT
+from tests.conftest import FIXTURE_KNOWLEDGE, MOMENT, Backend, database_env, database_url
 from tests.fakes.service import twiml_messages
 from tests.fakes.webhooks import post_sms, session, sign, sms_form
 
@@ -32,8 +32,9 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    """`bibliobot serve --fd N`: the socket listens before gunicorn starts, so no test waits for a port."""
+def server(tmp_path_factory: pytest.TempPathFactory, module_backend: Backend) -> Iterator[tuple[str, str]]:
+    """`bibliobot serve --fd N`: the socket listens before gunicorn starts, so no test waits for a port. Once per
+    storage backend: two worker processes sharing a SQLite file, or a PostgreSQL database."""
     database = tmp_path_factory.mktemp("serve") / "bibliobot.sqlite3"
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     # Connections the kernel accepts before gunicorn has started copy the listener's options, and gunicorn sets
@@ -44,7 +45,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     listener.set_inheritable(True)
     port = listener.getsockname()[1]
     env = clean_env(
-        BIBLIOBOT_STORAGE__DATABASE=str(database),
+        **module_backend.env(database),
         BIBLIOBOT_KNOWLEDGE__DIR=str(FIXTURE_KNOWLEDGE),
         BIBLIOBOT_SERVICE__WORKERS="2",
         BIBLIOBOT_SERVICE__THREADS="4",
@@ -59,21 +60,21 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     )
     listener.close()
     try:
-        yield f"http://127.0.0.1:{port}", database
+        yield f"http://127.0.0.1:{port}", module_backend.url(database)
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
         log.close()
 
 
-def test_health_under_gunicorn(server: tuple[str, Path]) -> None:
+def test_health_under_gunicorn(server: tuple[str, str]) -> None:
     url, _ = server
     with session() as http:
         answer = http.get(url + "/healthz", timeout=STARTUP_SECONDS)
     assert answer.status_code == 200 and answer.json()["status"] == "ok"
 
 
-def test_a_signed_sms_is_answered_under_gunicorn(server: tuple[str, Path]) -> None:
+def test_a_signed_sms_is_answered_under_gunicorn(server: tuple[str, str]) -> None:
     url, _ = server
     with session() as http:
         response = post_sms(http, url, sms_form("hvordan fornyer jeg mine lån", sender="+4520111111"))
@@ -81,7 +82,7 @@ def test_a_signed_sms_is_answered_under_gunicorn(server: tuple[str, Path]) -> No
     assert twiml_messages(response.text)[0].startswith("Forny")
 
 
-def test_duplicates_on_two_workers_have_one_effect(server: tuple[str, Path]) -> None:
+def test_duplicates_on_two_workers_have_one_effect(server: tuple[str, str]) -> None:
     url, database = server
     params = sms_form("hvordan fornyer jeg mine lån", sender="+4520222222")
     headers = {"X-Twilio-Signature": sign(url + "/sms", params)}
@@ -105,25 +106,25 @@ def test_duplicates_on_two_workers_have_one_effect(server: tuple[str, Path]) -> 
     store.close()
 
 
+@pytest.mark.storage
 def test_serve_refuses_a_broken_knowledge_base(tmp_path: Path) -> None:
     (tmp_path / "faq").mkdir()
     (tmp_path / "faq" / "broken.yaml").write_text("- id: [", encoding="utf-8")
-    env = clean_env(
-        BIBLIOBOT_KNOWLEDGE__DIR=str(tmp_path), BIBLIOBOT_STORAGE__DATABASE=str(tmp_path / "x.sqlite3")
-    )
+    env = clean_env(BIBLIOBOT_KNOWLEDGE__DIR=str(tmp_path), **database_env(tmp_path / "x.sqlite3"))
     result = CliRunner().invoke(main, ["serve"], env=env)
     assert result.exit_code == 1 and "errors" in result.output
 
 
+@pytest.mark.storage
 def test_purge_deletes_rows_older_than_the_retention(tmp_path: Path) -> None:
-    database = tmp_path / "purge.sqlite3"
+    database = database_url(tmp_path / "purge.sqlite3")
     store = Store(database)
     for pid, at in (("SMold", MOMENT - timedelta(days=400)), ("SMnew", MOMENT + timedelta(days=400))):
         store.claim_inbound("sms", pid, "+4520123456", at)
         store.finish_inbound(Exchange("sms", "+4520123456", "hej", pid, "answered"), "", at)
     store.close()
     env = clean_env(
-        BIBLIOBOT_STORAGE__DATABASE=str(database), BIBLIOBOT_KNOWLEDGE__DIR=str(FIXTURE_KNOWLEDGE)
+        **database_env(tmp_path / "purge.sqlite3"), BIBLIOBOT_KNOWLEDGE__DIR=str(FIXTURE_KNOWLEDGE)
     )
     result = CliRunner().invoke(main, ["purge"], env=env)
     assert result.exit_code == 0, result.output

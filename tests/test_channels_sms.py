@@ -15,9 +15,11 @@ from hypothesis import strategies as st
 from bot.config import Config, load_config
 from bot.smsformat import fit, segments
 from bot.storage import Store
-from tests.conftest import FIXTURE_KNOWLEDGE, MOMENT, ROOT
+from tests.conftest import FIXTURE_KNOWLEDGE, MOMENT, ROOT, Backend, database_env
 from tests.fakes.service import Service, running_service, twiml_messages
 from tests.fakes.webhooks import new_sid, post_sms, sign, sms_form
+
+pytestmark = pytest.mark.storage  # this module's tests use storage: each runs on every backend
 
 KAREN = "+4520123456"
 
@@ -27,7 +29,7 @@ def make_config(tmp_path: Path, **settings_: str) -> Config:
     where Twilio marks what it answered (OptOutType) and every unmarked keyword is the bot's. Twilio's default
     handling, where the bot stays silent on Twilio's keywords, is tests/test_sms_opt_out.py."""
     env = {
-        "BIBLIOBOT_STORAGE__DATABASE": str(tmp_path / "bibliobot.sqlite3"),
+        **database_env(tmp_path / "bibliobot.sqlite3"),
         "BIBLIOBOT_KNOWLEDGE__DIR": str(FIXTURE_KNOWLEDGE),
         "BIBLIOBOT_SMS__TWILIO_OPT_OUT": "advanced",
         **{f"BIBLIOBOT_{k.upper()}": v for k, v in settings_.items()},
@@ -208,7 +210,7 @@ def test_the_real_auth_token_replaces_the_dev_token(tmp_path: Path) -> None:
     config = load_config(
         ROOT / "config.toml",
         {
-            "BIBLIOBOT_STORAGE__DATABASE": str(tmp_path / "db.sqlite3"),
+            **database_env(tmp_path / "db.sqlite3"),
             "BIBLIOBOT_KNOWLEDGE__DIR": str(FIXTURE_KNOWLEDGE),
             "TWILIO_AUTH_TOKEN": "the-real-token",
         },
@@ -284,6 +286,12 @@ def test_delete_my_data_asks_then_deletes_every_row(service: Service) -> None:
     assert ask(service, "JA", sid=sid) == [done]  # Twilio's retry: same answer, nothing stored
     assert service.store.messages(KAREN) == []
     assert service.store.messages("+4520000003")
+    if service.store.path is None:  # PostgreSQL: the tables it deleted from were vacuumed at once
+        vacuumed = service.store.db.execute(
+            "SELECT relname FROM pg_stat_user_tables WHERE schemaname = current_schema() AND vacuum_count > 0"
+        ).fetchall()
+        assert {"contacts", "inbound", "message_log"} <= {r[0] for r in vacuumed}
+        return
     service.store.checkpoint()
     raw = service.store.path.read_bytes()
     assert KAREN.encode() not in raw
@@ -376,8 +384,13 @@ def test_delivery_reports_are_recorded_for_messages_we_sent(service: Service) ->
 
 
 @pytest.fixture(scope="module")
-def shared_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    config = make_config(tmp_path_factory.mktemp("sms"), sms__rate_limit_count="1000")
+def shared_service(tmp_path_factory: pytest.TempPathFactory, module_backend: Backend) -> Iterator[Service]:
+    """One service per storage backend for the property tests (any text, including NUL, reaches the database)."""
+    path = tmp_path_factory.mktemp("sms")
+    env = {
+        k.removeprefix("BIBLIOBOT_").lower(): v for k, v in module_backend.env(path / "sms.sqlite3").items()
+    }
+    config = make_config(path, sms__rate_limit_count="1000", **env)
     with running_service(config, MOMENT) as s:
         yield s
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from bot.channels import telegram
 from bot.cli import main
 from bot.config import Config, load_config
-from tests.conftest import FIXTURE_KNOWLEDGE, MOMENT, ROOT
+from tests.conftest import FIXTURE_KNOWLEDGE, MOMENT, ROOT, Backend, database_env
 from tests.fakes.service import Service, running_service
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.webhooks import (
@@ -28,6 +28,8 @@ from tests.fakes.webhooks import (
     voice_update,
 )
 
+pytestmark = pytest.mark.storage  # this module's tests use storage: each runs on every backend
+
 CHAT = 5550001
 KAREN = f"telegram:{CHAT}"
 BOT = "bibliobot_test"
@@ -37,7 +39,7 @@ def make_config(tmp_path: Path, **env: str) -> Config:
     return load_config(
         ROOT / "config.toml",
         {
-            "BIBLIOBOT_STORAGE__DATABASE": str(tmp_path / "bibliobot.sqlite3"),
+            **database_env(tmp_path / "bibliobot.sqlite3"),
             "BIBLIOBOT_KNOWLEDGE__DIR": str(FIXTURE_KNOWLEDGE),
             "BIBLIOBOT_TELEGRAM__BOT_USERNAME": BOT,
             **env,
@@ -291,7 +293,7 @@ def test_long_polling_answers_through_the_bot_api(live: Service, fake_telegram: 
 def test_the_poll_command(tmp_path: Path, fake_telegram: FakeTelegram) -> None:
     fake_telegram.queue_updates(message_update("/start"))
     env = {
-        "BIBLIOBOT_STORAGE__DATABASE": str(tmp_path / "poll.sqlite3"),
+        **database_env(tmp_path / "poll.sqlite3"),
         "BIBLIOBOT_KNOWLEDGE__DIR": str(FIXTURE_KNOWLEDGE),
         "BIBLIOBOT_TELEGRAM__API_BASE_URL": fake_telegram.url,
         "TELEGRAM_BOT_TOKEN": "123:abc",
@@ -308,8 +310,12 @@ def test_the_poll_command_needs_a_token(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def shared_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    config = make_config(tmp_path_factory.mktemp("tg"), BIBLIOBOT_SMS__RATE_LIMIT_COUNT="1000")
+def shared_service(tmp_path_factory: pytest.TempPathFactory, module_backend: Backend) -> Iterator[Service]:
+    """One service per storage backend for the property tests (any text, including NUL, reaches the database)."""
+    path = tmp_path_factory.mktemp("tg")
+    config = make_config(
+        path, BIBLIOBOT_SMS__RATE_LIMIT_COUNT="1000", **module_backend.env(path / "tg.sqlite3")
+    )
     with running_service(config, MOMENT) as s:
         yield s
 

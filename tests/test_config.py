@@ -305,3 +305,40 @@ def test_config_toml_documents_no_setting_that_does_not_exist() -> None:
     for table, keys in _documented_keys().items():
         for key in keys:
             assert (table, key) in known, f"config.toml documents [{table}] {key}, which bot/config.py lacks"
+
+
+# --- [storage] url: the backend ----------------------------------------------------------------------------------
+
+
+def test_the_default_storage_url_is_the_sqlite_file_of_database(tmp_path: Path) -> None:
+    config = load_config(write_config(tmp_path, '[storage]\ndatabase = "data/bot.sqlite3"\n'), {})
+    assert config.database_url == f"sqlite:///{tmp_path / 'data' / 'bot.sqlite3'}"
+
+
+def test_a_sqlite_url_is_relative_to_the_config_file(tmp_path: Path) -> None:
+    config = load_config(write_config(tmp_path, '[storage]\nurl = "sqlite:///other/bot.sqlite3"\n'), {})
+    assert config.database_path == tmp_path / "other" / "bot.sqlite3"
+    assert config.database_url == f"sqlite:///{tmp_path / 'other' / 'bot.sqlite3'}"
+
+
+def test_a_postgresql_url_is_kept_and_database_still_names_the_sqlite_file(tmp_path: Path) -> None:
+    url = "postgresql://bot@db.internal:5432/bibliobot"
+    config = load_config(write_config(tmp_path, ""), {"BIBLIOBOT_STORAGE__URL": url})
+    assert config.database_url == url
+    assert config.database_path == tmp_path / "var" / "bibliobot.sqlite3"  # what `bibliobot db copy` reads
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["mysql://bot@db/bibliobot", "sqlite://bot.sqlite3", "bibliobot.sqlite3"],
+    ids=["mysql", "2-slashes", "bare"],
+)
+def test_a_bad_storage_url_stops_start_up_naming_the_key(tmp_path: Path, url: str) -> None:
+    message = config_error(write_config(tmp_path, f'[storage]\nurl = "{url}"\n'), {})
+    assert "storage.url: must start with sqlite:/// or postgresql://" in message
+
+
+def test_describe_masks_the_password_of_the_storage_url(tmp_path: Path) -> None:
+    env = {"BIBLIOBOT_STORAGE__URL": "postgresql://bot:s3cret@db.internal/bibliobot"}
+    shown = describe(load_config(write_config(tmp_path, ""), env))
+    assert shown["storage"]["url"] == "postgresql://bot:***@db.internal/bibliobot"

@@ -20,7 +20,7 @@ from bot.events.dplcms import DplError, fetch_events, fetch_opening_hours, parse
 from bot.knowledge import load_knowledge
 from bot.model import Channel, Message, Reply
 from scheduler.events import refresh_event_sources
-from tests.conftest import ROOT
+from tests.conftest import ROOT, database_env
 from tests.fakes.dplcms import FakeDplCms, event_row, hours_row
 from tests.test_events import FEED
 from tests.test_hours import BRANCHES, write_knowledge
@@ -102,7 +102,7 @@ def knowledge_dir(tmp_path: Path) -> Path:
 
 def cms_config(tmp_path: Path, knowledge_dir: Path, cms: FakeDplCms, **more: str) -> Config:
     env = {
-        "BIBLIOBOT_STORAGE__DATABASE": str(tmp_path / "bb.sqlite3"),
+        **database_env(tmp_path / "bb.sqlite3"),
         "BIBLIOBOT_KNOWLEDGE__DIR": str(knowledge_dir),
         "BIBLIOBOT_EVENTS__DPL_CMS_URL": cms.url,
         "BIBLIOBOT_EVENTS__TIMEOUT_SECONDS": "5",

@@ -17,9 +17,11 @@ from bot.app import create_app
 from bot.cli import main
 from bot.config import Config
 from bot.storage import Store
-from tests.conftest import FIXTURE_KNOWLEDGE, MOMENT
+from tests.conftest import FIXTURE_KNOWLEDGE, MOMENT, database_env, database_url
 from tests.fakes.service import Clock
 from tests.outboxkit import KAREN, make_config
+
+pytestmark = pytest.mark.storage  # this module's tests use storage: each runs on every backend
 
 TOKEN = "ils-secret-token"
 GOOD: dict[str, Any] = {
@@ -195,9 +197,9 @@ def test_a_batch_larger_than_a_webhook_is_accepted(client: FlaskClient) -> None:
 
 
 @pytest.fixture
-def cli_env(tmp_path: Path) -> dict[str, str]:
+def cli_env(tmp_path: Path, _backend: str) -> dict[str, str]:
     return {
-        "BIBLIOBOT_STORAGE__DATABASE": str(tmp_path / "cli.sqlite3"),
+        **database_env(tmp_path / "cli.sqlite3"),
         "BIBLIOBOT_KNOWLEDGE__DIR": str(FIXTURE_KNOWLEDGE),
     }
 
@@ -219,7 +221,7 @@ def test_a_csv_export_keeps_the_good_rows_and_lists_the_bad(tmp_path: Path, cli_
     assert f"{export}:5: pickup_deadline: is required" in result.output
     again = CliRunner().invoke(main, ["notices", "import", str(export)], env=cli_env)
     assert "imported: 0, updated: 0, unchanged: 2, rejected: 2" in again.output
-    store = Store(cli_env["BIBLIOBOT_STORAGE__DATABASE"])
+    store = Store(database_url(tmp_path / "cli.sqlite3"))
     assert storage.get_notice(store, "L-1") is not None and storage.get_notice(store, "H-2") is None
     store.close()
 

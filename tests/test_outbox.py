@@ -19,7 +19,7 @@ from bot.cli import main
 from bot.config import Config
 from bot.errors import ChannelError
 from bot.storage import OutboxItem, Store
-from tests.conftest import CPH, MOMENT
+from tests.conftest import CPH, MOMENT, database_env
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.twilio import FakeTwilio
 from tests.outboxkit import (
@@ -33,6 +33,8 @@ from tests.outboxkit import (
     provider_env,
     row,
 )
+
+pytestmark = pytest.mark.storage  # this module's tests use storage: each runs on every backend
 
 
 def queue(
@@ -82,7 +84,7 @@ def test_enqueue_refuses_an_unknown_channel_or_empty_key(store: Store) -> None:
 
 def test_a_due_message_goes_through_twilio_once(tmp_path: Path, fake_twilio: FakeTwilio) -> None:
     config = make_config(tmp_path, **provider_env(fake_twilio.url))
-    store = Store(config.database_path)
+    store = Store(config.database_url)
     drain, _ = make_drain(config, store, {"sms": SmsSender(config, store)})
     queue(store, "alert:1")
     report = drain.send_due(MOMENT)
@@ -128,7 +130,7 @@ def test_a_reply_the_citizen_asked_for_is_not_held_back_by_the_outbox(store: Sto
 
 def test_the_twilio_sender_refusal_is_visible(tmp_path: Path, fake_twilio: FakeTwilio) -> None:
     config = make_config(tmp_path, **provider_env(fake_twilio.url))
-    store = Store(config.database_path)
+    store = Store(config.database_url)
     drain, _ = make_drain(config, store, {"sms": SmsSender(config, store)})
     queue(store, "abroad", to="+46701234567")
     assert drain.send_due(MOMENT).refused == 1
@@ -170,7 +172,7 @@ def test_replies_go_out_in_quiet_hours_unless_configured(tmp_path: Path) -> None
     night = datetime(2026, 11, 24, 23, 0, tzinfo=CPH)
     for replies_wait, expected in (("false", 1), ("true", 0)):
         config = make_config(tmp_path / replies_wait, BIBLIOBOT_QUIET_HOURS__REPLIES=replies_wait)
-        store = Store(config.database_path)
+        store = Store(config.database_url)
         drain, _ = make_drain(config, store, {"sms": ScriptedSender()})
         queue(store, "reply:1", at=night, reply_to_citizen=True, kind="reply")
         queue(store, "alert:1", at=night)
@@ -183,7 +185,7 @@ def test_replies_go_out_in_quiet_hours_unless_configured(tmp_path: Path) -> None
 
 def test_a_500_then_success_delivers_once(tmp_path: Path, fake_twilio: FakeTwilio) -> None:
     config = make_config(tmp_path, **provider_env(fake_twilio.url))
-    store = Store(config.database_path)
+    store = Store(config.database_url)
     drain, _ = make_drain(config, store, {"sms": SmsSender(config, store)})
     queue(store, "k")
     fake_twilio.fail_next(500)
@@ -202,7 +204,7 @@ def test_a_429_waits_as_long_as_retry_after_says(tmp_path: Path, fake_telegram: 
     # One message in flight at a time, so the second is handed over after the first one's 429.
     env = provider_env(telegram_url=fake_telegram.url) | {"BIBLIOBOT_OUTBOX__CONCURRENCY": "1"}
     config = make_config(tmp_path, **env)
-    store = Store(config.database_path)
+    store = Store(config.database_url)
     drain, clock = make_drain(config, store, {"telegram": TelegramSender(config, store)})
     queue(store, "k", to=CHAT, channel="telegram")
     queue(store, "k2", to="telegram:5550002", channel="telegram")
@@ -235,7 +237,7 @@ def test_a_time_out_is_retried(tmp_path: Path) -> None:
     hole = _black_hole()
     url = f"http://127.0.0.1:{hole.getsockname()[1]}"
     config = make_config(tmp_path, **provider_env(url))
-    store = Store(config.database_path)
+    store = Store(config.database_url)
     sms = SmsSender(config, store)
     assert sms.client is not None
     sms.client.http_client.timeout = 0.2  # the real sender waits SEND_TIMEOUT_SECONDS; the test need not
@@ -249,7 +251,7 @@ def test_a_time_out_is_retried(tmp_path: Path) -> None:
 
 def test_after_the_last_try_a_message_is_failed_and_can_be_retried(tmp_path: Path) -> None:
     config = make_config(tmp_path, BIBLIOBOT_OUTBOX__MAX_ATTEMPTS="3")
-    store = Store(config.database_path)
+    store = Store(config.database_url)
     sender = ScriptedSender(failures=[ChannelError("HTTP 503", retryable=True) for _ in range(3)])
     drain, _ = make_drain(config, store, {"sms": sender})
     queue(store, "k")
@@ -306,7 +308,7 @@ def test_the_sms_rate_limit_never_lets_a_second_hold_more_than_the_limit(tmp_pat
         BIBLIOBOT_OUTBOX__SMS_BURST=str(burst),
         BIBLIOBOT_OUTBOX__CONCURRENCY="1",
     )
-    store = Store(config.database_path)
+    store = Store(config.database_url)
     clock = VirtualClock()
     sends: list[float] = []
 
@@ -400,7 +402,7 @@ def test_many_reminders_at_once_are_split_so_none_is_cut_off(store: Store, confi
 
 def test_a_backlog_goes_out_in_due_order(tmp_path: Path) -> None:
     config = make_config(tmp_path, BIBLIOBOT_OUTBOX__CONCURRENCY="1")
-    store = Store(config.database_path)
+    store = Store(config.database_url)
     sender = ScriptedSender()
     drain, _ = make_drain(config, store, {"sms": sender})
     for i, hours in enumerate((5, 1, 3, 2, 4)):  # queued out of order, all due during an outage
@@ -436,13 +438,14 @@ def test_stale_reminders_are_dropped_not_sent_late(store: Store, config: Config)
 # -- the command --------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.storage
 def test_the_outbox_command_lists_and_retries(tmp_path: Path) -> None:
     env = {
-        "BIBLIOBOT_STORAGE__DATABASE": str(tmp_path / "cli.sqlite3"),
+        **database_env(tmp_path / "cli.sqlite3"),
         "BIBLIOBOT_KNOWLEDGE__DIR": str(tmp_path),
     }
-    config = make_config(tmp_path, BIBLIOBOT_STORAGE__DATABASE=env["BIBLIOBOT_STORAGE__DATABASE"])
-    store = Store(config.database_path)
+    config = make_config(tmp_path, **database_env(tmp_path / "cli.sqlite3"))
+    store = Store(config.database_url)
     queue(store, "alert:waiting")
     queue(store, "alert:broken", to=OLE)
     [broken] = [r for r in storage.due_outbox(store, MOMENT, 10) if r["sender"] == OLE]

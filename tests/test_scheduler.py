@@ -17,7 +17,7 @@ from bot.config import Config
 from bot.storage import Store
 from scheduler import jobs
 from scheduler.runner import MISFIRE_GRACE_SECONDS, SchedulerLock, add_jobs
-from tests.conftest import CPH, FIXTURE_KNOWLEDGE, MOMENT
+from tests.conftest import CPH, FIXTURE_KNOWLEDGE, MOMENT, database_env, database_url
 from tests.fakes.service import Clock
 from tests.outboxkit import KAREN, ScriptedSender
 
@@ -50,8 +50,10 @@ def test_every_job_has_a_stable_id_and_a_misfire_policy(services: jobs.Services)
         assert (job.coalesce, job.max_instances, job.misfire_grace_time) == (True, 1, MISFIRE_GRACE_SECONDS)
 
 
+@pytest.mark.storage
 def test_one_scheduler_per_database(tmp_path: Path) -> None:
-    first, second = SchedulerLock(tmp_path / "db"), SchedulerLock(tmp_path / "db")
+    url = database_url(tmp_path / "db")
+    first, second = SchedulerLock(url), SchedulerLock(url)
     assert first.acquire() and not second.acquire()
     first.release()
     assert second.acquire()
@@ -73,12 +75,13 @@ def test_serve_runs_the_jobs_in_one_web_process_only(config: Config) -> None:
             app.extensions["bibliobot"].store.close()
 
 
+@pytest.mark.storage
 def test_the_worker_runs_every_job_once_and_refuses_a_second_scheduler(tmp_path: Path) -> None:
     env = {
-        "BIBLIOBOT_STORAGE__DATABASE": str(tmp_path / "w.sqlite3"),
+        **database_env(tmp_path / "w.sqlite3"),
         "BIBLIOBOT_KNOWLEDGE__DIR": str(FIXTURE_KNOWLEDGE),
     }
-    store = Store(env["BIBLIOBOT_STORAGE__DATABASE"])
+    store = Store(database_url(tmp_path / "w.sqlite3"))
     raw = {"id": "H1", "type": "hold_ready", "phone": KAREN, "title": "Bog", "pickup_deadline": "2026-11-28"}
     notices.store_notice(store, notices.validate(raw), MOMENT)  # stored, not yet planned
     result = CliRunner().invoke(main, ["worker", "--once", "--at", MOMENT.isoformat()], env=env)
@@ -87,7 +90,7 @@ def test_the_worker_runs_every_job_once_and_refuses_a_second_scheduler(tmp_path:
     # No Twilio credentials: the reminder is recorded in the message log, not lost.
     assert storage.outbox_row(store, "hold-ready:H1")["state"] == "sent"  # type: ignore[index]
     assert store.messages(KAREN)[0]["status"] == "recorded"
-    held = SchedulerLock(Path(env["BIBLIOBOT_STORAGE__DATABASE"]))
+    held = SchedulerLock(database_url(tmp_path / "w.sqlite3"))
     assert held.acquire()
     refused = CliRunner().invoke(main, ["worker", "--once"], env=env)
     assert refused.exit_code == 1 and "another process runs the scheduler" in refused.output
@@ -152,3 +155,83 @@ def test_purge_closes_idle_tickets(services: jobs.Services, store: Store) -> Non
     later = MOMENT + timedelta(hours=config.staff.auto_close_hours + 1)
     counts = jobs.purge(later, services=services)
     assert counts["tickets closed"] == 1
+
+
+class LosableLock:
+    """A scheduler lock whose database session can be lost (as an advisory lock is when PostgreSQL restarts)."""
+
+    def __init__(self) -> None:
+        self.held = False
+        self.lost = False
+        self.free = True
+
+    def acquire(self) -> bool:
+        if self.held or self.free:
+            self.held, self.free = True, False
+            return True
+        return False
+
+    def still_held(self) -> bool:
+        if self.lost:
+            self.held = False
+        return self.held
+
+    def release(self) -> None:
+        self.held = False
+
+
+def test_a_web_process_that_loses_the_lock_stops_running_the_jobs_and_takes_them_up_again(
+    services: jobs.Services,
+) -> None:
+    from scheduler.runner import start_in_web_process
+
+    lock = LosableLock()
+    sched = start_in_web_process(services, lock)  # type: ignore[arg-type]
+    try:
+        leader = sched.get_job("scheduler-leader")
+        assert {job.id for job in sched.get_jobs()} == JOB_IDS | {"scheduler-leader"}
+        lock.lost = True  # the session that held it ended, and another process may hold it now
+        leader.func()
+        assert {job.id for job in sched.get_jobs()} == {"refresh-event-sources", "scheduler-leader"}
+        lock.lost, lock.free = False, True  # the other process died in turn
+        leader.func()
+        assert {job.id for job in sched.get_jobs()} == JOB_IDS | {"scheduler-leader"}
+    finally:
+        sched.shutdown(wait=False)
+
+
+@pytest.mark.postgres_only
+def test_an_advisory_lock_ends_with_its_session_and_another_process_takes_it(tmp_path: Path) -> None:
+    url = database_url(tmp_path / "db")
+    first, second = SchedulerLock(url), SchedulerLock(url)
+    assert "advisory lock 'bibliobot.scheduler'" in str(first.path)
+    assert first.acquire() and first.still_held() and not second.acquire()
+    admin = storage.open_db(url)  # the server ends the first session (a restart, a lost network)
+    admin.execute(
+        "SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+        "WHERE l.locktype = 'advisory' AND a.application_name = current_setting('application_name') "
+        "AND l.pid <> pg_backend_pid()"  # this test's sessions only: others may share the server
+    )
+    admin.close()
+    assert not first.still_held() and not first.held
+    assert second.acquire() and second.still_held()
+    second.release()
+
+
+def test_a_standby_worker_runs_nothing_until_it_takes_the_lock_over(services: jobs.Services) -> None:
+    from scheduler.runner import start_worker
+
+    lock = LosableLock()
+    lock.free = False  # another worker holds it
+    assert not lock.acquire()
+    sched = start_worker(services, lock=lock)  # type: ignore[arg-type]
+    try:
+        leader = sched.get_job("scheduler-leader")
+        assert {job.id for job in sched.get_jobs()} == {"scheduler-leader"}
+        leader.func()
+        assert {job.id for job in sched.get_jobs()} == {"scheduler-leader"}  # still held elsewhere
+        lock.free = True  # the other worker stopped
+        leader.func()
+        assert {job.id for job in sched.get_jobs()} == JOB_IDS | {"scheduler-leader"}
+    finally:
+        sched.shutdown(wait=False)

@@ -35,10 +35,12 @@ from tests.browser.kit import (
     staff_config,
     twilio_env,
 )
-from tests.conftest import MOMENT
+from tests.conftest import MOMENT, database_env, database_url
 from tests.fakes.service import Clock
 from tests.fakes.twilio import FakeTwilio
 from tests.fakes.webhooks import DEV_SECRET, next_update_id
+
+pytestmark = pytest.mark.storage  # this module's tests use storage: each runs on every backend
 
 ANNA, BO = "anna@kff.kk.dk", "bo@kff.kk.dk"
 UNSURE = "kan I anbefale en god krimi"
@@ -445,7 +447,7 @@ def test_insight_page_csv_and_report(staff: Staff, tmp_path: Path) -> None:
     csv_text = client.get("/staff/insight.csv?days=7").get_data(as_text=True)
     assert csv_text.startswith("section,key,value\n")
     assert "actions,answer,2" in csv_text and "actions,handoff,3" in csv_text
-    env = {"BIBLIOBOT_STORAGE__DATABASE": str(staff.config.database_path)}
+    env = {"BIBLIOBOT_STORAGE__URL": staff.config.database_url}
     result = CliRunner().invoke(main, ["report", "--since", "7d", "--at", staff.clock().isoformat()], env=env)
     assert result.exit_code == 0, result.output
     assert "Messages in: 5" in result.output and "handed off: 3 (60%)" in result.output
@@ -507,8 +509,9 @@ def test_replying_to_a_ticket_post_in_the_staff_group_answers_the_citizen(tmp_pa
 # -- the staff CLI ----------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.storage
 def test_staff_add_asks_for_a_password_and_stores_an_argon2_hash(tmp_path: Path) -> None:
-    env = {"BIBLIOBOT_STORAGE__DATABASE": str(tmp_path / "cli.sqlite3")}
+    env = database_env(tmp_path / "cli.sqlite3")
     result = CliRunner().invoke(
         main,
         ["staff", "add", "Eva@KK.dk", "--admin"],
@@ -519,7 +522,7 @@ def test_staff_add_asks_for_a_password_and_stores_an_argon2_hash(tmp_path: Path)
     assert "Not a good password" in result.output and "added eva@kk.dk (admin)" in result.output
     from bot.storage import Store
 
-    store = Store(tmp_path / "cli.sqlite3")
+    store = Store(database_url(tmp_path / "cli.sqlite3"))
     try:
         account = storage.staff_by_email(store, "eva@kk.dk")
         assert account and account["password_hash"].startswith("$argon2id$") and account["is_admin"] == 1

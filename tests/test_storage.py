@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 from datetime import timedelta
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 
 from bot import storage
 from bot.storage import Exchange, Store, migrate, open_db, schema_version
-from tests.conftest import MOMENT
+from tests.conftest import MOMENT, database_url
 
 KAREN = "+4520123456"
 OLE = "+4530123456"
@@ -30,6 +31,10 @@ def test_a_new_database_gets_the_newest_schema(store: Store) -> None:
     assert {"contacts", "inbound", "message_log", "conversations", "schema_version"} <= set(
         store.db.table_names()
     )
+
+
+@pytest.mark.sqlite_only
+def test_sqlite_runs_in_wal_mode_with_secure_delete(store: Store) -> None:
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store.db.execute("PRAGMA secure_delete").fetchone()[0] == 1
 
@@ -43,7 +48,9 @@ def test_a_later_migration_runs_once_and_its_sender_rows_are_forgotten_too(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def add_later_table(db) -> None:
-        db.execute("CREATE TABLE later_table (id INTEGER PRIMARY KEY, sender TEXT NOT NULL, question TEXT)")
+        storage._ddl(
+            db, "CREATE TABLE later_table (id INTEGER PRIMARY KEY, sender TEXT NOT NULL, question TEXT)"
+        )
 
     monkeypatch.setattr(storage, "MIGRATIONS", [*storage.MIGRATIONS, (99, add_later_table)])
     assert migrate(store.db) == 99
@@ -52,8 +59,9 @@ def test_a_later_migration_runs_once_and_its_sender_rows_are_forgotten_too(
     assert store.forget_sender(KAREN) == {"later_table": 1}
 
 
+@pytest.mark.storage
 def test_workers_starting_together_migrate_once(tmp_path: Path) -> None:
-    path = tmp_path / "race.sqlite3"
+    path = database_url(tmp_path / "race.sqlite3")
     barrier = threading.Barrier(6)
     versions: list[int] = []
     errors: list[BaseException] = []
@@ -74,11 +82,14 @@ def test_workers_starting_together_migrate_once(tmp_path: Path) -> None:
         t.join()
     assert errors == []
     assert versions == [storage.MIGRATIONS[-1][0]] * 6
-    assert schema_version(open_db(path)) == storage.MIGRATIONS[-1][0]
+    db = open_db(path)
+    assert schema_version(db) == storage.MIGRATIONS[-1][0]
+    db.close()
 
 
+@pytest.mark.storage
 def test_one_claim_wins_when_many_connections_race(tmp_path: Path) -> None:
-    path = tmp_path / "claims.sqlite3"
+    path = database_url(tmp_path / "claims.sqlite3")
     Store(path).close()
     stores = [Store(path) for _ in range(8)]
     barrier = threading.Barrier(len(stores))
@@ -176,6 +187,12 @@ def test_forgetting_a_sender_deletes_every_row_and_leaves_no_trace_in_the_files(
     assert deleted == {"contacts": 1, "inbound": 30, "message_log": 60, "conversations": 1}
     assert store.messages(KAREN) == []
     assert len(store.messages(OLE)) == 60
+    if store.path is None:  # PostgreSQL: the tables deleted from were vacuumed at once
+        vacuumed = store.db.execute(
+            "SELECT relname FROM pg_stat_user_tables WHERE schemaname = current_schema() AND vacuum_count > 0"
+        ).fetchall()
+        assert {"contacts", "inbound", "message_log", "conversations"} <= {r[0] for r in vacuumed}
+        return
     files = [store.path, Path(f"{store.path}-wal")]
     raw = b"".join(p.read_bytes() for p in files if p.exists())
     assert KAREN.encode() not in raw
@@ -195,6 +212,7 @@ def test_storage_refuses_naive_times(store: Store) -> None:
         store.claim_inbound("sms", "SM1", KAREN, MOMENT.replace(tzinfo=None))
 
 
+@pytest.mark.sqlite_only
 def test_a_store_creates_its_folder(tmp_path):
     """A fresh clone has no var/: the first start must not crash on the missing folder."""
     from bot.storage import Store
@@ -204,3 +222,104 @@ def test_a_store_creates_its_folder(tmp_path):
         assert store.ping()
     finally:
         store.close()
+
+
+# --- the backend is chosen by [storage] url ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url, dialect, path",
+    [
+        ("sqlite:///var/bb.sqlite3", "sqlite", "var/bb.sqlite3"),
+        ("sqlite:////srv/bb.sqlite3", "sqlite", "/srv/bb.sqlite3"),
+        ("/srv/bb.sqlite3", "sqlite", "/srv/bb.sqlite3"),
+        ("postgresql://bot@db.internal:5432/bibliobot", "postgresql", None),
+        ("postgres://bot@db.internal/bibliobot", "postgresql", None),
+    ],
+    ids=["sqlite-relative", "sqlite-absolute", "bare-path", "postgresql", "postgres-alias"],
+)
+def test_a_storage_url_names_its_backend(url: str, dialect: str, path: str | None) -> None:
+    target = storage.parse_target(url)
+    assert target.dialect == dialect
+    assert target.path == (Path(path) if path else None)
+
+
+@pytest.mark.parametrize(
+    "url, says",
+    [
+        ("mysql://bot@db/bibliobot", "must start with sqlite:/// or postgresql://"),
+        ("sqlite://var/bb.sqlite3", "must start with sqlite:/// or postgresql://"),
+        ("sqlite:///", "no database file"),
+        ("postgresql://bot@db/bibliobot?sslmode", "not a PostgreSQL connection URL"),
+    ],
+    ids=["other-database", "two-slashes", "no-file", "unreadable"],
+)
+def test_a_bad_storage_url_is_refused_naming_the_key(url: str, says: str) -> None:
+    with pytest.raises(storage.StorageError) as caught:
+        storage.parse_target(url)
+    assert str(caught.value).startswith("storage.url: ") and says in str(caught.value)
+
+
+def test_a_password_in_the_url_is_never_shown() -> None:
+    url = "postgresql://bot:s3cret@db.internal:5433/bibliobot"
+    assert storage.mask_url(url) == "postgresql://bot:***@db.internal:5433/bibliobot"
+    assert storage.mask_url("postgresql://bot@db/bibliobot") == "postgresql://bot@db/bibliobot"
+
+
+def test_an_unreachable_postgresql_stops_the_store_naming_the_key() -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(storage.StorageError) as caught:
+        Store(f"postgresql://nobody@127.0.0.1:{port}/nothing?connect_timeout=2")
+    assert str(caught.value).startswith(
+        f"storage.url: cannot connect to postgresql://nobody@127.0.0.1:{port}/"
+    )
+
+
+@pytest.mark.postgres_only
+def test_a_claim_skips_rows_another_drain_has_locked(store: Store) -> None:
+    """SELECT … FOR UPDATE SKIP LOCKED: a second drain passes over the rows a first one is claiming, at once."""
+    for key in ("a", "b"):
+        storage.enqueue_outbox(store, storage.OutboxItem(key, "sms", KAREN, key, "alert", MOMENT), MOMENT)
+    ids = [r["id"] for r in storage.due_outbox(store, MOMENT, 10)]
+    other = open_db(store.target)
+    other.execute("BEGIN")
+    other.execute("SELECT id FROM outbox WHERE id = ? FOR UPDATE", [ids[0]])
+    try:
+        store.db.execute(
+            "SET lock_timeout = '2s'"
+        )  # were the row waited for, this claim would fail, not hang
+        assert storage.claim_outbox(store, ids, "second", MOMENT) == [ids[1]]
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert storage.claim_outbox(store, ids, "third", MOMENT) == [ids[0]]
+
+
+def test_a_nul_in_a_message_is_stored(store: Store) -> None:
+    """Any text a citizen sends reaches the log; PostgreSQL's text cannot hold NUL, so it is replaced there."""
+    store.claim_inbound("sms", "SM1", KAREN, MOMENT)
+    assert store.finish_inbound(exchange(KAREN, "SM1", text="kontrol\x00tegn"), "Kl. 10.", MOMENT)
+    stored = store.messages(KAREN)[0]["text"]
+    assert stored == ("kontrol\x00tegn" if store.dialect == "sqlite" else "kontrol\ufffdtegn")
+
+
+def test_a_command_on_an_unreachable_database_names_the_key_and_exits_1(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from bot.cli import main
+    from tests.conftest import FIXTURE_KNOWLEDGE
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        "BIBLIOBOT_STORAGE__URL": f"postgresql://nobody@127.0.0.1:{port}/nothing",
+        "BIBLIOBOT_KNOWLEDGE__DIR": str(FIXTURE_KNOWLEDGE),
+    }
+    result = CliRunner().invoke(main, ["purge"], env=env)
+    assert result.exit_code == 1
+    assert (
+        f"Error: storage.url: cannot connect to postgresql://nobody@127.0.0.1:{port}/nothing" in result.output
+    )

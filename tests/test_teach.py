@@ -214,6 +214,7 @@ def test_the_brain_the_cases_ran_on_is_the_one_the_service_uses(repo_copy: Path)
 # -- from the staff page, with the service running --------------------------------------------------------------
 
 
+@pytest.mark.storage
 def test_teaching_from_a_ticket_is_answered_at_once_without_a_restart(tmp_path: Path) -> None:
     from bot.app import create_app
 

@@ -19,6 +19,8 @@ from tests.conftest import CPH, MOMENT
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.twilio import FakeTwilio
 
+pytestmark = pytest.mark.storage  # this module's tests use storage: each runs on every backend
+
 UNSURE = "kan I anbefale en god krimi"
 CHAT = "telegram:5550001"
 
@@ -30,7 +32,7 @@ def cfg(tmp_path: Path) -> Config:
 
 @pytest.fixture
 def db(cfg: Config) -> Store:
-    s = Store(cfg.database_path)
+    s = Store(cfg.database_url)
     yield s
     s.close()
 
@@ -184,7 +186,7 @@ def test_a_loose_faq_question_goes_to_the_ticket(db: Store, brain: Brain, cfg: C
 
 def test_a_ticket_closes_itself_after_the_configured_time(tmp_path: Path, brain: Brain) -> None:
     cfg = staff_config(tmp_path, BIBLIOBOT_STAFF__AUTO_CLOSE_HOURS="2")
-    store = Store(cfg.database_path)
+    store = Store(cfg.database_url)
     try:
         say(store, brain, cfg, UNSURE, MOMENT)
         assert say(store, brain, cfg, "hallo?", MOMENT + timedelta(hours=1, minutes=59)).intent == "ticket"
@@ -342,7 +344,7 @@ def test_delete_my_data_removes_the_citizens_tickets(db: Store, brain: Brain, cf
 
 def test_the_staff_group_gets_a_post_for_each_new_ticket(tmp_path: Path, brain: Brain) -> None:
     cfg = staff_config(tmp_path, BIBLIOBOT_STAFF__TELEGRAM_CHAT_ID="-1001234")
-    store = Store(cfg.database_path)
+    store = Store(cfg.database_url)
     try:
         say(store, brain, cfg, UNSURE, MOMENT)
         say(store, brain, cfg, "mere info", MOMENT)
@@ -383,7 +385,7 @@ def test_the_staff_group_post_goes_out_through_the_telegram_sender(
         TELEGRAM_BOT_TOKEN="123:abc",
         BIBLIOBOT_TELEGRAM__API_BASE_URL=fake_telegram.url,
     )
-    store = Store(cfg.database_path)
+    store = Store(cfg.database_url)
     try:
         say(store, brain, cfg, UNSURE, MOMENT)
         assert drain(cfg, store, {"telegram": TelegramSender(cfg, store)}, MOMENT).sent == 1
@@ -399,7 +401,7 @@ def test_a_reply_reaches_a_citizen_who_opted_out_earlier(
     from bot.channels.sms import SmsSender
 
     cfg = staff_config(tmp_path, **twilio_env(fake_twilio.url))
-    store = Store(cfg.database_path)
+    store = Store(cfg.database_url)
     try:
         store.set_opt_out(KAREN, True, MOMENT - timedelta(days=30))
         say(store, brain, cfg, UNSURE, MOMENT)

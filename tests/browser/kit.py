@@ -20,7 +20,7 @@ from bot.model import Channel, Message, Reply
 from bot.outbox import Drain, DrainReport, Policy
 from bot.staff.auth import hash_password
 from bot.storage import SqliteConversations, Store
-from tests.conftest import FIXTURE_KNOWLEDGE, ROOT
+from tests.conftest import FIXTURE_KNOWLEDGE, ROOT, database_env
 from tests.fakes.webhooks import ACCOUNT
 
 KAREN = "+4520123456"
@@ -42,7 +42,7 @@ def staff_config(tmp_path: Path, knowledge: Path | None = None, **env: str) -> C
     return load_config(
         ROOT / "config.toml",
         {
-            "BIBLIOBOT_STORAGE__DATABASE": str(tmp_path / "bibliobot.sqlite3"),
+            **database_env(tmp_path / "bibliobot.sqlite3"),
             "BIBLIOBOT_KNOWLEDGE__DIR": str(knowledge),
             "BIBLIOBOT_STAFF__INBOX_REFRESH_SECONDS": "1",
             "BIBLIOBOT_SECRET_KEY": SECRET_KEY,
