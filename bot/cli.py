@@ -180,7 +180,7 @@ def config_check() -> None:
 @click.option("--port", type=int, help="Port to listen on (default: [service] port).")
 @click.option("--fd", type=int, help="Serve on an already listening socket (socket activation).")
 def serve(host: str | None, port: int | None, fd: int | None) -> None:
-    """Run the web service (SMS and Telegram webhooks, /healthz) under gunicorn.
+    """Run the web service (SMS and Telegram webhooks, /healthz, /readyz, /metrics) under gunicorn.
 
     With no provider credentials it still accepts signed test traffic and records outgoing messages.
 
@@ -188,6 +188,9 @@ def serve(host: str | None, port: int | None, fd: int | None) -> None:
 
         bibliobot serve --host 0.0.0.0 --port 8080
     """
+    from bot.serve import prepare_metrics_dir
+
+    prepare_metrics_dir()  # before anything imports prometheus-client, which picks its multiprocess mode then
     from bot.knowledge import load_knowledge
     from bot.serve import bind_address
     from bot.serve import serve as run
@@ -218,7 +221,7 @@ def telegram_poll(rounds: int | None) -> None:
     config = _config()
     if not config.secrets.telegram_bot_token:
         raise click.ClickException("TELEGRAM_BOT_TOKEN is not set")
-    configure_logging()
+    configure_logging(log_format=config.service.log_format)
     rt = build_runtime(config)
     sender = rt.senders["telegram"]
     try:
@@ -280,7 +283,7 @@ def worker(once: bool, at: str | None) -> None:
     from scheduler.runner import SchedulerLock, start_worker
 
     config = _config()
-    configure_logging()
+    configure_logging(log_format=config.service.log_format)
     lock = SchedulerLock(config.database_path)
     if not lock.acquire():
         raise click.ClickException(f"another process runs the scheduler for this database ({lock.path})")

@@ -44,6 +44,7 @@ class ServiceConfig:
     threads: int = 4
     run_scheduler: bool = True
     max_request_bytes: int = 65536
+    log_format: str = "text"
 
 
 @dataclass(frozen=True)
@@ -295,6 +296,8 @@ def _check(config: Config, problems: list[str]) -> None:
         )
     if not 1 <= config.service.port <= 65535:
         problems.append(f"service.port: must be 1-65535, got {config.service.port}")
+    if config.service.log_format not in ("text", "json"):
+        problems.append(f"service.log_format: 'text' or 'json', got {config.service.log_format!r}")
     if config.service.workers < 1 or config.service.threads < 1:
         problems.append("service.workers/service.threads: must be at least 1")
     if not config.knowledge_dir.is_dir():

@@ -397,6 +397,10 @@ class KnowledgeHolder:
 
     def reload(self, force: bool = False) -> bool:
         """Reload if files changed. True when a new knowledge base is in use."""
+        from bot import (
+            metrics,
+        )  # here, not at the top: `bibliobot serve` picks prometheus-client's mode first
+
         with self._lock:
             signature = self._files_signature()
             if not force and signature == self._signature:
@@ -407,8 +411,10 @@ class KnowledgeHolder:
             except KnowledgeError as exc:
                 self.last_problems = exc.problems
                 log.error("knowledge reload failed; still answering from the last good version:\n%s", exc)
+                metrics.knowledge_reloaded(ok=False)
                 return False
             prepared = self._on_load(kb) if self._on_load else None
             self.kb, self.prepared, self.last_problems = kb, prepared, []
+            metrics.knowledge_reloaded(ok=True)
             log.info("knowledge reloaded: %d entries, %d branches", len(kb.entries), len(kb.branches))
             return True
