@@ -354,6 +354,32 @@ def outbox_command(retry: bool, ids: tuple[int, ...], states: tuple[str, ...], l
         store.close()
 
 
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+def backup(path: Path) -> None:
+    """Copy the SQLite database consistently while the service keeps serving (SQLite's online backup API).
+
+    PATH is the new file (never overwritten), or a folder to write a time-stamped copy into. Restore by stopping
+    the service and copying the file back as [storage] database. PostgreSQL: use pg_dump (docs/deploy.md).
+
+    Example:
+
+        bibliobot backup /srv/backups/
+    """
+    from bot.backup import BackupError, backup_sqlite, destination
+
+    config = _config()
+    target = destination(path, config.database_path, datetime.now(config.tz))
+    try:
+        report = backup_sqlite(config.database_path, target)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"backed up {config.database_path} to {report.path}: {len(report.tables)} tables, {report.rows} rows, "
+        f"{report.bytes / 1e6:.1f} MB"
+    )
+
+
 @main.group()
 def notices() -> None:
     """Notices from the library system (holds ready, loans due): see docs/ils-notices.md."""
