@@ -10,7 +10,7 @@ from datetime import datetime
 
 from flask import Blueprint, Flask, Response, g, jsonify, request
 
-from bot import cases, metrics, staff
+from bot import cases, metrics, semantic, staff
 from bot.channels import ils, sms, telegram
 from bot.channels.inbound import Runtime
 from bot.config import Config, load_config
@@ -90,6 +90,7 @@ def create_app(
     scheduler lock (scheduler/runner.py)."""
     config = config or load_config()
     rt = build_runtime(config, clock)
+    semantic.warm()  # the model's slow first query here, before this worker takes traffic
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.service.max_request_bytes
     app.extensions["bibliobot"] = rt
