@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import shutil
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -190,7 +192,9 @@ def serve(host: str | None, port: int | None, fd: int | None) -> None:
     """
     from bot.serve import prepare_metrics_dir
 
-    prepare_metrics_dir()  # before anything imports prometheus-client, which picks its multiprocess mode then
+    # Before anything imports prometheus-client, which picks its multiprocess mode then.
+    metrics_dir, made = prepare_metrics_dir()
+    master = os.getpid()  # gunicorn forks its workers inside `run`: only this process removes the folder
     from bot.knowledge import load_knowledge
     from bot.serve import bind_address
     from bot.serve import serve as run
@@ -200,7 +204,11 @@ def serve(host: str | None, port: int | None, fd: int | None) -> None:
         load_knowledge(config.knowledge_dir)
     except KnowledgeError as exc:
         raise click.ClickException(f"the knowledge base has errors:\n{exc}") from None
-    run(config, bind_address(host or config.service.host, port or config.service.port, fd))
+    try:
+        run(config, bind_address(host or config.service.host, port or config.service.port, fd))
+    finally:
+        if made and os.getpid() == master:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 @main.command("telegram-poll")

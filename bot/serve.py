@@ -149,14 +149,18 @@ def configure_logging(level: int = logging.INFO, log_format: str = "text") -> No
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
-def prepare_metrics_dir(environ: MutableMapping[str, str] = os.environ) -> str:
+def prepare_metrics_dir(environ: MutableMapping[str, str] = os.environ) -> tuple[str, bool]:
     """prometheus-client's multiprocess mode for gunicorn's workers: a fresh folder for the processes' values,
     unless the operator named one (a systemd RuntimeDirectory, emptied at every start). Must run before
-    prometheus-client is first imported, which picks its mode then (bot/metrics.py)."""
-    path = environ.get(MULTIPROC_ENV) or tempfile.mkdtemp(prefix="bibliobot-metrics-")
-    environ[MULTIPROC_ENV] = path
+    prometheus-client is first imported, which picks its mode then (bot/metrics.py). Returns the folder and
+    whether it was made here (and so is this process's to remove when it stops)."""
+    path = environ.get(MULTIPROC_ENV)
+    made = not path
+    if not path:
+        path = tempfile.mkdtemp(prefix="bibliobot-metrics-")
+        environ[MULTIPROC_ENV] = path
     os.makedirs(path, exist_ok=True)
-    return path
+    return path, made
 
 
 def _worker_exited(server: Any, worker: Any) -> None:
