@@ -190,25 +190,27 @@ def serve(host: str | None, port: int | None, fd: int | None) -> None:
 
         bibliobot serve --host 0.0.0.0 --port 8080
     """
-    from bot.serve import prepare_metrics_dir
+    from bot.serve import MULTIPROC_ENV, prepare_metrics_dir
 
-    # Before anything imports prometheus-client, which picks its multiprocess mode then.
+    # Before anything imports prometheus-client (bot.config's checks reach bot.metrics), which picks its
+    # multiprocess mode when imported.
     metrics_dir, made = prepare_metrics_dir()
-    master = os.getpid()  # gunicorn forks its workers inside `run`: only this process removes the folder
-    from bot.knowledge import load_knowledge
-    from bot.serve import bind_address
-    from bot.serve import serve as run
+    master = os.getpid()  # gunicorn forks its workers inside `run`: only this process cleans up
+    try:
+        from bot.knowledge import load_knowledge
+        from bot.serve import bind_address
+        from bot.serve import serve as run
 
-    config = _config()
-    try:
-        load_knowledge(config.knowledge_dir)
-    except KnowledgeError as exc:
-        raise click.ClickException(f"the knowledge base has errors:\n{exc}") from None
-    try:
+        config = _config()
+        try:
+            load_knowledge(config.knowledge_dir)
+        except KnowledgeError as exc:
+            raise click.ClickException(f"the knowledge base has errors:\n{exc}") from None
         run(config, bind_address(host or config.service.host, port or config.service.port, fd))
     finally:
         if made and os.getpid() == master:
             shutil.rmtree(metrics_dir, ignore_errors=True)
+            os.environ.pop(MULTIPROC_ENV, None)
 
 
 @main.command("telegram-poll")

@@ -20,12 +20,11 @@ multiprocess mode needs (one set per process, re-opened after gunicorn forks); t
 from __future__ import annotations
 
 import logging
-import os
 import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram, values
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
@@ -36,7 +35,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 # The webhooks whose time to answer is the citizen's wait (Flask endpoint -> channel label).
 REPLY_ENDPOINTS = {"sms.inbound": "sms", "telegram.webhook": "telegram"}
 # Seconds. Twilio gives a webhook 15 s; the goal is p99 under 50 ms (bench/webhook.py), so the buckets are fine
@@ -86,7 +84,10 @@ KNOWLEDGE_RELOADS = Counter(
 
 
 def multiprocess() -> bool:
-    return bool(os.environ.get(MULTIPROC_ENV))
+    """Whether this process's values live in PROMETHEUS_MULTIPROC_DIR files: the mode prometheus-client picked
+    when it was imported, not whatever the environment says now (a later change of the variable, as an in-process
+    `bibliobot serve` in a test makes, does not move values already counted in memory)."""
+    return values.ValueClass is not values.MutexValue
 
 
 # -- recording ----------------------------------------------------------------------------------------------

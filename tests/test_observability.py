@@ -97,6 +97,18 @@ def test_messages_are_counted_by_channel_intent_and_action(service: Service) -> 
     assert delta("bibliobot_reply_latency_seconds_sum", channel="sms") > 0
 
 
+def test_the_mode_is_the_one_picked_at_import_not_the_environment_now(
+    service: Service, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """An in-process `bibliobot serve` (a test's CliRunner) sets PROMETHEUS_MULTIPROC_DIR after this process
+    counted in memory: the page must still show those counts, not an empty folder's."""
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    before = value(get_metrics(service), "bibliobot_messages_received_total", channel="sms", intent="faq")
+    post_sms(service.http, service.url, sms_form("hvordan fornyer jeg mine lån", KAREN))
+    after = value(get_metrics(service), "bibliobot_messages_received_total", channel="sms", intent="faq")
+    assert after == before + 1
+
+
 def test_a_provider_retry_is_counted_as_a_duplicate_not_as_a_message(service: Service) -> None:
     form = sms_form("hvordan fornyer jeg mine lån", KAREN)
     post_sms(service.http, service.url, form)
