@@ -15,6 +15,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
@@ -327,8 +328,18 @@ def test_every_worker_reports_the_counts_of_all_workers(gunicorn: tuple[int, Pat
     handled: dict[int, int] = {}
     scrapers: dict[int, http.client.HTTPConnection] = {}
     sent = 0
+    # Both workers up first: one that is still building its app accepts nothing, and the other takes every
+    # connection meanwhile.
+    up: set[int] = set()
+    deadline = time.monotonic() + 2 * STARTUP_SECONDS  # a bound on the wait, not a figure asserted
+    while len(up) < 2 and time.monotonic() < deadline:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=STARTUP_SECONDS)
+        up.add(_worker_pid(conn))
+        conn.close()
+        time.sleep(0.05)  # polling a process that is starting: there is no event to wait on
+    assert len(up) == 2, f"only worker {up} answered"
     # New connections until each of the two workers has answered a message; a connection stays with its worker.
-    for n in range(60):
+    for n in range(200):
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=STARTUP_SECONDS)
         pid = _worker_pid(conn)
         form = sms_form("hvordan fornyer jeg mine lån", sender=f"+45201{n:05d}")
