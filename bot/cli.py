@@ -274,16 +274,22 @@ def purge(days: int | None) -> None:
 @click.option(
     "--once", is_flag=True, help="Run every job once at --at (or now) and exit, instead of scheduling."
 )
+@click.option(
+    "--metrics-port",
+    type=int,
+    help="Serve this worker's own /metrics (send failures, outbox) on this port, on [service] host.",
+)
 @at_option
-def worker(once: bool, at: str | None) -> None:
+def worker(once: bool, metrics_port: int | None, at: str | None) -> None:
     """Run the scheduler alone: drain the outbox, refresh event feeds, alerts, digests, reminders, purge.
 
     For deployments with several web workers: set [service] run_scheduler = false and run one of these. It refuses
-    to start while another process runs the scheduler for the same database.
+    to start while another process runs the scheduler for the same database. With --metrics-port it serves its
+    own /metrics, for a worker whose counts no web process can add up (another container or machine).
 
     Example:
 
-        BIBLIOBOT_SERVICE__RUN_SCHEDULER=false bibliobot serve & bibliobot worker
+        BIBLIOBOT_SERVICE__RUN_SCHEDULER=false bibliobot serve & bibliobot worker --metrics-port 9101
     """
     import signal
     import threading
@@ -309,6 +315,11 @@ def worker(once: bool, at: str | None) -> None:
         stop = threading.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
+        if metrics_port is not None:
+            from bot.metrics import serve_worker_metrics
+
+            server = serve_worker_metrics(services, config.service.host, metrics_port)
+            click.echo(f"metrics on http://{config.service.host}:{server.server_port}/metrics")
         sched = start_worker(services)
         click.echo(f"scheduler running: {', '.join(job.id for job in sched.get_jobs())} (Ctrl-C stops)")
         stop.wait()

@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, values
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -32,6 +32,8 @@ from prometheus_client.registry import Collector
 if TYPE_CHECKING:
     from bot.channels.inbound import Runtime
     from bot.errors import ChannelError
+    from bot.knowledge import KnowledgeHolder
+    from bot.storage import Store
 
 log = logging.getLogger(__name__)
 
@@ -131,10 +133,17 @@ def knowledge_reloaded(ok: bool) -> None:
 # -- reading ------------------------------------------------------------------------------------------------
 
 
+class HasState(Protocol):
+    """What the state is read from: the web's Runtime, or the worker's scheduler Services."""
+
+    store: Store
+    knowledge: KnowledgeHolder
+
+
 class StateCollector(Collector):
     """Values read from the service's state at scrape time: the outbox by state and the knowledge loaded."""
 
-    def __init__(self, rt: Runtime) -> None:
+    def __init__(self, rt: HasState) -> None:
         self.rt = rt
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
@@ -176,20 +185,38 @@ class _Together(Collector):
             yield from part.collect()
 
 
-def exposition(rt: Runtime, accept: str | None) -> tuple[bytes, str]:
-    """The whole /metrics page and its content type, in the format the scraper asks for (Accept): the counters
-    (of every process in multiprocess mode) and the state."""
+def _counted() -> Collector:
+    """This process's counters, or every process's in multiprocess mode."""
     if multiprocess():
         from prometheus_client import multiprocess as mp
 
-        counted: Collector = CollectorRegistry()
-        mp.MultiProcessCollector(counted)  # type: ignore[arg-type]
-    else:
-        counted = REGISTRY
+        every = CollectorRegistry()
+        mp.MultiProcessCollector(every)  # type: ignore[arg-type]
+        return every
+    return REGISTRY
+
+
+def _page(state: HasState) -> CollectorRegistry:
     page = CollectorRegistry(auto_describe=False)
-    page.register(_Together(counted, StateCollector(rt)))
+    page.register(_Together(_counted(), StateCollector(state)))
+    return page
+
+
+def exposition(rt: Runtime, accept: str | None) -> tuple[bytes, str]:
+    """The whole /metrics page and its content type, in the format the scraper asks for (Accept): the counters
+    (of every process in multiprocess mode) and the state."""
     encoder, content_type = choose_encoder(accept or "")
-    return encoder(page), content_type
+    return encoder(_page(rt)), content_type
+
+
+def serve_worker_metrics(state: HasState, host: str, port: int) -> Any:
+    """`bibliobot worker --metrics-port`: the worker's own /metrics (its send failures, the outbox), in a thread.
+    A worker in another container or on another machine shares no folder with the web processes, so their
+    /metrics cannot show what it counted. Returns the HTTP server (its `server_port` is the port bound)."""
+    from prometheus_client import start_http_server
+
+    server, _ = start_http_server(port, addr=host, registry=_page(state))
+    return server
 
 
 # -- the probes ---------------------------------------------------------------------------------------------

@@ -40,7 +40,7 @@ def test_compose_runs_web_and_worker_on_postgresql() -> None:
     services = compose()["services"]
     assert set(services) == {"web", "worker", "db"}
     assert services["web"]["command"] == ["bibliobot", "serve"]
-    assert services["worker"]["command"] == ["bibliobot", "worker"]
+    assert services["worker"]["command"] == ["bibliobot", "worker", "--metrics-port", "9101"]
     assert services["db"]["image"].startswith("postgres:")
     for name in ("web", "worker"):
         env = services[name]["environment"]

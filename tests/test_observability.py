@@ -378,3 +378,50 @@ def test_serve_logs_json_lines(gunicorn: tuple[int, Path]) -> None:
     assert ours, log_path.read_text(encoding="utf-8")
     assert {"time", "level", "logger", "process", "message"} <= set(ours[0])
     assert any(entry["logger"].startswith("bot.") for entry in ours)
+
+
+def test_a_worker_serves_its_own_metrics(tmp_path: Path) -> None:
+    """`bibliobot worker --metrics-port`: the send failures and the outbox of a worker no web process adds up."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "TELEGRAM_", "BIBLIOBOT_"))}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    database = tmp_path / "bibliobot.sqlite3"
+    env |= {"BIBLIOBOT_STORAGE__DATABASE": str(database), "BIBLIOBOT_KNOWLEDGE__DIR": str(FIXTURE_KNOWLEDGE)}
+    store = Store(database)
+    outbox.enqueue(
+        store,
+        dedupe_key="later",
+        channel="sms",
+        recipient=KAREN,
+        body="x",
+        kind="alert",
+        now=MOMENT.replace(year=2099),
+    )
+    store.close()
+    with open(tmp_path / "worker.log", "wb") as log:
+        worker = subprocess.Popen(
+            [str(BIBLIOBOT), "worker", "--metrics-port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            page = None
+            deadline = time.monotonic() + STARTUP_SECONDS  # a bound on the wait, not a figure asserted
+            while page is None and time.monotonic() < deadline and worker.poll() is None:
+                try:
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                    status, text = _request(conn, "GET", "/metrics")
+                    conn.close()
+                    page = text if status == 200 else None
+                except OSError:
+                    time.sleep(0.1)  # polling a process that is starting: there is no event to wait on
+            assert page is not None, (tmp_path / "worker.log").read_text(encoding="utf-8")
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(timeout=60)
+    counted = scrape(page)
+    assert value(counted, "bibliobot_outbox_messages", state="pending") == 1  # due in 2099: still waiting
+    assert "# TYPE bibliobot_send_failures_total counter" in page
