@@ -233,8 +233,12 @@ def readiness(rt: Runtime) -> list[str]:
             reasons.append("database: no answer")
         else:
             current, latest = storage.schema_version(rt.store.db), storage.MIGRATIONS[-1][0]
-            if current != latest:
+            if current < latest:
                 reasons.append(f"database: schema version {current}, this code needs {latest} (migrate)")
+            elif current > latest:
+                reasons.append(
+                    f"database: schema version {current} is newer than this code's {latest} (upgrade)"
+                )
     except Exception as exc:  # the probe's edge: any failure to reach the database is the answer
         reasons.append(f"database: {type(exc).__name__}: {exc}")
     holder = rt.knowledge

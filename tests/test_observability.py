@@ -228,6 +228,18 @@ def test_not_ready_while_the_schema_is_behind_the_code(service: Service) -> None
     ]
 
 
+def test_not_ready_when_the_schema_is_newer_than_the_code(service: Service) -> None:
+    from bot.storage import MIGRATIONS
+
+    latest = MIGRATIONS[-1][0]
+    service.store.db.execute("UPDATE schema_version SET version = ?", [latest + 1])
+    ready = service.http.get(service.url + "/readyz", timeout=10)
+    assert ready.status_code == 503
+    assert ready.json()["reasons"] == [
+        f"database: schema version {latest + 1} is newer than this code's {latest} (upgrade)"
+    ]
+
+
 def test_not_ready_without_knowledge(service: Service, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(service.runtime.knowledge, "prepared", None)
     ready = service.http.get(service.url + "/readyz", timeout=10)
