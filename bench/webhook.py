@@ -166,6 +166,36 @@ def server(command: list[str], env: dict[str, str]) -> Iterator[int]:
         process.wait(timeout=30)
 
 
+def wait_until_every_worker_answers(port: int, workers: int, timeout: float = 300.0) -> None:
+    """Before any load: each gunicorn worker has built its app and answers. A keep-alive connection stays with the
+    worker that accepted it, so connections opened while one worker is still starting all land on the other and
+    the run measures one process. bibliobot's /healthz names the answering process; the bare app has no such
+    route and starts at once, so for it one answer is enough."""
+    import json
+
+    deadline = time.monotonic() + timeout
+    seen: set[int] = set()
+    while time.monotonic() < deadline:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+        try:
+            conn.request("GET", "/healthz")
+            response = conn.getresponse()
+            body = response.read()
+        finally:
+            conn.close()
+        if response.status == 404:
+            return
+        if response.status == 200:
+            process = json.loads(body).get("process")
+            if process is None:  # a bibliobot older than the process id in /healthz: one answer must do
+                return
+            seen.add(int(process))
+            if len(seen) >= workers:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"only {len(seen)} of {workers} workers answered within {timeout:.0f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0)
@@ -199,6 +229,8 @@ def main() -> None:
         server(apps["bibliobot serve"], env) as bot_port,
     ):
         ports = {"bare Flask (fixed TwiML)": bare_port, "bibliobot serve": bot_port}
+        for port in ports.values():
+            wait_until_every_worker_answers(port, config.service.workers)
         for n, (name, port) in enumerate(ports.items()):
             throughput[name] = run_load(port, args.connections, args.seconds, 0.0, 100 * n)
         rate = throughput["bare Flask (fixed TwiML)"][0] / 2

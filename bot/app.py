@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
+import os
+import time
 import weakref
 from collections.abc import Callable
 from datetime import datetime
 
-from flask import Blueprint, Flask, Response, jsonify
+from flask import Blueprint, Flask, Response, g, jsonify, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from bot import cases, staff
+from bot import cases, metrics, semantic, staff
 from bot.channels import ils, sms, telegram
 from bot.channels.inbound import Runtime
 from bot.channels.outbound import close_senders
@@ -22,18 +24,32 @@ from bot.storage import Store
 log = logging.getLogger(__name__)
 
 
-def _health(rt: Runtime) -> Blueprint:
-    bp = Blueprint("health", __name__)
+def _observability(rt: Runtime) -> Blueprint:
+    """/healthz (alive), /readyz (ready for traffic, or 503 and why) and /metrics (bot/metrics.py)."""
+    bp = Blueprint("observability", __name__)
 
     @bp.get("/healthz")
     def healthz() -> Response:
-        brain = rt.brain()
+        """Alive: the process answers HTTP. Touches nothing else, so a slow database does not get it killed."""
+        holder = rt.knowledge
         return jsonify(
             status="ok",
-            database=rt.store.ping(),
-            entries=len(brain.kb.entries),
-            knowledge_problems=len(rt.knowledge.last_problems),
+            process=os.getpid(),  # which gunicorn worker answered
+            entries=len(holder.kb.entries),
+            knowledge_problems=len(holder.last_problems),
         )
+
+    @bp.get("/readyz")
+    def readyz() -> tuple[Response, int]:
+        reasons = metrics.readiness(rt)
+        if reasons:
+            return jsonify(status="unavailable", reasons=reasons), 503
+        return jsonify(status="ready"), 200
+
+    @bp.get("/metrics")
+    def metrics_page() -> Response:
+        body, content_type = metrics.exposition(rt, request.headers.get("Accept"))
+        return Response(body, headers={"Content-Type": content_type})
 
     return bp
 
@@ -49,6 +65,22 @@ def trust_forwarded_headers(app: Flask, hops: int) -> None:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=0
         )
+
+
+def _time_replies(app: Flask) -> None:
+    """The webhooks' reply latency, timed around the whole request (the reply is in the response)."""
+
+    @app.before_request
+    def _start_clock() -> None:
+        if request.endpoint in metrics.REPLY_ENDPOINTS:
+            g.bibliobot_started = time.perf_counter()
+
+    @app.after_request
+    def _stop_clock(response: Response) -> Response:
+        started = g.pop("bibliobot_started", None)
+        if started is not None and response.status_code == 200:
+            metrics.reply_timed(str(request.endpoint), time.perf_counter() - started)
+        return response
 
 
 def build_runtime(config: Config, clock: Callable[[], datetime] | None = None) -> Runtime:
@@ -74,6 +106,7 @@ def create_app(
     scheduler lock (scheduler/runner.py)."""
     config = config or load_config()
     rt = build_runtime(config, clock)
+    semantic.warm()  # the model's slow first query here, before this worker takes traffic
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.service.max_request_bytes
     trust_forwarded_headers(app, config.service.trusted_proxies)
@@ -81,7 +114,8 @@ def create_app(
     # The Telegram sender's client (one Bot, one connection pool, one loop thread) is closed when the app goes
     # away or, in a gunicorn worker, when the process exits.
     weakref.finalize(app, close_senders, list(rt.senders.values()))
-    app.register_blueprint(_health(rt))
+    app.register_blueprint(_observability(rt))
+    _time_replies(app)
     app.register_blueprint(sms.blueprint(rt))
     app.register_blueprint(telegram.blueprint(rt, rt.senders["telegram"]))
     staff.init_app(app, rt)

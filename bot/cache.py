@@ -15,12 +15,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from bot.config import PROJECT_ROOT
+from bot.paths import cache_dir
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-CACHE_DIR = Path(os.environ.get("BIBLIOBOT_CACHE_DIR") or PROJECT_ROOT / "var" / "cache")
+CACHE_DIR = cache_dir()
 MAX_FILES = (
     100  # oldest files beyond this are removed, so edits do not fill the disk (the test suite writes ~40)
 )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import shutil
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -193,7 +195,7 @@ def config_check() -> None:
 @click.option("--port", type=int, help="Port to listen on (default: [service] port).")
 @click.option("--fd", type=int, help="Serve on an already listening socket (socket activation).")
 def serve(host: str | None, port: int | None, fd: int | None) -> None:
-    """Run the web service (SMS and Telegram webhooks, /healthz) under gunicorn.
+    """Run the web service (SMS and Telegram webhooks, /healthz, /readyz, /metrics) under gunicorn.
 
     With no provider credentials it still accepts signed test traffic and records outgoing messages.
 
@@ -201,16 +203,27 @@ def serve(host: str | None, port: int | None, fd: int | None) -> None:
 
         bibliobot serve --host 0.0.0.0 --port 8080
     """
-    from bot.knowledge import load_knowledge
-    from bot.serve import bind_address
-    from bot.serve import serve as run
+    from bot.serve import MULTIPROC_ENV, prepare_metrics_dir
 
-    config = _config()
+    # Before anything imports prometheus-client (bot.config's checks reach bot.metrics), which picks its
+    # multiprocess mode when imported.
+    metrics_dir, made = prepare_metrics_dir()
+    master = os.getpid()  # gunicorn forks its workers inside `run`: only this process cleans up
     try:
-        load_knowledge(config.knowledge_dir)
-    except KnowledgeError as exc:
-        raise click.ClickException(f"the knowledge base has errors:\n{exc}") from None
-    run(config, bind_address(host or config.service.host, port or config.service.port, fd))
+        from bot.knowledge import load_knowledge
+        from bot.serve import bind_address
+        from bot.serve import serve as run
+
+        config = _config()
+        try:
+            load_knowledge(config.knowledge_dir)
+        except KnowledgeError as exc:
+            raise click.ClickException(f"the knowledge base has errors:\n{exc}") from None
+        run(config, bind_address(host or config.service.host, port or config.service.port, fd))
+    finally:
+        if made and os.getpid() == master:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+            os.environ.pop(MULTIPROC_ENV, None)
 
 
 @main.command("telegram-poll")
@@ -231,7 +244,7 @@ def telegram_poll(rounds: int | None) -> None:
     config = _config()
     if not config.secrets.telegram_bot_token:
         raise click.ClickException("TELEGRAM_BOT_TOKEN is not set")
-    configure_logging()
+    configure_logging(log_format=config.service.log_format)
     rt = build_runtime(config)
     sender = rt.senders["telegram"]
     try:
@@ -279,17 +292,24 @@ def purge(days: int | None) -> None:
     is_flag=True,
     help="If another process runs the scheduler, wait and take over when it stops, instead of refusing.",
 )
+@click.option(
+    "--metrics-port",
+    type=int,
+    help="Serve this worker's own /metrics (send failures, outbox) on this port, on [service] host.",
+)
 @at_option
-def worker(once: bool, standby: bool, at: str | None) -> None:
+def worker(once: bool, standby: bool, metrics_port: int | None, at: str | None) -> None:
     """Run the scheduler alone: drain the outbox, refresh event feeds, alerts, digests, reminders, purge.
 
     For deployments with several web workers: set [service] run_scheduler = false and run one of these. It refuses
     to start while another process runs the scheduler for the same database; with --standby it waits instead (on
-    PostgreSQL, a second worker on another machine takes over within 30 s when the first stops).
+    PostgreSQL, a second worker on another machine takes over within 30 s when the first stops). With
+    --metrics-port it serves its own /metrics, for a worker whose counts no web process can add up (another
+    container or machine).
 
     Example:
 
-        BIBLIOBOT_SERVICE__RUN_SCHEDULER=false bibliobot serve & bibliobot worker
+        BIBLIOBOT_SERVICE__RUN_SCHEDULER=false bibliobot serve & bibliobot worker --metrics-port 9101
     """
     import signal
     import threading
@@ -300,7 +320,7 @@ def worker(once: bool, standby: bool, at: str | None) -> None:
     from scheduler.runner import SchedulerLock, start_worker
 
     config = _config()
-    configure_logging()
+    configure_logging(log_format=config.service.log_format)
     if once and standby:
         raise click.BadParameter(
             "--once runs the jobs now; it cannot wait as a standby", param_hint="--standby"
@@ -320,6 +340,11 @@ def worker(once: bool, standby: bool, at: str | None) -> None:
         stop = threading.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
+        if metrics_port is not None:
+            from bot.metrics import serve_worker_metrics
+
+            server = serve_worker_metrics(services, config.service.host, metrics_port)
+            click.echo(f"metrics on http://{config.service.host}:{server.server_port}/metrics")
         sched = start_worker(services, lock=lock)
         if lock.held:
             click.echo(f"scheduler running: {', '.join(job.id for job in sched.get_jobs())} (Ctrl-C stops)")
@@ -379,6 +404,36 @@ def outbox_command(retry: bool, ids: tuple[int, ...], states: tuple[str, ...], l
             )
     finally:
         store.close()
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+def backup(path: Path) -> None:
+    """Copy the SQLite database consistently while the service keeps serving (SQLite's online backup API).
+
+    PATH is the new file (never overwritten), or a folder to write a time-stamped copy into. Restore by stopping
+    the service and copying the file back as [storage] database. PostgreSQL: use pg_dump (docs/deploy.md).
+
+    Example:
+
+        bibliobot backup /srv/backups/
+    """
+    from bot.backup import BackupError, backup_sqlite, destination
+
+    config = _config()
+    if not config.database_url.startswith("sqlite:///"):
+        raise click.ClickException(
+            "[storage] url names PostgreSQL: back it up with pg_dump (docs/deploy.md), not this command"
+        )
+    target = destination(path, config.database_path, datetime.now(config.tz))
+    try:
+        report = backup_sqlite(config.database_path, target)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"backed up {config.database_path} to {report.path}: {len(report.tables)} tables, {report.rows} rows, "
+        f"{report.bytes / 1e6:.1f} MB"
+    )
 
 
 @main.group()

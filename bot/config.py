@@ -18,8 +18,10 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import ConfigError
+from bot.paths import BUNDLED_DEFAULTS, defaults_root, state_root
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The checkout's root, or the defaults bundled inside an installed package (bot/paths.py).
+PROJECT_ROOT = defaults_root()
 DEFAULT_CONFIG = PROJECT_ROOT / "config.toml"
 ENV_PREFIX = "BIBLIOBOT_"
 SQLITE_URL_PREFIX = "sqlite:///"
@@ -44,6 +46,7 @@ class ServiceConfig:
     run_scheduler: bool = True
     max_request_bytes: int = 65536
     trusted_proxies: int = 0
+    log_format: str = "text"
 
 
 @dataclass(frozen=True)
@@ -317,6 +320,8 @@ def _check(config: Config, problems: list[str]) -> None:
         problems.append(
             f"service.trusted_proxies: must be 0-{MAX_TRUSTED_PROXIES}, got {config.service.trusted_proxies}"
         )
+    if config.service.log_format not in ("text", "json"):
+        problems.append(f"service.log_format: 'text' or 'json', got {config.service.log_format!r}")
     if config.service.workers < 1 or config.service.threads < 1:
         problems.append("service.workers/service.threads: must be at least 1")
     if not config.knowledge_dir.is_dir():
@@ -484,6 +489,12 @@ def load_config(path: Path | str | None = None, environ: Mapping[str, str] | Non
         secret_key=env.get("BIBLIOBOT_SECRET_KEY", ""),
         ils_token=env.get("BIBLIOBOT_ILS_TOKEN", ""),
     )
+    if path.resolve().parent == BUNDLED_DEFAULTS.resolve():
+        # The installed package's own defaults: the sample knowledge is read from the package, but the database
+        # is never written into it (it may be read-only); it goes under the working directory (bot/paths.py).
+        database = Path(built["storage"].database)
+        if not database.is_absolute():
+            built["storage"] = dataclasses.replace(built["storage"], database=str(state_root() / database))
     config = Config(**built, secrets=secrets, base_dir=path.resolve().parent)
     _check(config, problems)
     if problems:

@@ -371,10 +371,10 @@ def fallback_model() -> DecisionModel | None:
     """The sample knowledge base's model, for a knowledge base too small to learn its own (a handful of entries
     in a test, a library just starting): the features are relative, so its calibration carries roughly."""
     from bot.brain import prepared_matcher
-    from bot.config import PROJECT_ROOT
     from bot.knowledge import load_knowledge
+    from bot.paths import sample_knowledge
 
-    sample = PROJECT_ROOT / "knowledge"
+    sample = sample_knowledge()
     if not (sample / "faq").is_dir():
         return None
     return prepared_matcher(load_knowledge(sample)).model

@@ -53,12 +53,21 @@ class StorageError(BibliobotError):
 
 
 class ChannelError(BibliobotError):
-    """A provider call failed. `retryable` is true for throttling, 5xx and time-outs."""
+    """A provider call failed. `retryable` is true for throttling, 5xx and time-outs; `code` is a short, stable
+    name for the provider's error (`http-429`, `twilio-21610`, `telegram-Forbidden`) that /metrics counts by."""
 
-    def __init__(self, message: str, *, retryable: bool = False, retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        retryable: bool = False,
+        retry_after: float | None = None,
+        code: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.retryable = retryable
         self.retry_after = retry_after
+        self.code = code
 
 
 class SignatureError(ChannelError):

@@ -292,6 +292,37 @@ def _parse_branch(node: yaml.Node, rel: str, problems: list[Problem]) -> Branch 
     return Branch(bid, str(m["name"][1].value).strip(), aliases or [], address, extra, rel, _line(node))
 
 
+def declared_id(node: yaml.Node) -> str | None:
+    """The well-formed id an item of a list file declares, whatever else is wrong with the item."""
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    for key, value in node.value:
+        if (
+            str(key.value) == "id"
+            and isinstance(value, yaml.ScalarNode)
+            and ID_PATTERN.match(str(value.value))
+        ):
+            return str(value.value)
+    return None
+
+
+def first_use(node: yaml.Node, rel: str, seen: dict[str, str], what: str, problems: list[Problem]) -> bool:
+    """False (and a problem naming the first use) when the item's id was declared before.
+
+    Ids are compared before and apart from the rest of the validation: an item that is broken in another way
+    still takes its id, so a librarian sees the duplicate in the same `kb check` run as the other mistakes, not
+    only after fixing them. `seen` maps an id to the "file:line" that used it first.
+    """
+    item_id = declared_id(node)
+    if item_id is None:
+        return True
+    if item_id in seen:
+        problems.append(Problem(rel, _line(node), f"{what}, first used at {seen[item_id]}", item_id))
+        return False
+    seen[item_id] = f"{rel}:{_line(node)}"
+    return True
+
+
 def _list_file(path: Path, root: Path, problems: list[Problem]) -> tuple[str, list[yaml.Node]]:
     rel = str(path.relative_to(root.parent)) if path.is_relative_to(root.parent) else str(path)
     node = _compose(path, rel, problems)
@@ -320,31 +351,17 @@ def load_knowledge(root: Path | str) -> KnowledgeBase:
         rel, nodes = _list_file(path, root, problems)
         for node in nodes:
             entry = _parse_entry(node, rel, problems)
-            if entry is None:
-                continue
-            if entry.id in seen:
-                problems.append(
-                    Problem(rel, entry.line, f"duplicate id, first used at {seen[entry.id]}", entry.id)
-                )
-                continue
-            seen[entry.id] = f"{rel}:{entry.line}"
-            entries.append(entry)
+            if first_use(node, rel, seen, "duplicate id", problems) and entry is not None:
+                entries.append(entry)
     branches: list[Branch] = []
     bpath = root / "branches.yaml"
     if bpath.exists():
         rel, nodes = _list_file(bpath, root, problems)
-        bseen: dict[str, int] = {}
+        bseen: dict[str, str] = {}
         for node in nodes:
             branch = _parse_branch(node, rel, problems)
-            if branch is None:
-                continue
-            if branch.id in bseen:
-                problems.append(
-                    Problem(rel, branch.line, f"duplicate branch id, first at line {bseen[branch.id]}")
-                )
-                continue
-            bseen[branch.id] = branch.line
-            branches.append(branch)
+            if first_use(node, rel, bseen, "duplicate branch id", problems) and branch is not None:
+                branches.append(branch)
     kb = KnowledgeBase(entries, branches, root)
     for module in EXTRA_LOADER_MODULES:
         importlib.import_module(module)
@@ -380,6 +397,10 @@ class KnowledgeHolder:
 
     def reload(self, force: bool = False) -> bool:
         """Reload if files changed. True when a new knowledge base is in use."""
+        from bot import (
+            metrics,
+        )  # here, not at the top: `bibliobot serve` picks prometheus-client's mode first
+
         with self._lock:
             signature = self._files_signature()
             if not force and signature == self._signature:
@@ -390,8 +411,10 @@ class KnowledgeHolder:
             except KnowledgeError as exc:
                 self.last_problems = exc.problems
                 log.error("knowledge reload failed; still answering from the last good version:\n%s", exc)
+                metrics.knowledge_reloaded(ok=False)
                 return False
             prepared = self._on_load(kb) if self._on_load else None
             self.kb, self.prepared, self.last_problems = kb, prepared, []
+            metrics.knowledge_reloaded(ok=True)
             log.info("knowledge reloaded: %d entries, %d branches", len(kb.entries), len(kb.branches))
             return True

@@ -496,6 +496,17 @@ class Matcher:
             )
         return index
 
+    def known_vector(self, text: str) -> np.ndarray | None:
+        """The vector of a message that is, word for word, one of this knowledge base's question variants: the
+        index holds it already (embedded as a query, as a message is), so embedding it again would cost an
+        embedding (15-30 ms of both cores) for the vector in hand. The table is built on first use and lives as
+        long as this index (a reload builds a new Matcher)."""
+        table: dict[str, np.ndarray] | None = self.__dict__.get("_vector_by_text")
+        if table is None:
+            table = self.vector_of()
+            self._vector_by_text = table
+        return table.get(text)
+
     def vector_of(self) -> dict[str, np.ndarray]:
         """Each variant's vector by its text, so an index of part of this knowledge base need not embed again."""
         if self.semantic is None:
@@ -516,9 +527,15 @@ class Matcher:
             return known
         return self.max_idf * _unknown_share(self.analyzer.surface.get(term, term))
 
-    def rank(self, text: str, lang: str, extra: Iterable[int] = ()) -> tuple[list[Candidate], list[str]]:
+    def rank(
+        self, text: str, lang: str, extra: Iterable[int] = (), scored_before: list[Candidate] | None = None
+    ) -> tuple[list[Candidate], list[str]]:
         """Lexical candidates: the entries that explain most of the question's terms, plus any in `extra` (the
-        semantic signal's nearest entries, which may share no term with the message)."""
+        semantic signal's nearest entries, which may share no term with the message).
+
+        `scored_before` is this same text's ranking without `extra` (decide ranks once lexically, then again with
+        the semantic neighbours): its candidates are kept and only the entries it lacks are scored, since each
+        entry's score depends on the message and that entry alone. The result is the one a fresh ranking gives."""
         lang = (
             lang if lang in LEXICAL_LANGUAGES else "en"
         )  # the lexicon and the stems know Danish and English
@@ -536,6 +553,11 @@ class Matcher:
         shortlist += [i for i in extra if i not in shortlist]
         if not shortlist:
             return [], terms
+        kept: list[Candidate] = []
+        if scored_before is not None:
+            known = {self._index[c.entry] for c in scored_before}
+            kept = [c for c in scored_before if self._index[c.entry] in shortlist]
+            shortlist = [i for i in shortlist if i not in known]
         folded = strip_filler(normalise(text))
         pool = [v for idx in shortlist for v in self.variants_of[idx]]
         # One C loop for the fuzzy similarity of every shortlisted variant.
@@ -550,7 +572,9 @@ class Matcher:
             if shared:
                 inter = sum(weights[t] for t in shared)
                 best_jaccard[v.entry] = max(best_jaccard[v.entry], inter / (total + v.weight - inter))
-        scored: list[Candidate] = []
+        # Candidates scored before come first, as their entries come first in a fresh shortlist, so that the stable
+        # sort below breaks ties as a fresh ranking would.
+        scored: list[Candidate] = list(kept)
         for idx in shortlist:
             cov = coverage.get(idx, 0.0) / total
             jac, fz = best_jaccard[idx], best_fuzzy[idx]
@@ -561,12 +585,19 @@ class Matcher:
         return scored, terms
 
     def features(
-        self, text: str, lang: str, qvec: np.ndarray | None, *, foreign: str | None = None
+        self,
+        text: str,
+        lang: str,
+        qvec: np.ndarray | None,
+        *,
+        foreign: str | None = None,
+        lexical: list[Candidate] | None = None,
     ) -> tuple[list[str], np.ndarray, list[Candidate], list[str]]:
         """The candidates for a message and one row of evidence each (bot.decision.FEATURES); with no vector,
         lexical candidates only and the semantic features zero. A message in a language the lexicon does not read
         has no lexical evidence at all; `foreign` (training only) makes a Danish or English variant look like
-        one, by leaving out lexical evidence and the variants in that language."""
+        one, by leaving out lexical evidence and the variants in that language. `lexical` is this text's lexical
+        ranking from a call without a vector, reused (Matcher.rank)."""
         index = self.semantic if qvec is not None else None
         sem = centre = said = None
         if index is not None and qvec is not None:
@@ -576,7 +607,9 @@ class Matcher:
         sem_order: list[int] = []
         if sem is not None:
             sem_order = [int(i) for i in np.argsort(-sem)[: decision.CANDIDATES] if sem[i] > -1]
-        ranked, terms = self.rank(text, lang, extra=sem_order) if not blind else ([], [])
+        ranked, terms = (
+            self.rank(text, lang, extra=sem_order, scored_before=lexical) if not blind else ([], [])
+        )
         lex_ids = [c.entry for c in ranked[: decision.CANDIDATES]]
         ids = list(dict.fromkeys(lex_ids + [self.entries[i].id for i in sem_order]))
         if not ids:
@@ -632,9 +665,11 @@ class Matcher:
         p = scorer.predict(x) if len(ids) else np.zeros(0)
         decisive = len(ids) > 0 and float(p.max()) >= model.skip_threshold
         if not decisive and self.semantic is not None:
-            qvec = semantic.embed_one(text)
+            qvec = self.known_vector(text)
+            if qvec is None:
+                qvec = semantic.embed_one(text)
             if qvec is not None:
-                ids, x, ranked, terms = self.features(text, lang, qvec)
+                ids, x, ranked, terms = self.features(text, lang, qvec, lexical=ranked)
                 scorer = model.full
                 threshold = model.answer_threshold if lang in LEXICAL_LANGUAGES else model.foreign_threshold
                 p = scorer.predict(x) if len(ids) else np.zeros(0)

@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from bot import storage
+from bot import metrics, storage
 from bot.channels.outbound import SendResult
 from bot.config import Config
 from bot.errors import ChannelError
@@ -362,10 +362,12 @@ class Drain:
             self.limits[head["channel"]].acquire()
             result = sender.send(head["sender"], text, now, reply=bool(head["reply"]))
         except ChannelError as exc:
+            metrics.send_failed(head["channel"], exc)
             self._failed(rows, claim, now, report, str(exc), exc.retryable, exc.retry_after)
         except Exception as exc:
             # The job's edge: an unexpected failure is logged with its traceback and the message tried again later.
             log.exception("sending outbox %s failed unexpectedly", head["dedupe_key"])
+            metrics.send_failed(head["channel"], exc)
             self._failed(rows, claim, now, report, f"{type(exc).__name__}: {exc}", True, None)
         else:
             if result.status == "refused":

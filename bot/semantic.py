@@ -42,6 +42,7 @@ class Embedder(Protocol):
 _lock = threading.Lock()
 _model: Embedder | None = None
 _tried = False
+_warmed = False
 
 
 def embedder() -> Embedder | None:
@@ -156,6 +157,18 @@ def embed_one(text: str) -> np.ndarray | None:
     if model is None:
         return None
     return _embed_message(text)
+
+
+def warm() -> None:
+    """Load the model and run one query now, at start-up, instead of inside the first request that needs it: a
+    fresh process's first queries cost seconds (the engine unpacks its weights and sizes its buffers), every
+    later one milliseconds. Each gunicorn worker calls this before it takes traffic (bot/app.py)."""
+    global _warmed
+    model = embedder()
+    with _lock:
+        if model is not None and not _warmed:
+            model.query("hvornår har I åbent")
+            _warmed = True
 
 
 MESSAGE_MEMO = 2048

@@ -313,7 +313,7 @@ BROKEN: list[tuple[str, dict[str, str], str, int | None, str]] = [
         },
         "branches.yaml",
         3,
-        "duplicate branch id, first at line 1",
+        "duplicate branch id, first used at kb/branches.yaml:1",
     ),
     (
         "branch-aliases-as-a-string",
@@ -434,6 +434,40 @@ def test_kb_check_prints_every_problem_and_exits_1(tmp_path: Path) -> None:
         line = next((x for x in out.splitlines() if x.startswith(where) and what in x), None)
         assert line is not None, f"{where} {what!r} missing from:\n{out}"
     assert "problem(s)" in out
+
+
+# Duplicates among items that are broken in other ways too: the first use is broken, the second, or both.
+DUPLICATES_AMONG_BROKEN = {
+    "faq/a.yaml": GOOD
+    + "- id: renew\n  questions:\n    da: [Kan jeg forny?]\n"  # 8: same id, and no answer
+    + "- id: wifi\n  questions: nope\n  answer:\n    da: Ja.\n",  # 11: questions not a mapping
+    "faq/b.yaml": "- id: wifi\n  questions:\n    da: [Er der wifi?]\n  answer:\n    da: Ja.\n",  # 1: good
+    "branches.yaml": "- id: valby\n  aliases: Valby\n- id: valby\n  name: Valby Bibliotek\n",
+    "events/x.yaml": (
+        "- id: jul-valby\n  title: {da: Jul}\n  start: 2026-12-01 10:00\n  branch: nowhere\n"
+        "- id: jul-valby\n  title: {da: Jul igen}\n  start: 2026-12-02 10:00\n  branch: valby\n"
+    ),
+}
+
+
+def test_kb_check_reports_duplicate_ids_among_items_broken_in_other_ways(tmp_path: Path) -> None:
+    root = write_kb(tmp_path / "kb", DUPLICATES_AMONG_BROKEN)
+    result = CliRunner().invoke(main, ["kb", "check", str(root)])
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    for where, what in [
+        ("kb/faq/a.yaml:8:", "no answer"),
+        ("kb/faq/a.yaml:8:", "duplicate id, first used at kb/faq/a.yaml:1"),
+        ("kb/faq/a.yaml:12:", "questions must map a language"),
+        ("kb/faq/b.yaml:1:", "duplicate id, first used at kb/faq/a.yaml:11"),
+        ("kb/branches.yaml:1:", "branch has no name"),
+        ("kb/branches.yaml:3:", "duplicate branch id, first used at kb/branches.yaml:1"),
+        ("kb/events/x.yaml:4:", "unknown branch id 'nowhere'"),
+        ("kb/events/x.yaml:5:", "duplicate event id, first used at kb/events/x.yaml:1"),
+    ]:
+        assert any(x.startswith(where) and what in x for x in lines), (
+            f"{where} {what!r} missing from:\n{result.output}"
+        )
 
 
 def test_kb_check_ok_on_a_good_folder(tmp_path: Path) -> None:

@@ -151,3 +151,10 @@ def test_fit_never_exceeds_the_budget(text: str, budget: int, link: str | None) 
     assert segments(reply) <= budget
     if segments(to_gsm7(text).strip()) <= budget:
         assert reply == to_gsm7(text).strip()
+
+
+@pytest.mark.parametrize("length", [0, 1, 70, 71, 134, 135, 153, 159, 160, 161, 306, 307, 459, 460, 1000])
+@pytest.mark.parametrize("char", ["a", "ø", "ж", "€"], ids=["gsm7", "gsm7-danish", "ucs2", "gsm7-extension"])
+def test_segments_counted_without_splitting_agree_at_the_boundaries(length: int, char: str) -> None:
+    text = char * length
+    assert segments(text) == len(split(text))

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot import core, langid, ratelimit, router
+from bot import core, langid, metrics, ratelimit, router
 from bot.brain import Brain
 from bot.config import Config
 from bot.context import Context
@@ -148,6 +148,7 @@ def process(
         body = rt.store.wait_for_reply(channel, pid, DUPLICATE_WAIT_SECONDS)
         if body is not None:
             log.info("%s message %s was already answered; repeating that answer", channel, pid)
+            metrics.duplicate_received(channel)
             return Outcome(body, duplicate=True)
         if not rt.store.steal_stale_claim(channel, pid, now - STALE_CLAIM, now):
             log.warning("%s message %s is still being answered elsewhere; answering nothing", channel, pid)
@@ -173,4 +174,5 @@ def process(
     )
     if not rt.store.finish_inbound(exchange, out.body, now):
         log.info("%s message %s: the sender's data was deleted; nothing logged", channel, pid)
+    metrics.message_handled(channel, reply.intent, str(reply.action) if out.text else "silence")
     return Outcome(out.body)

@@ -254,9 +254,12 @@ class SmsSender:
                 f"Twilio refused a message to {mask(number)}: HTTP {exc.status}, code {exc.code}",
                 retryable=retryable,
                 retry_after=http.retry_after() if http else None,
+                code=f"twilio-{exc.code}" if exc.code else f"http-{exc.status}",
             ) from None
         except requests.RequestException as exc:
-            raise ChannelError(f"Twilio unreachable: {type(exc).__name__}", retryable=True) from None
+            raise ChannelError(
+                f"Twilio unreachable: {type(exc).__name__}", retryable=True, code="unreachable"
+            ) from None
         self.store.record_outgoing(
             self.channel, number, body, now, provider_id=message.sid, status=message.status or "queued"
         )

@@ -232,13 +232,16 @@ def retry_seconds(exc: RetryAfter) -> float:
 
 def channel_error(exc: TelegramError, what: str) -> ChannelError:
     """A Bot API failure as the outbox understands it: retry throttling and network trouble, not refusals."""
+    code = f"telegram-{type(exc).__name__}"  # the label /metrics counts send failures by
     if isinstance(exc, RetryAfter):
-        return ChannelError(f"{what}: Telegram asks to wait", retryable=True, retry_after=retry_seconds(exc))
+        return ChannelError(
+            f"{what}: Telegram asks to wait", retryable=True, retry_after=retry_seconds(exc), code=code
+        )
     if isinstance(exc, Forbidden | BadRequest | InvalidToken | ChatMigrated):
-        return ChannelError(f"{what}: {type(exc).__name__}: {exc.message}", retryable=False)
+        return ChannelError(f"{what}: {type(exc).__name__}: {exc.message}", retryable=False, code=code)
     if isinstance(exc, NetworkError):
-        return ChannelError(f"{what}: {type(exc).__name__}: {exc.message}", retryable=True)
-    return ChannelError(f"{what}: {type(exc).__name__}: {exc.message}", retryable=False)
+        return ChannelError(f"{what}: {type(exc).__name__}: {exc.message}", retryable=True, code=code)
+    return ChannelError(f"{what}: {type(exc).__name__}: {exc.message}", retryable=False, code=code)
 
 
 class TelegramSender:

@@ -18,7 +18,7 @@ from bot.dates import CPH
 from bot.errors import Problem
 from bot.events.ics import FeedError, IcsFeed, check_feed, parse_feed
 from bot.events.model import AUDIENCES, CATEGORIES, Event, EventState, Source
-from bot.knowledge import EXTRA_LOADERS, ID_PATTERN, LANGUAGES, KnowledgeBase, _line, _list_file
+from bot.knowledge import EXTRA_LOADERS, ID_PATTERN, LANGUAGES, KnowledgeBase, _line, _list_file, first_use
 
 EVENT_KEYS = {
     "id",
@@ -230,15 +230,8 @@ def load_events(root: Path, problems: list[Problem], kb: KnowledgeBase) -> list[
         rel, nodes = _list_file(path, root, problems)
         for node in nodes:
             event = parse_event(node, rel, problems, branches)
-            if event is None:
-                continue
-            if event.id in seen:
-                problems.append(
-                    Problem(rel, _line(node), f"duplicate event id, first used at {seen[event.id]}", event.id)
-                )
-                continue
-            seen[event.id] = event.origin
-            events.append(event)
+            if first_use(node, rel, seen, "duplicate event id", problems) and event is not None:
+                events.append(event)
     return events
 
 

@@ -1,0 +1,79 @@
+"""Work the webhook no longer repeats (bench/webhook.py): the answers are the ones the longer way gives.
+
+- A message worded exactly as a question variant takes that variant's vector from the index instead of being
+  embedded again (Matcher.known_vector).
+- The lexical ranking of the first, vector-less pass is reused when the semantic neighbours join (Matcher.rank).
+- The semantic model's slow first query happens when the app is built, not inside a citizen's request.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bot import semantic
+from bot.brain import Brain
+from bot.config import Config
+from bot.matching import Matcher
+from tests.conftest import MOMENT
+from tests.fakes.service import running_service
+
+pytestmark = pytest.mark.skipif(semantic.embedder() is None, reason="the semantic model does not load here")
+
+MESSAGES = [
+    "hvordan fornyer jeg mine lån",
+    "kan jeg forlænge mine bøger en uge mere",
+    "someone stole my library card what now",
+    "må min hund komme med ind",
+    "wifi kode?",
+    "jeg vil gerne tale med en bibliotekar",
+    "kvik spørgsmål om printer og kopimaskine pris",
+]
+
+
+def _not_sure_lexically(m: Matcher) -> list[str]:
+    """Variants of the knowledge whose lexical evidence alone does not decide: decide embeds these."""
+    assert m.model is not None
+    found = []
+    for v in m.variants:
+        ids, x, _, _ = m.features(v.text, v.lang, None)
+        if len(ids) and float(m.model.lexical.predict(x).max()) < m.model.skip_threshold:
+            found.append(v.text)
+    return found
+
+
+def test_a_message_worded_as_a_variant_is_not_embedded_again(
+    brain: Brain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    m = brain.matcher
+    texts = _not_sure_lexically(m)[:5]
+    assert texts, "every variant is decided lexically: the shortcut is never taken on this knowledge"
+    fresh = {t: m.decide(t, "da") for t in texts}  # may embed (or hit the memo)
+
+    def no_embedding(text: str) -> None:
+        raise AssertionError(f"embedded {text!r} again")
+
+    monkeypatch.setattr(semantic, "embed_one", no_embedding)
+    for text in texts:
+        assert m.known_vector(text) is not None
+        again = m.decide(text, "da")
+        assert (again.action, again.entry) == (fresh[text].action, fresh[text].entry)
+    assert m.known_vector("a message no librarian wrote") is None
+
+
+@pytest.mark.parametrize("text", MESSAGES)
+def test_reusing_the_lexical_ranking_gives_the_fresh_ranking(brain: Brain, text: str) -> None:
+    m = brain.matcher
+    _, _, lexical, _ = m.features(text, "da", None)
+    vector = semantic.embed_one(text)
+    assert vector is not None
+    fresh = m.features(text, "da", vector)
+    reused = m.features(text, "da", vector, lexical=lexical)
+    assert reused[0] == fresh[0] and reused[2] == fresh[2] and reused[3] == fresh[3]
+    assert np.array_equal(reused[1], fresh[1])
+
+
+def test_the_model_is_warm_before_the_first_request(config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(semantic, "_warmed", False)
+    with running_service(config, MOMENT):
+        assert semantic._warmed is True
