@@ -23,6 +23,8 @@ from tests.conftest import MOMENT
 from tests.fakes.service import Clock
 from tests.fakes.webhooks import sign, sms_form
 
+pytestmark = pytest.mark.storage  # this module's tests use storage: each runs on every backend
+
 PROXY = "10.0.0.2"
 PUBLIC_HOST = "bibliobot.kk.dk"
 ATTACKER = "203.0.113.66"

@@ -22,6 +22,8 @@ from tests.fakes.twilio import FakeTwilio
 from tests.fakes.webhooks import new_sid, post_sms, sms_form
 from tests.outboxkit import KAREN, make_config, make_drain, provider_env, row
 
+pytestmark = pytest.mark.storage  # this module's tests use storage: each runs on every backend
+
 TOKEN = "tw-token"  # provider_env's TWILIO_AUTH_TOKEN: the webhooks are signed with the real token
 OLE = "+4530123456"
 
