@@ -20,6 +20,9 @@ from tests.conftest import FIXTURE_KNOWLEDGE, MOMENT
 from tests.fakes.service import running_service
 from tests.fakes.webhooks import post_sms, sms_form
 
+# The SQLite online backup API is SQLite's own; on PostgreSQL the command refuses and points to pg_dump (last test).
+pytestmark = pytest.mark.sqlite_only
+
 
 def dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
     """Every row of every table, in rowid order."""
@@ -171,3 +174,14 @@ def test_a_folder_gets_a_time_stamped_copy(config: Config, tmp_path: Path) -> No
     assert not [p for p in folder.iterdir() if ".partial" in p.name]
     again = CliRunner().invoke(main, ["backup", str(made)], env=cli_env(config))
     assert again.exit_code == 1 and "exists already" in again.output
+
+
+def test_on_postgresql_the_command_refuses_and_points_to_pg_dump(tmp_path: Path) -> None:
+    env = {
+        "BIBLIOBOT_STORAGE__URL": "postgresql://postgres@127.0.0.1:5432/test",
+        "BIBLIOBOT_KNOWLEDGE__DIR": str(FIXTURE_KNOWLEDGE),
+    }
+    result = CliRunner().invoke(main, ["backup", str(tmp_path / "copy.sqlite3")], env=env)
+    assert result.exit_code == 1
+    assert "pg_dump" in result.output
+    assert not (tmp_path / "copy.sqlite3").exists()

@@ -30,7 +30,7 @@ from bot.knowledge import KnowledgeHolder
 from bot.phone import MaskNumbersFilter
 from bot.serve import JsonLinesFormatter
 from bot.storage import Store
-from tests.conftest import FIXTURE_KNOWLEDGE, MOMENT
+from tests.conftest import FIXTURE_KNOWLEDGE, MOMENT, database_env, database_url
 from tests.fakes.service import Service, running_service
 from tests.fakes.twilio import FakeTwilio
 from tests.fakes.webhooks import post_sms, sign, sms_form
@@ -152,9 +152,10 @@ def test_outbox_depth_by_state_is_read_from_the_database(service: Service) -> No
     assert value(page, "bibliobot_knowledge_entries") == len(service.runtime.knowledge.kb.entries) > 0
 
 
+@pytest.mark.storage
 def test_send_failures_are_counted_by_provider_error(tmp_path: Path, fake_twilio: FakeTwilio) -> None:
     config = make_config(tmp_path, **provider_env(fake_twilio.url))
-    store = Store(config.database_path)
+    store = Store(config.database_url)
     drain, _ = make_drain(config, store, {"sms": SmsSender(config, store)})
     for key in ("a", "b"):
         outbox.enqueue(
@@ -392,6 +393,7 @@ def test_serve_logs_json_lines(gunicorn: tuple[int, Path]) -> None:
     assert any(entry["logger"].startswith("bot.") for entry in ours)
 
 
+@pytest.mark.storage
 def test_a_worker_serves_its_own_metrics(tmp_path: Path) -> None:
     """`bibliobot worker --metrics-port`: the send failures and the outbox of a worker no web process adds up."""
     with socket.socket() as probe:
@@ -400,8 +402,8 @@ def test_a_worker_serves_its_own_metrics(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "TELEGRAM_", "BIBLIOBOT_"))}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     database = tmp_path / "bibliobot.sqlite3"
-    env |= {"BIBLIOBOT_STORAGE__DATABASE": str(database), "BIBLIOBOT_KNOWLEDGE__DIR": str(FIXTURE_KNOWLEDGE)}
-    store = Store(database)
+    env |= {**database_env(database), "BIBLIOBOT_KNOWLEDGE__DIR": str(FIXTURE_KNOWLEDGE)}
+    store = Store(database_url(database))
     outbox.enqueue(
         store,
         dedupe_key="later",
