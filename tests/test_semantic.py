@@ -51,9 +51,9 @@ OTHER_LANGUAGE_QUESTIONS = [
 
 
 def test_questions_in_other_languages_meet_the_danish_and_english_questions(sample: Brain) -> None:
-    """Measured 2026-12-04: 5 of the 8 answered from the right entry, 2 from a neighbour (Polish renewing ->
-    the loan period, German library card -> contact), 1 offered a choice without it. The bar is below that, so the
-    test fails when the semantic path stops working, not on one question."""
+    """Measured 2026-12-04: 5 of the 8 answered from the right entry, 2 offered it in a choice (Ukrainian
+    printing, Spanish returning after hours), 1 answered from a neighbour (German library card -> contact). The bar
+    is below that, so the test fails when the semantic path stops working, not on one question."""
     right = 0
     for text, lang, entry in OTHER_LANGUAGE_QUESTIONS:
         reply = _ask(sample, text)
