@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
@@ -18,10 +14,10 @@ from click.testing import CliRunner
 from bot.cli import main
 from bot.storage import Exchange, Store
 from tests.conftest import FIXTURE_KNOWLEDGE, MOMENT, Backend, database_env, database_url
+from tests.fakes.gunicorn import bibliobot_serve
 from tests.fakes.service import twiml_messages
 from tests.fakes.webhooks import post_sms, session, sign, sms_form
 
-BIBLIOBOT = Path(sys.executable).parent / "bibliobot"
 STARTUP_SECONDS = 60  # generous: two workers import the app and build the knowledge index before answering
 SECRET_PREFIXES = ("TWILIO_", "TELEGRAM_", "BIBLIOBOT_")
 
@@ -33,38 +29,16 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, module_backend: Backend) -> Iterator[tuple[str, str]]:
-    """`bibliobot serve --fd N`: the socket listens before gunicorn starts, so no test waits for a port. Once per
-    storage backend: two worker processes sharing a SQLite file, or a PostgreSQL database."""
+    """`bibliobot serve --fd N` (tests.fakes.gunicorn), once per storage backend: two worker processes sharing a SQLite file, or a PostgreSQL database."""
     database = tmp_path_factory.mktemp("serve") / "bibliobot.sqlite3"
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    # Connections the kernel accepts before gunicorn has started copy the listener's options, and gunicorn sets
-    # TCP_NODELAY only when it starts: without it here, early keep-alive connections wait 40 ms on delayed ACKs.
-    listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(128)
-    listener.set_inheritable(True)
-    port = listener.getsockname()[1]
     env = clean_env(
         **module_backend.env(database),
         BIBLIOBOT_KNOWLEDGE__DIR=str(FIXTURE_KNOWLEDGE),
         BIBLIOBOT_SERVICE__WORKERS="2",
         BIBLIOBOT_SERVICE__THREADS="4",
     )
-    log = open(database.parent / "serve.log", "wb")  # noqa: SIM115 - closed after the server stops
-    process = subprocess.Popen(
-        [str(BIBLIOBOT), "serve", "--fd", str(listener.fileno())],
-        pass_fds=[listener.fileno()],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    listener.close()
-    try:
+    with bibliobot_serve(env, database.parent / "serve.log") as port:
         yield f"http://127.0.0.1:{port}", module_backend.url(database)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
-        log.close()
 
 
 def test_health_under_gunicorn(server: tuple[str, str]) -> None:

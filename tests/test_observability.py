@@ -14,7 +14,6 @@ import signal
 import socket
 import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,6 +30,7 @@ from bot.phone import MaskNumbersFilter
 from bot.serve import JsonLinesFormatter
 from bot.storage import Store
 from tests.conftest import FIXTURE_KNOWLEDGE, MOMENT, database_env, database_url
+from tests.fakes.gunicorn import BIBLIOBOT, bibliobot_serve
 from tests.fakes.service import Service, running_service
 from tests.fakes.twilio import FakeTwilio
 from tests.fakes.webhooks import post_sms, sign, sms_form
@@ -282,7 +282,6 @@ def test_json_log_lines_mask_numbers_in_messages_and_tracebacks() -> None:
 
 # -- two gunicorn workers -------------------------------------------------------------------------------------
 
-BIBLIOBOT = Path(sys.executable).parent / "bibliobot"
 STARTUP_SECONDS = 60
 
 
@@ -290,12 +289,6 @@ STARTUP_SECONDS = 60
 def gunicorn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Path]]:
     """`bibliobot serve` with two workers and JSON logs, on a socket this test opened."""
     folder = tmp_path_factory.mktemp("observed")
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(128)
-    listener.set_inheritable(True)
-    port = listener.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "TELEGRAM_", "BIBLIOBOT_"))}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     env |= {
@@ -307,20 +300,8 @@ def gunicorn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Pa
         "BIBLIOBOT_SERVICE__LOG_FORMAT": "json",
     }
     log_path = folder / "serve.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [str(BIBLIOBOT), "serve", "--fd", str(listener.fileno())],
-            pass_fds=[listener.fileno()],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        listener.close()
-        try:
-            yield port, log_path
-        finally:
-            process.send_signal(signal.SIGTERM)
-            process.wait(timeout=30)
+    with bibliobot_serve(env, log_path) as port:
+        yield port, log_path
 
 
 def _request(conn: http.client.HTTPConnection, method: str, path: str, **kw: object) -> tuple[int, str]:
