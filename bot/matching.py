@@ -18,7 +18,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -496,16 +496,16 @@ class Matcher:
             )
         return index
 
+    @cached_property
+    def _vector_by_text(self) -> dict[str, np.ndarray]:
+        return self.vector_of()
+
     def known_vector(self, text: str) -> np.ndarray | None:
         """The vector of a message that is, word for word, one of this knowledge base's question variants: the
         index holds it already (embedded as a query, as a message is), so embedding it again would cost an
         embedding (15-30 ms of both cores) for the vector in hand. The table is built on first use and lives as
         long as this index (a reload builds a new Matcher)."""
-        table: dict[str, np.ndarray] | None = self.__dict__.get("_vector_by_text")
-        if table is None:
-            table = self.vector_of()
-            self._vector_by_text = table
-        return table.get(text)
+        return self._vector_by_text.get(text)
 
     def vector_of(self) -> dict[str, np.ndarray]:
         """Each variant's vector by its text, so an index of part of this knowledge base need not embed again."""
