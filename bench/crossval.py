@@ -70,9 +70,9 @@ def report(folder: Path) -> None:
         f"   (wrong among answerable: {s['wrong_answerable']:.3f})"
     )
     print(
-        "curve of the knowledge base's own languages (threshold: right / wrong among answerable / among all):"
+        "curve of the knowledge base's own languages (threshold: right / wrong among answerable / among all, absent and out of scope included):"
     )
-    among_all = {t: w for t, _, w in model.curve}
+    among_all = {t: w for t, _, w in model.traffic_curve}
     for t, right, wrong in model.answerable_curve[::5]:
         print(f"  {t:.2f}: {right:.3f} / {wrong:.3f} / {among_all.get(t, float('nan')):.3f}")
 

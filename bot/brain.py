@@ -18,7 +18,7 @@ from bot.matching import Matcher
 
 def prepared_matcher(kb: KnowledgeBase) -> Matcher:
     """The FAQ index for this knowledge, from the cache when the same knowledge and code built it before."""
-    from bot import decision, lexicon, matching, noise, semantic, text, wordfreqs
+    from bot import decision, discriminant, lexicon, matching, noise, semantic, text, wordfreqs
 
     content = repr(
         (
@@ -26,7 +26,7 @@ def prepared_matcher(kb: KnowledgeBase) -> Matcher:
             [(b.id, b.name, b.aliases) for b in kb.branches],
         )
     )
-    code = cache.source_digest(matching, lexicon, text, wordfreqs, decision, noise, semantic)
+    code = cache.source_digest(matching, lexicon, text, wordfreqs, decision, noise, semantic, discriminant)
     key = cache.digest(
         content, code, decision.DATA.read_bytes(), semantic.MODEL_ID if semantic.embedder() else ""
     )

@@ -86,15 +86,16 @@ def _offering_question(content: str, lang: str, found: BranchMatch | None, ctx: 
 # Intents the router reads from words in a longer message (not the exact compliance keywords, which come first)
 # yield when the FAQ answers the message this surely: "what can you borrow?" asks the FAQ, not for the help menu;
 # "is there a way to get a text before my books are due" asks about reminders, not for the citizen's own loans.
-# The bot's own requests (reservations, subscriptions) yield only to a near-certain answer. Dev: the FAQ's surest
-# answer to a case that is truly one of those requests is 0.87 ("afmeld mig beskederne om koncerter"), so 0.9
-# loses none of them; help and greeting, whose words are weaker evidence, yield from 0.6.
+# The bot's own requests (reservations, subscriptions) yield only to a near-certain answer. Dev, 2026-12-06 (the
+# discriminant features): the FAQ's surest answer to a case that is truly one of those requests is 0.90
+# ("afmeld mig beskederne om koncerter"), so 0.95 loses none of them; help and greeting, whose words are weaker
+# evidence, yield from 0.6.
 INTENT_YIELD_MIN_CONFIDENCE = {
     "help": 0.6,
     "greeting": 0.6,
-    "reservations": 0.9,
-    "subscribe": 0.9,
-    "unsubscribe": 0.9,
+    "reservations": 0.95,
+    "subscribe": 0.95,
+    "unsubscribe": 0.95,
 }
 
 

@@ -32,6 +32,7 @@ import numpy as np
 import yaml
 
 from bot import noise, semantic
+from bot.text import sentences
 
 if TYPE_CHECKING:
     from bot.knowledge import KnowledgeBase
@@ -41,11 +42,10 @@ log = logging.getLogger(__name__)
 
 FOLDS = 5
 ABSENT_SHARE = 0.10  # of the entries, held out whole in each fold: questions the index cannot answer
-# The answer threshold keeps wrong answers to the held-out questions that have an answer at or below this share.
-# Holding a variant out removes the wording nearest to it, so these questions are harder than citizens' own: on the
-# evaluation knowledge base a budget of 2 % sets the threshold near 0.85, which answers 0.37 of dev's FAQ cases;
-# BUDGET_FIGURES below.
-HELD_OUT_WRONG_BUDGET = 0.07
+# The answer threshold keeps wrong answers to the held-out questions at or below this share, counting questions
+# the knowledge base cannot answer (entries held out whole, out of scope) as citizens' messages include them.
+# Holding a variant out removes the wording nearest to it, so these questions are harder than citizens' own.
+WRONG_BUDGET = 0.12
 # The lexical evidence is decisive (no embedding needed) above the lexical model's probability at which its
 # out-of-fold answers are right this often. On dev and the paraphrase sets, 0.995 set the bar at 0.98 and spared
 # the embedding for 7 % of FAQ messages; 0.99 sets it near 0.9: 27 % spared, 98.9 % of those right.
@@ -64,6 +64,7 @@ MAX_TRAIN_ENTRIES = (
 # held-out variants differ from their neighbours, not how citizens write. C 0.3 on the plain model: 0.823 at 2.2 %.
 REGULARISATION = 1.0
 CANDIDATES = 6  # lexical and semantic candidates each, merged
+PART_CANDIDATES = 3  # and the nearest entries of each sentence of a long message
 SEED = 20261203
 DATA = Path(__file__).resolve().parent / "data" / "out_of_scope.yaml"
 
@@ -81,6 +82,13 @@ FEATURES = (
     "sem_x_lex",
     "sem_answer",
     "sem_centroid",
+    "lda",
+    "lda_lead",
+    "lda_rank",
+    "part_sem",
+    "part_lda",
+    "elsewhere",
+    "over_elsewhere",
     "unknown",
     "terms",
     "words",
@@ -88,7 +96,12 @@ FEATURES = (
     "other_lang",
     "has_lex",
 )
-SEMANTIC_FEATURES = frozenset({"sem", "sem_lead", "sem_rank", "sem_x_lex", "sem_answer", "sem_centroid"})
+SEMANTIC_FEATURES = frozenset(
+    {"sem", "sem_lead", "sem_rank", "sem_x_lex", "sem_answer", "sem_centroid", "lda", "lda_lead", "lda_rank"}
+    | {"part_sem", "part_lda", "elsewhere", "over_elsewhere"}
+)
+# The entries-as-classes features (bot.discriminant): meaningful against the knowledge base they were learned on.
+DISCRIMINANT_FEATURES = frozenset({"lda", "lda_lead", "lda_rank", "part_lda"})
 
 
 @dataclass
@@ -115,9 +128,14 @@ class DecisionModel:
     # A message in a language the knowledge base is not written in has only the semantic evidence, which the
     # model reads with a calibration of its own: its threshold is chosen on those held-out questions alone.
     foreign_threshold: float = 0.5
+    # The model without the discriminant's features, whose values depend on how many entries and variants there
+    # are: what a knowledge base too small to learn its own model borrows (fallback_model), with its thresholds.
+    portable: Linear | None = None
+    portable_thresholds: tuple[float, float] = (0.5, 0.5)
     curve: list[tuple[float, float, float]] = field(default_factory=list)  # threshold, right, wrong
     lexical_curve: list[tuple[float, float, float]] = field(default_factory=list)
     answerable_curve: list[tuple[float, float, float]] = field(default_factory=list)
+    traffic_curve: list[tuple[float, float, float]] = field(default_factory=list)
     summary: dict[str, float] = field(default_factory=dict)
 
 
@@ -206,16 +224,25 @@ def training_rows(matcher: Matcher, kb: KnowledgeBase) -> tuple[np.ndarray, np.n
             for q in qs
             if fold_of[(e.id, lang, q)] != f
         ][: len(held) // 4]
-        sub = Matcher(_sub_kb(kb, keep), vector_of=vector_of, train=False)
+        # The out-of-scope questions this fold asks are left out of what the index compares messages with.
+        elsewhere = [q for i, (_, q) in enumerate(oos) if i % FOLDS != f]
+        sub = Matcher(_sub_kb(kb, keep), vector_of=vector_of, train=False, elsewhere=elsewhere)
         queries = _queries_for(held, absent_in[f] | (set(ids) - set(keep)), rng, oos[f::FOLDS])
         kept = [(e, lang, q) for e, qs in keep.items() for lang, ql in qs.items() for q in ql]
         typed = rng.sample(kept, min(len(kept), round(len(held) * TYPED_SHARE)))
         queries += [Query(noise.sms(q, lang, rng), lang, e, "typed") for e, lang, q in typed]
         vecs = semantic.embed([q.text for q in queries]) if sub.semantic is not None else None
+        split = [sentences(q.text) for q in queries]
+        part_vecs = semantic.embed([p for ps in split for p in ps]) if vecs is not None else None
+        at = 0
         for n, q in enumerate(queries):
             qvec = vecs[n] if vecs is not None else None
+            parts = None
+            if part_vecs is not None and split[n]:
+                parts = part_vecs[at : at + len(split[n])]
+            at += len(split[n])
             foreign = q.lang if q.kind.endswith("foreign") else None
-            cands, x, _, _ = sub.features(q.text, q.lang, qvec, foreign=foreign)
+            cands, x, _, _ = sub.features(q.text, q.lang, qvec, foreign=foreign, parts=parts)
             if not cands:
                 continue
             rows.append(x)
@@ -238,12 +265,17 @@ def _fit(x: np.ndarray, y: np.ndarray) -> Linear:
     return Linear(mean, scale, model.coef_[0].copy(), float(model.intercept_[0]))
 
 
-def _lexical_only(x: np.ndarray) -> np.ndarray:
+def _without(x: np.ndarray, names: frozenset[str]) -> np.ndarray:
+    """The rows with some features zeroed: a model fitted on them gives those features no weight."""
     out = x.copy()
     for i, name in enumerate(FEATURES):
-        if name in SEMANTIC_FEATURES:
+        if name in names:
             out[:, i] = 0.0
     return out
+
+
+def _lexical_only(x: np.ndarray) -> np.ndarray:
+    return _without(x, SEMANTIC_FEATURES)
 
 
 def _out_of_fold(x: np.ndarray, y: np.ndarray, folds: np.ndarray) -> np.ndarray:
@@ -281,7 +313,7 @@ def _curve(top: np.ndarray, right: np.ndarray, answerable: np.ndarray) -> list[t
 
 
 def _threshold(curve: list[tuple[float, float, float]], target: float | None = None) -> float:
-    target = HELD_OUT_WRONG_BUDGET if target is None else target
+    target = WRONG_BUDGET if target is None else target
     for t, _, wrong in curve:
         if wrong <= target:
             return t
@@ -297,6 +329,7 @@ def train(matcher: Matcher, kb: KnowledgeBase) -> DecisionModel | None:
         return None
     sizes = [len(c) for _, _, c in meta]
     xl = _lexical_only(x)
+    xp = _without(x, DISCRIMINANT_FEATURES)
     full_p = _out_of_fold(x, y, folds)
     lex_p = _out_of_fold(xl, y, folds)
     full_top, full_right = _best_per_query(full_p, y, sizes)
@@ -310,22 +343,30 @@ def train(matcher: Matcher, kb: KnowledgeBase) -> DecisionModel | None:
         if sel.sum() and (lex_right[sel].mean() >= SKIP_PRECISION):
             skip = float(t)
             break
-    # The threshold: the lowest at which the held-out questions that have an answer get a wrong one at most
-    # HELD_OUT_WRONG_BUDGET of the time; one for the knowledge base's own languages and one for the others, whose
-    # evidence is the semantic signal alone and calibrates differently (out of fold, 2026-12-04: 0.37 and 0.35 on
-    # the evaluation knowledge base, 0.37 and 0.27 on the sample; a more eager model put them at 0.32 and 0.57).
+    # The threshold: the lowest at which the held-out questions get a wrong answer at most WRONG_BUDGET of the time,
+    # counting as citizens send them: questions the knowledge base answers, and library questions it does not
+    # (entries held out whole) or other services' (out of scope), which any answer gets wrong. One threshold for
+    # the knowledge base's own languages and one for the others, whose evidence is the semantic signal alone and
+    # calibrates differently.
     kinds = np.array([q.kind for _, q, _ in meta])
     foreign = np.char.endswith(kinds.astype(str), "foreign")
     native = answerable & ~foreign
     answerable_curve = _curve(full_top[native], full_right[native], answerable[native])
-    answer_threshold = _threshold(answerable_curve)
-    abroad = answerable & foreign
+    traffic_curve = _curve(full_top[~foreign], full_right[~foreign], answerable[~foreign])
+    answer_threshold = _threshold(traffic_curve)
     foreign_threshold = (
-        _threshold(_curve(full_top[abroad], full_right[abroad], answerable[abroad]))
-        if abroad.any()
+        _threshold(_curve(full_top[foreign], full_right[foreign], answerable[foreign]))
+        if (answerable & foreign).any()
         else answer_threshold
     )
-    lexical_threshold = _threshold(_curve(lex_top[native], lex_right[native], answerable[native]))
+    lexical_threshold = _threshold(_curve(lex_top[~foreign], lex_right[~foreign], answerable[~foreign]))
+    port_top, port_right = _best_per_query(_out_of_fold(xp, y, folds), y, sizes)
+    portable_threshold = _threshold(_curve(port_top[~foreign], port_right[~foreign], answerable[~foreign]))
+    portable_foreign = (
+        _threshold(_curve(port_top[foreign], port_right[foreign], answerable[foreign]))
+        if (answerable & foreign).any()
+        else portable_threshold
+    )
     answered = full_top >= np.where(foreign, foreign_threshold, answer_threshold)
     summary = {
         "queries": float(len(meta)),
@@ -347,6 +388,8 @@ def train(matcher: Matcher, kb: KnowledgeBase) -> DecisionModel | None:
     return DecisionModel(
         full=_fit(x, y),
         lexical=_fit(xl, y),
+        portable=_fit(xp, y),
+        portable_thresholds=(portable_threshold, portable_foreign),
         answer_threshold=answer_threshold,
         foreign_threshold=foreign_threshold,
         lexical_threshold=lexical_threshold,
@@ -354,6 +397,7 @@ def train(matcher: Matcher, kb: KnowledgeBase) -> DecisionModel | None:
         curve=curve,
         lexical_curve=lexical_curve,
         answerable_curve=answerable_curve,
+        traffic_curve=traffic_curve,
         summary=summary,
     )
 
@@ -361,7 +405,8 @@ def train(matcher: Matcher, kb: KnowledgeBase) -> DecisionModel | None:
 @lru_cache(maxsize=1)
 def fallback_model() -> DecisionModel | None:
     """The sample knowledge base's model, for a knowledge base too small to learn its own (a handful of entries
-    in a test, a library just starting): the features are relative, so its calibration carries roughly."""
+    in a test, a library just starting): the features are relative, so its calibration carries roughly, except
+    the discriminant's, which the borrowed model does without."""
     from bot.brain import prepared_matcher
     from bot.knowledge import load_knowledge
     from bot.paths import sample_knowledge
@@ -369,14 +414,18 @@ def fallback_model() -> DecisionModel | None:
     sample = sample_knowledge()
     if not (sample / "faq").is_dir():
         return None
-    return prepared_matcher(load_knowledge(sample)).model
+    model = prepared_matcher(load_knowledge(sample)).model
+    if model is None or model.portable is None:
+        return model
+    answer, foreign = model.portable_thresholds
+    return replace(model, full=model.portable, answer_threshold=answer, foreign_threshold=foreign)
 
 
 def feature_row(evidence: Mapping[str, float | int | bool | None]) -> list[float]:
     """One candidate's evidence in FEATURES order. Ranks come as 0-based positions (None: not ranked), counts of
     terms and words as counts; the rest is derived here so training and answering cannot differ."""
     e = dict(evidence)
-    for rank in ("lex_rank", "sem_rank"):
+    for rank in ("lex_rank", "sem_rank", "lda_rank"):
         e[rank] = 0.0 if e[rank] is None else 1.0 / (1 + float(e[rank]))  # type: ignore[arg-type]
     e["sem_x_lex"] = float(e["sem"]) * float(e["lex"])  # type: ignore[arg-type]
     e["terms"] = math.log1p(float(e["terms"]))  # type: ignore[arg-type]

@@ -29,7 +29,7 @@ from bot.decision import DecisionModel
 from bot.knowledge import Entry, KnowledgeBase
 from bot.lexicon import CONCEPTS, OUT_OF_SCOPE
 from bot.semantic import SemanticIndex
-from bot.text import STOPWORDS, fold, normalise, stem, strip_filler
+from bot.text import STOPWORDS, fold, normalise, sentences, stem, strip_filler
 from bot.wordfreqs import folded_zipf
 
 # The lexical blend (one of the decision model's features, and the order of the lexical shortlist), tuned on
@@ -407,12 +407,28 @@ def branch_words(kb: KnowledgeBase) -> set[str]:
     return words - STOPWORDS
 
 
+def _sentence_vectors(text: str) -> np.ndarray | None:
+    """The vectors of a long message's sentences, or None when it is one sentence (most messages)."""
+    found = sentences(text)
+    vecs = [semantic.embed_one(s) for s in found]
+    return (
+        np.stack([v for v in vecs if v is not None]) if found and all(v is not None for v in vecs) else None
+    )
+
+
 class Matcher:
     """The prepared index of one knowledge base. Build once per (re)load; `decide` is cheap."""
 
     def __init__(
-        self, kb: KnowledgeBase, *, vector_of: dict[str, np.ndarray] | None = None, train: bool = True
+        self,
+        kb: KnowledgeBase,
+        *,
+        vector_of: dict[str, np.ndarray] | None = None,
+        train: bool = True,
+        elsewhere: list[str] | None = None,
     ) -> None:
+        """`elsewhere`: questions for other services that the message is compared with (default: all of
+        bot/data/out_of_scope.yaml; training leaves out the fold it asks)."""
         self.entries: list[Entry] = list(kb.entries)
         vocab: set[str] = set()
         for e in self.entries:
@@ -468,6 +484,11 @@ class Matcher:
             shares = {t: n / len(vs) for t, n in sorted(Counter(t for v in vs for t in v.terms).items())}
             self.core[idx] = tuple((t, s * self.weight(t)) for t, s in shares.items() if s >= CORE_SHARE)
         self.semantic = self._semantic_index(vector_of)
+        # Generic questions for other services, embedded: how near a message comes to the nearest of them, beside
+        # how near it comes to an entry, tells "not ours" apart from "one of ours, worded oddly".
+        if elsewhere is None:
+            elsewhere = [q for qs in decision.out_of_scope().values() for q in qs]
+        self.elsewhere = semantic.embed(elsewhere) if self.semantic is not None and elsewhere else None
         self.model: DecisionModel | None = None
         if train:
             self.model = decision.train(self, kb) or decision.fallback_model()
@@ -487,6 +508,7 @@ class Matcher:
         index = SemanticIndex(
             vectors, [v.entry for v in self.variants], len(self.entries), [v.lang for v in self.variants]
         )
+        index.fit_discriminant()
         if answer_vectors is not None:
             index.answers = SemanticIndex(
                 answer_vectors,
@@ -592,26 +614,50 @@ class Matcher:
         *,
         foreign: str | None = None,
         lexical: list[Candidate] | None = None,
+        parts: np.ndarray | None = None,
     ) -> tuple[list[str], np.ndarray, list[Candidate], list[str]]:
         """The candidates for a message and one row of evidence each (bot.decision.FEATURES); with no vector,
         lexical candidates only and the semantic features zero. A message in a language the lexicon does not read
         has no lexical evidence at all; `foreign` (training only) makes a Danish or English variant look like
         one, by leaving out lexical evidence and the variants in that language. `lexical` is this text's lexical
-        ranking from a call without a vector, reused (Matcher.rank)."""
+        ranking from a call without a vector, reused (Matcher.rank). `parts` are the vectors of the message's
+        sentences when it has several (bot.text.sentences): the question in a long message may be one of them."""
         index = self.semantic if qvec is not None else None
-        sem = centre = said = None
+        sem = centre = said = lda = None
         if index is not None and qvec is not None:
             sem, centre = index.scores(qvec, foreign)
             said = index.answers.scores(qvec, foreign)[0] if index.answers is not None else None
+            if index.discriminant is not None:
+                lda = index.discriminant.scores(qvec, foreign)
+        part_sem, part_lda = sem, lda
+        near_elsewhere = 0.0
+        if index is not None and qvec is not None and self.elsewhere is not None:
+            near_elsewhere = float((self.elsewhere @ qvec).max())
+        if index is not None and sem is not None and parts is not None and len(parts):
+            for vec in parts:
+                part_sem = np.maximum(part_sem, index.scores(vec, foreign)[0])
+                if lda is not None and index.discriminant is not None:
+                    part_lda = np.maximum(part_lda, index.discriminant.scores(vec, foreign))
         blind = foreign is not None or lang not in LEXICAL_LANGUAGES
         sem_order: list[int] = []
         if sem is not None:
             sem_order = [int(i) for i in np.argsort(-sem)[: decision.CANDIDATES] if sem[i] > -1]
+        lda_order: list[int] = []
+        if lda is not None:
+            lda_order = [int(i) for i in np.argsort(-lda)[: decision.CANDIDATES] if lda[i] != 0]
+        # The semantic neighbours by either measure join the candidates, ranked lexically too, and so do the
+        # nearest entries of a sentence of a long message.
+        neighbours = sem_order + [i for i in lda_order if i not in sem_order]
+        if part_lda is not None and part_lda is not lda:
+            best_parts = [
+                int(i) for i in np.argsort(-part_lda)[: decision.PART_CANDIDATES] if part_lda[i] != 0
+            ]
+            neighbours += [i for i in best_parts if i not in neighbours]
         ranked, terms = (
-            self.rank(text, lang, extra=sem_order, scored_before=lexical) if not blind else ([], [])
+            self.rank(text, lang, extra=neighbours, scored_before=lexical) if not blind else ([], [])
         )
         lex_ids = [c.entry for c in ranked[: decision.CANDIDATES]]
-        ids = list(dict.fromkeys(lex_ids + [self.entries[i].id for i in sem_order]))
+        ids = list(dict.fromkeys(lex_ids + [self.entries[i].id for i in neighbours]))
         if not ids:
             return [], np.zeros((0, len(decision.FEATURES))), ranked, terms
         by_id = {c.entry: c for c in ranked}
@@ -620,6 +666,7 @@ class Matcher:
         outside = self.names_outside(terms)
         words = len(text.split())
         sem_rank = {self.entries[i].id: n for n, i in enumerate(sem_order)}
+        lda_rank = {self.entries[i].id: n for n, i in enumerate(lda_order)}
         rows = []
         for entry_id in ids:
             c = by_id.get(entry_id)
@@ -644,6 +691,15 @@ class Matcher:
                 "sem_rank": sem_rank.get(entry_id),
                 "sem_centroid": max(0.0, float(centre[at])) if centre is not None else 0.0,
                 "sem_answer": max(0.0, float(said[at])) if said is not None else 0.0,
+                "lda": float(lda[at]) if lda is not None else 0.0,
+                "lda_lead": float(lda[at]) - next((float(lda[i]) for i in lda_order[:2] if i != at), 0.0)
+                if lda is not None
+                else 0.0,
+                "lda_rank": lda_rank.get(entry_id),
+                "part_sem": max(0.0, float(part_sem[at])) if part_sem is not None else 0.0,
+                "part_lda": float(part_lda[at]) if part_lda is not None else 0.0,
+                "elsewhere": near_elsewhere,
+                "over_elsewhere": max(0.0, s_here) - near_elsewhere if sem is not None else 0.0,
                 "unknown": unknown,
                 "terms": len(set(terms)),
                 "words": words,
@@ -669,7 +725,8 @@ class Matcher:
             if qvec is None:
                 qvec = semantic.embed_one(text)
             if qvec is not None:
-                ids, x, ranked, terms = self.features(text, lang, qvec, lexical=ranked)
+                parts = _sentence_vectors(text)
+                ids, x, ranked, terms = self.features(text, lang, qvec, lexical=ranked, parts=parts)
                 scorer = model.full
                 threshold = model.answer_threshold if lang in LEXICAL_LANGUAGES else model.foreign_threshold
                 p = scorer.predict(x) if len(ids) else np.zeros(0)

@@ -24,6 +24,7 @@ from typing import Protocol
 import numpy as np
 
 from bot import cache
+from bot.discriminant import Discriminant
 
 log = logging.getLogger(__name__)
 
@@ -206,6 +207,13 @@ class SemanticIndex:
         self._norms = {None: self._sum_norms(np.ones(len(order), dtype=bool))}
         for lang in set(self.langs.tolist()) - {""}:
             self._norms[lang] = self._sum_norms(self.langs != lang)
+        self.discriminant: Discriminant | None = (
+            None  # the question variants' index fits one (fit_discriminant)
+        )
+
+    def fit_discriminant(self) -> None:
+        """Learn the entries as classes from this index's own vectors (bot.discriminant)."""
+        self.discriminant = Discriminant(self.vectors, self.starts, self.present, self.n_entries, self.langs)
 
     def _sum_norms(self, keep: np.ndarray) -> np.ndarray:
         if not len(self.vectors):

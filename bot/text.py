@@ -709,3 +709,18 @@ def stem(word: str, lang: str) -> str:
             return DA_STEM_EXCEPTIONS[word]
         return fold(_stemmer("da").stemWord(unfold_danish(word)))
     return _stemmer("en").stemWord(word)
+
+
+# A sentence ends at . ! ? or a line break followed by more text; "kl. 10" and "bibliotek.kk.dk" do not end one,
+# since no space follows their dot or what follows is a digit.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[^\d\s])|\n+")
+SENTENCE_MIN_WORDS = 3  # shorter pieces ("Hej.", "Tak!") say nothing on their own
+MAX_SENTENCES = 4
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of a long message that could each be the question ("Jeg var forbi i går. Hvordan fornyer
+    jeg?"); empty when the message is one sentence, so a short message costs nothing more."""
+    parts = [p.strip() for p in _SENTENCE_END.split(text) if p and p.strip()]
+    parts = [p for p in parts if len(p.split()) >= SENTENCE_MIN_WORDS]
+    return parts[-MAX_SENTENCES:] if len(parts) >= 2 else []

@@ -85,11 +85,16 @@ def test_a_question_in_arabic_or_ukrainian_script_is_a_question_not_a_greeting(
 def test_confidence_is_the_models_probability_and_its_curve_falls_with_the_threshold(sample: Brain) -> None:
     model = sample.matcher.model
     assert model is not None
-    rights = [right for _, right, _ in model.answerable_curve]
-    wrongs = [wrong for _, _, wrong in model.answerable_curve]
-    assert rights == sorted(rights, reverse=True) and wrongs == sorted(wrongs, reverse=True)
-    chosen = dict((t, w) for t, _, w in model.answerable_curve)[model.answer_threshold]
-    assert chosen <= decision.HELD_OUT_WRONG_BUDGET
+    for curve in (model.answerable_curve, model.traffic_curve):
+        rights = [right for _, right, _ in curve]
+        wrongs = [wrong for _, _, wrong in curve]
+        assert rights == sorted(rights, reverse=True) and wrongs == sorted(wrongs, reverse=True)
+    # The threshold is the lowest at which wrong answers to all held-out questions, those without an answer
+    # included, stay within the budget.
+    wrong_at = dict((t, w) for t, _, w in model.traffic_curve)
+    assert wrong_at[model.answer_threshold] <= decision.WRONG_BUDGET
+    lower = [t for t, _, _ in model.traffic_curve if t < model.answer_threshold]
+    assert not lower or wrong_at[max(lower)] > decision.WRONG_BUDGET
     d = sample.matcher.decide("hvordan fornyer jeg mine lån", "da")
     assert d.action == "answer" and d.confidence >= model.answer_threshold
 
@@ -100,7 +105,9 @@ def test_every_kind_of_held_out_question_is_in_the_training(sample: Brain) -> No
         assert s[f"{kind}:n"] > 0, kind
     # Held out, the right entry comes first for most variants; generic out-of-scope questions rarely get answers.
     assert s["clean:top1"] > 0.6
-    assert s["oos:wrong"] < 0.2
+    # (0.15 before the discriminant features, 0.21 since, while wrong answers to all held-out questions fell from
+    # 0.107 to 0.098 at a higher right rate: the threshold spends one budget on every kind, bot/decision.py.)
+    assert s["oos:wrong"] < 0.25
 
 
 @pytest.fixture

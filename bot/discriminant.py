@@ -1,0 +1,89 @@
+"""The entries as classes in the embedding space: a linear discriminant learned from the knowledge base's own variants.
+
+Raw sentence embeddings place two questions close when they share style, length or language as much as when they
+ask the same thing. Each entry's question variants are the librarians' own examples of what does *not* change the
+meaning: the directions along which an entry's variants spread (Danish against English, terse against chatty, one
+verb against another) are noise for telling entries apart. Whitening the space by the variants' within-entry
+covariance shrinks those directions and stretches the ones that separate entries, and a message is then compared
+with each entry's mean (Fisher's linear discriminant with a shared covariance, shrunk towards the identity).
+
+Measured 2026-12-06 with the semantic signal alone (right entry first): on the evaluation knowledge base's own
+variants held out in five folds, the nearest variant 0.34, the raw centroid 0.46, this 0.63; on dev and the
+paraphrase sets 01-15 (1,571 questions) 0.72 / 0.76 / 0.85; on the sample knowledge base's held-out variants
+0.36 / 0.47 / 0.66. SHRINKAGE 0.5 was the best of 0.1/0.3/0.5/0.7 on those (0.3-0.7 within a point).
+
+It learns nothing from cases: a knowledge base in Aarhus gets its own whitening from its own variants when it loads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+# Weight of the identity in the within-entry covariance: with a few variants per entry the covariance of 384
+# dimensions is estimated from a few hundred residuals, and its smallest eigenvalues are noise that whitening
+# would blow up.
+SHRINKAGE = 0.5
+CHUNK = 4096  # rows of residuals at a time: a 50,000-variant index never holds them all at once
+
+
+def _unit(rows: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(rows, axis=-1, keepdims=True)
+    return rows / np.where(norms > 1e-12, norms, 1.0)
+
+
+class Discriminant:
+    """Whitening learned from the variants grouped by entry, and each entry's whitened mean."""
+
+    def __init__(
+        self, vectors: np.ndarray, starts: np.ndarray, present: np.ndarray, n_entries: int, langs: np.ndarray
+    ) -> None:
+        """`vectors` are sorted by entry; `starts` gives where each present entry's rows begin (SemanticIndex)."""
+        self.n_entries = n_entries
+        self._vectors = vectors  # a view of the index's own matrix, kept for the language-less means
+        self._starts = starts
+        self._present = present
+        self._langs = langs
+        dim = vectors.shape[1] if vectors.ndim == 2 else 0
+        counts = np.diff(np.r_[starts, len(vectors)])
+        means = np.add.reduceat(vectors, starts, axis=0) / counts[:, None] if len(vectors) else vectors
+        row_entry = np.repeat(np.arange(len(starts)), counts)
+        scatter = np.zeros((dim, dim), dtype=np.float64)
+        for at in range(0, len(vectors), CHUNK):
+            resid = (vectors[at : at + CHUNK] - means[row_entry[at : at + CHUNK]]).astype(np.float64)
+            scatter += resid.T @ resid
+        dof = max(1, len(vectors) - len(starts))
+        cov = scatter / dof
+        trace = float(np.trace(cov)) / dim if dim else 1.0
+        cov = (1 - SHRINKAGE) * cov + SHRINKAGE * (trace if trace > 0 else 1.0) * np.eye(dim)
+        eigval, eigvec = np.linalg.eigh(cov) if dim else (np.ones(0), np.zeros((0, 0)))
+        self.whiten = (eigvec / np.sqrt(np.maximum(eigval, 1e-12))).astype(np.float32)
+        self._means: dict[str | None, np.ndarray] = {None: self._whitened_means(None)}
+
+    def _whitened_means(self, skip_lang: str | None) -> np.ndarray:
+        """Each entry's whitened mean direction (zero rows where it has no variant, or none but in skip_lang)."""
+        out = np.zeros((self.n_entries, self.whiten.shape[1]), dtype=np.float32)
+        if not len(self._vectors):
+            return out
+        keep = np.ones(len(self._vectors), dtype=bool) if skip_lang is None else self._langs != skip_lang
+        sums = np.add.reduceat(self._vectors * keep[:, None], self._starts, axis=0)
+        out[self._present] = _unit(sums @ self.whiten)  # an entry with no kept variant sums to 0 and stays 0
+        return out
+
+    def scores(self, query: np.ndarray, skip_lang: str | None = None) -> np.ndarray:
+        """Per entry: the cosine of the whitened message with the entry's whitened mean (0 where it has none).
+        `skip_lang` leaves out one language's variants, as SemanticIndex.scores does."""
+        means = self._means.get(skip_lang)
+        if means is None:
+            means = self._means[skip_lang] = self._whitened_means(skip_lang)
+        return means @ _unit(query @ self.whiten)
+
+
+def fit(vectors: np.ndarray, entry_of: Sequence[int], n_entries: int) -> Discriminant:
+    """A discriminant over unsorted vectors (tests and tools); the index builds its own from sorted rows."""
+    order = np.argsort(np.asarray(entry_of, dtype=np.int64), kind="stable")
+    rows = np.ascontiguousarray(vectors[order], dtype=np.float32)
+    entries = np.asarray(entry_of, dtype=np.int64)[order]
+    starts = np.flatnonzero(np.r_[True, entries[1:] != entries[:-1]]) if len(entries) else np.zeros(0, int)
+    return Discriminant(rows, starts, entries[starts], n_entries, np.asarray([""] * len(rows)))
