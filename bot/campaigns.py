@@ -392,13 +392,16 @@ def load_campaigns(root: Path, problems: list[Problem], kb: KnowledgeBase) -> Ca
 
 
 def budget_problems(campaigns: Campaigns, max_segments: int) -> list[Problem]:
-    """Welcomes and follow-ups longer than the SMS budget (`[sms] max_segments`): proactive texts that would be
-    cut short. Checked by `kb check`, which knows the configuration."""
+    """Welcomes and follow-ups longer than the SMS budget (`[sms] max_segments`): texts that would be cut short.
+    Checked by `kb check`, which knows the configuration (loading the knowledge does not)."""
     from bot import smsformat
+    from handlers.campaigns import welcome_text
 
     out: list[Problem] = []
     for c in campaigns.items:
-        texts = [("welcome", c.line, c.welcome)] + [
+        # The welcome as it is sent: with the question asking for consent after it.
+        welcome = {lang: welcome_text(c, lang)[0] for lang in c.welcome}
+        texts = [("welcome", c.line, welcome)] + [
             (f"follow-up {n}", f.line, f.text) for n, f in enumerate(c.follow_ups, 1)
         ]
         for what, line, variants in texts:
@@ -413,3 +416,12 @@ def budget_problems(campaigns: Campaigns, max_segments: int) -> list[Problem]:
 
 
 EXTRA_LOADERS["campaigns"] = load_campaigns
+
+
+def texts_of(campaigns: Campaigns) -> list[tuple[Campaign, int, str, str]]:
+    """(campaign, line, language, text) of every welcome and follow-up, for the plain-language check."""
+    out: list[tuple[Campaign, int, str, str]] = []
+    for c in campaigns.items:
+        out += [(c, c.line, lang, text) for lang, text in c.welcome.items()]
+        out += [(c, f.line, lang, text) for f in c.follow_ups for lang, text in f.text.items()]
+    return out

@@ -150,24 +150,37 @@ def kb() -> None:
 def kb_check(directory: Path | None) -> None:
     """Validate a knowledge folder; print every problem with file and line; exit 1 if any.
 
+    Also prints plain-language warnings (answers over the SMS budget, long sentences, a LIX over 45), which do
+    not fail the check.
+
     Example:
 
         bibliobot kb check knowledge/
     """
+    from bot import campaigns, plainlang
     from bot.knowledge import load_knowledge
 
-    root = directory or _config().knowledge_dir
+    config = _config()
+    root = directory or config.knowledge_dir
     try:
         kb_ = load_knowledge(root)
+        problems = campaigns.budget_problems(campaigns.of(kb_), config.sms.max_segments)
+        if problems:
+            raise KnowledgeError(problems)
     except KnowledgeError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
         click.echo(f"{len(exc.problems)} problem(s) in {root}", err=True)
         sys.exit(1)
+    warnings = plainlang.check(kb_, config.sms.max_segments)
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
     cases = kb_.extras.get("cases")
     passed = len(cases.outcomes) if cases is not None else 0
+    running = len(campaigns.of(kb_).items)
     click.echo(
-        f"ok: {len(kb_.entries)} entries, {len(kb_.branches)} branches, {passed} regression case(s) in {root}"
+        f"ok: {len(kb_.entries)} entries, {len(kb_.branches)} branches, {running} campaign(s), {passed} "
+        f"regression case(s) in {root}" + (f"; {len(warnings)} plain-language warning(s)" if warnings else "")
     )
 
 

@@ -26,7 +26,7 @@ from flask import (
     url_for,
 )
 
-from bot import cases, insight, smsformat, storage, teach, tickets
+from bot import cases, insight, plainlang, smsformat, storage, teach, tickets
 from bot.brain import Brain
 from bot.channels.inbound import Runtime
 from bot.conversation import NoConversations
@@ -324,6 +324,7 @@ def blueprint(rt: Runtime) -> Blueprint:
             faq_files=faq_files,
             mine=ticket.claimed_by == user().id,
             audit=storage.audit_entries(rt.store, 20, ticket_id=ticket.id),
+            max_segments=config.sms.max_segments,
         )
         return Response(page, status=status)
 
@@ -435,6 +436,11 @@ def blueprint(rt: Runtime) -> Blueprint:
             request.form.get("question") or request.form.get("question_da") or request.form.get("question_en")
         )
         flash(f"Saved to {', '.join(result.files)}; {answered_now(question or '')}.", "ok")
+        entry = result.kb.entry(result.entry)
+        if what == "new-entry" and entry is not None:
+            for lang, answer in entry.answer.items():
+                for warning in plainlang.warnings(answer, config.sms.max_segments):
+                    flash(f"Plain language, answer in {lang}: {warning}.", "warning")
         return redirect(back)
 
     def note(ticket_id: int | None) -> str:
