@@ -608,14 +608,22 @@ def _period(value: str) -> timedelta:
     "--since", "since_text", default="30d", show_default=True, help="Period back from now: 30d, 12h, 2w."
 )
 @click.option("--csv", "as_csv", is_flag=True, help="CSV (section, key, value) instead of text.")
+@click.option(
+    "--csv-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write insight.csv, campaigns.csv and citizens_per_week.csv into this folder (made if missing).",
+)
 @at_option
-def report(since_text: str, as_csv: bool, at: str | None) -> None:
-    """Messages per day by channel, answered/clarified/handed-off shares, librarian response times, and the most
-    frequent unanswered questions grouped by similarity.
+def report(since_text: str, as_csv: bool, csv_dir: Path | None, at: str | None) -> None:
+    """Messages per day by channel, answered/clarified/handed-off shares, librarian response times, the most
+    frequent unanswered questions grouped by similarity, each campaign's keep-and-win figures (first-time
+    senders, back after 7/30 days, subscriptions, opt-outs) and new vs returning citizens per week by language.
+    Counts only: no phone number or chat id is in any output.
 
     Example:
 
         bibliobot report --since 30d --csv > insight.csv
+        bibliobot report --since 12w --csv-dir reports/2026-12
     """
     from bot import insight
     from bot.storage import Store
@@ -628,6 +636,12 @@ def report(since_text: str, as_csv: bool, at: str | None) -> None:
         result = insight.build(store, since, until, config.tz)
     finally:
         store.close()
+    if csv_dir is not None:
+        csv_dir.mkdir(parents=True, exist_ok=True)
+        for name, text in insight.csv_files(result).items():
+            (csv_dir / name).write_text(text, encoding="utf-8")
+            click.echo(f"wrote {csv_dir / name}")
+        return
     click.echo(insight.to_csv(result) if as_csv else insight.to_text(result), nl=not as_csv)
 
 

@@ -440,7 +440,7 @@ def test_insight_page_csv_and_report(staff: Staff, tmp_path: Path) -> None:
     log_inbound(staff, "What is the wifi password?", channel="telegram")
     client = staff.client(ANNA)
     page = client.get("/staff/insight?days=7").text
-    assert page.count("<svg") == 3
+    assert page.count("<svg") == 4  # messages, actions, response times, citizens per week
     assert "Messages per day by channel" in page and "Librarian response times" in page
     groups = re.findall(r'<span class="count">(\d+)×</span> ([^<]+)', page)
     assert groups[0][0] == "2" and "krimi" in groups[0][1]

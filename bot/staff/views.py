@@ -555,6 +555,7 @@ def blueprint(rt: Runtime) -> Blueprint:
                 "messages": insight.plot_messages_per_day(report),
                 "actions": insight.plot_actions(report),
                 "response": insight.plot_response_times(report),
+                "weeks": insight.plot_citizens_per_week(report),
             },
             minutes=insight._minutes,
         )
@@ -567,6 +568,20 @@ def blueprint(rt: Runtime) -> Blueprint:
             insight.to_csv(report),
             mimetype="text/csv",
             headers={"Content-Disposition": f'attachment; filename="bibliobot-insight-{days}d.csv"'},
+        )
+
+    @bp.get("/insight-<table>.csv")
+    def insight_table_csv(table: str) -> Response:
+        """One table of the report as its own CSV (campaigns, citizens per week), for the municipality."""
+        days, since, until = period()
+        files = insight.csv_files(insight.build(rt.store, since, until, config.tz))
+        name = f"{table}.csv"
+        if name not in files or name == "insight.csv":
+            abort(404)
+        return Response(
+            files[name],
+            mimetype="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="bibliobot-{table}-{days}d.csv"'},
         )
 
     @bp.get("/audit")
