@@ -26,8 +26,9 @@ from bot.storage import Store
 from bot.text import STOPWORDS, normalise, stem, strip_filler
 
 ACTIONS = ("answer", "clarify", "handoff")
-# Intents that are not questions to the bot: keywords, notices, and messages that went to an open ticket.
-NOT_QUESTIONS = {"stop", "start", "help", "notice", "ticket", "staff", "delete"}
+# Intents that are not questions to the bot: keywords (campaign keywords and the yes to their offer too),
+# notices, and messages that went to an open ticket.
+NOT_QUESTIONS = {"stop", "start", "help", "notice", "ticket", "staff", "delete", "campaign"}
 GROUP_MIN_OVERLAP = 0.5  # share of the smaller question's stems that two questions must share to be grouped
 TOP_GROUPS = 10
 EXAMPLES_PER_GROUP = 3
