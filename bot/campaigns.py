@@ -272,7 +272,7 @@ def _parse(node: yaml.Node, rel: str, problems: list[Problem]) -> Campaign | Non
         problems.append(Problem(rel, _line(node), "campaign has no welcome", cid))
     else:
         welcome = _texts(m["welcome"][1], rel, "welcome", cid, problems)
-        if not welcome and isinstance(m["welcome"][1], yaml.MappingNode):
+        if isinstance(m["welcome"][1], yaml.MappingNode) and not m["welcome"][1].value:
             problems.append(Problem(rel, _line(m["welcome"][1]), "welcome has no text", cid))
     topic = None
     if "topic" in m:

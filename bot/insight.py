@@ -245,16 +245,20 @@ def campaign_figures(store: Store, until: datetime) -> list[CampaignFigures]:
                 campaign=campaign,
                 senders=len(items),
                 first_time=sum(1 for r in items if r["first_time"]),
-                consented=sum(1 for r in items if r["consent_at"]),
+                consented=sum(1 for r in items if _by(r["consent_at"], until)),
                 returned_7=r7,
                 eligible_7=e7,
                 returned_30=r30,
                 eligible_30=e30,
-                subscribed=sum(1 for r in items if int(str(r["subscriptions"])) > 0),
-                opted_out=sum(1 for r in items if int(str(r["opted_out"]))),
+                subscribed=sum(1 for r in items if _by(r["subscribed_at"], until)),
+                opted_out=sum(1 for r in items if _by(r["opted_out_at"], until)),
             )
         )
     return out
+
+
+def _by(moment: object, until: datetime) -> bool:
+    return moment is not None and _time(str(moment)) <= until
 
 
 def week_figures(store: Store, first: date, last: date, tz: ZoneInfo) -> list[WeekFigures]:

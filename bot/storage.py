@@ -2250,15 +2250,15 @@ def stop_campaigns(store: Store, sender: str, now: datetime) -> int:
 
 
 def campaign_rows(store: Store) -> list[dict[str, Any]]:
-    """Every attribution with the citizen's latest contact, opt-out and subscriptions since, for the report.
-    Rows name the citizen; the report turns them into counts and nothing else."""
+    """Every attribution with the citizen's latest contact, when they opted out (if they are opted out now, and
+    did so after the keyword) and their first subscription since the keyword. No column names the citizen."""
     return list(
         store.db.query(
             "SELECT cc.campaign, cc.first_at, cc.first_time, cc.consent_at, cc.stopped_at, cc.lang, "
             "c.last_at, "
-            "CASE WHEN k.opted_out = 1 AND k.changed_at >= cc.first_at THEN 1 ELSE 0 END AS opted_out, "
-            "(SELECT count(*) FROM subscriptions s WHERE s.sender = cc.sender AND s.consent_at >= cc.first_at) "
-            "AS subscriptions "
+            "CASE WHEN k.opted_out = 1 AND k.changed_at >= cc.first_at THEN k.changed_at END AS opted_out_at, "
+            "(SELECT min(s.consent_at) FROM subscriptions s WHERE s.sender = cc.sender "
+            "AND s.consent_at >= cc.first_at) AS subscribed_at "
             "FROM campaign_contacts cc LEFT JOIN citizens c ON c.sender = cc.sender "
             "LEFT JOIN contacts k ON k.sender = cc.sender ORDER BY cc.campaign, cc.first_at"
         )
