@@ -627,3 +627,12 @@ def test_report_csv_dir_writes_three_tables_without_a_number(
     assert "laeselyst" in text.output and "2026-W48" in text.output
     for written in [*(p.read_text() for p in out.iterdir()), text.output]:
         assert KAREN not in written and KAREN[3:] not in written
+
+
+def test_a_telegram_deep_link_brings_the_keyword() -> None:
+    """t.me/<bot>?start=LAESELYST on a poster: Telegram sends "/start LAESELYST", which is the keyword."""
+    from bot.channels.telegram import _command
+
+    assert _command("/start LAESELYST", "bibliobot_test", "da") == ("LAESELYST", None)
+    assert _command("/start", "bibliobot_test", "da")[1] is not None  # a plain /start is still the help
+    assert keyword_in("LAESELYST", {"laeselyst"}) == "laeselyst"
