@@ -329,7 +329,7 @@ def test_the_insight_page(page: Page, site: Service, screenshots: Path) -> None:
     seed_history(site)
     log_in(page)
     page.goto("/staff/insight?days=14")
-    assert page.locator("svg.plot").count() == 3
+    assert page.locator("svg.plot").count() == 4  # messages, actions, response times, citizens per week
     first = page.inner_text("#unanswered li:first-child")
     assert "krimi" in first or "hund" in first
     page.screenshot(path=str(screenshots / "insight.png"), full_page=True)
