@@ -8,8 +8,9 @@ harder than a newspaper: LIX_MAX 45 flags the "hard" band and above. Short texts
 a 12-word answer adds 8 points), so texts under LIX_MIN_WORDS words get no score.
 
 These are warnings, not errors: `kb check` prints them and exits 0, the staff page shows them after teaching.
-No library: the formula is two lines, and the maintained readability packages (textstat and the like) count
-syllables with English rules, which the Danish answers would get wrong.
+No library: the formula is two lines, and what decides the score is how an SMS answer's words and sentences are
+counted (a web address is one word, "fx." and "kl." end no sentence), which a general readability package does
+not know; see docs/dependencies.md.
 """
 
 from __future__ import annotations
