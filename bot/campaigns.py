@@ -198,16 +198,25 @@ def _follow_ups(node: yaml.Node, rel: str, cid: str | None, problems: list[Probl
             raw = str(dnode.value) if isinstance(dnode, yaml.ScalarNode) else ""
             if not raw.isdigit() or not 1 <= int(raw) <= MAX_FOLLOW_UP_DAYS:
                 problems.append(
-                    Problem(rel, _line(dnode), f"after_days must be a whole number of days, 1 to "
-                            f"{MAX_FOLLOW_UP_DAYS}, got {raw!r}", cid)
-                )  # fmt: skip
+                    Problem(
+                        rel,
+                        _line(dnode),
+                        f"after_days must be a whole number of days, 1 to {MAX_FOLLOW_UP_DAYS}, got {raw!r}",
+                        cid,
+                    )
+                )
             else:
                 days = int(raw)
                 if out and days <= out[-1].after_days:
                     problems.append(
-                        Problem(rel, _line(dnode), f"after_days must grow from one follow-up to the next "
-                                f"({days} after {out[-1].after_days})", cid)
-                    )  # fmt: skip
+                        Problem(
+                            rel,
+                            _line(dnode),
+                            f"after_days must grow from one follow-up to the next "
+                            f"({days} after {out[-1].after_days})",
+                            cid,
+                        )
+                    )
                     days = None
         text: dict[str, str] = {}
         if "text" not in m:
@@ -220,17 +229,25 @@ def _follow_ups(node: yaml.Node, rel: str, cid: str | None, problems: list[Probl
         out.append(FollowUp(days, text, _line(item)))
     if len(node.value) > MAX_FOLLOW_UPS:
         problems.append(
-            Problem(rel, _line(node), f"{len(node.value)} follow-ups; a campaign sends at most {MAX_FOLLOW_UPS} "
-                    "(offer a subscription topic for more)", cid)
-        )  # fmt: skip
+            Problem(
+                rel,
+                _line(node),
+                f"{len(node.value)} follow-ups; a campaign sends at most {MAX_FOLLOW_UPS} "
+                "(offer a subscription topic for more)",
+                cid,
+            )
+        )
         ok = False
     return out if ok else None
 
 
 def _parse(node: yaml.Node, rel: str, problems: list[Problem]) -> Campaign | None:
     if not isinstance(node, yaml.MappingNode):
-        problems.append(Problem(rel, _line(node), "each campaign must be a mapping with id, keyword, from, until, "
-                                "welcome"))  # fmt: skip
+        problems.append(
+            Problem(
+                rel, _line(node), "each campaign must be a mapping with id, keyword, from, until, welcome"
+            )
+        )
         return None
     m = _mapping(node)
     cid: str | None = None
@@ -254,9 +271,13 @@ def _parse(node: yaml.Node, rel: str, problems: list[Problem]) -> Campaign | Non
         keyword = str(knode.value).strip() if isinstance(knode, yaml.ScalarNode) else ""
         if not KEYWORD_PATTERN.match(fold(keyword)):
             problems.append(
-                Problem(rel, _line(knode), f"keyword must be one word of 3 to 20 letters and digits, got "
-                        f"{keyword!r}", cid)
-            )  # fmt: skip
+                Problem(
+                    rel,
+                    _line(knode),
+                    f"keyword must be one word of 3 to 20 letters and digits, got {keyword!r}",
+                    cid,
+                )
+            )
     days: dict[str, date | None] = {}
     for key in ("from", "until"):
         if key not in m:
@@ -279,15 +300,17 @@ def _parse(node: yaml.Node, rel: str, problems: list[Problem]) -> Campaign | Non
         tnode = m["topic"][1]
         topic = _topic(str(tnode.value).strip() if isinstance(tnode, yaml.ScalarNode) else "")
         if topic is None:
-            problems.append(Problem(rel, _line(tnode), f"unknown topic {tnode.value!r} (known: {_topic_names()})",
-                                    cid))  # fmt: skip
+            problems.append(
+                Problem(rel, _line(tnode), f"unknown topic {tnode.value!r} (known: {_topic_names()})", cid)
+            )
     branch = ""
     if "branch" in m:
         bnode = m["branch"][1]
         branch = str(bnode.value).strip() if isinstance(bnode, yaml.ScalarNode) else ""
         if "topic" not in m:
-            problems.append(Problem(rel, _line(bnode), "branch is only for a topic's subscription; add a topic",
-                                    cid))  # fmt: skip
+            problems.append(
+                Problem(rel, _line(bnode), "branch is only for a topic's subscription; add a topic", cid)
+            )
     follow_ups: list[FollowUp] | None = []
     if "follow_ups" in m:
         follow_ups = _follow_ups(m["follow_ups"][1], rel, cid, problems)
@@ -383,9 +406,14 @@ def load_campaigns(root: Path, problems: list[Problem], kb: KnowledgeBase) -> Ca
         for other in items[:i]:
             if other.folded == c.folded and c.first_day <= other.last_day and other.first_day <= c.last_day:
                 problems.append(
-                    Problem(rel, c.line, f"keyword '{c.keyword}' is also campaign '{other.id}''s ({other.source}:"
-                            f"{other.line}) and the dates overlap ({other.first_day} to {other.last_day})", c.id)
-                )  # fmt: skip
+                    Problem(
+                        rel,
+                        c.line,
+                        f"keyword '{c.keyword}' is also campaign '{other.id}''s ({other.source}:"
+                        f"{other.line}) and the dates overlap ({other.first_day} to {other.last_day})",
+                        c.id,
+                    )
+                )
         if c.branch and kb.branch(c.branch) is None:
             problems.append(Problem(rel, c.line, f"unknown branch '{c.branch}'", c.id))
     return Campaigns(items)
@@ -409,9 +437,14 @@ def budget_problems(campaigns: Campaigns, max_segments: int) -> list[Problem]:
                 n = smsformat.segments(smsformat.to_gsm7(text))
                 if n > max_segments:
                     out.append(
-                        Problem(c.source, line, f"{what} ({lang}) takes {n} SMS segments; the budget is "
-                                f"{max_segments} ([sms] max_segments)", c.id)
-                    )  # fmt: skip
+                        Problem(
+                            c.source,
+                            line,
+                            f"{what} ({lang}) takes {n} SMS segments; the budget is "
+                            f"{max_segments} ([sms] max_segments)",
+                            c.id,
+                        )
+                    )
     return out
 
 
