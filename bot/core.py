@@ -151,13 +151,13 @@ def handle(message: Message, ctx: Context) -> Reply:
     if message.provider_keyword is not None:
         # Twilio has answered this keyword itself. "YES" is one of its opt-in words and also the answer to "delete
         # my data?": that deletion goes ahead (and is confirmed) rather than being swallowed.
-        # Twilio's opt-in words include YES, which also answers a campaign's offer.
-        confirmed = (
-            (delete.confirm(message, ctx) or campaigns.consent(message, ctx))
-            if message.provider_keyword == "start"
-            else None
-        )
-        return confirmed or compliance.provider_answered(message, ctx, u)
+        confirmed = delete.confirm(message, ctx) if message.provider_keyword == "start" else None
+        if confirmed is not None:
+            return confirmed
+        # YES is also the answer to a campaign's offer; Twilio's opt-in is recorded as well.
+        answered = compliance.provider_answered(message, ctx, u)
+        consented = campaigns.consent(message, ctx) if message.provider_keyword == "start" else None
+        return consented or answered
     if handoff.from_staff_group(message, ctx):
         return Reply(text="", lang=u.lang, intent="staff")
     if u.intent not in ("stop", "start", "help", "campaign"):

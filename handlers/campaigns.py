@@ -31,7 +31,8 @@ INTENT = "campaign"
 CONSENT_STATE = "campaign-consent"
 # The yes may come a while after the poster: a class answers after the lesson, a festival guest the next morning.
 CONSENT_TTL = timedelta(days=2)
-# Words that say yes to the offer. Not "start"/"yes start" (Twilio's opt-in words, which the compliance gate takes).
+# Words that say yes to the offer. The English offer asks for OK, not YES: YES is one of Twilio's default opt-in
+# words, which Twilio answers itself (a YES still counts, see core.handle, but the citizen gets two replies).
 CONSENT_WORDS = {"ja", "ja tak", "jatak", "jep", "yes", "yes please", "ok", "okay", "oki"}
 # A follow-up that could not go out within this long after it was due (flood guard, outage) is dropped as stale.
 FOLLOW_UP_GRACE = timedelta(days=3)
@@ -40,7 +41,7 @@ OUTBOX_KIND = "campaign"
 TEXTS: dict[str, dict[str, str]] = {
     "campaign_offer": {
         "da": "Svar JA, hvis du vil have {what}. STOP stopper alle beskeder.",
-        "en": "Reply YES if you would like {what}. STOP stops all messages.",
+        "en": "Reply OK if you would like {what}. STOP stops all messages.",
     },
     "campaign_tips": {
         "da": "{n} tips over de næste {weeks} uger",
@@ -75,7 +76,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "da": "Tak for din besked! Kampagnen {keyword} starter {day}. Skriv {keyword} igen fra den dag.",
         "en": "Thanks for your message! The {keyword} campaign starts on {day}. Text {keyword} again from then.",
     },
-    "campaign_yes": {"da": "JA", "en": "YES"},
+    "campaign_yes": {"da": "JA", "en": "OK"},
     "campaign_yes_label": {"da": "Ja tak", "en": "Yes please"},
 }
 

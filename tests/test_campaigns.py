@@ -408,7 +408,7 @@ def test_english_gets_english_and_a_language_the_campaign_lacks_gets_danish(
     found = campaigns.of(campaign_brain.kb).by_id("laeselyst")
     assert found is not None
     assert campaign_replies.welcome_text(found, "en")[0].startswith(
-        "Welcome to Læselyst! Reply YES if you would like 2 tips"
+        "Welcome to Læselyst! Reply OK if you would like 2 tips"
     )
     assert campaign_replies.welcome_text(found, "ar") == campaign_replies.welcome_text(found, "da")
     roskilde = campaigns.of(campaign_brain.kb).by_id("roskilde")
@@ -466,8 +466,11 @@ def test_a_question_in_between_leaves_the_offer_open(
 def test_twilios_yes_answers_the_offer_too(campaign_brain: Brain, config: Config, store: Store) -> None:
     """YES is one of Twilio's default opt-in words: Twilio answers it and marks it; the offer still gets its yes."""
     say(campaign_brain, config, store, "LÆSELYST")
+    store.set_opt_out(
+        KAREN, True, INSIDE
+    )  # an old STOP; Twilio's YES opts her back in, and we record that too
     reply = say(campaign_brain, config, store, "YES", INSIDE + timedelta(minutes=1), provider_keyword="start")
-    assert reply.intent == "campaign"
+    assert reply.intent == "campaign" and not store.is_opted_out(KAREN)
     assert storage.campaign_contact(store, KAREN, "laeselyst")["consent_text"] == "YES"  # type: ignore[index]
 
 
