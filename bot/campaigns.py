@@ -372,6 +372,14 @@ def collision(keyword: str, kb: KnowledgeBase) -> str | None:
     intent = router.route(keyword).intent
     if intent not in ("faq", "greeting"):
         return f"keyword '{keyword}' already means '{intent}' to the bot"
+    from bot import timeintent
+    from bot.text import normalise, strip_filler
+
+    norm = strip_filler(normalise(keyword))
+    if timeintent.is_hours_question(norm, timeintent.explained_words(norm, None)):
+        return f"keyword '{keyword}' already asks the bot for opening hours"
+    if timeintent.is_events_question(norm):
+        return f"keyword '{keyword}' already asks the bot for events"
     for branch in kb.branches:
         for name in (branch.id, branch.name, *branch.aliases):
             if fold(name).replace(" ", "") == folded:

@@ -218,6 +218,8 @@ def test_a_window_without_an_end_is_a_problem(tmp_path: Path) -> None:
         ("MERE", "the bot's own word for MERE"),
         ("LINK", "the bot's own word for LINK"),
         ("JATAK", "the bot's own word for the yes to"),
+        ("ÅBNINGSTIDER", "already asks the bot for opening hours"),
+        ("KONCERTER", "already asks the bot for events"),
         ("VESTERBRO", "is the name of branch 'vesterbro'"),
         ("HOVEDBIB", "is the name of branch 'hovedbiblioteket'"),
     ],
