@@ -60,6 +60,12 @@ def test_each_warning() -> None:
     ]
 
 
+def test_lix_is_for_danish_and_english_only() -> None:
+    hard = " ".join(["Administrationsbidrag"] * 24) + "."
+    assert any(w.startswith("LIX") for w in plainlang.warnings(hard, 3, "en"))
+    assert not any(w.startswith("LIX") for w in plainlang.warnings(hard, 3, "uk"))
+
+
 def test_a_short_text_gets_no_lix() -> None:
     assert plainlang.readability("Administrationsbidrag opkræves.").lix > plainlang.LIX_MAX
     assert plainlang.warnings("Administrationsbidrag opkræves.", 3) == []

@@ -439,7 +439,7 @@ def blueprint(rt: Runtime) -> Blueprint:
         entry = result.kb.entry(result.entry)
         if what == "new-entry" and entry is not None:
             for lang, answer in entry.answer.items():
-                for warning in plainlang.warnings(answer, config.sms.max_segments):
+                for warning in plainlang.warnings(answer, config.sms.max_segments, lang):
                     flash(f"Plain language, answer in {lang}: {warning}.", "warning")
         return redirect(back)
 
