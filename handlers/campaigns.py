@@ -142,8 +142,11 @@ def handle(message: Message, ctx: Context, u: Understanding) -> Reply:
     reply = Reply(text=text, lang=lang, intent=INTENT, confidence=1.0)
     if not campaign.offers:
         return reply
-    if contact is not None and contact["consent_at"] and not contact["stopped_at"]:
-        reply.text = f"{campaign.welcome_in(lang)[0]} {t('campaign_already', lang)}"
+    if contact is not None and contact["consent_at"]:
+        if contact["stopped_at"]:  # STOP ended their series for good: the welcome, and no offer again
+            reply.text = campaign.welcome_in(lang)[0]
+        else:
+            reply.text = f"{campaign.welcome_in(lang)[0]} {t('campaign_already', lang)}"
         return reply
     if contact is not None:
         storage.set_campaign_offer(ctx.store, message.sender, campaign.id, text)

@@ -487,6 +487,9 @@ def test_stop_cancels_the_pending_follow_ups(campaign_brain: Brain, config: Conf
     }
     assert set(states.values()) == {("cancelled", "stopped: STOP")}
     assert storage.campaign_contact(store, KAREN, "laeselyst")["stopped_at"] is not None  # type: ignore[index]
+    say(campaign_brain, config, store, "START", INSIDE + timedelta(days=2))
+    again = say(campaign_brain, config, store, "LÆSELYST", INSIDE + timedelta(days=2, minutes=1))
+    assert again.text == "Velkommen til Læselyst!" and not again.choices  # the series is not offered again
 
 
 def test_ask_stores_nothing_and_only_a_keyword_message_is_a_campaign(
