@@ -574,3 +574,57 @@ def plot_citizens_per_week(report: Report) -> str:
         body.append(f'<rect x="{left + j * 110}" y="{height - 14}" width="10" height="10" fill="{colour}"/>')
         body.append(f'<text x="{left + j * 110 + 14}" y="{height - 5}" font-size="11">{label}</text>')
     return _svg(width, height, body, "New and returning citizens per week")
+
+
+CAMPAIGN_BARS = (
+    ("senders", "#2b6cb0"),
+    ("first-time", "#3182ce"),
+    ("said yes", "#38a169"),
+    ("back after 7 days", "#805ad5"),
+    ("back after 30 days", "#b794f4"),
+    ("subscribed", "#d69e2e"),
+    ("opted out", "#c53030"),
+)
+
+
+def plot_campaigns(report: Report) -> str:
+    """One group of horizontal bars per campaign: senders, first-time, yes, back after 7 and 30 days,
+    subscribed, opted out (on one scale, so a campaign's bars compare with its senders)."""
+    width, left, bar_h, gap = 720, 170, 11, 14
+    rows = len(CAMPAIGN_BARS)
+    height = max(40, len(report.campaigns) * (rows * bar_h + gap) + 30)
+    top = max((c.senders for c in report.campaigns), default=0)
+    scale = (width - left - 60) / top if top else 0
+    body: list[str] = []
+    if not report.campaigns:
+        body.append('<text x="0" y="24" font-size="12">No one has texted a campaign keyword yet.</text>')
+    y = 0.0
+    for c in report.campaigns:
+        values = (
+            c.senders,
+            c.first_time,
+            c.consented,
+            c.returned_7,
+            c.returned_30,
+            c.subscribed,
+            c.opted_out,
+        )
+        body.append(
+            f'<text x="0" y="{y + bar_h * rows / 2 + 4:.1f}" font-size="12" font-weight="bold">'
+            f"{escape(c.campaign)}</text>"
+        )
+        for (label, colour), value in zip(CAMPAIGN_BARS, values, strict=True):
+            w = value * scale
+            body.append(
+                f'<rect x="{left}" y="{y:.1f}" width="{max(w, 0.5):.1f}" height="{bar_h - 2}" fill="{colour}">'
+                f"<title>{escape(c.campaign)} {label}: {value}</title></rect>"
+            )
+            body.append(f'<text x="{left + w + 4:.1f}" y="{y + bar_h - 3:.1f}" font-size="9">{value}</text>')
+            y += bar_h
+        y += gap
+    legend_x = 0
+    for label, colour in CAMPAIGN_BARS:
+        body.append(f'<rect x="{legend_x}" y="{height - 14}" width="10" height="10" fill="{colour}"/>')
+        body.append(f'<text x="{legend_x + 13}" y="{height - 5}" font-size="10">{label}</text>')
+        legend_x += 14 + 6 * len(label) + 10
+    return _svg(width, height, body, "Campaigns: senders and what came of them")

@@ -349,7 +349,9 @@ def test_the_insight_page(page: Page, site: Service, screenshots: Path) -> None:
     seed_campaign(site)
     log_in(page)
     page.goto("/staff/insight?days=14")
-    assert page.locator("svg.plot").count() == 4  # messages, actions, response times, citizens per week
+    assert (
+        page.locator("svg.plot").count() == 5
+    )  # messages, actions, response times, campaigns, citizens per week
     row = page.inner_text("#campaigns tbody tr:first-child")
     assert row.split("\t")[:4] == ["laeselyst-skole-2027", "14", "9", "10"]
     assert "+45" not in page.inner_text("main")

@@ -556,6 +556,7 @@ def blueprint(rt: Runtime) -> Blueprint:
                 "actions": insight.plot_actions(report),
                 "response": insight.plot_response_times(report),
                 "weeks": insight.plot_citizens_per_week(report),
+                "campaigns": insight.plot_campaigns(report),
             },
             minutes=insight._minutes,
         )
