@@ -150,24 +150,37 @@ def kb() -> None:
 def kb_check(directory: Path | None) -> None:
     """Validate a knowledge folder; print every problem with file and line; exit 1 if any.
 
+    Also prints plain-language warnings (answers over the SMS budget, long sentences, a LIX over 45), which do
+    not fail the check.
+
     Example:
 
         bibliobot kb check knowledge/
     """
+    from bot import campaigns, plainlang
     from bot.knowledge import load_knowledge
 
-    root = directory or _config().knowledge_dir
+    config = _config()
+    root = directory or config.knowledge_dir
     try:
         kb_ = load_knowledge(root)
+        problems = campaigns.budget_problems(campaigns.of(kb_), config.sms.max_segments)
+        if problems:
+            raise KnowledgeError(problems)
     except KnowledgeError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
         click.echo(f"{len(exc.problems)} problem(s) in {root}", err=True)
         sys.exit(1)
+    warnings = plainlang.check(kb_, config.sms.max_segments)
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
     cases = kb_.extras.get("cases")
     passed = len(cases.outcomes) if cases is not None else 0
+    running = len(campaigns.of(kb_).items)
     click.echo(
-        f"ok: {len(kb_.entries)} entries, {len(kb_.branches)} branches, {passed} regression case(s) in {root}"
+        f"ok: {len(kb_.entries)} entries, {len(kb_.branches)} branches, {running} campaign(s), {passed} "
+        f"regression case(s) in {root}" + (f"; {len(warnings)} plain-language warning(s)" if warnings else "")
     )
 
 
@@ -595,14 +608,22 @@ def _period(value: str) -> timedelta:
     "--since", "since_text", default="30d", show_default=True, help="Period back from now: 30d, 12h, 2w."
 )
 @click.option("--csv", "as_csv", is_flag=True, help="CSV (section, key, value) instead of text.")
+@click.option(
+    "--csv-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write insight.csv, campaigns.csv and citizens_per_week.csv into this folder (made if missing).",
+)
 @at_option
-def report(since_text: str, as_csv: bool, at: str | None) -> None:
-    """Messages per day by channel, answered/clarified/handed-off shares, librarian response times, and the most
-    frequent unanswered questions grouped by similarity.
+def report(since_text: str, as_csv: bool, csv_dir: Path | None, at: str | None) -> None:
+    """Messages per day by channel, answered/clarified/handed-off shares, librarian response times, the most
+    frequent unanswered questions grouped by similarity, each campaign's keep-and-win figures (first-time
+    senders, back after 7/30 days, subscriptions, opt-outs) and new vs returning citizens per week by language.
+    Counts only: no phone number or chat id is in any output.
 
     Example:
 
         bibliobot report --since 30d --csv > insight.csv
+        bibliobot report --since 12w --csv-dir reports/2026-12
     """
     from bot import insight
     from bot.storage import Store
@@ -615,6 +636,12 @@ def report(since_text: str, as_csv: bool, at: str | None) -> None:
         result = insight.build(store, since, until, config.tz)
     finally:
         store.close()
+    if csv_dir is not None:
+        csv_dir.mkdir(parents=True, exist_ok=True)
+        for name, text in insight.csv_files(result).items():
+            (csv_dir / name).write_text(text, encoding="utf-8")
+            click.echo(f"wrote {csv_dir / name}")
+        return
     click.echo(insight.to_csv(result) if as_csv else insight.to_text(result), nl=not as_csv)
 
 

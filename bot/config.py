@@ -54,6 +54,7 @@ class StorageConfig:
     url: str = ""  # "" = sqlite:///<database>; or sqlite:///PATH, postgresql://USER@HOST:PORT/DBNAME
     database: str = "var/bibliobot.sqlite3"
     log_retention_days: int = 90
+    activity_retention_days: int = 400
 
 
 @dataclass(frozen=True)
@@ -365,6 +366,11 @@ def _check(config: Config, problems: list[str]) -> None:
 def _check_storage(config: Config, problems: list[str]) -> None:
     """[storage] url: one of the two backends, and a URL its driver can read (the server is reached later, when
     the store opens, with a message naming the same key)."""
+    if config.storage.activity_retention_days < 31:
+        problems.append(
+            "storage.activity_retention_days: must be at least 31 (the report counts who came back after 30 days), "
+            f"got {config.storage.activity_retention_days}"
+        )
     url = config.storage.url
     if not url:
         return

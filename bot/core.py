@@ -16,6 +16,7 @@ from bot.context import Context, Understanding
 from bot.model import Action, Message, Reply
 from bot.text import normalise, strip_filler
 from handlers import (
+    campaigns,
     compliance,
     delete,
     events,
@@ -47,6 +48,7 @@ KEYWORD_LANG = {
 
 HANDLERS: dict[str, Handler] = {
     "faq": reference.handle,
+    "campaign": campaigns.handle,
     "handoff": handoff.handle,
     "help": compliance.help_reply,
     "greeting": compliance.greeting,
@@ -115,6 +117,10 @@ def understand(message: Message, ctx: Context) -> Understanding:
             return Understanding(langid.detect(message.text, default), keyword, norm)
         return Understanding(KEYWORD_LANG.get(word, default), keyword, norm)
     lang = langid.detect(message.text, default)
+    if campaigns.named(message, ctx) is not None:
+        # A campaign's keyword (alone or first, with a few words): before the FAQ, like the compliance keywords.
+        # kb check refuses keywords that are the bot's own words or branch names, so nothing else is taken over.
+        return Understanding(lang, "campaign", norm)
     content = strip_filler(norm)
     intent = router.route(message.text).intent
     least = INTENT_YIELD_MIN_CONFIDENCE.get(intent)
@@ -147,14 +153,20 @@ def handle(message: Message, ctx: Context) -> Reply:
         # Twilio has answered this keyword itself. "YES" is one of its opt-in words and also the answer to "delete
         # my data?": that deletion goes ahead (and is confirmed) rather than being swallowed.
         confirmed = delete.confirm(message, ctx) if message.provider_keyword == "start" else None
-        return confirmed or compliance.provider_answered(message, ctx, u)
+        if confirmed is not None:
+            return confirmed
+        # YES is also the answer to a campaign's offer; Twilio's opt-in is recorded as well.
+        answered = compliance.provider_answered(message, ctx, u)
+        consented = campaigns.consent(message, ctx) if message.provider_keyword == "start" else None
+        return consented or answered
     if handoff.from_staff_group(message, ctx):
         return Reply(text="", lang=u.lang, intent="staff")
-    if u.intent not in ("stop", "start", "help"):
+    if u.intent not in ("stop", "start", "help", "campaign"):
         # While a ticket is open the citizen talks to the librarian: their messages go to the ticket (not a
         # "delete my data" request or its confirmation, and not an exact FAQ question, which the bot answers).
         picked = (
             delete.confirm(message, ctx)
+            or campaigns.consent(message, ctx)
             or (handoff.absorb(message, ctx, u) if u.intent != "delete" else None)
             or reference.pick_choice(message, ctx)
             or events.more(message, ctx, u)

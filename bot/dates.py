@@ -148,6 +148,12 @@ class When:
         return [self.start + timedelta(days=i) for i in range((self.end - self.start).days + 1)]
 
 
+def iso_week(day: date) -> str:
+    """ "2026-W49": the ISO week of a date, as text that sorts in time order."""
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
 def local_date(moment: datetime, tz: ZoneInfo = CPH) -> date:
     """The calendar date at `moment` in the libraries' time zone."""
     return moment.astimezone(tz).date()

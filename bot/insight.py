@@ -20,13 +20,15 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from bot import langid, router, storage
+from bot.dates import iso_week
 from bot.phone import mask_cpr
 from bot.storage import Store
 from bot.text import STOPWORDS, normalise, stem, strip_filler
 
 ACTIONS = ("answer", "clarify", "handoff")
-# Intents that are not questions to the bot: keywords, notices, and messages that went to an open ticket.
-NOT_QUESTIONS = {"stop", "start", "help", "notice", "ticket", "staff", "delete"}
+# Intents that are not questions to the bot: keywords (campaign keywords and the yes to their offer too),
+# notices, and messages that went to an open ticket.
+NOT_QUESTIONS = {"stop", "start", "help", "notice", "ticket", "staff", "delete", "campaign"}
 GROUP_MIN_OVERLAP = 0.5  # share of the smaller question's stems that two questions must share to be grouped
 TOP_GROUPS = 10
 EXAMPLES_PER_GROUP = 3
@@ -49,6 +51,46 @@ class QuestionGroup:
     examples: list[str]
 
 
+@dataclass(frozen=True)
+class CampaignFigures:
+    """One campaign's keep-and-win figures: counts of citizens, never who they are.
+
+    `first_time`: their first message ever to the service was the keyword. `returned_7`/`returned_30`: they wrote
+    again (anything) 7/30 days or more after the keyword; only citizens whose keyword is at least that long ago
+    can have, and those are `eligible_7`/`eligible_30`. `subscribed`: they have a subscription made since the
+    keyword (the campaign's own topic or any other). `opted_out`: they texted STOP since.
+    """
+
+    campaign: str
+    senders: int
+    first_time: int
+    consented: int
+    returned_7: int
+    eligible_7: int
+    returned_30: int
+    eligible_30: int
+    subscribed: int
+    opted_out: int
+
+
+@dataclass(frozen=True)
+class WeekFigures:
+    """Citizens who wrote in one ISO week, by the language of their first message that week: new (their first
+    contact ever was that week) and returning (they had written before)."""
+
+    week: str
+    new: dict[str, int]
+    returning: dict[str, int]
+
+    @property
+    def total_new(self) -> int:
+        return sum(self.new.values())
+
+    @property
+    def total_returning(self) -> int:
+        return sum(self.returning.values())
+
+
 @dataclass
 class Report:
     since: datetime
@@ -60,6 +102,17 @@ class Report:
     tickets_answered: int
     response_minutes: list[float]  # first reply after the ticket was opened, per answered ticket
     unanswered: list[QuestionGroup] = field(default_factory=list)
+    campaigns: list[CampaignFigures] = field(default_factory=list)
+    weeks: list[WeekFigures] = field(default_factory=list)
+
+    @property
+    def languages(self) -> list[str]:
+        """Every language seen in the weekly figures, most citizens first."""
+        seen: Counter[str] = Counter()
+        for w in self.weeks:
+            seen.update(w.new)
+            seen.update(w.returning)
+        return [lang for lang, _ in seen.most_common()]
 
     @property
     def messages(self) -> int:
@@ -155,7 +208,76 @@ def build(store: Store, since: datetime, until: datetime, tz: ZoneInfo) -> Repor
         tickets_answered=len(minutes),
         response_minutes=minutes,
         unanswered=group_questions(unanswered),
+        campaigns=campaign_figures(store, until),
+        weeks=week_figures(store, first, last, tz),
     )
+
+
+RETURN_AFTER = (timedelta(days=7), timedelta(days=30))
+UNKNOWN_LANGUAGE = "?"  # citizens who wrote before the language was recorded
+
+
+def campaign_figures(store: Store, until: datetime) -> list[CampaignFigures]:
+    """Every campaign's figures as of `until`, over all its attributions up to then (a campaign runs longer
+    than a report's period, and the municipality asks what it achieved in all)."""
+    week, month = RETURN_AFTER
+    rows: dict[str, list[dict[str, object]]] = {}
+    for row in storage.campaign_rows(store):
+        if _time(str(row["first_at"])) <= until:
+            rows.setdefault(str(row["campaign"]), []).append(row)
+    out = []
+    for campaign, items in rows.items():
+        firsts = [
+            (_time(str(r["first_at"])), _time(str(r["last_at"])) if r["last_at"] else None) for r in items
+        ]
+
+        def returned(
+            after: timedelta, firsts: list[tuple[datetime, datetime | None]] = firsts
+        ) -> tuple[int, int]:
+            eligible = [(f, last) for f, last in firsts if f + after <= until]
+            back = sum(1 for f, last in eligible if last is not None and f + after <= min(last, until))
+            return back, len(eligible)
+
+        r7, e7 = returned(week)
+        r30, e30 = returned(month)
+        out.append(
+            CampaignFigures(
+                campaign=campaign,
+                senders=len(items),
+                first_time=sum(1 for r in items if r["first_time"]),
+                consented=sum(1 for r in items if _by(r["consent_at"], until)),
+                returned_7=r7,
+                eligible_7=e7,
+                returned_30=r30,
+                eligible_30=e30,
+                subscribed=sum(1 for r in items if _by(r["subscribed_at"], until)),
+                opted_out=sum(1 for r in items if _by(r["opted_out_at"], until)),
+            )
+        )
+    return out
+
+
+def _by(moment: object, until: datetime) -> bool:
+    return moment is not None and _time(str(moment)) <= until
+
+
+def week_figures(store: Store, first: date, last: date, tz: ZoneInfo) -> list[WeekFigures]:
+    """New and returning citizens per ISO week of the period, by language; weeks with nobody are shown too."""
+    weeks: list[str] = []
+    day = first - timedelta(days=first.weekday())
+    while day <= last:
+        weeks.append(iso_week(day))
+        day += timedelta(days=7)
+    table = {w: WeekFigures(w, Counter(), Counter()) for w in weeks}
+    for row in storage.citizen_week_rows(store, weeks[0], weeks[-1]):
+        figures = table.get(str(row["week"]))
+        if figures is None:
+            continue
+        lang = str(row["lang"] or UNKNOWN_LANGUAGE)
+        began = row["citizen_first_at"]
+        is_new = began is None or iso_week(_time(str(began)).astimezone(tz).date()) >= figures.week
+        (figures.new if is_new else figures.returning)[lang] += 1
+    return [WeekFigures(w.week, dict(w.new), dict(w.returning)) for w in table.values()]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -188,7 +310,73 @@ def to_text(report: Report) -> str:
     for n, group in enumerate(report.unanswered, 1):
         lines.append(f"  {n:2}. {group.count:4}×  {group.examples[0]}")
         lines.extend(f"             also: {e}" for e in group.examples[1:])
+    lines += ["", "Campaigns (every citizen who texted the keyword, up to the end of the period):"]
+    if not report.campaigns:
+        lines.append("  (none)")
+    else:
+        lines.append(
+            f"  {'campaign':<28}{'senders':>8}{'first-time':>11}{'said yes':>9}{'back 7d':>10}{'back 30d':>10}"
+            f"{'subscribed':>11}{'opted out':>10}"
+        )
+        for c in report.campaigns:
+            lines.append(
+                f"  {c.campaign:<28}{c.senders:>8}{c.first_time:>11}{c.consented:>9}"
+                f"{f'{c.returned_7}/{c.eligible_7}':>10}{f'{c.returned_30}/{c.eligible_30}':>10}"
+                f"{c.subscribed:>11}{c.opted_out:>10}"
+            )
+        lines.append(
+            "  (back 7d/30d: wrote again 7/30 days or more after the keyword, of those for whom that is past)"
+        )
+    lines += ["", "New and returning citizens per week (new/returning, by language):"]
+    langs = report.languages
+    lines.append(f"  {'week':<10}{'new':>6}{'returning':>10}" + "".join(f"{lang:>10}" for lang in langs))
+    for w in report.weeks:
+        cells = "".join(f"{f'{w.new.get(lang, 0)}/{w.returning.get(lang, 0)}':>10}" for lang in langs)
+        lines.append(f"  {w.week:<10}{w.total_new:>6}{w.total_returning:>10}{cells}")
     return "\n".join(lines)
+
+
+CAMPAIGN_COLUMNS = (
+    "senders",
+    "first_time",
+    "consented",
+    "returned_7",
+    "eligible_7",
+    "returned_30",
+    "eligible_30",
+    "subscribed",
+    "opted_out",
+)
+
+
+def campaigns_csv(report: Report) -> str:
+    """One row per campaign, one column per figure (for the municipality's spreadsheet)."""
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["campaign", *CAMPAIGN_COLUMNS])
+    for c in report.campaigns:
+        w.writerow([c.campaign, *(getattr(c, k) for k in CAMPAIGN_COLUMNS)])
+    return out.getvalue()
+
+
+def weeks_csv(report: Report) -> str:
+    """One row per ISO week and language: new and returning citizens."""
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["week", "language", "new", "returning"])
+    for week in report.weeks:
+        for lang in sorted(set(week.new) | set(week.returning)):
+            w.writerow([week.week, lang, week.new.get(lang, 0), week.returning.get(lang, 0)])
+    return out.getvalue()
+
+
+def csv_files(report: Report) -> dict[str, str]:
+    """The report as separate tables, by file name: `bibliobot report --csv-dir DIR` writes these."""
+    return {
+        "insight.csv": to_csv(report),
+        "campaigns.csv": campaigns_csv(report),
+        "citizens_per_week.csv": weeks_csv(report),
+    }
 
 
 def to_csv(report: Report) -> str:
@@ -210,6 +398,13 @@ def to_csv(report: Report) -> str:
         w.writerow(["response_buckets", label, n])
     for group in report.unanswered:
         w.writerow(["unanswered", " | ".join(group.examples), group.count])
+    for c in report.campaigns:
+        for key in CAMPAIGN_COLUMNS:
+            w.writerow([f"campaign {c.campaign}", key, getattr(c, key)])
+    for week in report.weeks:
+        for lang in sorted(set(week.new) | set(week.returning)):
+            w.writerow(["citizens_per_week", f"{week.week} {lang} new", week.new.get(lang, 0)])
+            w.writerow(["citizens_per_week", f"{week.week} {lang} returning", week.returning.get(lang, 0)])
     return out.getvalue()
 
 
@@ -337,3 +532,99 @@ def plot_response_times(report: Report) -> str:
             f"{escape(label)} ({n})</text>"
         )
     return _svg(width, height, body, "Librarian response times (first reply)")
+
+
+NEW_COLOUR, RETURNING_COLOUR = "#2b6cb0", "#90cdf4"
+
+
+def plot_citizens_per_week(report: Report) -> str:
+    """Stacked bars per ISO week: citizens who wrote for the first time, and citizens who came back."""
+    width, height, left, bottom, top = 720, 240, 40, 40, 15
+    weeks = report.weeks
+    n = max(len(weeks), 1)
+    ymax = _nice_max(max((w.total_new + w.total_returning for w in weeks), default=0))
+    plot_h = height - bottom - top
+    bar_w = (width - left - 10) / n
+    body: list[str] = []
+    for k in range(5):
+        y = top + plot_h - plot_h * k / 4
+        body.append(f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e2e8f0"/>')
+        body.append(
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11">{ymax * k / 4:.0f}</text>'
+        )
+    for i, w in enumerate(weeks):
+        x, y = left + i * bar_w, top + plot_h
+        for label, count, colour in (
+            ("new", w.total_new, NEW_COLOUR),
+            ("returning", w.total_returning, RETURNING_COLOUR),
+        ):
+            h = plot_h * count / ymax if ymax else 0
+            if h:
+                body.append(
+                    f'<rect x="{x + 2:.1f}" y="{y - h:.1f}" width="{max(bar_w - 4, 1):.1f}" height="{h:.1f}" '
+                    f'fill="{colour}"><title>{escape(w.week)} {label}: {count}</title></rect>'
+                )
+                y -= h
+        if n <= 14 or i % max(1, n // 10) == 0:
+            body.append(
+                f'<text x="{x + bar_w / 2:.1f}" y="{height - bottom + 14}" text-anchor="middle" font-size="10">'
+                f"{escape(w.week.split('-')[1])}</text>"
+            )
+    for j, (label, colour) in enumerate((("new", NEW_COLOUR), ("returning", RETURNING_COLOUR))):
+        body.append(f'<rect x="{left + j * 110}" y="{height - 14}" width="10" height="10" fill="{colour}"/>')
+        body.append(f'<text x="{left + j * 110 + 14}" y="{height - 5}" font-size="11">{label}</text>')
+    return _svg(width, height, body, "New and returning citizens per week")
+
+
+CAMPAIGN_BARS = (
+    ("senders", "#2b6cb0"),
+    ("first-time", "#3182ce"),
+    ("said yes", "#38a169"),
+    ("back after 7 days", "#805ad5"),
+    ("back after 30 days", "#b794f4"),
+    ("subscribed", "#d69e2e"),
+    ("opted out", "#c53030"),
+)
+
+
+def plot_campaigns(report: Report) -> str:
+    """One group of horizontal bars per campaign: senders, first-time, yes, back after 7 and 30 days,
+    subscribed, opted out (on one scale, so a campaign's bars compare with its senders)."""
+    width, left, bar_h, gap = 720, 170, 11, 14
+    rows = len(CAMPAIGN_BARS)
+    height = max(40, len(report.campaigns) * (rows * bar_h + gap) + 30)
+    top = max((c.senders for c in report.campaigns), default=0)
+    scale = (width - left - 60) / top if top else 0
+    body: list[str] = []
+    if not report.campaigns:
+        body.append('<text x="0" y="24" font-size="12">No one has texted a campaign keyword yet.</text>')
+    y = 0.0
+    for c in report.campaigns:
+        values = (
+            c.senders,
+            c.first_time,
+            c.consented,
+            c.returned_7,
+            c.returned_30,
+            c.subscribed,
+            c.opted_out,
+        )
+        body.append(
+            f'<text x="0" y="{y + bar_h * rows / 2 + 4:.1f}" font-size="12" font-weight="bold">'
+            f"{escape(c.campaign)}</text>"
+        )
+        for (label, colour), value in zip(CAMPAIGN_BARS, values, strict=True):
+            w = value * scale
+            body.append(
+                f'<rect x="{left}" y="{y:.1f}" width="{max(w, 0.5):.1f}" height="{bar_h - 2}" fill="{colour}">'
+                f"<title>{escape(c.campaign)} {label}: {value}</title></rect>"
+            )
+            body.append(f'<text x="{left + w + 4:.1f}" y="{y + bar_h - 3:.1f}" font-size="9">{value}</text>')
+            y += bar_h
+        y += gap
+    legend_x = 0
+    for label, colour in CAMPAIGN_BARS:
+        body.append(f'<rect x="{legend_x}" y="{height - 14}" width="10" height="10" fill="{colour}"/>')
+        body.append(f'<text x="{legend_x + 13}" y="{height - 5}" font-size="10">{label}</text>')
+        legend_x += 14 + 6 * len(label) + 10
+    return _svg(width, height, body, "Campaigns: senders and what came of them")

@@ -89,9 +89,9 @@ class KnowledgeBase:
 # Extra loaders (events, hours) register here: each takes the folder and the problem list and returns a value
 # stored under its name in KnowledgeBase.extras. Keeps this module free of their formats.
 EXTRA_LOADERS: dict[str, Callable[[Path, list[Problem], KnowledgeBase], Any]] = {}
-# Modules that register their loader in EXTRA_LOADERS when imported: opening hours, events, then the regression
+# Modules that register their loader in EXTRA_LOADERS when imported: opening hours, events, campaigns, then the regression
 # cases (bot.cases), which run the bot over the rest and so come last.
-EXTRA_LOADER_MODULES = ("bot.hours", "bot.events.files", "bot.cases")
+EXTRA_LOADER_MODULES = ("bot.hours", "bot.events.files", "bot.campaigns", "bot.cases")
 
 
 # libyaml's parser when PyYAML was built with it: the same nodes and marks, ten times faster at start-up.

@@ -645,11 +645,68 @@ def _m003_staff(db: Db) -> None:
     )
 
 
+def _m004_campaigns(db: Db) -> None:
+    """Campaign attribution and consent, and each citizen's first and latest contact and active weeks.
+
+    `citizens` and `citizen_weeks` are what the keep-and-win report counts from: the message log is purged after
+    `[storage] log_retention_days`, which would make every citizen look new again three months later. Both are
+    filled from the message log that exists, so citizens who wrote before this migration are not counted as new.
+    `campaign_contacts.first_time` records, when the keyword arrived, whether it was the citizen's first message
+    ever. Every table names the citizen in `sender`, so "delete my data" reaches them.
+    """
+    _ddl(
+        db,
+        """CREATE TABLE citizens (
+            sender TEXT PRIMARY KEY,
+            channel TEXT NOT NULL,
+            first_at TEXT NOT NULL,
+            first_lang TEXT NOT NULL DEFAULT '',
+            last_at TEXT NOT NULL
+        )""",
+    )
+    _ddl(db, "CREATE INDEX citizens_last_at ON citizens (last_at)")
+    _ddl(
+        db,
+        """CREATE TABLE citizen_weeks (
+            sender TEXT NOT NULL,
+            week TEXT NOT NULL,
+            lang TEXT NOT NULL DEFAULT '',
+            first_at TEXT NOT NULL,
+            PRIMARY KEY (sender, week)
+        )""",
+    )
+    _ddl(db, "CREATE INDEX citizen_weeks_week ON citizen_weeks (week)")
+    _ddl(
+        db,
+        """CREATE TABLE campaign_contacts (
+            id INTEGER PRIMARY KEY,
+            sender TEXT NOT NULL,
+            campaign TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            lang TEXT NOT NULL,
+            first_at TEXT NOT NULL,
+            first_time INTEGER NOT NULL DEFAULT 0,
+            offer_text TEXT,
+            consent_text TEXT,
+            consent_at TEXT,
+            stopped_at TEXT,
+            UNIQUE (sender, campaign)
+        )""",
+    )
+    _ddl(db, "CREATE INDEX campaign_contacts_campaign ON campaign_contacts (campaign)")
+    db.execute(
+        "INSERT INTO citizens (sender, channel, first_at, first_lang, last_at) "
+        "SELECT sender, min(channel), min(at), '', max(at) FROM message_log WHERE direction = 'in' "
+        "AND channel IN ('sms', 'telegram') GROUP BY sender"
+    )
+
+
 # (version reached, function). Append only; a released step is never edited.
 MIGRATIONS: list[tuple[int, Callable[[Db], None]]] = [
     (1, _m001_channels),
     (2, _m002_outbox),
     (3, _m003_staff),
+    (4, _m004_campaigns),
 ]
 
 
@@ -812,6 +869,8 @@ class Exchange:
     intent: str | None = None
     entry: str | None = None
     action: str | None = None
+    lang: str | None = None  # the language the bot read the message in
+    week: str | None = None  # the ISO week ("2026-W49") of the message in the libraries' time zone
 
 
 class Store:
@@ -967,6 +1026,8 @@ class Store:
                     exchange.status,
                 ],
             )
+            if exchange.channel in CITIZEN_CHANNELS:
+                _record_contact(db, exchange, at)
             if exchange.reply_text:
                 db.execute(
                     "INSERT INTO message_log (at, channel, sender, direction, text, intent, entry, action, status) "
@@ -1118,6 +1179,26 @@ class Store:
             }
         self.checkpoint()
         return counts
+
+
+CITIZEN_CHANNELS = ("sms", "telegram")  # not the console, `ask` or the staff page's checks
+
+
+def _record_contact(db: Db, exchange: Exchange, at: str) -> None:
+    """A citizen's first and latest contact, and the weeks they wrote in (the language of their first message
+    that week), for the keep-and-win figures."""
+    lang = exchange.lang or ""
+    db.execute(
+        "INSERT INTO citizens (sender, channel, first_at, first_lang, last_at) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (sender) DO UPDATE SET last_at = excluded.last_at",
+        [exchange.sender, exchange.channel, at, lang, at],
+    )
+    if exchange.week:
+        db.execute(
+            "INSERT INTO citizen_weeks (sender, week, lang, first_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (sender, week) DO NOTHING",
+            [exchange.sender, exchange.week, lang, at],
+        )
 
 
 # Twilio's message statuses in the order a message moves through them.
@@ -2101,3 +2182,112 @@ def _batches(db: Db, table: str, columns: list[str]) -> Iterator[Sequence[Any]]:
     cur = db.execute(f'SELECT {names} FROM "{table}" ORDER BY rowid')
     while rows := cur.fetchmany(COPY_BATCH):  # type: ignore[attr-defined]
         yield from rows
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Campaigns: attribution, consent and the end of a series; citizens' first contact and active weeks
+
+
+def known_citizen(store: Store, sender: str) -> bool:
+    """Whether the citizen has written to the service before (this message not counted: it is logged after)."""
+    row = store.db.execute("SELECT 1 FROM citizens WHERE sender = ?", [sender]).fetchone()
+    return row is not None
+
+
+def attribute_campaign(
+    store: Store, sender: str, campaign: str, channel: str, lang: str, first_time: bool, now: datetime
+) -> bool:
+    """Attribute a citizen to a campaign at their first keyword message; False if they were already."""
+    cur = store._execute_write(
+        "INSERT INTO campaign_contacts (sender, campaign, channel, lang, first_at, first_time) "
+        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sender, campaign) DO NOTHING",
+        [sender, campaign, channel, lang, _ts(now), int(first_time)],
+    )
+    return cur.rowcount == 1
+
+
+def campaign_contact(store: Store, sender: str, campaign: str) -> dict[str, Any] | None:
+    row = store.db.query(
+        "SELECT * FROM campaign_contacts WHERE sender = ? AND campaign = ?", [sender, campaign]
+    )
+    return next(iter(row), None)
+
+
+def set_campaign_offer(store: Store, sender: str, campaign: str, offer: str) -> None:
+    """The consent question the citizen was sent, kept beside their answer as what they agreed to."""
+    store._execute_write(
+        "UPDATE campaign_contacts SET offer_text = ? WHERE sender = ? AND campaign = ?",
+        [offer, sender, campaign],
+    )
+
+
+def consent_campaign(store: Store, sender: str, campaign: str, text: str, now: datetime) -> bool:
+    """Record the citizen's yes (their words and the moment); False if they had already said it (or were never
+    attributed), so a second JA queues nothing twice."""
+    cur = store._execute_write(
+        "UPDATE campaign_contacts SET consent_text = ?, consent_at = ?, stopped_at = NULL "
+        "WHERE sender = ? AND campaign = ? AND consent_at IS NULL",
+        [text, _ts(now), sender, campaign],
+    )
+    return cur.rowcount == 1
+
+
+def stop_campaigns(store: Store, sender: str, now: datetime) -> int:
+    """STOP: every campaign series of the citizen ends; their pending follow-ups are cancelled (not only held
+    back while opted out, so a later START does not bring old tips back). Returns the follow-ups cancelled."""
+    with store._transaction() as db:
+        db.execute(
+            "UPDATE campaign_contacts SET stopped_at = ? WHERE sender = ? AND consent_at IS NOT NULL "
+            "AND stopped_at IS NULL",
+            [_ts(now), sender],
+        )
+        cur = db.execute(
+            "UPDATE outbox SET state = 'cancelled', last_error = 'stopped: STOP' "
+            "WHERE sender = ? AND kind = 'campaign' AND state = 'pending'",
+            [sender],
+        )
+    return cur.rowcount
+
+
+def campaign_rows(store: Store) -> list[dict[str, Any]]:
+    """Every attribution with the citizen's latest contact, when they opted out (if they are opted out now, and
+    did so after the keyword) and their first subscription since the keyword. No column names the citizen."""
+    return list(
+        store.db.query(
+            "SELECT cc.campaign, cc.first_at, cc.first_time, cc.consent_at, cc.stopped_at, cc.lang, "
+            "c.last_at, "
+            "CASE WHEN k.opted_out = 1 AND k.changed_at >= cc.first_at THEN k.changed_at END AS opted_out_at, "
+            "(SELECT min(s.consent_at) FROM subscriptions s WHERE s.sender = cc.sender "
+            "AND s.consent_at >= cc.first_at) AS subscribed_at "
+            "FROM campaign_contacts cc LEFT JOIN citizens c ON c.sender = cc.sender "
+            "LEFT JOIN contacts k ON k.sender = cc.sender ORDER BY cc.campaign, cc.first_at"
+        )
+    )
+
+
+def citizen_week_rows(store: Store, first_week: str, last_week: str) -> list[dict[str, Any]]:
+    """Per citizen and week of the period: the language and whether the week is the one of their first contact.
+    `first_week` of a citizen is the week they first wrote in; without a row there (before the migration, or
+    purged), their first contact's time decides: earlier than the week means returning."""
+    return list(
+        store.db.query(
+            "SELECT w.week, w.lang, w.first_at, c.first_at AS citizen_first_at FROM citizen_weeks w "
+            "LEFT JOIN citizens c ON c.sender = w.sender WHERE w.week >= ? AND w.week <= ? ORDER BY w.week",
+            [first_week, last_week],
+        )
+    )
+
+
+def purge_citizen_activity(store: Store, before: datetime) -> dict[str, int]:
+    """Delete the first-contact and weekly rows of citizens not heard from since `before`, weeks older than it,
+    and attributions older than it ([storage] activity_retention_days)."""
+    at = _ts(before)
+    with store._transaction() as db:
+        counts = {
+            "citizens": db.execute("DELETE FROM citizens WHERE last_at < ?", [at]).rowcount,
+            "citizen_weeks": db.execute("DELETE FROM citizen_weeks WHERE first_at < ?", [at]).rowcount,
+            "campaign_contacts": db.execute(
+                "DELETE FROM campaign_contacts WHERE first_at < ?", [at]
+            ).rowcount,
+        }
+    return counts

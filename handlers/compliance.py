@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from bot.context import Context, Understanding
 from bot.model import Action, Message, Reply
+from handlers import campaigns
 from handlers.texts import pick, text
 
 # Replies the channels need outside any handler. Kept here, beside the other compliance texts.
@@ -67,6 +68,7 @@ def greeting(message: Message, ctx: Context, u: Understanding) -> Reply:
 
 
 def stop(message: Message, ctx: Context, u: Understanding) -> Reply:
+    campaigns.on_stop(ctx, message.sender)
     if ctx.store is not None and not ctx.store.set_opt_out(message.sender, True, ctx.now):
         return Reply(
             text="", lang=u.lang, intent="stop", confidence=1.0
@@ -86,6 +88,8 @@ def provider_answered(message: Message, ctx: Context, u: Understanding) -> Reply
     kind = message.provider_keyword or u.intent
     if ctx.store is not None and kind in ("stop", "start"):
         ctx.store.set_opt_out(message.sender, kind == "stop", ctx.now)
+    if kind == "stop":
+        campaigns.on_stop(ctx, message.sender)
     return Reply(text="", lang=u.lang, intent=kind, confidence=1.0)
 
 

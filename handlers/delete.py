@@ -52,10 +52,12 @@ WHAT: dict[str, dict[str, str]] = {
     "notices": {"da": "{n} påmindelser", "en": "{n} reminders"},
     "outbox": {"da": "{n} ventende beskeder", "en": "{n} messages waiting to be sent"},
     "phone_links": {"da": "koblingen til dit lånerkort", "en": "the link to your library account"},
+    "citizens": {"da": "hvornår du skrev første og seneste gang", "en": "when you first and last wrote"},
+    "campaign_contacts": {"da": "{n} kampagnetilmeldinger", "en": "{n} campaign sign-ups"},
 }
 # Rows that belong to something already named: the provider ids of logged messages, the conversation of a
-# question to a librarian, an unused code for linking a library account.
-NOT_MENTIONED = {"inbound", "ticket_messages", "link_codes"}
+# question to a librarian, an unused code for linking a library account, the weeks a citizen wrote in.
+NOT_MENTIONED = {"inbound", "ticket_messages", "link_codes", "citizen_weeks"}
 
 
 def _t(key: str, lang: str, **values: str) -> str:

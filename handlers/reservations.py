@@ -27,8 +27,9 @@ CODE_TTL = timedelta(minutes=15)
 CODE_MAX_TRIES = 5  # wrong codes before a new one must be asked for (10^6 codes: guessing is hopeless)
 CODES_PER_PHONE_PER_DAY = 3  # so the bot cannot be used to text a stranger's phone over and over
 TITLE_MAX = 50
+LINK_WORDS = ("link", "forbind", "tilknyt", "connect")  # "LINK 20123456"
 _LINK = re.compile(
-    r"^/?(link|forbind|tilknyt|connect)( mit nummer| my number| nummer| number)?\s+(\+?[\d ]{8,18})$"
+    rf"^/?({'|'.join(LINK_WORDS)})( mit nummer| my number| nummer| number)?\s+(\+?[\d ]{{8,18}})$"
 )
 _LISTING = re.compile(
     r"^(vis |show |se |see )?(mine|my|mit) (reservationer|reserveringer|reservering|reservation|reservations|"

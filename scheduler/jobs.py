@@ -228,7 +228,8 @@ def weekly_digest(now: datetime, *, services: Services) -> int:
 
 
 def purge(now: datetime, *, services: Services) -> dict[str, int]:
-    """The retention job: message log and dedupe claims, finished outbox rows, old notices, idle and old tickets."""
+    """The retention job: message log and dedupe claims, finished outbox rows, old notices, idle and old tickets,
+    citizens' first-contact and weekly rows and campaign attributions past `[storage] activity_retention_days`."""
     from bot import tickets  # the staff side's housekeeping; imported here to keep the job module light
 
     config, store = services.config, services.store
@@ -236,6 +237,9 @@ def purge(now: datetime, *, services: Services) -> dict[str, int]:
     counts["outbox"] = storage.purge_outbox(store, now - timedelta(days=config.outbox.keep_days))
     counts["notices"] = storage.purge_notices(store, now - NOTICE_KEEP)
     counts["link_codes"] = storage.purge_link_codes(store, now)
+    counts.update(
+        storage.purge_citizen_activity(store, now - timedelta(days=config.storage.activity_retention_days))
+    )
     counts.update(tickets.housekeeping(store, now, config))
     return counts
 

@@ -20,8 +20,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot import smsformat, tickets
+from bot import smsformat, storage, tickets
 from bot.cli import main
+from bot.dates import iso_week
 from bot.storage import Exchange
 from tests.browser.kit import KAREN, PASSWORD, add_librarian, drain, knowledge_copy, staff_config, twilio_env
 from tests.conftest import MOMENT, ROOT
@@ -298,7 +299,7 @@ def seed_history(site: Service, days: int = 14) -> None:
             channel = "telegram" if rng.random() < 0.3 else "sms"
             ctx = Context(brain=brain, config=config, now=at, conversations=NoConversations())
             reply = handle(Message(text, "console", Channel.CONSOLE, at), ctx)
-            sender = f"+45200{n:05d}"
+            sender = f"+45200{rng.randint(1, 90):05d}"  # some citizens write more than once
             store.claim_inbound(channel, f"seed-{n}", sender, at)
             exchange = Exchange(
                 channel,
@@ -310,6 +311,8 @@ def seed_history(site: Service, days: int = 14) -> None:
                 reply.intent,
                 reply.entry,
                 str(reply.action),
+                reply.lang,
+                iso_week(at.astimezone(config.tz).date()),
             )
             store.finish_inbound(exchange, reply.text, at)
             if reply.action == "handoff":
@@ -325,11 +328,33 @@ def seed_history(site: Service, days: int = 14) -> None:
                     )  # fmt: skip
 
 
+def seed_campaign(site: Service, senders: int = 14) -> None:
+    """A school class texted LÆSELYST a week ago: some for the first time, most said yes, a few came back."""
+    store = site.store
+    for i in range(senders):
+        sender, at = f"+45300{i:05d}", MOMENT - timedelta(days=9, minutes=i)
+        storage.attribute_campaign(store, sender, "laeselyst-skole-2027", "sms", "da", i % 3 != 0, at)
+        if i % 4:
+            storage.consent_campaign(store, sender, "laeselyst-skole-2027", "ja", at + timedelta(minutes=1))
+        for k, when in enumerate((at, at + timedelta(days=8)) if i % 2 else (at,)):
+            pid = f"camp-{i}-{k}"
+            store.claim_inbound("sms", pid, sender, when)
+            exchange = Exchange("sms", sender, "LÆSELYST", pid, "answered", "Velkommen", "campaign", None, "answer",
+                                "da", iso_week(when.astimezone(site.runtime.config.tz).date()))  # fmt: skip
+            store.finish_inbound(exchange, "Velkommen", when)
+
+
 def test_the_insight_page(page: Page, site: Service, screenshots: Path) -> None:
     seed_history(site)
+    seed_campaign(site)
     log_in(page)
     page.goto("/staff/insight?days=14")
-    assert page.locator("svg.plot").count() == 3
+    assert (
+        page.locator("svg.plot").count() == 5
+    )  # messages, actions, response times, campaigns, citizens per week
+    row = page.inner_text("#campaigns tbody tr:first-child")
+    assert row.split("\t")[:4] == ["laeselyst-skole-2027", "14", "9", "10"]
+    assert "+45" not in page.inner_text("main")
     first = page.inner_text("#unanswered li:first-child")
     assert "krimi" in first or "hund" in first
     page.screenshot(path=str(screenshots / "insight.png"), full_page=True)

@@ -21,6 +21,7 @@ from bot.app import create_app
 from bot.channels.inbound import Runtime
 from bot.cli import main
 from bot.config import Config
+from bot.dates import iso_week
 from bot.staff.auth import SESSION_COOKIE
 from bot.staff.views import PUBLIC
 from bot.storage import Exchange
@@ -440,7 +441,7 @@ def test_insight_page_csv_and_report(staff: Staff, tmp_path: Path) -> None:
     log_inbound(staff, "What is the wifi password?", channel="telegram")
     client = staff.client(ANNA)
     page = client.get("/staff/insight?days=7").text
-    assert page.count("<svg") == 3
+    assert page.count("<svg") == 4  # messages, actions, response times, citizens per week
     assert "Messages per day by channel" in page and "Librarian response times" in page
     groups = re.findall(r'<span class="count">(\d+)×</span> ([^<]+)', page)
     assert groups[0][0] == "2" and "krimi" in groups[0][1]
@@ -533,3 +534,34 @@ def test_staff_add_asks_for_a_password_and_stores_an_argon2_hash(tmp_path: Path)
         main, ["staff", "add", "eva@kk.dk"], input=f"{PASSWORD}\n{PASSWORD}\n", env=env
     )
     assert again.exit_code == 1 and "has an account already" in again.output
+
+
+def test_insight_shows_campaigns_and_citizens_per_week_without_numbers(staff: Staff) -> None:
+    at = staff.clock() - timedelta(days=10)
+    for i, sender in enumerate((KAREN, "+4530123456", "+4540123456")):
+        storage.attribute_campaign(staff.store, sender, "laeselyst-skole-2027", "sms", "da", i != 2, at)
+        for k, when in enumerate((at, at + timedelta(days=8)) if i == 0 else (at,)):
+            pid = f"SM-camp-{i}-{k}"
+            staff.store.claim_inbound("sms", pid, sender, when)
+            week = iso_week(when.astimezone(staff.config.tz).date())
+            exchange = Exchange("sms", sender, "LÆSELYST", pid, "answered", "Velkommen", "campaign", None, "answer",
+                                "da", week)  # fmt: skip
+            staff.store.finish_inbound(exchange, "Velkommen", when)
+    client = staff.client(ANNA)
+    page = client.get("/staff/insight?days=30").text
+    assert page.count("<svg") == 5 and "Campaigns: senders and what came of them" in page
+    row = re.search(r"<tr><td>laeselyst-skole-2027</td>(.*?)</tr>", page, re.S)
+    assert row is not None
+    cells = re.findall(r"<td>([^<]*)</td>", row.group(1))
+    assert cells == ["3", "2", "0", "1 of 3", "0 of 0", "0", "0"]
+    assert KAREN not in page and KAREN[3:] not in page
+    campaigns_csv = client.get("/staff/insight-campaigns.csv?days=30")
+    assert campaigns_csv.status_code == 200
+    assert (
+        campaigns_csv.headers["Content-Disposition"] == 'attachment; filename="bibliobot-campaigns-30d.csv"'
+    )
+    assert campaigns_csv.get_data(as_text=True).splitlines()[1] == "laeselyst-skole-2027,3,2,0,1,3,0,0,0,0"
+    weeks = client.get("/staff/insight-citizens_per_week.csv?days=30").get_data(as_text=True)
+    assert weeks.startswith("week,language,new,returning\n") and ",da,3,0" in weeks
+    assert client.get("/staff/insight-nothing.csv").status_code == 404
+    assert client.get("/staff/insight-insight.csv").status_code == 404

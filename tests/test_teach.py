@@ -251,3 +251,42 @@ def test_teaching_from_a_ticket_is_answered_at_once_without_a_restart(tmp_path: 
         assert actions[0] == "teach"
     finally:
         rt.store.close()
+
+
+@pytest.mark.storage
+def test_a_new_entry_that_reads_hard_is_saved_with_plain_language_warnings(tmp_path: Path) -> None:
+    from bot.app import create_app
+
+    config = staff_config(tmp_path)
+    app = create_app(config, clock=lambda: MOMENT)
+    rt = app.extensions["bibliobot"]
+    try:
+        add_librarian(rt.store, "anna@kk.dk", MOMENT)
+        question = "hvad koster en erstatning for en bog"
+        say(rt.store, rt.brain(), config, question, MOMENT)
+        ticket = storage.open_ticket_for(rt.store, KAREN)["id"]  # type: ignore[index]
+        client = app.test_client()
+        login(client, "anna@kk.dk")
+        page = client.get(f"/staff/tickets/{ticket}").text
+        assert "LIX 45 or less" in page  # the form says what plain means before anything is saved
+        token = csrf_of(page)
+        long_answer = " ".join(["Erstatningen"] + ["fastsættes"] * 29) + "."
+        response = client.post(
+            f"/staff/tickets/{ticket}/new-entry",
+            data={
+                "csrf_token": token,
+                "file": "faq/loans.yaml",
+                "entry_id": "replacement-cost",
+                "question_da": question,
+                "answer_da": long_answer,
+                "question_en": "",
+                "answer_en": "",
+            },
+        )
+        assert response.status_code == 302
+        page = client.get(f"/staff/tickets/{ticket}").text
+        assert "replacement-cost" in page and "Saved to" in page
+        assert '<li class="note warning">Plain language, answer in da: a sentence of 30 words' in page
+        assert "LIX" in page.split("note warning")[-1]
+    finally:
+        rt.store.close()

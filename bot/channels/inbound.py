@@ -23,6 +23,7 @@ from bot import core, langid, metrics, ratelimit, router
 from bot.brain import Brain
 from bot.config import Config
 from bot.context import Context
+from bot.dates import iso_week
 from bot.knowledge import KnowledgeHolder
 from bot.model import Message, Reply
 from bot.phone import has_cpr, mask, mask_cpr
@@ -171,6 +172,8 @@ def process(
         intent=reply.intent,
         entry=reply.entry,
         action=str(reply.action),
+        lang=reply.lang,
+        week=iso_week(now.astimezone(rt.config.tz).date()),
     )
     if not rt.store.finish_inbound(exchange, out.body, now):
         log.info("%s message %s: the sender's data was deleted; nothing logged", channel, pid)

@@ -183,11 +183,16 @@ def answer_update(rt: Runtime, update: Update) -> Answer:
 
 
 def _command(text: str, username: str, lang: str) -> tuple[str, Reply | None]:
-    """Telegram commands: /start and /help answer who we are; /stop is STOP; /other words is the words."""
+    """Telegram commands: /start and /help answer who we are; /stop is STOP; /other words is the words.
+
+    "/start LAESELYST" is what a deep link on a poster (t.me/<bot>?start=LAESELYST) sends: the payload is the
+    message, so a campaign keyword reaches the bot as if typed (deep-link payloads are A-Z, 0-9, _ and -)."""
     m = _COMMAND.match(text.strip())
     if not m:
         return text, None
     name, rest = m.group("name").lower(), (m.group("rest") or "").strip()
+    if name == "start" and rest:
+        return rest, None
     if name in ("start", "help", "hjaelp"):
         return text, compliance.help_in(lang)
     if name == "stop":

@@ -26,7 +26,7 @@ from flask import (
     url_for,
 )
 
-from bot import cases, insight, smsformat, storage, teach, tickets
+from bot import cases, insight, plainlang, smsformat, storage, teach, tickets
 from bot.brain import Brain
 from bot.channels.inbound import Runtime
 from bot.conversation import NoConversations
@@ -324,6 +324,7 @@ def blueprint(rt: Runtime) -> Blueprint:
             faq_files=faq_files,
             mine=ticket.claimed_by == user().id,
             audit=storage.audit_entries(rt.store, 20, ticket_id=ticket.id),
+            max_segments=config.sms.max_segments,
         )
         return Response(page, status=status)
 
@@ -435,6 +436,11 @@ def blueprint(rt: Runtime) -> Blueprint:
             request.form.get("question") or request.form.get("question_da") or request.form.get("question_en")
         )
         flash(f"Saved to {', '.join(result.files)}; {answered_now(question or '')}.", "ok")
+        entry = result.kb.entry(result.entry)
+        if what == "new-entry" and entry is not None:
+            for lang, answer in entry.answer.items():
+                for warning in plainlang.warnings(answer, config.sms.max_segments, lang):
+                    flash(f"Plain language, answer in {lang}: {warning}.", "warning")
         return redirect(back)
 
     def note(ticket_id: int | None) -> str:
@@ -549,6 +555,8 @@ def blueprint(rt: Runtime) -> Blueprint:
                 "messages": insight.plot_messages_per_day(report),
                 "actions": insight.plot_actions(report),
                 "response": insight.plot_response_times(report),
+                "weeks": insight.plot_citizens_per_week(report),
+                "campaigns": insight.plot_campaigns(report),
             },
             minutes=insight._minutes,
         )
@@ -561,6 +569,20 @@ def blueprint(rt: Runtime) -> Blueprint:
             insight.to_csv(report),
             mimetype="text/csv",
             headers={"Content-Disposition": f'attachment; filename="bibliobot-insight-{days}d.csv"'},
+        )
+
+    @bp.get("/insight-<table>.csv")
+    def insight_table_csv(table: str) -> Response:
+        """One table of the report as its own CSV (campaigns, citizens per week), for the municipality."""
+        days, since, until = period()
+        files = insight.csv_files(insight.build(rt.store, since, until, config.tz))
+        name = f"{table}.csv"
+        if name not in files or name == "insight.csv":
+            abort(404)
+        return Response(
+            files[name],
+            mimetype="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="bibliobot-{table}-{days}d.csv"'},
         )
 
     @bp.get("/audit")

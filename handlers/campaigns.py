@@ -1,0 +1,220 @@
+"""A campaign keyword ("ROSKILDE", "SKOLE7B"): the welcome, the offer of follow-ups, and the citizen's yes.
+
+    keyword, inside the window ─► welcome (+ "svar JA for 3 tips over 3 uger" when there is something to send)
+        └► attributed to the campaign (first-time sender or not)      ─► JA ─► consent stored (words + time),
+    keyword, outside the window ─► "the campaign has ended" / "starts on ..."   topic subscribed, follow-ups
+                                                                                queued in the outbox
+
+The follow-ups are ordinary outbox rows (kind `campaign`): the drain applies quiet hours, the daily flood guard,
+the rate limits and the opt-out check to them, and STOP cancels the ones still pending. With no storage
+(`bibliobot ask`) the replies are the same and nothing is stored or queued.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot import campaigns as campaign_files
+from bot import outbox, storage
+from bot import subscriptions as subs
+from bot.campaigns import Campaign
+from bot.context import Context, Understanding
+from bot.dates import short_date
+from bot.model import Channel, Choice, Message, Reply
+from bot.storage import OutboxItem
+from bot.subscriptions import Topic
+from bot.text import fold
+from handlers.subscriptions import topic_label
+from handlers.texts import pick
+
+INTENT = "campaign"
+CONSENT_STATE = "campaign-consent"
+# The yes may come a while after the poster: a class answers after the lesson, a festival guest the next morning.
+CONSENT_TTL = timedelta(days=2)
+# Words that say yes to the offer. The English offer asks for OK, not YES: YES is one of Twilio's default opt-in
+# words, which Twilio answers itself (a YES still counts, see core.handle, but the citizen gets two replies).
+CONSENT_WORDS = {"ja", "ja tak", "jatak", "jep", "yes", "yes please", "ok", "okay", "oki"}
+# A follow-up that could not go out within this long after it was due (flood guard, outage) is dropped as stale.
+FOLLOW_UP_GRACE = timedelta(days=3)
+OUTBOX_KIND = "campaign"
+
+TEXTS: dict[str, dict[str, str]] = {
+    "campaign_offer": {
+        "da": "Svar JA, hvis du vil have {what}. STOP stopper alle beskeder.",
+        "en": "Reply OK if you would like {what}. STOP stops all messages.",
+    },
+    "campaign_tips": {
+        "da": "{n} tips over de næste {weeks} uger",
+        "en": "{n} tips over the next {weeks} weeks",
+    },
+    "campaign_tips_days": {
+        "da": "{n} tips over de næste {days} dage",
+        "en": "{n} tips over the next {days} days",
+    },
+    "campaign_tip": {"da": "et tip om {days} dage", "en": "a tip in {days} days"},
+    "campaign_topic": {"da": "besked om {what}", "en": "news about {what}"},
+    "campaign_and": {"da": "og", "en": "and"},
+    "campaign_consented": {
+        "da": "Tak! Du får {what}. Skriv STOP, hvis du vil stoppe alle beskeder.",
+        "en": "Thanks! You will get {what}. Text STOP to stop all messages.",
+    },
+    "campaign_already": {
+        "da": "Du er allerede med. Skriv STOP, hvis du vil stoppe alle beskeder.",
+        "en": "You are already signed up. Text STOP to stop all messages.",
+    },
+    "campaign_opted_out": {
+        "da": " Du har skrevet STOP, så beskederne kommer først, når du skriver START.",
+        "en": " You have texted STOP, so the messages only come once you text START.",
+    },
+    "campaign_ended": {
+        "da": "Tak for din besked! Kampagnen {keyword} sluttede {day}. Spørg mig gerne om alt andet om "
+        "bibliotekerne.",
+        "en": "Thanks for your message! The {keyword} campaign ended on {day}. Feel free to ask me anything else "
+        "about the libraries.",
+    },
+    "campaign_upcoming": {
+        "da": "Tak for din besked! Kampagnen {keyword} starter {day}. Skriv {keyword} igen fra den dag.",
+        "en": "Thanks for your message! The {keyword} campaign starts on {day}. Text {keyword} again from then.",
+    },
+    "campaign_yes": {"da": "JA", "en": "OK"},
+    "campaign_yes_label": {"da": "Ja tak", "en": "Yes please"},
+}
+
+
+def t(key: str, lang: str, **values: str) -> str:
+    return pick(TEXTS, key, lang, **values)
+
+
+def named(message: Message, ctx: Context) -> Campaign | None:
+    """The campaign this message's keyword names, if any (the router asks before the FAQ)."""
+    return campaign_files.of(ctx.brain.kb).named_by(message.text, ctx.now, ctx.config.tz)
+
+
+def _channel(message: Message) -> str | None:
+    """The outbox channel of the citizen; None for the console, which nothing is sent to later."""
+    return {Channel.SMS: "sms", Channel.TELEGRAM: "telegram"}.get(message.channel)
+
+
+def offer_what(campaign: Campaign, lang: str) -> str:
+    """What the citizen is offered, in words: "3 tips over de næste 3 uger og besked om koncerter"."""
+    parts: list[str] = []
+    n = len(campaign.follow_ups)
+    if n == 1:
+        parts.append(t("campaign_tip", lang, days=str(campaign.follow_ups[0].after_days)))
+    elif n > 1:
+        last = campaign.follow_ups[-1].after_days
+        if last >= 14:
+            parts.append(t("campaign_tips", lang, n=str(n), weeks=str(campaign.weeks)))
+        else:
+            parts.append(t("campaign_tips_days", lang, n=str(n), days=str(last)))
+    if campaign.topic:
+        parts.append(t("campaign_topic", lang, what=topic_label(Topic.of(campaign.topic), lang)))
+    return f" {t('campaign_and', lang)} ".join(parts)
+
+
+def welcome_text(campaign: Campaign, lang: str) -> tuple[str, str]:
+    """The welcome and, when there is something to send later, the question asking for consent: (text, lang)."""
+    text, lang = campaign.welcome_in(lang)
+    if campaign.offers:
+        text = f"{text} {t('campaign_offer', lang, what=offer_what(campaign, lang))}"
+    return text, lang
+
+
+def handle(message: Message, ctx: Context, u: Understanding) -> Reply:
+    """The keyword: welcome and attribute inside the window; say it has ended (or not begun) outside it."""
+    campaign = named(message, ctx)
+    if campaign is None:  # the knowledge changed between routing and now
+        return Reply(text="", lang=u.lang, intent=INTENT, confidence=1.0)
+    status = campaign.status(ctx.now, ctx.config.tz)
+    if status != "active":
+        day = campaign.last_day if status == "ended" else campaign.first_day
+        lang = u.lang if u.lang in ("da", "en") else "da"
+        key = "campaign_ended" if status == "ended" else "campaign_upcoming"
+        text = t(key, u.lang, keyword=campaign.keyword.upper(), day=short_date(day, lang))
+        return Reply(text=text, lang=u.lang, intent=INTENT, confidence=1.0)
+    text, lang = welcome_text(campaign, u.lang)
+    channel = _channel(message)
+    contact = None
+    if ctx.store is not None and channel is not None:
+        first_time = not storage.known_citizen(ctx.store, message.sender)
+        storage.attribute_campaign(ctx.store, message.sender, campaign.id, channel, lang, first_time, ctx.now)
+        contact = storage.campaign_contact(ctx.store, message.sender, campaign.id)
+    reply = Reply(text=text, lang=lang, intent=INTENT, confidence=1.0)
+    if not campaign.offers:
+        return reply
+    if contact is not None and contact["consent_at"]:
+        if contact["stopped_at"]:  # STOP ended their series for good: the welcome, and no offer again
+            reply.text = campaign.welcome_in(lang)[0]
+        else:
+            reply.text = f"{campaign.welcome_in(lang)[0]} {t('campaign_already', lang)}"
+        return reply
+    if contact is not None:
+        storage.set_campaign_offer(ctx.store, message.sender, campaign.id, text)
+    ctx.conversations.put(
+        message.sender,
+        {"kind": CONSENT_STATE, "campaign": campaign.id, "lang": lang, "at": ctx.now.isoformat()},
+    )
+    reply.choices = [Choice(t("campaign_yes", lang), t("campaign_yes_label", lang))]
+    return reply
+
+
+def consent(message: Message, ctx: Context) -> Reply | None:
+    """JA after a campaign's offer: store the consent and queue the follow-ups; None for any other message."""
+    state = ctx.conversations.get(message.sender)
+    if not state or state.get("kind") != CONSENT_STATE:
+        return None
+    if ctx.now - datetime.fromisoformat(state["at"]) > CONSENT_TTL:
+        ctx.conversations.put(message.sender, None)
+        return None
+    if fold(message.text) not in CONSENT_WORDS:
+        return None  # the offer stays open while they ask something else
+    ctx.conversations.put(message.sender, None)
+    lang = str(state.get("lang") or "da")
+    campaign = campaign_files.of(ctx.brain.kb).by_id(str(state.get("campaign")))
+    if campaign is None:  # taken out of the file since the offer: nothing left to send
+        return None
+    what = offer_what(campaign, lang)
+    text = t("campaign_consented", lang, what=what)
+    channel = _channel(message)
+    if ctx.store is not None and channel is not None:
+        if not storage.consent_campaign(ctx.store, message.sender, campaign.id, message.text, ctx.now):
+            return Reply(text=t("campaign_already", lang), lang=lang, intent=INTENT, confidence=1.0)
+        start_series(ctx, campaign, message.sender, channel, lang, message.text)
+        if ctx.store.is_opted_out(message.sender):
+            text += t("campaign_opted_out", lang)
+    return Reply(text=text, lang=lang, intent=INTENT, confidence=1.0)
+
+
+def start_series(ctx: Context, campaign: Campaign, sender: str, channel: str, lang: str, words: str) -> int:
+    """Subscribe the campaign's topic and queue its follow-ups, each `after_days` after the consent (the drain
+    holds one due in quiet hours until morning). Returns the follow-ups queued."""
+    if campaign.topic:
+        subs.subscribe(
+            ctx.store, sender, channel, [Topic.of(campaign.topic)], campaign.branch, lang, words, ctx.now
+        )
+    who = subs.subscriber_id(sender)
+    queued = 0
+    for n, follow_up in enumerate(campaign.follow_ups, 1):
+        due = ctx.now + timedelta(days=follow_up.after_days)
+        body = follow_up.text.get(lang) or follow_up.text["da"]
+        queued += outbox.enqueue_item(
+            ctx.store,
+            OutboxItem(
+                dedupe_key=f"campaign:{campaign.id}:{who}:{n}",
+                channel=channel,
+                sender=sender,
+                body=body,
+                kind=OUTBOX_KIND,
+                due_at=due,
+                lang=lang,
+                expires_at=due + FOLLOW_UP_GRACE,
+            ),
+            ctx.now,
+        )
+    return queued
+
+
+def on_stop(ctx: Context, sender: str) -> None:
+    """STOP ends every campaign series of the citizen (their pending follow-ups are cancelled)."""
+    if ctx.store is not None:
+        storage.stop_campaigns(ctx.store, sender, ctx.now)
