@@ -415,14 +415,18 @@ class Matcher:
     ) -> None:
         self.entries: list[Entry] = list(kb.entries)
         vocab: set[str] = set()
+        # The lexical side reads Danish and English only: questions and answers in other languages (ar, tr, pl,
+        # uk ...) reach the semantic index alone, so their words never become spelling corrections, terms or
+        # part of an entry's core, and a Danish or English question is ranked as if they were not there.
         for e in self.entries:
-            for qs in e.questions.values():
-                for q in qs:
+            for lang, qs in e.questions.items():
+                for q in qs if lang in LEXICAL_LANGUAGES else ():
                     vocab.update(_split_words(q))
             for t in e.tags:
                 vocab.update(_split_words(t))
-            for a in e.answer.values():
-                vocab.update(_split_words(a))
+            for lang, a in e.answer.items():
+                if lang in LEXICAL_LANGUAGES:
+                    vocab.update(_split_words(a))
         # Branch names say where, not what: the router extracts them, the FAQ match ignores them.
         self.analyzer = Analyzer(compiled_lexicon(), vocab, ignore=branch_words(kb))
         self.variants: list[_Variant] = []
@@ -431,8 +435,9 @@ class Matcher:
         for idx, e in enumerate(self.entries):
             terms: set[str] = set()
             for lang, qs in e.questions.items():
+                lexical = lang in LEXICAL_LANGUAGES
                 for q in qs:
-                    vt = frozenset(self.analyzer.terms(q, lang, correct=False))
+                    vt = frozenset(self.analyzer.terms(q, lang, correct=False)) if lexical else frozenset()
                     self.variants.append(_Variant(idx, vt, strip_filler(normalise(q)), text=q, lang=lang))
                     terms |= vt
             for tag in e.tags:
@@ -441,7 +446,8 @@ class Matcher:
             entry_terms.append(terms)
             said: set[str] = set()
             for lang, answer in e.answer.items():
-                said.update(self.analyzer.terms(answer, lang, correct=False))
+                if lang in LEXICAL_LANGUAGES:
+                    said.update(self.analyzer.terms(answer, lang, correct=False))
             answer_terms.append(said - terms)
         self.entry_terms = entry_terms
         n = max(1, len(self.entries))
@@ -460,7 +466,8 @@ class Matcher:
         self.variants_of: dict[int, list[_Variant]] = defaultdict(list)
         for v in self.variants:
             v.weight = sum(self.weight(t) for t in v.terms)
-            self.variants_of[v.entry].append(v)
+            if v.lang in LEXICAL_LANGUAGES:
+                self.variants_of[v.entry].append(v)
         self._index = {e.id: i for i, e in enumerate(self.entries)}
         # What each entry's questions share: its core.
         self.core: dict[int, tuple[tuple[str, float], ...]] = {}

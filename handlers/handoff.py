@@ -37,7 +37,7 @@ def _text(key: str, lang: str, ctx: Context) -> str:
 @functools.lru_cache(maxsize=4)
 def _questions(matcher: Matcher) -> frozenset[str]:
     """Every question variant as the matcher folds it: a message equal to one is an exact FAQ hit."""
-    return frozenset(v.folded for v in matcher.variants)
+    return frozenset(v.folded for v in matcher.variants if v.folded)  # Arabic or Cyrillic folds to nothing
 
 
 def exact_hit(text: str, ctx: Context) -> bool:
