@@ -122,7 +122,7 @@ def is_plural(context: str, key: str) -> bool:
     return (context, key) in catalogues()[SOURCE_LANGUAGE].plurals
 
 
-def keys(context: str | None = None) -> list[tuple[str, str]]:
+def message_keys(context: str | None = None) -> list[tuple[str, str]]:
     """The (context, key) of every Danish message, optionally of one context."""
     source = catalogues()[SOURCE_LANGUAGE].keys
     return sorted(k for k in source if context is None or k[0] == context)
@@ -147,10 +147,10 @@ class Section(Mapping[str, dict[str, str]]):
         return found
 
     def __iter__(self) -> Iterator[str]:
-        return iter(k for _, k in keys(self.context))
+        return iter(k for _, k in message_keys(self.context))
 
     def __len__(self) -> int:
-        return len(keys(self.context))
+        return len(message_keys(self.context))
 
 
 def placeholders(text: str) -> set[str]:
@@ -168,7 +168,7 @@ def problems() -> list[str]:
         if lang == SOURCE_LANGUAGE:
             continue
         for context, key in sorted(catalogue.keys):
-            where = f"{catalogue.path.relative_to(LOCALE_DIR.parent.parent)}: {context}/{key}"
+            where = f"bot/locale/{lang}/LC_MESSAGES/{DOMAIN}.po: {context}/{key}"
             if (context, key) not in source.keys:
                 found.append(f"{where}: not in the Danish catalogue")
                 continue

@@ -7,8 +7,7 @@ it, in the citizen's language, so they know what is gone.
 
 from __future__ import annotations
 
-from bot.catalogues import SOURCE_LANGUAGE, Section, fragment, is_plural, plural
-from bot.catalogues import keys as catalogue_keys
+from bot.catalogues import SOURCE_LANGUAGE, Section, fragment, is_plural, message_keys, plural
 from bot.context import Context, Understanding
 from bot.conversation import fresh
 from bot.model import Action, Choice, Message, Reply
@@ -56,7 +55,7 @@ def request(message: Message, ctx: Context, u: Understanding) -> Reply:
 
 def _what(table: str, n: int, lang: str) -> str:
     """What one table held, as the citizen is told ("3 beskeder"); counted messages take the language's plural."""
-    key = table if (WHAT, table) in catalogue_keys(WHAT) else "other_table"
+    key = table if (WHAT, table) in message_keys(WHAT) else "other_table"
     if is_plural(WHAT, key):
         text = plural(WHAT, key, n, lang) or plural(WHAT, key, n, SOURCE_LANGUAGE) or ""
     else:
