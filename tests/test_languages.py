@@ -447,3 +447,33 @@ def test_a_keyword_counts_only_as_the_whole_message() -> None:
     assert keywords.native("yardım") == ("help", "tr")  # the dotless ı a Turkish phone types
     assert keywords.native("стоп, будь ласка, я хочу книжку") is None
     assert keywords.native("STOP") is None  # the router's own word, with its own rules (Twilio's list)
+
+
+# -- end to end: an Arabic text through the SMS webhook ---------------------------------------------------------------
+
+
+@pytest.mark.storage
+def test_an_arabic_text_through_the_signed_sms_webhook_is_answered_in_arabic(tmp_path: Path) -> None:
+    """Twilio's request, signed with its own RequestValidator, to the real /sms route over HTTP; TwiML back."""
+    from tests.fakes.service import running_service, twiml_messages
+    from tests.fakes.webhooks import post_sms, sms_form
+    from tests.test_channels_sms import make_config
+
+    config = make_config(tmp_path, knowledge__dir=str(ROOT / "knowledge"))
+    with running_service(config, MOMENT) as service:
+        entry = service.runtime.brain().kb.entry("loans-renew")
+        assert entry is not None
+        asked = post_sms(service.http, service.url, sms_form("أريد تجديد الكتب التي استعرتها", KAREN))
+        assert asked.status_code == 200 and asked.headers["Content-Type"].startswith("application/xml")
+        assert twiml_messages(asked.text) == [smsformat.fit(entry.answer["ar"], config.sms.max_segments)]
+        stopped = post_sms(service.http, service.url, sms_form("توقف", KAREN))
+        assert twiml_messages(stopped.text) == [text("stop", "ar")]
+        assert service.store.is_opted_out(KAREN)
+        logged = service.store.messages(KAREN)
+    assert [(m["direction"], m["intent"], m["entry"]) for m in logged] == [
+        ("in", "faq", "loans-renew"),
+        ("out", "faq", "loans-renew"),
+        ("in", "stop", None),
+        ("out", "stop", None),
+    ]
+    assert logged[1]["text"] == entry.answer["ar"]
