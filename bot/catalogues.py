@@ -214,3 +214,14 @@ def fragment(context: str, key: str, lang: str) -> str:
     if text is None:
         raise KeyError(f"no message {key!r} in context {context!r} of {LOCALE_DIR}")
     return text
+
+
+def direction(lang: str) -> str:
+    """'rtl' for a language written right to left (Arabic, Persian, Urdu), else 'ltr', from CLDR: where the staff
+    page must set the direction of an empty reply box before the librarian has typed a letter."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return "rtl" if Locale.parse(lang).character_order == "right-to-left" else "ltr"
+    except (UnknownLocaleError, ValueError):
+        return "ltr"

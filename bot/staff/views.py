@@ -30,7 +30,8 @@ from bot import cases, insight, smsformat, storage, teach, tickets
 from bot.brain import Brain
 from bot.channels.inbound import Runtime
 from bot.conversation import NoConversations
-from bot.knowledge import Entry
+from bot.catalogues import direction
+from bot.knowledge import Entry, language_name
 from bot.model import Channel, Message
 from bot.staff.auth import (
     CSRF_FIELD,
@@ -324,6 +325,8 @@ def blueprint(rt: Runtime) -> Blueprint:
             faq_files=faq_files,
             mine=ticket.claimed_by == user().id,
             audit=storage.audit_entries(rt.store, 20, ticket_id=ticket.id),
+            direction=direction(ticket.lang),
+            language=language_name(ticket.lang),
         )
         return Response(page, status=status)
 
