@@ -20,7 +20,8 @@ from bot.core import handle
 from bot.knowledge import load_knowledge
 from bot.matching import Matcher
 from bot.model import Channel, Message, Reply
-from handlers.texts import in_language, more_languages, text
+from handlers import texts
+from handlers.texts import in_language, more_languages
 
 ROOT = Path(__file__).resolve().parent.parent
 MOMENT = datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
@@ -83,7 +84,7 @@ def test_a_question_in_arabic_or_ukrainian_script_is_a_question_not_a_greeting(
     assert reply.intent in ("faq", "handoff")
     entry = sample.kb.entry(reply.entry) if reply.entry else None
     # In their own language: the entry's answer, the hand-off notice, or the fallback that opens with their line.
-    assert reply.text == (in_language(entry.answer, lang) if entry else text("handoff", lang))
+    assert reply.text == (in_language(entry.answer, lang) if entry else texts.text("handoff", lang))
 
 
 def test_confidence_is_the_models_probability_and_its_curve_falls_with_the_threshold(sample: Brain) -> None:

@@ -28,9 +28,9 @@ from flask import (
 
 from bot import cases, insight, smsformat, storage, teach, tickets
 from bot.brain import Brain
+from bot.catalogues import direction
 from bot.channels.inbound import Runtime
 from bot.conversation import NoConversations
-from bot.catalogues import direction
 from bot.knowledge import Entry, language_name
 from bot.model import Channel, Message
 from bot.staff.auth import (
