@@ -449,6 +449,16 @@ def test_a_keyword_counts_only_as_the_whole_message() -> None:
     assert keywords.native("STOP") is None  # the router's own word, with its own rules (Twilio's list)
 
 
+@pytest.mark.parametrize(
+    "hello, lang", [("مرحبا", "ar"), ("Merhaba", "tr"), ("Cześć!", "pl"), ("Привіт", "uk")], ids=lambda v: v
+)
+def test_hello_in_the_citizens_language_is_greeted_in_it_not_handed_off(
+    sample: Brain, hello: str, lang: str
+) -> None:
+    reply = ask(sample, hello)
+    assert (reply.lang, reply.action, reply.text) == (lang, Action.ANSWER, text("greeting", lang))
+
+
 # -- end to end: an Arabic text through the SMS webhook ---------------------------------------------------------------
 
 
