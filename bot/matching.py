@@ -407,6 +407,21 @@ def branch_words(kb: KnowledgeBase) -> set[str]:
     return words - STOPWORDS
 
 
+def _lexical_view(kb: KnowledgeBase) -> KnowledgeBase:
+    """The knowledge base in its Danish and English alone, which is what the decision is learned from: questions in
+    other languages reach answers through the semantic index, and learning from them too would move the learned
+    thresholds for Danish and English questions (a knowledge base's translations must not change how its Danish
+    questions are answered; the questions in other languages are still simulated, as before, by hiding a Danish or
+    English variant's language)."""
+    entries = []
+    for e in kb.entries:
+        questions = {lang: qs for lang, qs in e.questions.items() if lang in LEXICAL_LANGUAGES}
+        if questions:
+            answer = {lang: a for lang, a in e.answer.items() if lang in LEXICAL_LANGUAGES} or e.answer
+            entries.append(replace(e, questions=questions, answer=answer))
+    return KnowledgeBase(entries, kb.branches, kb.root, kb.extras)
+
+
 class Matcher:
     """The prepared index of one knowledge base. Build once per (re)load; `decide` is cheap."""
 
@@ -477,7 +492,7 @@ class Matcher:
         self.semantic = self._semantic_index(vector_of)
         self.model: DecisionModel | None = None
         if train:
-            self.model = decision.train(self, kb) or decision.fallback_model()
+            self.model = decision.train(self, _lexical_view(kb)) or decision.fallback_model()
 
     def _semantic_index(self, vector_of: dict[str, np.ndarray] | None) -> SemanticIndex | None:
         if semantic.embedder() is None or not self.variants:
@@ -489,7 +504,14 @@ class Matcher:
             vectors = semantic.embed(texts)
             if vectors is None:
                 return None
-        answers = [(idx, lang, a) for idx, e in enumerate(self.entries) for lang, a in e.answer.items()]
+        # Danish and English answers only, as the decision was learned with (_lexical_view): an Arabic answer would
+        # change the answer similarity a Danish question gets.
+        answers = [
+            (idx, lang, a)
+            for idx, e in enumerate(self.entries)
+            for lang, a in e.answer.items()
+            if lang in LEXICAL_LANGUAGES
+        ]
         answer_vectors = semantic.embed([a for _, _, a in answers], passage=True)
         index = SemanticIndex(
             vectors, [v.entry for v in self.variants], len(self.entries), [v.lang for v in self.variants]
