@@ -36,6 +36,6 @@ chromium:
 test: lint chromium
 	$(BIN)/python -m pytest
 
-# Rewrites docs/screenshots/*.png (inbox, ticket, insight) from the browser tests.
+# Rewrites docs/screenshots/*.png (inbox, ticket, ticket-arabic, insight) from the browser tests.
 screenshots: $(STAMP) chromium
 	BIBLIOBOT_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/test_browser.py

@@ -147,21 +147,37 @@ def kb() -> None:
 
 @kb.command("check")
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
-def kb_check(directory: Path | None) -> None:
+@click.option(
+    "--languages",
+    "languages",
+    default=None,
+    help="Comma-separated ISO 639-1 codes to report coverage for (default: [locale] languages).",
+)
+@click.option("--brief", is_flag=True, help="Coverage per language only, without the entries each lacks.")
+def kb_check(directory: Path | None, languages: str | None, brief: bool) -> None:
     """Validate a knowledge folder; print every problem with file and line; exit 1 if any.
 
     Also prints plain-language warnings (answers over the SMS budget, long sentences, a LIX over 45), which do
-    not fail the check.
+    not fail the check. After the verdict it reports, for each configured language, how many entries have an
+    answer in it (and which lack one) and how many fixed replies its message catalogue has: informative, it never
+    fails the check.
 
     Example:
 
         bibliobot kb check knowledge/
+
+        bibliobot kb check --languages da,en,ar,so --brief knowledge/
     """
     from bot import campaigns, plainlang
-    from bot.knowledge import load_knowledge
+    from bot.coverage import coverage, report
+    from bot.knowledge import LANGUAGES, load_knowledge
 
     config = _config()
     root = directory or config.knowledge_dir
+    wanted = [c.strip() for c in languages.split(",") if c.strip()] if languages else config.locale.languages
+    for code in wanted:
+        if code not in LANGUAGES:
+            raise click.BadParameter(f"{code!r} is not an ISO 639-1 language code", param_hint="--languages")
     try:
         kb_ = load_knowledge(root)
         problems = campaigns.budget_problems(campaigns.of(kb_), config.sms.max_segments)
@@ -182,6 +198,8 @@ def kb_check(directory: Path | None) -> None:
         f"ok: {len(kb_.entries)} entries, {len(kb_.branches)} branches, {running} campaign(s), {passed} "
         f"regression case(s) in {root}" + (f"; {len(warnings)} plain-language warning(s)" if warnings else "")
     )
+    for line in report(coverage(kb_, wanted), list_missing=not brief):
+        click.echo(line)
 
 
 @main.group("config")

@@ -67,6 +67,8 @@ class KnowledgeConfig:
 class LocaleConfig:
     default_language: str = "da"
     timezone: str = "Europe/Copenhagen"
+    # The languages the service means to answer in: `kb check` reports the entries without an answer in each.
+    languages: list[str] = field(default_factory=lambda: ["da", "en", "ar", "tr", "pl", "uk"])
 
 
 @dataclass(frozen=True)
@@ -315,6 +317,11 @@ def _check(config: Config, problems: list[str]) -> None:
         problems.append(
             f"locale.default_language: must be 'da' or 'en', got {config.locale.default_language!r}"
         )
+    from bot.knowledge import LANGUAGES
+
+    for lang in config.locale.languages:
+        if lang not in LANGUAGES:
+            problems.append(f"locale.languages: {lang!r} is not an ISO 639-1 language code (such as 'ar')")
     if not 1 <= config.service.port <= 65535:
         problems.append(f"service.port: must be 1-65535, got {config.service.port}")
     if not 0 <= config.service.trusted_proxies <= MAX_TRUSTED_PROXIES:

@@ -10,7 +10,7 @@ import logging
 import re
 from collections.abc import Callable
 
-from bot import langid, router, timeintent
+from bot import keywords, langid, router, timeintent
 from bot.branches import BranchMatch
 from bot.context import Context, Understanding
 from bot.model import Action, Message, Reply
@@ -116,6 +116,10 @@ def understand(message: Message, ctx: Context) -> Understanding:
         if " " in norm:  # "stop texting me": the words around the keyword tell the language
             return Understanding(langid.detect(message.text, default), keyword, norm)
         return Understanding(KEYWORD_LANG.get(word, default), keyword, norm)
+    own = keywords.native(message.text)  # "СТОП", "YARDIM", "أمين المكتبة": answered in that language
+    if own is not None:
+        intent, lang = own
+        return Understanding(lang, "handoff" if intent == "librarian" else intent, norm)
     lang = langid.detect(message.text, default)
     if campaigns.named(message, ctx) is not None:
         # A campaign's keyword (alone or first, with a few words): before the FAQ, like the compliance keywords.

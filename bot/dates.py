@@ -31,6 +31,20 @@ WEEKDAYS_DA = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "s
 WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 SHORT_DA = ("man", "tir", "ons", "tor", "fre", "lør", "søn")
 SHORT_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTHS_DA_LONG = (
+    "jan.",
+    "feb.",
+    "marts",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "aug.",
+    "sep.",
+    "okt.",
+    "nov.",
+    "dec.",
+)
 MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 # Folded weekday words -> 0 (Monday) .. 6. Plural and definite forms too ("lørdage", "om lørdagen", "sundays").
@@ -543,23 +557,50 @@ def date_words() -> set[str]:
 # ------------------------------------------------------------------------------------------------ telling dates
 
 
+def _cldr(lang: str) -> bool:
+    """A language beyond Danish and English: its day and month names come from CLDR through Babel."""
+    return lang not in ("da", "en")
+
+
 def day_name(d: date, lang: str, short: bool = False) -> str:
+    """ "lørdag" / "Saturday" / "السبت"; short: "lør" / "Sat"."""
+    if _cldr(lang):
+        from babel.dates import format_date
+
+        return format_date(d, "EEE" if short else "EEEE", locale=lang)
     if lang == "en":
         return (SHORT_EN if short else WEEKDAYS_EN)[d.weekday()]
     return (SHORT_DA if short else WEEKDAYS_DA)[d.weekday()]
 
 
+def weekday_name(weekday: int, lang: str, short: bool = False) -> str:
+    """The name of weekday 0 (Monday) to 6 in a language."""
+    return day_name(date(2026, 11, 30) + timedelta(days=weekday), lang, short)
+
+
 def short_date(d: date, lang: str) -> str:
-    """ "24/11" in Danish, "24 Nov" in English."""
+    """ "24/11" in Danish (and in the other languages, whose citizens read it as day and month), "24 Nov" in
+    English."""
     return f"{d.day} {MONTHS_EN[d.month - 1]}" if lang == "en" else f"{d.day}/{d.month}"
 
 
+def long_date(d: date, lang: str) -> str:
+    """ "4. januar", "4 January", "4 ocak": a date a sentence names with its month."""
+    if lang == "da":
+        return f"{d.day}. {MONTHS_DA_LONG[d.month - 1]}"
+    from babel.dates import format_date
+
+    return format_date(d, "d MMMM", locale=lang)
+
+
 def day_label(d: date, today: date, lang: str) -> str:
-    """How a reply names a day: "i dag", "i morgen", "lørdag 28/11" (and the English equivalents)."""
+    """How a reply names a day: "i dag", "i morgen", "lørdag 28/11" (and the same in the other languages)."""
+    from bot.catalogues import fragment
+
     if d == today:
-        return "today" if lang == "en" else "i dag"
+        return fragment("dates", "today", lang)
     if d == today + timedelta(days=1):
-        return "tomorrow" if lang == "en" else "i morgen"
+        return fragment("dates", "tomorrow", lang)
     label = f"{day_name(d, lang)} {short_date(d, lang)}"
     return f"{label} {d.year}" if (d - today).days > FAR_DAYS else label
 

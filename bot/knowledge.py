@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from babel import localedata
 
 from bot.errors import KnowledgeError, Problem
 
@@ -37,7 +38,27 @@ BRANCH_KEYS = {
     "note",
     "dpl_id",
 }
-LANGUAGES = {"da", "en"}
+# A language is any ISO 639-1 code (two letters) that the Unicode CLDR, through Babel, knows: "ar", "tr", "so".
+LANGUAGES: frozenset[str] = frozenset(
+    code for code in localedata.locale_identifiers() if len(code) == 2 and code.isalpha() and code.islower()
+)
+# The languages every entry is written in first: a question in one of them needs its answer in the same language.
+# In any other language a question may come without an answer (the citizen gets Danish and English with a line in
+# their language) and an answer without questions (the multilingual matcher meets their question anyway).
+BASE_LANGUAGES = ("da", "en")
+
+
+def unknown_language(lang: str) -> str:
+    return f"unknown language '{lang}' (an ISO 639-1 code such as da, en, ar, tr, pl, uk)"
+
+
+def language_name(lang: str) -> str:
+    """'Arabic' for 'ar': the English name, for librarians' reports."""
+    from babel import Locale
+
+    return Locale("en").languages.get(lang, lang)
+
+
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
@@ -196,16 +217,16 @@ def _parse_entry(node: yaml.Node, rel: str, problems: list[Problem]) -> Entry | 
         qnode = m["questions"][1]
         if not isinstance(qnode, yaml.MappingNode):
             problems.append(
-                Problem(rel, _line(qnode), "questions must map a language (da, en) to a list", entry_id)
+                Problem(
+                    rel, _line(qnode), "questions must map a language (da, en, ar ...) to a list", entry_id
+                )
             )
             ok = False
         else:
             for lk, lv in qnode.value:
                 lang = str(lk.value)
                 if lang not in LANGUAGES:
-                    problems.append(
-                        Problem(rel, _line(lk), f"unknown language '{lang}' (known: da, en)", entry_id)
-                    )
+                    problems.append(Problem(rel, _line(lk), unknown_language(lang), entry_id))
                     continue
                 items = _string_list(lv, rel, f"questions.{lang}", entry_id, problems)
                 if items is None:
@@ -224,16 +245,14 @@ def _parse_entry(node: yaml.Node, rel: str, problems: list[Problem]) -> Entry | 
         anode = m["answer"][1]
         if not isinstance(anode, yaml.MappingNode):
             problems.append(
-                Problem(rel, _line(anode), "answer must map a language (da, en) to text", entry_id)
+                Problem(rel, _line(anode), "answer must map a language (da, en, ar ...) to text", entry_id)
             )
             ok = False
         else:
             for lk, lv in anode.value:
                 lang = str(lk.value)
                 if lang not in LANGUAGES:
-                    problems.append(
-                        Problem(rel, _line(lk), f"unknown language '{lang}' (known: da, en)", entry_id)
-                    )
+                    problems.append(Problem(rel, _line(lk), unknown_language(lang), entry_id))
                 elif not isinstance(lv, yaml.ScalarNode) or not str(lv.value).strip():
                     problems.append(
                         Problem(rel, _line(lv), f"answer.{lang} must be non-empty text", entry_id)
@@ -242,11 +261,13 @@ def _parse_entry(node: yaml.Node, rel: str, problems: list[Problem]) -> Entry | 
                 else:
                     answer[lang] = str(lv.value).strip()
             for lang in questions:
-                if lang not in answer:
-                    names = {"da": "Danish", "en": "English"}
+                if lang in BASE_LANGUAGES and lang not in answer:
                     problems.append(
                         Problem(
-                            rel, _line(anode), f"questions in {names[lang]} but no answer.{lang}", entry_id
+                            rel,
+                            _line(anode),
+                            f"questions in {language_name(lang)} but no answer.{lang}",
+                            entry_id,
                         )
                     )
                     ok = False

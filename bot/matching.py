@@ -416,6 +416,21 @@ def _sentence_vectors(text: str) -> np.ndarray | None:
     )
 
 
+def _lexical_view(kb: KnowledgeBase) -> KnowledgeBase:
+    """The knowledge base in its Danish and English alone, which is what the decision is learned from: questions in
+    other languages reach answers through the semantic index, and learning from them too would move the learned
+    thresholds for Danish and English questions (a knowledge base's translations must not change how its Danish
+    questions are answered; the questions in other languages are still simulated, as before, by hiding a Danish or
+    English variant's language)."""
+    entries = []
+    for e in kb.entries:
+        questions = {lang: qs for lang, qs in e.questions.items() if lang in LEXICAL_LANGUAGES}
+        if questions:
+            answer = {lang: a for lang, a in e.answer.items() if lang in LEXICAL_LANGUAGES} or e.answer
+            entries.append(replace(e, questions=questions, answer=answer))
+    return KnowledgeBase(entries, kb.branches, kb.root, kb.extras)
+
+
 class Matcher:
     """The prepared index of one knowledge base. Build once per (re)load; `decide` is cheap."""
 
@@ -431,14 +446,18 @@ class Matcher:
         bot/data/out_of_scope.yaml; training leaves out the fold it asks)."""
         self.entries: list[Entry] = list(kb.entries)
         vocab: set[str] = set()
+        # The lexical side reads Danish and English only: questions and answers in other languages (ar, tr, pl,
+        # uk ...) reach the semantic index alone, so their words never become spelling corrections, terms or
+        # part of an entry's core, and a Danish or English question is ranked as if they were not there.
         for e in self.entries:
-            for qs in e.questions.values():
-                for q in qs:
+            for lang, qs in e.questions.items():
+                for q in qs if lang in LEXICAL_LANGUAGES else ():
                     vocab.update(_split_words(q))
             for t in e.tags:
                 vocab.update(_split_words(t))
-            for a in e.answer.values():
-                vocab.update(_split_words(a))
+            for lang, a in e.answer.items():
+                if lang in LEXICAL_LANGUAGES:
+                    vocab.update(_split_words(a))
         # Branch names say where, not what: the router extracts them, the FAQ match ignores them.
         self.analyzer = Analyzer(compiled_lexicon(), vocab, ignore=branch_words(kb))
         self.variants: list[_Variant] = []
@@ -447,8 +466,9 @@ class Matcher:
         for idx, e in enumerate(self.entries):
             terms: set[str] = set()
             for lang, qs in e.questions.items():
+                lexical = lang in LEXICAL_LANGUAGES
                 for q in qs:
-                    vt = frozenset(self.analyzer.terms(q, lang, correct=False))
+                    vt = frozenset(self.analyzer.terms(q, lang, correct=False)) if lexical else frozenset()
                     self.variants.append(_Variant(idx, vt, strip_filler(normalise(q)), text=q, lang=lang))
                     terms |= vt
             for tag in e.tags:
@@ -457,7 +477,8 @@ class Matcher:
             entry_terms.append(terms)
             said: set[str] = set()
             for lang, answer in e.answer.items():
-                said.update(self.analyzer.terms(answer, lang, correct=False))
+                if lang in LEXICAL_LANGUAGES:
+                    said.update(self.analyzer.terms(answer, lang, correct=False))
             answer_terms.append(said - terms)
         self.entry_terms = entry_terms
         n = max(1, len(self.entries))
@@ -476,7 +497,8 @@ class Matcher:
         self.variants_of: dict[int, list[_Variant]] = defaultdict(list)
         for v in self.variants:
             v.weight = sum(self.weight(t) for t in v.terms)
-            self.variants_of[v.entry].append(v)
+            if v.lang in LEXICAL_LANGUAGES:
+                self.variants_of[v.entry].append(v)
         self._index = {e.id: i for i, e in enumerate(self.entries)}
         # What each entry's questions share: its core.
         self.core: dict[int, tuple[tuple[str, float], ...]] = {}
@@ -491,7 +513,7 @@ class Matcher:
         self.elsewhere = semantic.embed(elsewhere) if self.semantic is not None and elsewhere else None
         self.model: DecisionModel | None = None
         if train:
-            self.model = decision.train(self, kb) or decision.fallback_model()
+            self.model = decision.train(self, _lexical_view(kb)) or decision.fallback_model()
 
     def _semantic_index(self, vector_of: dict[str, np.ndarray] | None) -> SemanticIndex | None:
         if semantic.embedder() is None or not self.variants:
@@ -503,7 +525,14 @@ class Matcher:
             vectors = semantic.embed(texts)
             if vectors is None:
                 return None
-        answers = [(idx, lang, a) for idx, e in enumerate(self.entries) for lang, a in e.answer.items()]
+        # Danish and English answers only, as the decision was learned with (_lexical_view): an Arabic answer would
+        # change the answer similarity a Danish question gets.
+        answers = [
+            (idx, lang, a)
+            for idx, e in enumerate(self.entries)
+            for lang, a in e.answer.items()
+            if lang in LEXICAL_LANGUAGES
+        ]
         answer_vectors = semantic.embed([a for _, _, a in answers], passage=True)
         index = SemanticIndex(
             vectors, [v.entry for v in self.variants], len(self.entries), [v.lang for v in self.variants]

@@ -34,6 +34,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot import metrics, storage
+from bot.catalogues import fragment
 from bot.channels.outbound import SendResult
 from bot.config import Config
 from bot.errors import ChannelError
@@ -52,7 +53,6 @@ TELEGRAM_BURST = 3  # like [outbox] sms_burst: catching up, never above the per-
 # so a combined reminder is never cut short by the SMS budget. More go out in the next message.
 REMINDERS_PER_MESSAGE = 4
 BATCH = 200  # rows read per query; the drain reads again until nothing is due
-COMBINED_HEADER = {"da": "Københavns Biblioteker:", "en": "Copenhagen Libraries:"}
 
 
 def enqueue(
@@ -203,7 +203,7 @@ def combined_text(rows: list[dict[str, Any]]) -> str:
     if len(rows) == 1 or not all(r["part"] for r in rows):
         return "\n\n".join(r["body"] for r in rows) if len(rows) > 1 else rows[0]["body"]
     lang = rows[0]["lang"] or "da"
-    lines = [COMBINED_HEADER.get(lang, COMBINED_HEADER["da"])]
+    lines = [fragment("outbox", "combined_header", lang)]
     lines += [f"- {r['part']}" for r in rows]
     return "\n".join(lines)
 

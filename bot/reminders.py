@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot import outbox, storage
+from bot.catalogues import fragment
 from bot.config import Config
 from bot.dates import short_date
 from bot.notices import Notice
@@ -28,27 +29,9 @@ from bot.storage import OutboxItem, Store
 
 log = logging.getLogger(__name__)
 
-HEADER = {"da": "Københavns Biblioteker: ", "en": "Copenhagen Libraries: "}
-STOP_HINT = {"da": " Svar STOP for at afmelde beskeder.", "en": " Reply STOP to stop messages."}
-PARTS = {
-    "hold_ready": {
-        "da": '"{title}" er klar til afhentning{at} senest {date}.',
-        "en": '"{title}" is ready for pickup{at} until {date}.',
-    },
-    "hold_expiring": {
-        "da": 'Husk at hente "{title}"{at} senest {date}.',
-        "en": 'Remember to pick up "{title}"{at} by {date}.',
-    },
-    "loan_due": {
-        "da": '"{title}" skal afleveres senest {date}. Forny på bibliotek.kk.dk.',
-        "en": '"{title}" is due back by {date}. Renew at bibliotek.kk.dk.',
-    },
-    "loan_overdue": {
-        "da": '"{title}" skulle være afleveret {date}. Aflever eller forny den på bibliotek.kk.dk.',
-        "en": '"{title}" was due back {date}. Please return or renew it at bibliotek.kk.dk.',
-    },
-}
-AT = {"da": " på {branch}", "en": " at {branch}"}
+# The texts are messages of the context `reminders` in the catalogues (bot/locale): header, stop_hint, at, and
+# one per kind of reminder.
+CONTEXT = "reminders"
 TITLE_MAX = 60
 
 
@@ -72,9 +55,9 @@ class Planner:
             notice.title if len(notice.title) <= TITLE_MAX else notice.title[: TITLE_MAX - 3].rstrip() + "..."
         )
         branch = self.branch_name(notice.branch) if notice.branch else None
-        at = AT[lang].format(branch=branch) if branch else ""
+        at = fragment(CONTEXT, "at", lang).format(branch=branch) if branch else ""
         when = short_date(notice.deadline_date(self.tz), lang)
-        return PARTS[kind][lang].format(title=title, at=at, date=when)
+        return fragment(CONTEXT, kind, lang).format(title=title, at=at, date=when)
 
     def _item(
         self, key: str, kind: str, notice: Notice, due: datetime, expires: datetime | None
@@ -85,7 +68,7 @@ class Planner:
             dedupe_key=key,
             channel="sms",
             sender=notice.phone,
-            body=HEADER[lang] + part + STOP_HINT[lang],
+            body=fragment(CONTEXT, "header", lang) + part + fragment(CONTEXT, "stop_hint", lang),
             kind=kind,
             due_at=due,
             lang=lang,

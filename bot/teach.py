@@ -34,7 +34,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from bot.cases import CASES_FILE
 from bot.errors import BibliobotError, KnowledgeError
-from bot.knowledge import ID_PATTERN, LANGUAGES, KnowledgeBase, load_knowledge
+from bot.knowledge import BASE_LANGUAGES, ID_PATTERN, LANGUAGES, KnowledgeBase, load_knowledge
 from bot.text import normalise, strip_filler
 
 try:
@@ -288,7 +288,7 @@ def add_question(
     """
     root = Path(root)
     if lang not in LANGUAGES:
-        raise TeachError(f"Unknown language {lang!r} (known: {', '.join(sorted(LANGUAGES))}).")
+        raise TeachError(f"Unknown language {lang!r} (an ISO 639-1 code such as da, en, ar).")
     text = _check_question(question)
     owner = _owner_of(kb, text)
     if owner == entry_id:
@@ -356,7 +356,7 @@ def add_entry(
         if lang not in LANGUAGES:
             raise TeachError(f"Unknown language {lang!r}.")
     for lang in questions:
-        if lang not in answers:
+        if lang in BASE_LANGUAGES and lang not in answers:
             raise TeachError(f"There are questions in {lang} but no answer in {lang}.")
     for lang, answer in answers.items():
         if len(answer) > MAX_ANSWER_CHARS:

@@ -21,7 +21,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot import outbox, smsformat, storage
+from bot.catalogues import fragment
 from bot.config import Config
+from bot.dates import day_name, long_date
 from bot.phone import mask, mask_cpr
 from bot.storage import Store
 
@@ -119,13 +121,6 @@ def answer_time(moment: datetime, config: Config) -> AnswerTime | None:
     return None
 
 
-DA_WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
-EN_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-DA_MONTHS = ("jan.", "feb.", "marts", "april", "maj", "juni", "juli", "aug.", "sep.", "okt.", "nov.", "dec.")
-EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-             "November", "December")  # fmt: skip
-
-
 def _hour(moment: datetime, lang: str, *, full: bool = False) -> str:
     """'10', '10.30' (Danish) or '10:30'; `full` always shows the minutes in English ('18:00')."""
     if moment.minute == 0 and not (full and lang == "en"):
@@ -134,36 +129,23 @@ def _hour(moment: datetime, lang: str, *, full: bool = False) -> str:
 
 
 def when_phrase(at: AnswerTime | None, moment: datetime, lang: str) -> str:
-    """'i dag inden kl. 18', 'fra kl. 10 i morgen', 'from 10 tomorrow', 'from 10 on Monday'."""
+    """'i dag inden kl. 18', 'fra kl. 10 i morgen', 'from 10 tomorrow', 'from 10 on Monday' (messages of the
+    context `tickets` in the catalogues)."""
     if at is None:
-        return "så hurtigt som muligt" if lang == "da" else "as soon as we can"
+        return fragment("tickets", "asap", lang)
     if at.now:
-        until = at.until
-        return (
-            f"i dag inden kl. {_hour(until, 'da')}"
-            if lang == "da"
-            else f"today before {_hour(until, 'en', full=True)}"
-        )
+        return fragment("tickets", "today_before", lang).format(hour=_hour(at.until, lang, full=True))
     local = moment.astimezone(at.start.tzinfo)
     days = (at.start.date() - local.date()).days
     start = at.start
-    if lang == "da":
-        hour = f"fra kl. {_hour(start, 'da')}"
-        if days == 0:
-            return f"{hour} i dag"
-        if days == 1:
-            return f"{hour} i morgen"
-        if days < 7:
-            return f"{hour} på {DA_WEEKDAYS[start.weekday()]}"
-        return f"{hour} den {start.day}. {DA_MONTHS[start.month - 1]}"
-    hour = f"from {_hour(start, 'en')}"
+    hour = _hour(start, lang)
     if days == 0:
-        return f"{hour} today"
+        return fragment("tickets", "from_today", lang).format(hour=hour)
     if days == 1:
-        return f"{hour} tomorrow"
+        return fragment("tickets", "from_tomorrow", lang).format(hour=hour)
     if days < 7:
-        return f"{hour} on {EN_WEEKDAYS[start.weekday()]}"
-    return f"{hour} on {start.day} {EN_MONTHS[start.month - 1]}"
+        return fragment("tickets", "from_weekday", lang).format(hour=hour, day=day_name(start.date(), lang))
+    return fragment("tickets", "from_date", lang).format(hour=hour, date=long_date(start.date(), lang))
 
 
 # ---------------------------------------------------------------------------------------------------------------

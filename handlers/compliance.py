@@ -8,32 +8,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from bot.catalogues import Section
 from bot.context import Context, Understanding
 from bot.model import Action, Message, Reply
 from handlers import campaigns
 from handlers.texts import pick, text
 
 # Replies the channels need outside any handler. Kept here, beside the other compliance texts.
-NOTICES: dict[str, dict[str, str]] = {
-    "rate_limited": {
-        "da": "Du har sendt mange beskeder på kort tid, så jeg holder en lille pause. Prøv igen om lidt, eller "
-        "ring til dit bibliotek.",
-        "en": "You have sent a lot of messages in a short time, so I am taking a short break. Please try again in "
-        "a little while, or call your library.",
-    },
-    "not_text": {
-        "da": "Jeg kan kun læse tekst. Skriv dit spørgsmål med ord, så hjælper jeg gerne.",
-        "en": "I can only read text. Please type your question and I will gladly help.",
-    },
-    "error": {
-        "da": "Undskyld, noget gik galt hos os. Prøv igen om lidt, eller skriv BIBLIOTEKAR.",
-        "en": "Sorry, something went wrong on our side. Please try again shortly, or text LIBRARIAN.",
-    },
-    "cpr": {
-        "da": "Send ikke dit CPR-nummer her: vi har fjernet det fra din besked og gemmer det ikke.",
-        "en": "Please do not send your CPR number here: we removed it from your message and do not keep it.",
-    },
-}
+NOTICES = Section("compliance")
 
 
 def notice(key: str, lang: str, intent: str = "notice") -> Reply:

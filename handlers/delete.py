@@ -7,61 +7,34 @@ it, in the citizen's language, so they know what is gone.
 
 from __future__ import annotations
 
+from bot.catalogues import SOURCE_LANGUAGE, Section, fragment, is_plural, message_keys, plural
 from bot.context import Context, Understanding
 from bot.conversation import fresh
 from bot.model import Action, Choice, Message, Reply
 from bot.text import fold
+from handlers.texts import pick
 
 PENDING = "delete"
 YES_WORDS = {"ja", "j", "ja tak", "ja slet", "ja slet mine data", "yes", "y", "yes please", "yes delete"}
 NO_WORDS = {"nej", "n", "nej tak", "no", "no thanks", "nope"}
 
-TEXTS: dict[str, dict[str, str]] = {
-    "ask": {
-        "da": "Vil du have slettet alt, hvad vi har gemt om dig (dit nummer, dine beskeder og dine tilmeldinger)? "
-        "Svar JA for at slette eller NEJ for at beholde det.",
-        "en": "Do you want us to delete everything we hold about you (your number, your messages and your "
-        "subscriptions)? Reply YES to delete or NO to keep it.",
-    },
-    "done": {
-        "da": "Vi har slettet {what}. Skriver du igen, starter vi forfra.",
-        "en": "We have deleted {what}. If you text us again, we start afresh.",
-    },
-    "nothing": {
-        "da": "Vi havde ingen oplysninger gemt om dig, så der var intet at slette.",
-        "en": "We held no information about you, so there was nothing to delete.",
-    },
-    "kept": {
-        "da": "OK, vi har ikke slettet noget.",
-        "en": "OK, we have not deleted anything.",
-    },
-    "yes": {"da": "JA", "en": "YES"},
-    "no": {"da": "NEJ", "en": "NO"},
-    "yes_label": {"da": "Ja, slet", "en": "Yes, delete"},
-    "no_label": {"da": "Nej", "en": "No"},
-    "and": {"da": "og", "en": "and"},
-}
+TEXTS = Section("delete")
+# What each table holds, as the citizen is told: messages of the context delete.what, by table name; a table added
+# later without one is named by its table ("3 rækker i x").
+WHAT = "delete.what"
 
-# What each table holds, as the citizen is told; tables added later without a label are named by their table.
-WHAT: dict[str, dict[str, str]] = {
-    "message_log": {"da": "{n} beskeder", "en": "{n} messages"},
-    "contacts": {"da": "dit nummer og din afmelding", "en": "your number and opt-out setting"},
-    "conversations": {"da": "en igangværende samtale", "en": "an open conversation"},
-    "subscriptions": {"da": "{n} tilmeldinger", "en": "{n} subscriptions"},
-    "tickets": {"da": "{n} spørgsmål til en bibliotekar", "en": "{n} questions to a librarian"},
-    "notices": {"da": "{n} påmindelser", "en": "{n} reminders"},
-    "outbox": {"da": "{n} ventende beskeder", "en": "{n} messages waiting to be sent"},
-    "phone_links": {"da": "koblingen til dit lånerkort", "en": "the link to your library account"},
-    "citizens": {"da": "hvornår du skrev første og seneste gang", "en": "when you first and last wrote"},
-    "campaign_contacts": {"da": "{n} kampagnetilmeldinger", "en": "{n} campaign sign-ups"},
-}
 # Rows that belong to something already named: the provider ids of logged messages, the conversation of a
-# question to a librarian, an unused code for linking a library account, the weeks a citizen wrote in.
+# question to a librarian, an unused code for linking a library account.
 NOT_MENTIONED = {"inbound", "ticket_messages", "link_codes", "citizen_weeks"}
 
 
+SENTENCES = {"ask", "done", "nothing", "kept"}  # whole replies; the other messages are words inside one
+
+
 def _t(key: str, lang: str, **values: str) -> str:
-    return TEXTS[key].get(lang, TEXTS[key]["da"]).format(**values)
+    if key in SENTENCES:
+        return pick(TEXTS, key, lang, **values)
+    return fragment("delete", key, lang).format(**values)
 
 
 def request(message: Message, ctx: Context, u: Understanding) -> Reply:
@@ -80,14 +53,23 @@ def request(message: Message, ctx: Context, u: Understanding) -> Reply:
     )
 
 
+def _what(table: str, n: int, lang: str) -> str:
+    """What one table held, as the citizen is told ("3 beskeder"); counted messages take the language's plural."""
+    key = table if (WHAT, table) in message_keys(WHAT) else "other_table"
+    if is_plural(WHAT, key):
+        text = plural(WHAT, key, n, lang) or plural(WHAT, key, n, SOURCE_LANGUAGE) or ""
+    else:
+        text = fragment(WHAT, key, lang)
+    return text.format(n=n, table=table)
+
+
 def describe(deleted: dict[str, int], lang: str) -> str:
     """'12 beskeder og dit nummer og din afmelding' from rows deleted per table."""
     parts: list[str] = []
     for table, n in deleted.items():
         if table in NOT_MENTIONED or n == 0:
             continue
-        template = WHAT.get(table, {"da": f"{{n}} rækker i {table}", "en": f"{{n}} rows in {table}"})
-        parts.append(template.get(lang, template["da"]).format(n=n))
+        parts.append(_what(table, n, lang))
     if len(parts) > 1:
         return ", ".join(parts[:-1]) + f" {_t('and', lang)} " + parts[-1]
     return parts[0] if parts else ""

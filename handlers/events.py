@@ -12,9 +12,10 @@ import re
 from collections.abc import Callable
 from datetime import date, timedelta
 
+from bot.catalogues import Section, fragment
 from bot.context import Context, Understanding
 from bot.conversation import fresh
-from bot.dates import day_label, local_date, range_label, short_date, understand_when
+from bot.dates import day_label, day_name, local_date, range_label, short_date, understand_when
 from bot.events import Event, EventQuery, EventState, nearest, select
 from bot.model import Channel, Message, Reply
 from bot.router import event_topics
@@ -27,10 +28,6 @@ TELEGRAM_PAGE = 8
 NEAREST_SHOWN = 2
 TITLE_MAX = 42  # characters of a title in an SMS line
 EVENTS_LINK = "https://bibliotek.kk.dk/arrangementer"
-SHORT_DAYS = {
-    "da": ("man", "tir", "ons", "tor", "fre", "lør", "søn"),
-    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
-}
 MORE_WORDS = {
     "mere",
     "more",
@@ -45,59 +42,18 @@ MORE_WORDS = {
 }
 
 # How a range is named in a header when it was said as a word ("i weekenden (28/11–29/11)").
-KIND_LABELS = {
-    "weekend": ("i weekenden", "this weekend"),
-    "week": ("i denne uge", "this week"),
-    "next-week": ("i næste uge", "next week"),
-    "christmas": ("i julen", "over Christmas"),
-}
-CATEGORY_LABELS = {
-    "concert": ("koncerter", "concerts"),
-    "talk": ("foredrag", "talks"),
-    "workshop": ("workshops", "workshops"),
-    "film": ("film", "films"),
-    "reading-club": ("læseklubber", "reading clubs"),
-    "language-cafe": ("sprogcaféer", "language cafés"),
-    "it-help": ("IT-hjælp", "IT help"),
-    "storytime": ("højtlæsning", "storytime"),
-    "exhibition": ("udstillinger", "exhibitions"),
-    "debate": ("debatter", "debates"),
-}
-AUDIENCE_LABELS = {
-    "children": ("børn", "children"),
-    "teens": ("unge", "teens"),
-    "families": ("familier", "families"),
-    "adults": ("voksne", "adults"),
-    "seniors": ("seniorer", "seniors"),
-}
-TEXTS: dict[str, dict[str, str]] = {
-    "events": {"da": "arrangementer", "en": "events"},
-    "for": {"da": "for", "en": "for"},
-    "at": {"da": "på", "en": "at"},
-    "next_days": {"da": "de næste 14 dage", "en": "in the next 14 days"},
-    "tonight": {"da": "i aften", "en": "tonight"},
-    "more": {"da": "Skriv MERE for flere ({n} til).", "en": "Reply MORE for more ({n} left)."},
-    "no_more": {
-        "da": "Der er ikke flere arrangementer i den søgning.",
-        "en": "There are no more events in that search.",
-    },
-    "none": {"da": "Ingen {what} {when}.", "en": "No {what} {when}."},
-    "days": {"da": "Andre dage:", "en": "Other days:"},
-    "branch": {"da": "Andre steder:", "en": "Elsewhere:"},
-    "audience": {"da": "For alle:", "en": "For everyone:"},
-    "category": {"da": "Kommende {what}:", "en": "Coming {what}:"},
-    "see_all": {"da": "Se alle arrangementer på {link}", "en": "See all events at {link}"},
-    "sold_out": {"da": "udsolgt", "en": "sold out"},
-    "until": {"da": "til", "en": "until"},
-}
+# The ranges a header names by a word ("i weekenden (28/11–29/11)"): messages of the context events.kind.
+KINDS = ("weekend", "week", "next-week", "christmas")
+TEXTS = Section("events")
 
 
 def t(key: str, lang: str, **values: str) -> str:
     return pick(TEXTS, key, lang, **values)
 
 
-def _idx(lang: str) -> int:
-    return 1 if lang == "en" else 0
+def label(kind: str, key: str, lang: str) -> str:
+    """The name of a category, audience or range ("koncerter", "børn", "i weekenden") in the citizen's language."""
+    return fragment(f"events.{kind}", key, lang)
 
 
 def _branch_name(ctx: Context, branch: str | None, short: bool = True) -> str:
@@ -130,7 +86,7 @@ def event_line(e: Event, ctx: Context, lang: str, today: date, since: date | Non
     else:
         when = day_label(start_day, today, lang)
         if start_day not in (today, today + timedelta(days=1)):
-            when = f"{SHORT_DAYS[lang][start_day.weekday()]} {short_date(start_day, lang)}"
+            when = f"{day_name(start_day, lang, short=True)} {short_date(start_day, lang)}"
         if not e.all_day:
             when += f" {_clock(e, ctx, lang)}"
     title = e.title_in(lang)
@@ -146,9 +102,9 @@ def event_line(e: Event, ctx: Context, lang: str, today: date, since: date | Non
 
 
 def _what(q: EventQuery, lang: str) -> str:
-    what = CATEGORY_LABELS[q.category][_idx(lang)] if q.category else t("events", lang)
+    what = label("category", q.category, lang) if q.category else t("events", lang)
     if q.audience:
-        what += f" {t('for', lang)} {AUDIENCE_LABELS[q.audience][_idx(lang)]}"
+        what += f" {t('for', lang)} {label('audience', q.audience, lang)}"
     return what
 
 
@@ -156,9 +112,9 @@ def _when_label(q: EventQuery, ctx: Context, lang: str, kind: str) -> str:
     today = local_date(ctx.now, ctx.config.tz)
     if kind == "default":
         return t("next_days", lang)
-    if kind in KIND_LABELS and q.start <= q.end and q.start != q.end:
-        label = KIND_LABELS[kind][_idx(lang)]
-        return f"{label} ({range_label(q.start, q.end, today, lang)})"
+    if kind in KINDS and q.start <= q.end and q.start != q.end:
+        label_ = label("kind", kind, lang)
+        return f"{label_} ({range_label(q.start, q.end, today, lang)})"
     if q.evening and q.start == q.end == today:
         return t("tonight", lang)
     return range_label(q.start, q.end, today, lang)
@@ -249,10 +205,9 @@ def _no_match(message: Message, ctx: Context, q: EventQuery, lang: str, kind: st
     reason, offers = nearest(_fetch(ctx), q, ctx.now, ctx.config.tz)
     offers = offers[:NEAREST_SHOWN]
     if offers:
-        label = t(
-            reason, lang, what=CATEGORY_LABELS[q.category][_idx(lang)] if q.category else t("events", lang)
+        lines.append(
+            t(reason, lang, what=label("category", q.category, lang) if q.category else t("events", lang))
         )
-        lines.append(label)
         lines += _lines(offers, ctx, lang, message)
     else:
         lines.append(t("see_all", lang, link=EVENTS_LINK))

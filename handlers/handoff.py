@@ -14,6 +14,7 @@ import functools
 from typing import Any
 
 from bot import tickets
+from bot.catalogues import Section
 from bot.context import Context, Understanding
 from bot.matching import Matcher
 from bot.model import Action, Message, Reply
@@ -25,20 +26,7 @@ CANDIDATES_KEPT = 3  # the bot's best guesses a ticket shows the librarian, with
 # The word alone asks for a person (HELP says "Skriv BIBLIOTEKAR"); the router reads only longer requests so.
 ASKING_WORDS = {"bibliotekar", "bibliotekaren", "librarian", "menneske", "human", "person"}
 
-TEXTS: dict[str, dict[str, str]] = {
-    "unsure": {
-        "da": "Det spørgsmål sender jeg videre til en bibliotekar, som svarer dig her {when}.",
-        "en": "I'm passing your question to a librarian, who will answer you here {when}.",
-    },
-    "asked": {
-        "da": "Jeg har bedt en bibliotekar om at svare dig her {when}. Skriv gerne dit spørgsmål, så er det klar.",
-        "en": "I've asked a librarian to answer you here {when}. Please write your question so it is ready.",
-    },
-    "follow-up": {
-        "da": "Tak, det er givet videre til bibliotekaren, som svarer dig her {when}.",
-        "en": "Thanks, I've passed that on to the librarian, who will answer you here {when}.",
-    },
-}
+TEXTS = Section("handoff")
 
 
 def _text(key: str, lang: str, ctx: Context) -> str:
@@ -49,7 +37,7 @@ def _text(key: str, lang: str, ctx: Context) -> str:
 @functools.lru_cache(maxsize=4)
 def _questions(matcher: Matcher) -> frozenset[str]:
     """Every question variant as the matcher folds it: a message equal to one is an exact FAQ hit."""
-    return frozenset(v.folded for v in matcher.variants)
+    return frozenset(v.folded for v in matcher.variants if v.folded)  # Arabic or Cyrillic folds to nothing
 
 
 def exact_hit(text: str, ctx: Context) -> bool:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from bot.catalogues import Section, fragment
 from bot.context import Context, Understanding
 from bot.conversation import fresh
-from bot.dates import day_label, day_name, local_date, short_date, understand_when
+from bot.dates import day_label, day_name, local_date, short_date, understand_when, weekday_name
 from bot.hours import HOLIDAY_LABELS, DayHours, HoursBook, Overrides, Status, intervals_label
 from bot.model import Action, Choice, Message, Reply
 from bot.timeintent import explained_words, unknown_place
@@ -23,53 +24,7 @@ FEW_BRANCHES = 3  # branches listed with "which branch?"
 MAX_DAYS = 7  # days listed for a range ("i weekenden", "næste uge")
 HOURS_LINK = "https://bibliotek.kk.dk"
 
-TEXTS: dict[str, dict[str, str]] = {
-    "staffed": {"da": "Bemandet {hours}", "en": "Staffed {hours}"},
-    "self": {"da": "selvbetjent {hours}", "en": "self-service {hours}"},
-    "self_only": {
-        "da": "Kun selvbetjent {hours} (adgang med sundhedskort)",
-        "en": "Self-service only {hours} (entry with your health card)",
-    },
-    "closed": {"da": "Lukket", "en": "Closed"},
-    "open_staffed": {
-        "da": "{name} har åbent nu med personale til {until}",
-        "en": "{name} is open now, staffed until {until}",
-    },
-    "then_self": {"da": ", derefter selvbetjent til {until}", "en": ", then self-service until {until}"},
-    "open_self": {
-        "da": "{name} er selvbetjent nu (adgang med sundhedskort) til {until}",
-        "en": "{name} is open for self-service now (entry with your health card) until {until}",
-    },
-    "staff_back": {"da": " Personale fra {when}.", "en": " Staff from {when}."},
-    "closed_now": {"da": "{name} har lukket nu.", "en": "{name} is closed now."},
-    "opens": {"da": " Åbner {when}{kind}.", "en": " Opens {when}{kind}."},
-    "kind_self": {"da": " (selvbetjent)", "en": " (self-service)"},
-    "kind_staffed": {"da": " (bemandet)", "en": " (staffed)"},
-    "no_next": {"da": " Ingen åbningstid de næste 14 dage.", "en": " No opening hours in the next 14 days."},
-    "week": {"da": "Normalt: {days}.", "en": "Usually: {days}."},
-    "week_staffed": {"da": "bemandet {days}", "en": "staffed {days}"},
-    "week_self": {"da": "selvbetjent {days}", "en": "self-service {days}"},
-    "every_day": {"da": "alle dage", "en": "every day"},
-    "no_hours": {
-        "da": "Jeg har ikke åbningstiderne for {name} her. Se {link}",
-        "en": "I don't have the opening hours of {name} here. See {link}",
-    },
-    "which": {
-        "da": "Hvilket bibliotek? Svar med navnet, fx {example}.",
-        "en": "Which library? Reply with its name, e.g. {example}.",
-    },
-    "few": {"da": " {label}: {items}.", "en": " {label}: {items}."},
-    "unknown": {
-        "da": "Jeg kender ikke et bibliotek, der hedder '{word}'. Mente du {names}? Svar med navnet.",
-        "en": "I don't know a library called '{word}'. Did you mean {names}? Reply with the name.",
-    },
-    "or": {"da": "eller", "en": "or"},
-    "at": {"da": "kl. {t}", "en": "at {t}"},
-}
-SHORT_DAYS = {
-    "da": ("man", "tir", "ons", "tor", "fre", "lør", "søn"),
-    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
-}
+TEXTS = Section("hours")
 
 
 def t(key: str, lang: str, **values: str) -> str:
@@ -102,7 +57,7 @@ def _when(moment: datetime, ctx: Context, lang: str) -> str:
     day = local_date(moment, ctx.config.tz)
     at = t("at", lang, t=_clock(moment, ctx, lang))
     if day == today:
-        return ("today " if lang == "en" else "i dag ") + at
+        return f"{fragment('dates', 'today', lang)} {at}"
     return f"{day_label(day, today, lang)} {at}"
 
 
@@ -143,7 +98,7 @@ def status_text(status: Status, name: str, ctx: Context, lang: str) -> str:
 
 def _week_groups(by_day: dict[int, str], lang: str) -> str:
     """Consecutive weekdays with the same hours joined: "man-tor 10-19, fre 10-17"."""
-    names = SHORT_DAYS[lang]
+    names = [weekday_name(day, lang, short=True) for day in range(7)]
     if len(by_day) == 7 and len(set(by_day.values())) == 1:
         return f"{t('every_day', lang)} {by_day[0]}"
     parts: list[str] = []

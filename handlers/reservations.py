@@ -15,6 +15,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 from bot import outbox, storage
+from bot.catalogues import Section
 from bot.context import Context, Understanding
 from bot.dates import short_date
 from bot.model import Channel, Message, Reply
@@ -37,74 +38,7 @@ _LISTING = re.compile(
 )
 _CODE = re.compile(r"^\d{3} ?\d{3}$")
 
-TEXTS: dict[str, dict[str, str]] = {
-    "head": {
-        "da": "Det har biblioteket meddelt om dit nummer:",
-        "en": "What the library has told us about your number:",
-    },
-    "ready": {
-        "da": '- "{title}" er klar{at} til og med {date}.',
-        "en": '- "{title}" is ready{at} until {date}.',
-    },
-    "due": {"da": '- "{title}" skal afleveres senest {date}.', "en": '- "{title}" is due back by {date}.'},
-    "overdue": {"da": '- "{title}" skulle være afleveret {date}.', "en": '- "{title}" was due back {date}.'},
-    "at": {"da": " på {branch}", "en": " at {branch}"},
-    "foot": {
-        "da": "Se alle dine lån og reserveringer på bibliotek.kk.dk.",
-        "en": "See all your loans and reservations at bibliotek.kk.dk.",
-    },
-    "nothing": {
-        "da": "Jeg har ingen besked fra biblioteket om reserveringer, der er klar, eller lån, der skal afleveres, "
-        "på dit nummer. Se alle dine lån og reserveringer på bibliotek.kk.dk eller i appen Biblioteket.",
-        "en": "The library has not told me about any holds ready or loans due for your number. See all your "
-        "loans and reservations at bibliotek.kk.dk or in the Biblioteket app.",
-    },
-    "unlinked": {
-        "da": "Her på Telegram kender jeg ikke dit telefonnummer. Skriv LINK og dit mobilnummer (fx LINK 20123456), "
-        "så sender jeg en kode med sms, som du skriver her. Du kan også se dine lån på bibliotek.kk.dk.",
-        "en": "Here on Telegram I do not know your phone number. Text LINK and your mobile number (e.g. LINK "
-        "20123456) and I will send a code by SMS for you to type here. You can also see your loans at "
-        "bibliotek.kk.dk.",
-    },
-    "code_sms": {
-        "da": "Din kode til Københavns Bibliotekers Telegram-bot er {code}. Den gælder i 15 minutter. "
-        "Har du ikke bedt om den, kan du se bort fra denne sms.",
-        "en": "Your code for Copenhagen Libraries' Telegram bot is {code}. It is valid for 15 minutes. "
-        "If you did not ask for it, please ignore this SMS.",
-    },
-    "code_sent": {
-        "da": "Jeg har sendt en kode med sms til {number}. Skriv koden her for at forbinde dit nummer.",
-        "en": "I have sent a code by SMS to {number}. Type the code here to link your number.",
-    },
-    "bad_number": {
-        "da": "Det ligner ikke et dansk mobilnummer. Skriv fx LINK 20123456.",
-        "en": "That does not look like a Danish mobile number. Text e.g. LINK 20123456.",
-    },
-    "too_many_codes": {
-        "da": "Der er allerede sendt flere koder til det nummer i dag. Prøv igen i morgen.",
-        "en": "Several codes have already been sent to that number today. Please try again tomorrow.",
-    },
-    "sms_link": {
-        "da": "Du skriver allerede fra dit eget nummer, så du behøver ikke forbinde noget. Spørg fx 'er min bog klar?'",
-        "en": "You are already texting from your own number, so there is nothing to link. Ask e.g. 'is my hold ready?'",
-    },
-    "private_only": {
-        "da": "Det kan kun gøres i en privat chat med mig, ikke i en gruppe.",
-        "en": "That can only be done in a private chat with me, not in a group.",
-    },
-    "linked": {
-        "da": "Dit nummer er nu forbundet. Spørg fx 'er min bog klar?' eller 'hvornår skal mine bøger afleveres?'",
-        "en": "Your number is now linked. Ask e.g. 'is my hold ready?' or 'when are my books due?'",
-    },
-    "wrong_code": {
-        "da": "Koden passer ikke. Prøv igen, eller skriv LINK og dit nummer for en ny kode.",
-        "en": "That code is not right. Try again, or text LINK and your number for a new code.",
-    },
-    "expired_code": {
-        "da": "Koden er udløbet eller brugt for mange gange. Skriv LINK og dit nummer for en ny.",
-        "en": "The code has expired or was tried too often. Text LINK and your number for a new one.",
-    },
-}
+TEXTS = Section("reservations")
 
 
 def t(key: str, lang: str, **values: str) -> str:

@@ -12,14 +12,16 @@ from typing import Any
 
 from bot import smsformat
 from bot import subscriptions as subs
+from bot.catalogues import Section
 from bot.context import Context, Understanding
-from bot.dates import WEEKDAYS_DA, WEEKDAYS_EN, clock, local_date, range_label
+from bot.dates import WEEKDAYS_EN, clock, local_date, range_label, weekday_name
 from bot.events import Event
 from bot.model import Channel, Message, Reply
 from bot.quiet import parse_clock
+from bot.router import AUDIENCE_WORDS, CATEGORY_WORDS
 from bot.subscriptions import Subscription, Topic
 from bot.text import fold
-from handlers.events import AUDIENCE_LABELS, CATEGORY_LABELS, MORE_WORDS, event_line
+from handlers.events import MORE_WORDS, event_line, label
 from handlers.texts import pick
 
 BARE_WORDS = {"abonner", "abonnere", "abonnement", "subscribe", "subscription"}  # then: which topics?
@@ -27,97 +29,34 @@ DIGEST_STATE = "digest-more"
 DIGEST_STATE_TTL = timedelta(days=7)  # MERE after a digest works until the next one
 WEEKDAY_INDEX = {name.lower(): i for i, name in enumerate(WEEKDAYS_EN)}
 
-TEXTS: dict[str, dict[str, str]] = {
-    "subscribed": {
-        "da": "Tak! Du abonnerer nu på {what}. Du får en oversigt {when} og besked om nye arrangementer. "
-        "Skriv AFMELD {word} for at stoppe (STOP stopper alle beskeder).",
-        "en": "Thanks! You are now subscribed to {what}. You will get an overview {when} and a message about new "
-        "events. Text UNSUBSCRIBE {word} to stop (STOP stops all messages).",
-    },
-    "already": {
-        "da": "Du abonnerer allerede på {what}. Skriv AFMELD {word} for at stoppe.",
-        "en": "You are already subscribed to {what}. Text UNSUBSCRIBE {word} to stop.",
-    },
-    "opted_out": {
-        "da": " Du har skrevet STOP, så du får ingen beskeder, før du skriver START.",
-        "en": " You have texted STOP, so you get no messages until you text START.",
-    },
-    "which": {
-        "da": "Hvad vil du abonnere på? Skriv fx ABONNER BØRN eller ABONNER KONCERTER VESTERBRO. Emner: {topics}.",
-        "en": "What would you like to subscribe to? Text e.g. SUBSCRIBE KIDS or SUBSCRIBE CONCERTS VESTERBRO. "
-        "Topics: {topics}.",
-    },
-    "list": {
-        "da": "Du abonnerer på: {what}. Skriv AFMELD og emnet for at stoppe et, eller AFMELD ALLE.",
-        "en": "Your subscriptions: {what}. Text UNSUBSCRIBE and the topic to stop one, or UNSUBSCRIBE ALL.",
-    },
-    "none": {
-        "da": "Du har ingen abonnementer. Skriv fx ABONNER BØRN for at få besked om arrangementer for børn.",
-        "en": "You have no subscriptions. Text e.g. SUBSCRIBE KIDS to hear about events for children.",
-    },
-    "removed": {
-        "da": "Du får ikke længere besked om {what}.",
-        "en": "You will no longer hear about {what}.",
-    },
-    "removed_all": {
-        "da": "Alle dine abonnementer er stoppet. Du kan altid skrive ABONNER igen.",
-        "en": "All your subscriptions are stopped. You can text SUBSCRIBE again any time.",
-    },
-    "not_subscribed": {
-        "da": "Du abonnerer ikke på {what}. {current}",
-        "en": "You are not subscribed to {what}. {current}",
-    },
-    "unsubscribe_which": {
-        "da": "Hvilket abonnement vil du stoppe? {current}",
-        "en": "Which subscription do you want to stop? {current}",
-    },
-    "current": {"da": "Dine abonnementer: {what}.", "en": "Your subscriptions: {what}."},
-    "no_current": {"da": "Du har ingen abonnementer.", "en": "You have no subscriptions."},
-    "at": {"da": "på {branch}", "en": "at {branch}"},
-    "and": {"da": "og", "en": "and"},
-    "when": {"da": "hver {day} kl. {time}", "en": "every {day} at {time}"},
-    "all": {"da": "ALLE", "en": "ALL"},
-    "digest_head": {
-        "da": "Arrangementer for dig {range}:",
-        "en": "Events for you {range}:",
-    },
-    "digest_more": {"da": "Skriv MERE for flere ({n} til).", "en": "Reply MORE for more ({n} left)."},
-    "digest_stop": {"da": "Afmeld: AFMELD ALLE", "en": "Stop: UNSUBSCRIBE ALL"},
-    "alert": {
-        "da": "Nyt arrangement for dig: {line}{link} Skriv AFMELD {word} for at stoppe.",
-        "en": "New event for you: {line}{link} Text UNSUBSCRIBE {word} to stop.",
-    },
-    "digest_no_more": {
-        "da": "Der er ikke flere arrangementer i oversigten.",
-        "en": "There are no more events in the overview.",
-    },
-}
+TEXTS = Section("subscriptions")
+CATEGORIES = tuple(CATEGORY_WORDS)  # topic ids, in the order the vocabulary lists them
+AUDIENCES = tuple(AUDIENCE_WORDS)
 
 
 def t(key: str, lang: str, **values: str) -> str:
     return pick(TEXTS, key, lang, **values)
 
 
-def _idx(lang: str) -> int:
-    return 1 if lang == "en" else 0
+def _known(topic: Topic) -> bool:
+    return topic.value in (CATEGORIES if topic.kind == "category" else AUDIENCES)
 
 
 def topic_label(topic: Topic, lang: str) -> str:
-    labels = CATEGORY_LABELS if topic.kind == "category" else AUDIENCE_LABELS
-    pair = labels.get(topic.value)
-    if pair is None:
+    if not _known(topic):
         return topic.value
-    label = pair[_idx(lang)]
+    found = label(topic.kind, topic.value, lang)
     if topic.kind == "audience":
-        return ("events for " if lang == "en" else "arrangementer for ") + label
-    return label
+        return t("events_for", lang, audience=found)
+    return found
 
 
 def topic_word(topic: Topic, lang: str) -> str:
-    """The word to text back to stop one topic ("KONCERTER", "BØRN")."""
-    labels = CATEGORY_LABELS if topic.kind == "category" else AUDIENCE_LABELS
-    pair = labels.get(topic.value)
-    return (pair[_idx(lang)] if pair else topic.value).upper()
+    """The word to text back to stop one topic ("KONCERTER", "BØRN"): Danish for Danish, otherwise English,
+    since those are the words the bot reads."""
+    if not _known(topic):
+        return topic.value.upper()
+    return label(topic.kind, topic.value, "da" if lang == "da" else "en").upper()
 
 
 def _branch(ctx: Context, branch: str) -> str:
@@ -151,12 +90,16 @@ def schedule_words(ctx: Context, lang: str) -> str:
     """When the digest comes, as the confirmation says it ("hver mandag kl. 9", "every Monday at 9:00")."""
     digest = ctx.config.digest
     day = WEEKDAY_INDEX[digest.weekday.lower()]
-    name = WEEKDAYS_EN[day] if lang == "en" else WEEKDAYS_DA[day]
+    name = weekday_name(day, lang)
     return t("when", lang, day=name, time=clock(parse_clock(digest.time), lang))
 
 
 def _all_topics(lang: str) -> str:
-    return ", ".join(pair[_idx(lang)] for pair in (*CATEGORY_LABELS.values(), *AUDIENCE_LABELS.values()))
+    # The topics as words to text: the bot reads Danish and English ones.
+    words = "da" if lang == "da" else "en"
+    return ", ".join(
+        [label("category", c, words) for c in CATEGORIES] + [label("audience", a, words) for a in AUDIENCES]
+    )
 
 
 def asks(norm: str) -> bool:

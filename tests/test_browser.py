@@ -170,6 +170,57 @@ def test_log_in_a_new_ticket_appears_claim_reply_and_the_sms_goes_out(
     assert (sms["To"], sms["Body"]) == (KAREN, "Hej Zoë! Prøv Jussi Adler-Olsens bøger om Afdeling Q.")
 
 
+ARABIC_QUESTION = "فقدت كتابًا استعرته من المكتبة، ماذا أفعل؟"  # "I lost a book I borrowed, what do I do?"
+ARABIC_REPLY = "مرحبًا! أخبرنا باسم الكتاب، وسنرسل لك سعره أو نساعدك في إيجاد نسخة بديلة."
+
+
+def direction_of(page: Page, selector: str) -> str:
+    """The direction Chromium lays the element out in (dir="auto" resolved from its text)."""
+    return str(page.eval_on_selector(selector, "el => getComputedStyle(el).direction"))
+
+
+def test_an_arabic_ticket_and_an_arabic_reply_read_right_to_left(
+    page: Page, site: Service, fake_twilio: FakeTwilio, screenshots: Path
+) -> None:
+    log_in(page)
+    page.wait_for_url("**/staff/")
+    answer = text_in(site, "أمين المكتبة")  # LIBRARIAN in Arabic: a ticket, and the notice in Arabic
+    assert "سأحوّل سؤالك" in answer or "طلبت من أمين المكتبة" in answer
+    site.clock.advance(minutes=2)
+    text_in(site, ARABIC_QUESTION)  # the ticket is open: this goes to it
+    site.clock.advance(minutes=5)
+    row = page.wait_for_selector('[data-ticket="1"]')
+    assert "ar" in row.inner_text()
+    assert direction_of(page, '[data-ticket="1"] .msg.in bdi') == "rtl"
+
+    page.click('[data-ticket="1"] a.ticket-link')
+    page.wait_for_url("**/staff/tickets/1")
+    page.click("#claim")
+    page.wait_for_selector("text=Claimed by")
+    question = page.locator("#conversation .msg.in p", has_text=ARABIC_QUESTION)
+    assert question.evaluate("el => getComputedStyle(el).direction") == "rtl"
+    assert page.inner_text("label[for=reply-body]").startswith("Answer in Arabic")
+    # The empty reply box already runs right to left, before the librarian types a letter.
+    assert direction_of(page, "#reply-body") == "rtl"
+    page.fill("#reply-body", ARABIC_REPLY)
+    page.wait_for_function("document.getElementById('segments').textContent.includes('UCS-2')")
+    assert page.inner_text("#segments").startswith("2 SMS")  # 73 characters: over the 70 of one UCS-2 SMS
+    page.screenshot(path=str(screenshots / "ticket-arabic.png"), full_page=True)
+    page.click("#send")
+    page.wait_for_selector("text=Reply 1 is on its way")
+    page.goto("/staff/tickets/1")
+    reply = page.locator("#conversation .msg.reply p")
+    assert reply.inner_text() == ARABIC_REPLY
+    assert reply.evaluate("el => getComputedStyle(el).direction") == "rtl"
+    # A Danish line on the same page keeps left to right: the direction follows each text, not the page.
+    assert direction_of(page, "h1") == "ltr"
+
+    drain(site.runtime.config, site.store, site.runtime.senders, site.clock())
+    assert fake_twilio.wait_for(lambda requests: any(r.path.endswith("/Messages.json") for r in requests))
+    (sms,) = fake_twilio.messages()
+    assert (sms["To"], sms["Body"]) == (KAREN, ARABIC_REPLY)
+
+
 def test_teach_the_bot_and_bibliobot_ask_answers(page: Page, site: Service) -> None:
     text_in(site, KRIMI)
     log_in(page)

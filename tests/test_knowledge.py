@@ -202,10 +202,24 @@ BROKEN: list[tuple[str, dict[str, str], str, int | None, str]] = [
     ),
     (
         "unknown-language",
-        {"faq/a.yaml": GOOD.replace('    en: ["How', '    de: ["How')},
+        {"faq/a.yaml": GOOD.replace('    en: ["How', '    xx: ["How')},
         "faq/a.yaml",
         4,
-        "unknown language 'de'",
+        "unknown language 'xx'",
+    ),
+    (
+        "a-three-letter-code-is-not-iso-639-1",
+        {"faq/a.yaml": GOOD.replace('    en: ["How', '    eng: ["How')},
+        "faq/a.yaml",
+        4,
+        "unknown language 'eng'",
+    ),
+    (
+        "an-english-question-needs-an-english-answer",
+        {"faq/a.yaml": GOOD.replace('    en: "Renew', '    ar: "Renew')},
+        "faq/a.yaml",
+        6,
+        "questions in English but no answer.en",
     ),
     (
         "key-given-twice",

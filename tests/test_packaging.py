@@ -184,3 +184,22 @@ def test_installed_defaults_read_the_bundled_knowledge_and_write_under_the_worki
     check = _run(installed, tmp_path, "bibliobot", "kb", "check")
     assert check.returncode == 0, check.stderr
     assert "ok:" in check.stdout and str(installed) in check.stdout
+
+
+def test_the_wheel_carries_every_message_catalogue(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    catalogues = {n for n in _tracked_files() if n.startswith("bot/locale/") and n.endswith((".po", ".pot"))}
+    assert {"bot/locale/ar/LC_MESSAGES/bibliobot.po", "bot/locale/bibliobot.pot"} <= catalogues
+    assert not sorted(catalogues - names), f"catalogues not in the wheel: {sorted(catalogues - names)}"
+
+
+def test_installed_bibliobot_replies_from_the_catalogues_in_arabic(installed: Path, tmp_path: Path) -> None:
+    """The .po files are read from the installed package, not the checkout: HELP in Arabic comes back in Arabic."""
+    from handlers.texts import text
+
+    result = _run(installed, tmp_path, "bibliobot", "ask", "--json", "مساعدة")
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert (answer["intent"], answer["lang"], answer["reply"]) == ("help", "ar", text("help", "ar"))
+    where = _run(installed, tmp_path, "python", "-c", "import bot.catalogues as c; print(c.LOCALE_DIR)")
+    assert Path(where.stdout.strip()).is_relative_to(installed), where.stdout

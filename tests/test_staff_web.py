@@ -379,6 +379,17 @@ def test_the_segment_api_counts_like_the_sms_sender(staff: Staff) -> None:
         assert data["segments"] == smsformat.segments(smsformat.to_gsm7(text))
 
 
+def test_a_reply_template_in_arabic_and_not_in_a_made_up_language(staff: Staff) -> None:
+    client = staff.client(BO)
+    token = form(client, "/staff/templates")
+    assert '<option value="ar">Arabic</option>' in client.get("/staff/templates").text
+    body = "مواعيد الفتح على bibliotek.kk.dk"
+    client.post("/staff/templates", data={"csrf_token": token, "title": "Hours", "lang": "ar", "body": body})
+    client.post("/staff/templates", data={"csrf_token": token, "title": "Bad", "lang": "xx", "body": "?"})
+    assert [(t["lang"], t["body"]) for t in storage.reply_templates(staff.store)] == [("ar", body)]
+    assert f'<td dir="auto">{body}</td>' in client.get("/staff/templates").text
+
+
 def test_reply_templates(staff: Staff) -> None:
     client = staff.client(BO)
     token = form(client, "/staff/templates")

@@ -18,7 +18,16 @@ from bot.dates import CPH
 from bot.errors import Problem
 from bot.events.ics import FeedError, IcsFeed, check_feed, parse_feed
 from bot.events.model import AUDIENCES, CATEGORIES, Event, EventState, Source
-from bot.knowledge import EXTRA_LOADERS, ID_PATTERN, LANGUAGES, KnowledgeBase, _line, _list_file, first_use
+from bot.knowledge import (
+    EXTRA_LOADERS,
+    ID_PATTERN,
+    LANGUAGES,
+    KnowledgeBase,
+    _line,
+    _list_file,
+    first_use,
+    unknown_language,
+)
 
 EVENT_KEYS = {
     "id",
@@ -61,9 +70,7 @@ def _per_language(
         for k, v in node.value:
             lang = str(k.value)
             if lang not in LANGUAGES:
-                problems.append(
-                    Problem(rel, _line(k), f"{what}: unknown language '{lang}' (known: da, en)", eid)
-                )
+                problems.append(Problem(rel, _line(k), f"{what}: {unknown_language(lang)}", eid))
             elif not isinstance(v, yaml.ScalarNode) or not str(v.value).strip():
                 problems.append(Problem(rel, _line(v), f"{what}.{lang} must be non-empty text", eid))
             else:

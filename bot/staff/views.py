@@ -28,9 +28,10 @@ from flask import (
 
 from bot import cases, insight, plainlang, smsformat, storage, teach, tickets
 from bot.brain import Brain
+from bot.catalogues import direction
 from bot.channels.inbound import Runtime
 from bot.conversation import NoConversations
-from bot.knowledge import Entry
+from bot.knowledge import LANGUAGES, Entry, language_name
 from bot.model import Channel, Message
 from bot.staff.auth import (
     CSRF_FIELD,
@@ -325,6 +326,8 @@ def blueprint(rt: Runtime) -> Blueprint:
             mine=ticket.claimed_by == user().id,
             audit=storage.audit_entries(rt.store, 20, ticket_id=ticket.id),
             max_segments=config.sms.max_segments,
+            direction=direction(ticket.lang),
+            language=language_name(ticket.lang),
         )
         return Response(page, status=status)
 
@@ -506,14 +509,18 @@ def blueprint(rt: Runtime) -> Blueprint:
 
     @bp.get("/templates")
     def templates_page() -> str:
-        return render_template("staff/templates.html", templates=storage.reply_templates(rt.store))
+        return render_template(
+            "staff/templates.html",
+            templates=storage.reply_templates(rt.store),
+            languages=[(code, language_name(code)) for code in rt.config.locale.languages],
+        )
 
     @bp.post("/templates")
     def add_template() -> Response:
         title = request.form.get("title", "").strip()
         body = request.form.get("body", "").strip()
         lang = request.form.get("lang", "da")
-        if not title or not body or lang not in ("da", "en"):
+        if not title or not body or lang not in LANGUAGES:
             flash("A template needs a title, a language and a text.", "error")
         else:
             template_id = storage.add_reply_template(rt.store, title, lang, body, user().id, rt.now())
