@@ -15,9 +15,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot import campaigns as campaign_files
-from bot import outbox, storage
+from bot import catalogues, outbox, storage
 from bot import subscriptions as subs
 from bot.campaigns import Campaign
+from bot.catalogues import Section
 from bot.context import Context, Understanding
 from bot.dates import short_date
 from bot.model import Channel, Choice, Message, Reply
@@ -38,47 +39,7 @@ CONSENT_WORDS = {"ja", "ja tak", "jatak", "jep", "yes", "yes please", "ok", "oka
 FOLLOW_UP_GRACE = timedelta(days=3)
 OUTBOX_KIND = "campaign"
 
-TEXTS: dict[str, dict[str, str]] = {
-    "campaign_offer": {
-        "da": "Svar JA, hvis du vil have {what}. STOP stopper alle beskeder.",
-        "en": "Reply OK if you would like {what}. STOP stops all messages.",
-    },
-    "campaign_tips": {
-        "da": "{n} tips over de næste {weeks} uger",
-        "en": "{n} tips over the next {weeks} weeks",
-    },
-    "campaign_tips_days": {
-        "da": "{n} tips over de næste {days} dage",
-        "en": "{n} tips over the next {days} days",
-    },
-    "campaign_tip": {"da": "et tip om {days} dage", "en": "a tip in {days} days"},
-    "campaign_topic": {"da": "besked om {what}", "en": "news about {what}"},
-    "campaign_and": {"da": "og", "en": "and"},
-    "campaign_consented": {
-        "da": "Tak! Du får {what}. Skriv STOP, hvis du vil stoppe alle beskeder.",
-        "en": "Thanks! You will get {what}. Text STOP to stop all messages.",
-    },
-    "campaign_already": {
-        "da": "Du er allerede med. Skriv STOP, hvis du vil stoppe alle beskeder.",
-        "en": "You are already signed up. Text STOP to stop all messages.",
-    },
-    "campaign_opted_out": {
-        "da": " Du har skrevet STOP, så beskederne kommer først, når du skriver START.",
-        "en": " You have texted STOP, so the messages only come once you text START.",
-    },
-    "campaign_ended": {
-        "da": "Tak for din besked! Kampagnen {keyword} sluttede {day}. Spørg mig gerne om alt andet om "
-        "bibliotekerne.",
-        "en": "Thanks for your message! The {keyword} campaign ended on {day}. Feel free to ask me anything else "
-        "about the libraries.",
-    },
-    "campaign_upcoming": {
-        "da": "Tak for din besked! Kampagnen {keyword} starter {day}. Skriv {keyword} igen fra den dag.",
-        "en": "Thanks for your message! The {keyword} campaign starts on {day}. Text {keyword} again from then.",
-    },
-    "campaign_yes": {"da": "JA", "en": "OK"},
-    "campaign_yes_label": {"da": "Ja tak", "en": "Yes please"},
-}
+TEXTS = Section("campaigns")
 
 
 def t(key: str, lang: str, **values: str) -> str:
@@ -100,23 +61,33 @@ def offer_what(campaign: Campaign, lang: str) -> str:
     parts: list[str] = []
     n = len(campaign.follow_ups)
     if n == 1:
-        parts.append(t("campaign_tip", lang, days=str(campaign.follow_ups[0].after_days)))
+        parts.append(t("tip", lang, days=str(campaign.follow_ups[0].after_days)))
     elif n > 1:
         last = campaign.follow_ups[-1].after_days
         if last >= 14:
-            parts.append(t("campaign_tips", lang, n=str(n), weeks=str(campaign.weeks)))
+            parts.append(t("tips", lang, n=str(n), weeks=str(campaign.weeks)))
         else:
-            parts.append(t("campaign_tips_days", lang, n=str(n), days=str(last)))
+            parts.append(t("tips_days", lang, n=str(n), days=str(last)))
     if campaign.topic:
-        parts.append(t("campaign_topic", lang, what=topic_label(Topic.of(campaign.topic), lang)))
-    return f" {t('campaign_and', lang)} ".join(parts)
+        parts.append(t("topic", lang, what=topic_label(Topic.of(campaign.topic), lang)))
+    return f" {t('and', lang)} ".join(parts)
+
+
+def reply_language(campaign: Campaign, lang: str) -> str:
+    """The language of the bot's own lines (the offer, the thanks): the citizen's when the message catalogues
+    have the campaign messages in it, even if the campaign's welcome is only in Danish; else the welcome's."""
+    if catalogues.message("campaigns", "offer", lang) is not None:
+        return lang
+    return campaign.welcome_in(lang)[1]
 
 
 def welcome_text(campaign: Campaign, lang: str) -> tuple[str, str]:
-    """The welcome and, when there is something to send later, the question asking for consent: (text, lang)."""
-    text, lang = campaign.welcome_in(lang)
+    """The welcome (from the campaign, in the citizen's language or Danish) and, when there is something to send
+    later, the question asking for consent (from the catalogues): (text, the reply's language)."""
+    text = campaign.welcome_in(lang)[0]
+    lang = reply_language(campaign, lang)
     if campaign.offers:
-        text = f"{text} {t('campaign_offer', lang, what=offer_what(campaign, lang))}"
+        text = f"{text} {t('offer', lang, what=offer_what(campaign, lang))}"
     return text, lang
 
 
@@ -128,9 +99,8 @@ def handle(message: Message, ctx: Context, u: Understanding) -> Reply:
     status = campaign.status(ctx.now, ctx.config.tz)
     if status != "active":
         day = campaign.last_day if status == "ended" else campaign.first_day
-        lang = u.lang if u.lang in ("da", "en") else "da"
-        key = "campaign_ended" if status == "ended" else "campaign_upcoming"
-        text = t(key, u.lang, keyword=campaign.keyword.upper(), day=short_date(day, lang))
+        key = "ended" if status == "ended" else "upcoming"
+        text = t(key, u.lang, keyword=campaign.keyword.upper(), day=short_date(day, u.lang))
         return Reply(text=text, lang=u.lang, intent=INTENT, confidence=1.0)
     text, lang = welcome_text(campaign, u.lang)
     channel = _channel(message)
@@ -146,7 +116,7 @@ def handle(message: Message, ctx: Context, u: Understanding) -> Reply:
         if contact["stopped_at"]:  # STOP ended their series for good: the welcome, and no offer again
             reply.text = campaign.welcome_in(lang)[0]
         else:
-            reply.text = f"{campaign.welcome_in(lang)[0]} {t('campaign_already', lang)}"
+            reply.text = f"{campaign.welcome_in(lang)[0]} {t('already', lang)}"
         return reply
     if contact is not None:
         storage.set_campaign_offer(ctx.store, message.sender, campaign.id, text)
@@ -154,7 +124,7 @@ def handle(message: Message, ctx: Context, u: Understanding) -> Reply:
         message.sender,
         {"kind": CONSENT_STATE, "campaign": campaign.id, "lang": lang, "at": ctx.now.isoformat()},
     )
-    reply.choices = [Choice(t("campaign_yes", lang), t("campaign_yes_label", lang))]
+    reply.choices = [Choice(t("yes", lang), t("yes_label", lang))]
     return reply
 
 
@@ -174,14 +144,14 @@ def consent(message: Message, ctx: Context) -> Reply | None:
     if campaign is None:  # taken out of the file since the offer: nothing left to send
         return None
     what = offer_what(campaign, lang)
-    text = t("campaign_consented", lang, what=what)
+    text = t("consented", lang, what=what)
     channel = _channel(message)
     if ctx.store is not None and channel is not None:
         if not storage.consent_campaign(ctx.store, message.sender, campaign.id, message.text, ctx.now):
-            return Reply(text=t("campaign_already", lang), lang=lang, intent=INTENT, confidence=1.0)
+            return Reply(text=t("already", lang), lang=lang, intent=INTENT, confidence=1.0)
         start_series(ctx, campaign, message.sender, channel, lang, message.text)
         if ctx.store.is_opted_out(message.sender):
-            text += t("campaign_opted_out", lang)
+            text += t("opted_out", lang)
     return Reply(text=text, lang=lang, intent=INTENT, confidence=1.0)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot import campaigns, insight, storage
+from bot import campaigns, catalogues, insight, storage
 from bot.brain import Brain
 from bot.campaigns import Campaign, keyword_in
 from bot.cli import main
@@ -412,7 +412,8 @@ def test_english_gets_english_and_a_language_the_campaign_lacks_gets_danish(
     assert campaign_replies.welcome_text(found, "en")[0].startswith(
         "Welcome to Læselyst! Reply OK if you would like 2 tips"
     )
-    assert campaign_replies.welcome_text(found, "ar") == campaign_replies.welcome_text(found, "da")
+    # Somali has no campaign messages in its catalogue: the Danish welcome and the Danish offer.
+    assert campaign_replies.welcome_text(found, "so") == campaign_replies.welcome_text(found, "da")
     roskilde = campaigns.of(campaign_brain.kb).by_id("roskilde")
     assert roskilde is not None and roskilde.welcome_in("en") == (
         "Hej fra biblioteket på Roskilde Festival!",
@@ -421,6 +422,36 @@ def test_english_gets_english_and_a_language_the_campaign_lacks_gets_danish(
     reply = say(campaign_brain, config, store, "laeselyst hello thanks")
     assert reply.lang == "en" and reply.text.startswith("Welcome to Læselyst!")
     assert storage.campaign_contact(store, KAREN, "laeselyst")["lang"] == "en"  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    "lang, words, yes",
+    [("ar", "LÆSELYST مرحبا كيف الحال", "OK"), ("uk", "LÆSELYST привіт, як справи?", "ok")],
+    ids=["arabic", "ukrainian"],
+)
+@pytest.mark.storage
+def test_a_citizen_writing_arabic_or_ukrainian_gets_the_bots_lines_in_their_language(
+    campaign_brain: Brain, config: Config, store: Store, lang: str, words: str, yes: str
+) -> None:
+    """The campaign has no Arabic or Ukrainian welcome: the welcome falls back to Danish, but the offer, the
+    thanks and the "campaign ended" line are the bot's own and come from the catalogue in the citizen's
+    language, with the follow-ups (not translated in the campaign) in Danish."""
+    reply = say(campaign_brain, config, store, words)
+    offer = catalogues.message("campaigns", "offer", lang)
+    assert offer and "{what}" in offer
+    what = campaign_replies.offer_what(campaigns.of(campaign_brain.kb).by_id("laeselyst"), lang)  # type: ignore[arg-type]
+    assert reply.intent == "campaign" and reply.lang == lang
+    assert reply.text == "Velkommen til Læselyst! " + offer.format(what=what)
+    assert [c.key for c in reply.choices] == ["OK"]  # not YES, which Twilio would answer itself
+    assert storage.campaign_contact(store, KAREN, "laeselyst")["lang"] == lang  # type: ignore[index]
+    thanks = say(campaign_brain, config, store, yes, INSIDE + timedelta(minutes=2))
+    consented = catalogues.message("campaigns", "consented", lang)
+    assert consented and thanks.text == consented.format(what=what) and thanks.lang == lang
+    rows = [r for r in storage.outbox_rows(store, ("pending",), 10) if r["kind"] == "campaign"]
+    assert [r["body"] for r in rows] == ["Tip 1: Lån en tegneserie.", "Tip 2: Prøv en lydbog."]
+    ended = say(campaign_brain, config, store, words, datetime(2027, 1, 2, 12, 0, tzinfo=CPH), sender=OLE)
+    line = catalogues.message("campaigns", "ended", lang)
+    assert line and ended.text == line.format(keyword="LÆSELYST", day="31/12") and ended.lang == lang
 
 
 @pytest.mark.parametrize(

@@ -111,6 +111,7 @@ SHORTHAND = {
     "handlers/reservations.py": {"t": "reservations"},
     "handlers/delete.py": {"_t": "delete"},
     "handlers/handoff.py": {"_text": "handoff"},
+    "handlers/campaigns.py": {"t": "campaigns"},
 }
 SHARED = {"text": "texts", "_fixed": "texts"}
 TABLES = {"NOTICES": "compliance", "TEXTS": None}  # pick(TEXTS, ...) reads the module's own context
@@ -153,7 +154,7 @@ def test_every_key_the_code_reads_is_in_the_danish_catalogue() -> None:
 
 def test_keys_the_code_builds_are_in_the_danish_catalogue() -> None:
     """Keys made at run time: reminders per notice kind, 'instead_<intent>', the nearest-events reasons, the
-    hand-off reasons and the date and range labels."""
+    hand-off reasons, the date and range labels and a campaign's 'ended' or 'upcoming'."""
     from bot.events import nearest  # noqa: F401  (the reasons it returns are the keys below)
 
     built = [
@@ -162,6 +163,7 @@ def test_keys_the_code_builds_are_in_the_danish_catalogue() -> None:
         *(("events", k) for k in ("days", "branch", "audience", "category")),
         *(("handoff", k) for k in ("unsure", "asked", "follow-up")),
         *(("events.kind", k) for k in ("weekend", "week", "next-week", "christmas")),
+        *(("campaigns", k) for k in ("ended", "upcoming")),
     ]
     danish = set(catalogues.message_keys())
     assert [k for k in built if k not in danish] == []
