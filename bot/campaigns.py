@@ -431,12 +431,20 @@ def budget_problems(campaigns: Campaigns, max_segments: int) -> list[Problem]:
     """Welcomes and follow-ups longer than the SMS budget (`[sms] max_segments`): texts that would be cut short.
     Checked by `kb check`, which knows the configuration (loading the knowledge does not)."""
     from bot import smsformat
-    from handlers.campaigns import welcome_text
+    from handlers.campaigns import offer_languages, welcome_text
 
     out: list[Problem] = []
     for c in campaigns.items:
-        # The welcome as it is sent: with the question asking for consent after it.
+        # The welcome as it is sent: with the question asking for consent after it, which comes from the message
+        # catalogues in the citizen's language even when the welcome falls back to Danish (a Danish welcome and
+        # an Arabic question go as UCS-2: 67 characters a part).
         welcome = {lang: welcome_text(c, lang)[0] for lang in c.welcome}
+        if c.offers:
+            for lang in offer_languages():
+                if lang not in c.welcome:
+                    welcome[f"{c.welcome_in(lang)[1]} with the consent question in {lang}"] = welcome_text(
+                        c, lang
+                    )[0]
         texts = [("welcome", c.line, welcome)] + [
             (f"follow-up {n}", f.line, f.text) for n, f in enumerate(c.follow_ups, 1)
         ]

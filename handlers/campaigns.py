@@ -73,6 +73,11 @@ def offer_what(campaign: Campaign, lang: str) -> str:
     return f" {t('and', lang)} ".join(parts)
 
 
+def offer_languages() -> list[str]:
+    """The languages whose message catalogue has the campaign messages (the offer and the thanks)."""
+    return [lang for lang in catalogues.languages() if catalogues.message("campaigns", "offer", lang)]
+
+
 def reply_language(campaign: Campaign, lang: str) -> str:
     """The language of the bot's own lines (the offer, the thanks): the citizen's when the message catalogues
     have the campaign messages in it, even if the campaign's welcome is only in Danish; else the welcome's."""

@@ -254,6 +254,18 @@ def test_a_welcome_counts_with_its_consent_question(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "welcome (da) takes 4 SMS segments" in result.output
 
 
+def test_a_danish_welcome_counts_with_the_consent_question_in_each_catalogue_language(tmp_path: Path) -> None:
+    """A citizen writing Arabic gets the Danish welcome and the Arabic question: together they go as UCS-2."""
+    welcome = (
+        "Velkommen til bibliotekets kampagne. " * 4
+    )  # 148 characters: 2 GSM-7 segments with the Danish offer
+    root = folder(tmp_path, campaign(f'  welcome:\n    da: "{welcome}"\n  topic: concert\n'))
+    result = CliRunner().invoke(main, ["kb", "check", str(root)])
+    assert result.exit_code == 1
+    assert "welcome (da with the consent question in ar) takes 4 SMS segments" in result.output
+    assert "welcome (da) takes" not in result.output
+
+
 def test_a_broken_edit_keeps_the_last_good_campaigns(tmp_path: Path) -> None:
     root = folder(tmp_path, GOOD)
     holder = KnowledgeHolder(root)
