@@ -329,7 +329,10 @@ TRANSLATED = [
     ("ar", "كيف أجدد كتبي من المكتبة؟", "loans-renew"),
     ("tr", "Kütüphanede kablosuz internet var mı?", "fac-wifi"),
     ("pl", "Ile trzeba zapłacić, jak się odda książki po terminie?", "loans-overdue-fees"),
-    ("uk", "Куди повернути позичені книжки?", "loans-return"),
+    # The entry's own Ukrainian question: this test is of the answer's language; how novel Ukrainian wording finds
+    # its entry is HELD_OUT's figure (the novel question that stood here, "Куди повернути позичені книжки?", went
+    # to the after-hours neighbour once the discriminant came, 2026-12-06).
+    ("uk", "Де можна повернути книжки?", "loans-return"),
     ("en", "how can I extend the loan on my books", "loans-renew"),
     ("da", "kan man printe noget ud på biblioteket", "fac-print"),
 ]
@@ -350,13 +353,15 @@ HELD_OUT = [
     ("Як мені отримати читацький квиток?", "card-get"),
     ("Можна надрукувати документ?", "fac-print"),
     ("Де я можу здати книжки, які позичив?", "loans-return"),
+    ("Куди повернути позичені книжки?", "loans-return"),
     ("Чи є в бібліотеці безкоштовний інтернет?", "fac-wifi"),
 ]
 
 
 def test_most_questions_in_the_four_languages_find_their_entry(sample: Brain) -> None:
-    """Measured 2026-12-06 on the sample knowledge: 12 of 16 (ar 3, tr 3, pl 4, uk 2; the misses go to a neighbour:
-    Turkish and Ukrainian free internet to computers, Arabic "when must I return" to renewing). The bar
+    """Measured 2026-12-06 on the sample knowledge: 12 of 16 before the discriminant features, 14 of 17 after
+    (the misses go to a neighbour: Turkish free internet to free loans, both Ukrainian return questions to
+    reservations and to after-hours returns). The bar
     is below it, so the test fails when the multilingual path stops working, not on one question."""
     right = sum(ask(sample, q).entry == e for q, e in HELD_OUT)
     assert right >= 10, right
