@@ -962,35 +962,31 @@ class Store:
                     [exchange.channel, exchange.provider_id, at, reply_body],
                 )
                 return False
-            db.execute(
-                "INSERT INTO message_log (at, channel, sender, direction, text, intent, entry, action, provider_id, "
-                "status) VALUES (?, ?, ?, 'in', ?, ?, ?, ?, ?, ?)",
-                [
-                    at,
-                    exchange.channel,
-                    exchange.sender,
-                    exchange.text,
-                    exchange.intent,
-                    exchange.entry,
-                    exchange.action,
-                    exchange.provider_id,
-                    exchange.status,
-                ],
-            )
-            if exchange.reply_text:
-                db.execute(
-                    "INSERT INTO message_log (at, channel, sender, direction, text, intent, entry, action, status) "
-                    "VALUES (?, ?, ?, 'out', ?, ?, ?, ?, 'replied')",
+            # Both directions in one statement: one round trip to PostgreSQL instead of two.
+            e = exchange
+            rows = [
+                [at, e.channel, e.sender, "in", e.text, e.intent, e.entry, e.action, e.provider_id, e.status]
+            ]
+            if e.reply_text:
+                rows.append(
                     [
                         at,
-                        exchange.channel,
-                        exchange.sender,
-                        exchange.reply_text,
-                        exchange.intent,
-                        exchange.entry,
-                        exchange.action,
-                    ],
+                        e.channel,
+                        e.sender,
+                        "out",
+                        e.reply_text,
+                        e.intent,
+                        e.entry,
+                        e.action,
+                        None,
+                        "replied",
+                    ]
                 )
+            db.execute(
+                "INSERT INTO message_log (at, channel, sender, direction, text, intent, entry, action, provider_id, "
+                "status) VALUES " + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(rows)),
+                [value for row in rows for value in row],
+            )
         return True
 
     # -- rate limit ------------------------------------------------------------------------------------------
