@@ -13,7 +13,7 @@ this script opened. Two phases per app:
 Each FAQ message has its own MessageSid and one of many senders, so no request is a dedupe hit or rate limited.
 A benchmark, not a test: figures depend on the machine (the load generator shares its CPUs).
 
-    .venv/bin/python bench/webhook.py [--seconds 10] [--connections 8]
+    .venv/bin/python bench/webhook.py [--seconds 10] [--connections 8] [--postgres postgresql://postgres@127.0.0.1:5432/test]
 """
 
 from __future__ import annotations
@@ -223,6 +223,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--postgres", default="", help="a PostgreSQL URL to run on instead of a SQLite file")
     parser.add_argument("--bare-server", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--fd", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -236,9 +237,31 @@ def main() -> None:
         run_gunicorn(bare_app, f"fd://{args.fd}", config.service.workers, config.service.threads)
         return
 
+    # PostgreSQL: a schema of this run's own (the MessageSids repeat from run to run), dropped afterwards.
+    schema = f"bench_webhook_{os.getpid()}" if args.postgres else ""
+    if schema:
+        import psycopg
+
+        with psycopg.connect(args.postgres, autocommit=True) as admin:
+            admin.execute(f"CREATE SCHEMA {schema}")
+    try:
+        measure(args, schema)
+    finally:
+        if schema:
+            with psycopg.connect(args.postgres, autocommit=True) as admin:
+                admin.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def measure(args: argparse.Namespace, schema: str) -> None:
+    """Start both apps, load them phase by phase, print the figures."""
+    from bot.config import load_config
+
     workdir = Path(tempfile.mkdtemp(prefix="bibliobot-bench-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "TELEGRAM_"))}
     env["BIBLIOBOT_STORAGE__DATABASE"] = str(workdir / "bench.sqlite3")
+    if schema:
+        sep = "&" if "?" in args.postgres else "?"
+        env["BIBLIOBOT_STORAGE__URL"] = f"{args.postgres}{sep}options=-csearch_path%3D{schema}"
     config = load_config(None, env)
     apps = {
         "bare Flask (fixed TwiML)": [sys.executable, __file__, "--bare-server"],
@@ -264,6 +287,7 @@ def main() -> None:
         own = run_load(bot_port, args.connections, args.seconds, own_rate, 400)[1]
 
     print(
+        f"storage: {'PostgreSQL' if schema else 'SQLite'}; "
         f"gunicorn gthread, {config.service.workers} workers x {config.service.threads} threads on 127.0.0.1; "
         f"{args.connections} keep-alive connections, {args.seconds:.0f} s per phase, {os.cpu_count()} CPUs shared "
         "with the load generator"
