@@ -611,12 +611,17 @@ class Matcher:
             shortlist = [i for i in shortlist if i not in known]
         folded = strip_filler(normalise(text))
         pool = [v for idx in shortlist for v in self.variants_of[idx]]
-        # One C loop for the fuzzy similarity of every shortlisted variant.
-        fuzzy = process.extract(folded, [v.folded for v in pool], scorer=FUZZY_SCORER, limit=None)
+        # One C loop for the fuzzy similarity of every shortlisted variant, into an array (no tuple per variant).
+        words = self._sorted_words
+        fuzzy = process.cdist(
+            [folded], [w for idx in shortlist for w in words[idx]], scorer=FUZZY_SCORER, dtype=np.float64
+        )[0].tolist()
         best_fuzzy: dict[int, float] = defaultdict(float)
-        for _, similarity, at in fuzzy:
-            entry = pool[at].entry
-            best_fuzzy[entry] = max(best_fuzzy[entry], similarity / 100)
+        at = 0
+        for idx in shortlist:
+            if words[idx]:
+                best_fuzzy[idx] = max(fuzzy[at : at + len(words[idx])]) / 100
+                at += len(words[idx])
         best_jaccard: dict[int, float] = defaultdict(float)
         for v in pool:
             shared = q & v.terms
@@ -634,6 +639,15 @@ class Matcher:
             scored.append(Candidate(self.entries[idx].id, round(score, 4), cov, jac, fz, missing))
         scored.sort(key=lambda c: c.score, reverse=True)
         return scored, terms
+
+    @cached_property
+    def _sorted_words(self) -> dict[int, list[str]]:
+        """Each entry's folded question variants (in variants_of order) with their words sorted: the fuzzy
+        scorer sorts a text's words or takes their set, so sorting them once here changes nothing but its cost."""
+        return defaultdict(
+            list,
+            {idx: [" ".join(sorted(v.folded.split())) for v in vs] for idx, vs in self.variants_of.items()},
+        )
 
     def features(
         self,

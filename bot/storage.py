@@ -29,6 +29,7 @@ consistent.
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import os
@@ -205,7 +206,16 @@ class SqliteDb:
         self.conn.executemany(sql, rows)
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> Iterator[dict[str, Any]]:
-        return self.db.query(sql, list(params or ()))
+        """Rows as dicts, straight through the connection. sqlite-utils' own query() wraps each read in a
+        savepoint, so that a statement that returns no rows can be undone: two more statements and a
+        transaction for every read, and every statement here returns rows."""
+        from sqlite_utils.utils import dedupe_keys
+
+        cursor = self.conn.execute(sql, list(params or ()))
+        if cursor.description is None:
+            raise ValueError(f"query() is for statements that return rows, not {sql[:40]!r}")
+        keys = dedupe_keys(d[0] for d in cursor.description)
+        return (dict(zip(keys, row, strict=True)) for row in cursor)
 
     @property
     def in_transaction(self) -> bool:
@@ -1011,37 +1021,33 @@ class Store:
                     [exchange.channel, exchange.provider_id, at, reply_body],
                 )
                 return False
-            db.execute(
-                "INSERT INTO message_log (at, channel, sender, direction, text, intent, entry, action, provider_id, "
-                "status) VALUES (?, ?, ?, 'in', ?, ?, ?, ?, ?, ?)",
-                [
-                    at,
-                    exchange.channel,
-                    exchange.sender,
-                    exchange.text,
-                    exchange.intent,
-                    exchange.entry,
-                    exchange.action,
-                    exchange.provider_id,
-                    exchange.status,
-                ],
-            )
             if exchange.channel in CITIZEN_CHANNELS:
                 _record_contact(db, exchange, at)
-            if exchange.reply_text:
-                db.execute(
-                    "INSERT INTO message_log (at, channel, sender, direction, text, intent, entry, action, status) "
-                    "VALUES (?, ?, ?, 'out', ?, ?, ?, ?, 'replied')",
+            # Both directions in one statement: one round trip to PostgreSQL instead of two.
+            e = exchange
+            rows = [
+                [at, e.channel, e.sender, "in", e.text, e.intent, e.entry, e.action, e.provider_id, e.status]
+            ]
+            if e.reply_text:
+                rows.append(
                     [
                         at,
-                        exchange.channel,
-                        exchange.sender,
-                        exchange.reply_text,
-                        exchange.intent,
-                        exchange.entry,
-                        exchange.action,
-                    ],
+                        e.channel,
+                        e.sender,
+                        "out",
+                        e.reply_text,
+                        e.intent,
+                        e.entry,
+                        e.action,
+                        None,
+                        "replied",
+                    ]
                 )
+            db.execute(
+                "INSERT INTO message_log (at, channel, sender, direction, text, intent, entry, action, provider_id, "
+                "status) VALUES " + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(rows)),
+                [value for row in rows for value in row],
+            )
         return True
 
     # -- rate limit ------------------------------------------------------------------------------------------
@@ -1220,17 +1226,26 @@ _STATUS_RANK = {
 
 
 class SqliteConversations:
-    """The ConversationStore of the web service: state survives restarts and is shared by every worker."""
+    """The ConversationStore of the web service: state survives restarts and is shared by every worker.
+
+    One is made per message (bot/channels/inbound.py), and several handlers look at the same citizen's state
+    while deciding it: the state is read from the database once per message and kept here, with what this
+    message writes."""
 
     def __init__(self, store: Store, now: datetime) -> None:
         self._store = store
         self._now = now
+        self._seen: dict[str, dict[str, Any] | None] = {}
 
     def get(self, sender: str) -> dict[str, Any] | None:
-        return self._store.get_conversation(sender)
+        if sender not in self._seen:
+            self._seen[sender] = self._store.get_conversation(sender)
+        state = self._seen[sender]
+        return copy.deepcopy(state) if state is not None else None
 
     def put(self, sender: str, state: dict[str, Any] | None) -> None:
         self._store.put_conversation(sender, state, self._now)
+        self._seen[sender] = copy.deepcopy(state) if state is not None else None
 
 
 # ---------------------------------------------------------------------------------------------------------------

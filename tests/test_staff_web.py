@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from flask import Flask
+from flask import Flask, request
 from flask.testing import FlaskClient
 
 from bot import smsformat, storage
@@ -23,7 +23,7 @@ from bot.cli import main
 from bot.config import Config
 from bot.dates import iso_week
 from bot.staff.auth import SESSION_COOKIE
-from bot.staff.views import PUBLIC
+from bot.staff.views import PUBLIC, NotesSessions
 from bot.storage import Exchange
 from tests.browser.kit import (
     KAREN,
@@ -144,6 +144,28 @@ def test_a_forged_or_foreign_session_cookie_is_no_login(staff: Staff) -> None:
 
 
 # -- logging in -----------------------------------------------------------------------------------------------------
+
+
+def test_a_request_without_the_notes_cookie_opens_its_session_without_deriving_a_signer(
+    staff: Staff, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every webhook request opens Flask's session; without the notes cookie it needs no signer. With a cookie the
+    signer checks it as before (a forged one reads as an empty session)."""
+    interface = staff.app.session_interface
+    assert isinstance(interface, NotesSessions)
+    signer = interface.get_signing_serializer
+    with staff.app.test_request_context("/sms", method="POST"):
+        monkeypatch.setattr(
+            interface, "get_signing_serializer", lambda app: pytest.fail("a signer was derived")
+        )
+        session = interface.open_session(staff.app, request)
+        assert session is not None and dict(session) == {} and not session.modified
+    derived = []
+    monkeypatch.setattr(interface, "get_signing_serializer", lambda app: derived.append(1) or signer(app))
+    with staff.app.test_request_context("/staff/", headers={"Cookie": "bibliobot_staff_notes=forged.value"}):
+        session = interface.open_session(staff.app, request)
+        assert session is not None and dict(session) == {}
+    assert derived  # (the request context opened it too)
 
 
 def test_login_sets_a_signed_http_only_same_site_cookie_on_staff_only(staff: Staff) -> None:

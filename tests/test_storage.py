@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 from datetime import timedelta
@@ -323,3 +324,38 @@ def test_a_command_on_an_unreachable_database_names_the_key_and_exits_1(tmp_path
     assert (
         f"Error: storage.url: cannot connect to postgresql://nobody@127.0.0.1:{port}/nothing" in result.output
     )
+
+
+def test_a_messages_conversation_state_is_read_once_and_follows_what_it_writes(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Several handlers look at the citizen's state while one message is decided: one read from the database, the
+    state written by this message read back, and a caller's change to what it got does not leak into the next."""
+    store.put_conversation("+4512345678", {"kind": "clarify", "candidates": ["a", "b"]}, MOMENT)
+    reads: list[str] = []
+    real = store.get_conversation
+    monkeypatch.setattr(store, "get_conversation", lambda sender: reads.append(sender) or real(sender))
+    conversations = storage.SqliteConversations(store, MOMENT)
+    first = conversations.get("+4512345678")
+    assert first == {"kind": "clarify", "candidates": ["a", "b"]}
+    first["candidates"].append("c")
+    assert conversations.get("+4512345678") == {"kind": "clarify", "candidates": ["a", "b"]}
+    assert reads == ["+4512345678"]
+    conversations.put("+4512345678", None)
+    assert conversations.get("+4512345678") is None and real("+4512345678") is None
+    conversations.put("+4512345678", {"kind": "events", "page": 2})
+    assert conversations.get("+4512345678") == {"kind": "events", "page": 2} == real("+4512345678")
+    assert reads == ["+4512345678"]
+    # The next message reads afresh.
+    assert storage.SqliteConversations(store, MOMENT).get("+4512345678") == {"kind": "events", "page": 2}
+    assert reads == ["+4512345678", "+4512345678"]
+
+
+def test_query_gives_rows_as_dicts_without_a_transaction_of_its_own(store: Store) -> None:
+    """Reads go straight through the connection (no savepoint around each one), rows as dicts by column name."""
+    store.put_conversation("+4512345678", {"kind": "x"}, MOMENT)
+    rows = list(store.db.query("SELECT sender, state FROM conversations WHERE sender = ?", ["+4512345678"]))
+    assert len(rows) == 1 and list(rows[0]) == ["sender", "state"] and rows[0]["sender"] == "+4512345678"
+    assert json.loads(rows[0]["state"]) == {"kind": "x"}
+    assert not store.db.in_transaction
+    assert list(store.db.query("SELECT sender FROM conversations WHERE sender = ?", ["nobody"])) == []

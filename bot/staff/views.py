@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    Flask,
+    Request,
     Response,
     abort,
     flash,
@@ -25,6 +27,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 from bot import cases, insight, plainlang, smsformat, storage, teach, tickets
 from bot.brain import Brain
@@ -85,6 +88,19 @@ def _label(entry: Entry, lang: str) -> str:
     return questions[0]
 
 
+class NotesSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, opened without its signer when the request carries no session cookie.
+
+    Flask opens the session for every request, and the stock interface derives its signer (an HMAC key) before
+    it looks for the cookie: work every webhook request paid for a cookie only /staff pages ever set. With no
+    cookie the session is the same empty one either way."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
+
 def blueprint(rt: Runtime) -> Blueprint:
     bp = Blueprint(
         "staff",
@@ -103,6 +119,7 @@ def blueprint(rt: Runtime) -> Blueprint:
         # way"); the login itself is the server-side session in SESSION_COOKIE. Both cookies stay on /staff.
         app = state.app
         app.secret_key = auth.key
+        app.session_interface = NotesSessions()
         app.config.update(
             SESSION_COOKIE_NAME="bibliobot_staff_notes",
             SESSION_COOKIE_PATH="/staff",
