@@ -200,7 +200,9 @@ class Analyzer:
         self.ignore = frozenset(ignore)
         self.vocab = set(vocabulary) | lexicon.vocabulary() | STOPWORDS
         self._vocab_by_len: dict[int, list[str]] = defaultdict(list)
-        for w in self.vocab:
+        for w in sorted(
+            self.vocab
+        ):  # sorted: the first of equally close corrections is the same in every process
             self._vocab_by_len[len(w)].append(w)
         self._corrections: dict[str, str | None] = {}
         self.surface: dict[str, str] = {}  # stem term -> a word it came from, for the frequency prior
@@ -594,10 +596,13 @@ class Matcher:
         if not terms:
             return [], terms
         q = set(terms)
-        weights = {t: self.weight(t) for t in q}
+        # Sums and the shortlist's ties follow the message's word order, never a set's: a set of strings iterates
+        # in an order that changes with PYTHONHASHSEED, and with it the 12th place of the shortlist, the learned
+        # model and the figures, from one process to the next.
+        weights = {t: self.weight(t) for t in terms}
         total = sum(weights.values())
         coverage: dict[int, float] = defaultdict(float)
-        for t in q:
+        for t in terms:
             for idx, factor in self.postings.get(t, ()):
                 coverage[idx] += weights[t] * factor
         shortlist = sorted(coverage, key=coverage.__getitem__, reverse=True)[:SHORTLIST]
@@ -624,9 +629,8 @@ class Matcher:
                 at += len(words[idx])
         best_jaccard: dict[int, float] = defaultdict(float)
         for v in pool:
-            shared = q & v.terms
-            if shared:
-                inter = sum(weights[t] for t in shared)
+            if not q.isdisjoint(v.terms):
+                inter = sum(weights[t] for t in terms if t in v.terms)
                 best_jaccard[v.entry] = max(best_jaccard[v.entry], inter / (total + v.weight - inter))
         # Candidates scored before come first, as their entries come first in a fresh shortlist, so that the stable
         # sort below breaks ties as a fresh ranking would.
@@ -810,6 +814,6 @@ class Matcher:
 
     def unknown_share(self, terms: list[str]) -> float:
         """Share of the question's weight in words that no entry uses: high for questions we do not cover."""
-        unique = set(terms)
+        unique = list(dict.fromkeys(terms))
         total = sum(self.weight(t) for t in unique)
         return sum(self.weight(t) for t in unique if t not in self.idf) / total if total else 1.0
