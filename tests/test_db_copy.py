@@ -23,7 +23,17 @@ def fill(store: Store) -> None:
         pid = f"SM{i}"
         store.claim_inbound("sms", pid, KAREN, MOMENT + timedelta(minutes=i))
         store.finish_inbound(
-            Exchange("sms", KAREN, text, pid, "answered", reply_text="Kl. 10.", intent="faq"),
+            Exchange(
+                "sms",
+                KAREN,
+                text,
+                pid,
+                "answered",
+                reply_text="Kl. 10.",
+                intent="faq",
+                lang="da",
+                week="2026-W48",
+            ),
             "Kl. 10.",
             MOMENT,
         )
@@ -57,6 +67,7 @@ def fill(store: Store) -> None:
     storage.put_notice(store, notice, MOMENT)
     storage.put_link_code(store, CHAT, KAREN, "codehash", MOMENT, MOMENT + timedelta(minutes=10))
     storage.link_phone(store, "telegram:5550002", "+4530123456", MOMENT)
+    storage.attribute_campaign(store, KAREN, "laeselyst", "sms", "da", True, MOMENT)
 
 
 def table_rows(store: Store) -> dict[str, list[dict[str, object]]]:
