@@ -328,6 +328,10 @@ def grow(base: KnowledgeBase, variants: int, seed: int = SEED) -> KnowledgeBase:
         topic = {lang: _fresh_topic(rng, words[lang], used) for lang in ("da", "en")}
         questions: dict[str, list[str]] = {}
         for lang, qs in model.questions.items():
+            if (
+                lang not in words
+            ):  # the sample's translations (ar, tr, pl, uk) are not grown: a few hundred only
+                continue
             out = []
             for q in qs:
                 text = q.rstrip("?.! ")
@@ -337,7 +341,11 @@ def grow(base: KnowledgeBase, variants: int, seed: int = SEED) -> KnowledgeBase:
                 out.append(f"{text} {rng.choice(links[lang])} {topic[lang]}?")
             questions[lang] = out
             total += len(out)
-        answer = {lang: f"{text} ({topic.get(lang, topic['da'])})" for lang, text in model.answer.items()}
+        answer = {
+            lang: f"{text} ({topic.get(lang, topic['da'])})"
+            for lang, text in model.answer.items()
+            if lang in questions or lang in ("da", "en")
+        }
         entries.append(
             Entry(f"syn-{n}-{model.id}", questions, answer, tags=[topic["da"], topic["en"]], link=model.link)
         )
@@ -509,7 +517,11 @@ def main() -> None:
                 f"  {v / v0:5.1f}x the variants: bibliobot {h / h0:5.2f}x the time (handle mean), WRatio {p / p0:5.2f}x"
             )
     at_10k = [h for v, h, _ in rows if 9_000 <= v <= 11_000]
-    if at_10k:
+    if at_10k and args.stand_in_vectors:
+        print(
+            "aim: < 5 ms per message at 10,000 variants, embedding included: not measured (stand-in vectors)"
+        )
+    elif at_10k:
         verdict = "meets" if at_10k[0] < AIM_MS_AT_10K / 1000 else "misses"
         print(
             f"aim: < {AIM_MS_AT_10K} ms per message at 10,000 variants, embedding included: "
