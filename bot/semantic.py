@@ -192,11 +192,7 @@ class SemanticIndex:
         self, vectors: np.ndarray, entry_of: Sequence[int], n_entries: int, langs: Sequence[str] = ()
     ) -> None:
         order = np.argsort(np.asarray(entry_of, dtype=np.int64), kind="stable")
-        # Variants come grouped by entry already (the matcher builds them so): then the rows are used as they are,
-        # not copied in the same order (a copy is 77 MB at 50,000 variants).
-        in_order = bool(np.all(order == np.arange(len(order))))
-        rows = vectors if in_order else vectors[order]
-        self.vectors = np.ascontiguousarray(rows, dtype=np.float32)
+        self.vectors = np.ascontiguousarray(vectors[order], dtype=np.float32)
         self.entry_of = np.asarray(entry_of, dtype=np.int64)[order]
         self.n_entries = n_entries
         self.starts = np.flatnonzero(np.r_[True, self.entry_of[1:] != self.entry_of[:-1]])
