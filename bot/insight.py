@@ -431,6 +431,46 @@ def _nice_max(value: int, ticks: int = 4) -> int:
         magnitude *= 10
 
 
+def _grid(body: list[str], left: int, width: int, top: int, plot_h: int, ymax: int) -> None:
+    """Five horizontal grid lines with their values, from 0 to ymax."""
+    for k in range(5):
+        y = top + plot_h - plot_h * k / 4
+        body.append(f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e2e8f0"/>')
+        body.append(
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11">{ymax * k / 4:.0f}</text>'
+        )
+
+
+def _stack(
+    body: list[str],
+    x: float,
+    base: float,
+    bar_w: float,
+    pad: float,
+    plot_h: float,
+    ymax: int,
+    parts: list[tuple[int, str, str]],
+) -> None:
+    """One stacked bar from `base` upwards: (count, colour, tooltip) per part, ymax reaching plot_h."""
+    y = base
+    for count, colour, title in parts:
+        h = plot_h * count / ymax if ymax else 0
+        if h:
+            body.append(
+                f'<rect x="{x + pad:.1f}" y="{y - h:.1f}" width="{max(bar_w - 2 * pad, 1):.1f}" height="{h:.1f}" '
+                f'fill="{colour}"><title>{title}: {count}</title></rect>'
+            )
+            y -= h
+
+
+def _x_label(body: list[str], i: int, n: int, x: float, bar_w: float, y: float, text: str) -> None:
+    """The label under bar i of n: every bar's up to 14 bars, about ten of them beyond."""
+    if n <= 14 or i % max(1, n // 10) == 0:
+        body.append(
+            f'<text x="{x + bar_w / 2:.1f}" y="{y}" text-anchor="middle" font-size="10">{text}</text>'
+        )
+
+
 def plot_messages_per_day(report: Report) -> str:
     """Stacked bars: inbound messages per day, one colour per channel."""
     width, height, left, bottom, top = 720, 260, 40, 40, 20
@@ -440,30 +480,15 @@ def plot_messages_per_day(report: Report) -> str:
     plot_h = height - bottom - top
     bar_w = (width - left - 10) / n
     body: list[str] = []
-    for k in range(5):
-        value = ymax * k / 4
-        y = top + plot_h - plot_h * k / 4
-        body.append(f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e2e8f0"/>')
-        body.append(
-            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11">{value:.0f}</text>'
-        )
+    _grid(body, left, width, top, plot_h, ymax)
     for i, day in enumerate(report.days):
         x = left + i * bar_w
-        y = top + plot_h
-        for channel, counts in report.per_day.items():
-            h = plot_h * counts[i] / ymax if ymax else 0
-            if h:
-                colour = CHANNEL_COLOURS.get(channel, "#718096")
-                body.append(
-                    f'<rect x="{x + 1:.1f}" y="{y - h:.1f}" width="{max(bar_w - 2, 1):.1f}" height="{h:.1f}" '
-                    f'fill="{colour}"><title>{day.isoformat()} {escape(channel)}: {counts[i]}</title></rect>'
-                )
-                y -= h
-        if n <= 14 or i % max(1, n // 10) == 0:
-            body.append(
-                f'<text x="{x + bar_w / 2:.1f}" y="{height - bottom + 14}" text-anchor="middle" font-size="10">'
-                f"{day.day}/{day.month}</text>"
-            )
+        parts = [
+            (counts[i], CHANNEL_COLOURS.get(channel, "#718096"), f"{day.isoformat()} {escape(channel)}")
+            for channel, counts in report.per_day.items()
+        ]
+        _stack(body, x, top + plot_h, bar_w, 1, plot_h, ymax, parts)
+        _x_label(body, i, n, x, bar_w, height - bottom + 14, f"{day.day}/{day.month}")
     legend_x = left
     for channel in report.per_day:
         colour = CHANNEL_COLOURS.get(channel, "#718096")
@@ -513,12 +538,7 @@ def plot_response_times(report: Report) -> str:
     plot_h = height - bottom - top
     bar_w = (width - left - 10) / len(buckets)
     body: list[str] = []
-    for k in range(5):
-        y = top + plot_h - plot_h * k / 4
-        body.append(f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e2e8f0"/>')
-        body.append(
-            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11">{ymax * k / 4:.0f}</text>'
-        )
+    _grid(body, left, width, top, plot_h, ymax)
     for i, (label, n) in enumerate(buckets):
         h = plot_h * n / ymax if ymax else 0
         x = left + i * bar_w
@@ -546,30 +566,15 @@ def plot_citizens_per_week(report: Report) -> str:
     plot_h = height - bottom - top
     bar_w = (width - left - 10) / n
     body: list[str] = []
-    for k in range(5):
-        y = top + plot_h - plot_h * k / 4
-        body.append(f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e2e8f0"/>')
-        body.append(
-            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11">{ymax * k / 4:.0f}</text>'
-        )
+    _grid(body, left, width, top, plot_h, ymax)
     for i, w in enumerate(weeks):
-        x, y = left + i * bar_w, top + plot_h
-        for label, count, colour in (
-            ("new", w.total_new, NEW_COLOUR),
-            ("returning", w.total_returning, RETURNING_COLOUR),
-        ):
-            h = plot_h * count / ymax if ymax else 0
-            if h:
-                body.append(
-                    f'<rect x="{x + 2:.1f}" y="{y - h:.1f}" width="{max(bar_w - 4, 1):.1f}" height="{h:.1f}" '
-                    f'fill="{colour}"><title>{escape(w.week)} {label}: {count}</title></rect>'
-                )
-                y -= h
-        if n <= 14 or i % max(1, n // 10) == 0:
-            body.append(
-                f'<text x="{x + bar_w / 2:.1f}" y="{height - bottom + 14}" text-anchor="middle" font-size="10">'
-                f"{escape(w.week.split('-')[1])}</text>"
-            )
+        x = left + i * bar_w
+        parts = [
+            (w.total_new, NEW_COLOUR, f"{escape(w.week)} new"),
+            (w.total_returning, RETURNING_COLOUR, f"{escape(w.week)} returning"),
+        ]
+        _stack(body, x, top + plot_h, bar_w, 2, plot_h, ymax, parts)
+        _x_label(body, i, n, x, bar_w, height - bottom + 14, escape(w.week.split("-")[1]))
     for j, (label, colour) in enumerate((("new", NEW_COLOUR), ("returning", RETURNING_COLOUR))):
         body.append(f'<rect x="{left + j * 110}" y="{height - 14}" width="10" height="10" fill="{colour}"/>')
         body.append(f'<text x="{left + j * 110 + 14}" y="{height - 5}" font-size="11">{label}</text>')
