@@ -413,9 +413,9 @@ def _sentence_vectors(text: str) -> np.ndarray | None:
     """The vectors of a long message's sentences, or None when it is one sentence (most messages)."""
     found = sentences(text)
     vecs = [semantic.embed_one(s) for s in found]
-    return (
-        np.stack([v for v in vecs if v is not None]) if found and all(v is not None for v in vecs) else None
-    )
+    if not found or any(v is None for v in vecs):
+        return None
+    return np.stack([v for v in vecs if v is not None])
 
 
 def _lexical_view(kb: KnowledgeBase) -> KnowledgeBase:
