@@ -25,6 +25,7 @@ import numpy as np
 
 from bot import cache
 from bot.discriminant import Discriminant
+from bot.wordfreqs import with_danish_letters
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +132,7 @@ def embed(texts: Sequence[str], *, passage: bool = False) -> np.ndarray | None:
     if model is None:
         return None
     prefix = "passage: " if passage else ""  # the cache key only; the model adds its own prefix
-    keyed = [prefix + t for t in texts]
+    keyed = [prefix + with_danish_letters(t) for t in texts]
     known = _store.get_many(keyed)
     todo = [t for t in dict.fromkeys(keyed) if t not in known]
     fresh: dict[str, np.ndarray] = {}
@@ -157,7 +158,7 @@ def embed_one(text: str) -> np.ndarray | None:
     model = embedder()
     if model is None:
         return None
-    return _embed_message(text)
+    return _embed_message(with_danish_letters(text))
 
 
 def warm() -> None:

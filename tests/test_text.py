@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from bot.langid import detect
 from bot.text import fold, normalise, stem, strip_filler
+from bot.wordfreqs import with_danish_letters
 
 
 @pytest.mark.parametrize(
@@ -305,3 +306,22 @@ def test_danish_words_apart_in_meaning_keep_apart_stems(one: str, other: str) ->
 )
 def test_without_function_words_the_commoner_language_wins(text: str, lang: str) -> None:
     assert detect(text) == lang
+
+
+@pytest.mark.parametrize(
+    ("typed", "printed"),
+    [
+        ("hvornaar kan jeg laane boeger", "hvornår kan jeg låne bøger"),
+        ("har lige faaet et nyt kort", "har lige fået et nyt kort"),  # "aa" and "ae" overlap in "faaet"
+        ("mit laanekort", "mit lånekort"),  # a compound no word list has, read by its parts
+        ("Noerrebro", "Nørrebro"),  # a capital stays
+        ("paa", "på"),  # an old spelling, far rarer than the new
+    ],
+)
+def test_danish_letters_typed_as_two_are_read_as_danish_for_the_embedding(typed: str, printed: str) -> None:
+    assert with_danish_letters(typed) == printed
+
+
+@pytest.mark.parametrize("text", ["does the toe hurt", "a book about aerobics", "Israel", "ok 123 :)"])
+def test_words_that_are_already_words_keep_their_letters(text: str) -> None:
+    assert with_danish_letters(text) == text
