@@ -210,7 +210,7 @@ def read_csv(stream: IO[str]) -> Iterator[Item]:
     header = [h.strip() for h in reader.fieldnames]
     if "id" not in header:
         raise FormatError(
-            f"line 1: the header must name the fields ({', '.join(FIELDS)}); got {', '.join(header)}"
+            1, f"the header must name the fields ({', '.join(FIELDS)}); got {', '.join(header)}"
         )
     reader.fieldnames = header
     start = reader.line_num + 1
