@@ -77,7 +77,7 @@ def _read(path: Path, lang: str) -> Catalogue:
     for message in catalog:
         if not message.id or message.fuzzy:
             continue
-        key = message.id[0] if isinstance(message.id, tuple) else message.id
+        key = message.id if isinstance(message.id, str) else message.id[0]
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         if all(strings):
             keys.add((message.context or "", key))

@@ -137,7 +137,7 @@ class Policy:
 
     def backoff(self, attempts: int, retry_after: float | None = None) -> float:
         """Seconds before the next try after `attempts` tries: doubling, capped, never shorter than Retry-After."""
-        delay = min(self.backoff_seconds * 2 ** max(attempts - 1, 0), self.backoff_max_seconds)
+        delay: float = min(self.backoff_seconds * 2 ** max(attempts - 1, 0), self.backoff_max_seconds)
         return max(delay, retry_after or 0.0)
 
     def day_start(self, now: datetime) -> datetime:
