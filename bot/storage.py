@@ -55,7 +55,7 @@ if TYPE_CHECKING:  # imported where a database is opened: `bibliobot ask` never 
 try:
     import fcntl
 except ImportError:  # not POSIX: SQLite's own busy waiting is all there is
-    fcntl = None  # type: ignore[assignment]
+    fcntl = None  # type: ignore[assignment]  # the module's name stands for "no file locks" here
 
 log = logging.getLogger(__name__)
 
@@ -173,6 +173,8 @@ class Cursor(Protocol):
     def fetchone(self) -> Any: ...
 
     def fetchall(self) -> list[Any]: ...
+
+    def fetchmany(self, size: int) -> list[Any]: ...
 
 
 class Db(Protocol):
@@ -2214,7 +2216,7 @@ def copy_database(
 def _batches(db: Db, table: str, columns: list[str]) -> Iterator[Sequence[Any]]:
     names = ", ".join(f'"{c}"' for c in columns)
     cur = db.execute(f'SELECT {names} FROM "{table}" ORDER BY rowid')
-    while rows := cur.fetchmany(COPY_BATCH):  # type: ignore[attr-defined]
+    while rows := cur.fetchmany(COPY_BATCH):
         yield from rows
 
 
