@@ -22,9 +22,11 @@ install: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/bibliobot serve
 
+# mypy reads [tool.mypy] in pyproject.toml: --strict on bot/, handlers/ and scheduler/.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format .

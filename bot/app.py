@@ -62,6 +62,7 @@ def trust_forwarded_headers(app: Flask, hops: int) -> None:
     would lock every librarian out after one stranger's failed logins. With 0 no forwarded header is believed.
     """
     if hops > 0:
+        # Flask's documented way to put middleware around the app; mypy refuses assigning to a method
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=0
         )

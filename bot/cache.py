@@ -44,7 +44,8 @@ def cached(name: str, key: str, build: Callable[[], T]) -> T:
     path = CACHE_DIR / f"{name}-{key}.pickle"
     try:
         with path.open("rb") as f:
-            return pickle.load(f)  # noqa: S301 - our own file, named by a content hash
+            value: T = pickle.load(f)  # noqa: S301 - our own file, named by a content hash (so it holds a T)
+            return value
     except FileNotFoundError:
         pass
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as exc:

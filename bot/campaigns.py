@@ -367,8 +367,9 @@ def collision(keyword: str, kb: KnowledgeBase) -> str | None:
     reserved = reserved_words()
     if folded in reserved:
         return f"keyword '{keyword}' is the bot's own word for {reserved[folded]}"
-    if router.compliance(keyword):
-        return f"keyword '{keyword}' is a {router.compliance(keyword).upper()} word"  # type: ignore[union-attr]
+    kind = router.compliance(keyword)
+    if kind:
+        return f"keyword '{keyword}' is a {kind.upper()} word"
     intent = router.route(keyword).intent
     if intent not in ("faq", "greeting"):
         return f"keyword '{keyword}' already means '{intent}' to the bot"

@@ -37,11 +37,12 @@ SOURCE_LANGUAGE = (
 class _Missing(gettext.NullTranslations):
     """The end of every catalogue's fallback chain: a message a catalogue lacks is None, not its key."""
 
+    # The signatures are gettext's (str); None is the point here, so the overrides cannot say it.
     def pgettext(self, context: str, message: str) -> str:
-        return None  # type: ignore[return-value]
+        return None  # type: ignore[return-value]  # "missing", told apart from a translation
 
     def npgettext(self, context: str, msgid1: str, msgid2: str, n: int) -> str:
-        return None  # type: ignore[return-value]
+        return None  # type: ignore[return-value]  # "missing", told apart from a translation
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ def _read(path: Path, lang: str) -> Catalogue:
     for message in catalog:
         if not message.id or message.fuzzy:
             continue
-        key = message.id[0] if isinstance(message.id, tuple) else message.id
+        key = message.id if isinstance(message.id, str) else message.id[0]
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         if all(strings):
             keys.add((message.context or "", key))

@@ -404,8 +404,8 @@ def _holiday_ranges(words: str, today: date) -> list[tuple[date, date, str]]:
         out.append((max(date(year, 12, 27), today), date(year, 12, 30), "holiday"))
         return out
     if re.search(r" (efter nytaar|after (the )?new years?) ", words):
-        first = date(today.year + (today > date(today.year, 1, 2)), 1, 2)
-        out.append((first, first + timedelta(days=DEFAULT_DAYS - 1), "holiday"))
+        start = date(today.year + (today > date(today.year, 1, 2)), 1, 2)
+        out.append((start, start + timedelta(days=DEFAULT_DAYS - 1), "holiday"))
         return out
     if any(_has(words, w) for w in CHRISTMAS_WORDS):
         year = today.year if today <= date(today.year, 12, 26) else today.year + 1

@@ -118,7 +118,8 @@ class Linear:
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         z = ((x - self.mean) / self.scale) @ self.coef + self.intercept
-        return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+        p: np.ndarray = 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))  # numpy types it Any
+        return p
 
 
 @dataclass
@@ -182,7 +183,9 @@ def _sub_kb(kb: KnowledgeBase, keep: dict[str, dict[str, list[str]]]) -> Knowled
     return KnowledgeBase(entries, kb.branches, kb.root, {})
 
 
-def training_rows(matcher: Matcher, kb: KnowledgeBase) -> tuple[np.ndarray, np.ndarray, np.ndarray, list]:
+def training_rows(
+    matcher: Matcher, kb: KnowledgeBase
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[int, Query, list[str]]]]:
     """Feature rows, labels and fold numbers from the knowledge base's own held-out questions."""
     from bot.matching import Matcher
 
@@ -231,8 +234,8 @@ def training_rows(matcher: Matcher, kb: KnowledgeBase) -> tuple[np.ndarray, np.n
         elsewhere = [q for i, (_, q) in enumerate(oos) if i % FOLDS != f]
         sub = Matcher(_sub_kb(kb, keep), vector_of=vector_of, train=False, elsewhere=elsewhere)
         queries = _queries_for(held, absent_in[f] | (set(ids) - set(keep)), rng, oos[f::FOLDS])
-        kept = [(e, lang, q) for e, qs in keep.items() for lang, ql in qs.items() for q in ql]
-        typed = rng.sample(kept, min(len(kept), round(len(held) * TYPED_SHARE)))
+        kept_variants = [(e, lang, q) for e, qs in keep.items() for lang, ql in qs.items() for q in ql]
+        typed = rng.sample(kept_variants, min(len(kept_variants), round(len(held) * TYPED_SHARE)))
         queries += [Query(noise.sms(q, lang, rng), lang, e, "typed") for e, lang, q in typed]
         vecs = semantic.embed([q.text for q in queries]) if sub.semantic is not None else None
         split = [sentences(q.text) for q in queries]

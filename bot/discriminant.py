@@ -77,7 +77,8 @@ class Discriminant:
         means = self._means.get(skip_lang)
         if means is None:
             means = self._means[skip_lang] = self._whitened_means(skip_lang)
-        return means @ _unit(query @ self.whiten)
+        scores: np.ndarray = means @ _unit(query @ self.whiten)  # numpy types it Any
+        return scores
 
 
 def fit(vectors: np.ndarray, entry_of: Sequence[int], n_entries: int) -> Discriminant:

@@ -450,7 +450,8 @@ class _Checker:
         out: dict[str, DayRule] = {}
         for k, v in node.value:
             name = str(k.value)
-            ids = (holiday_id(name),) if holiday_id(name) else holiday_group(name)
+            single = holiday_id(name)
+            ids = (single,) if single else holiday_group(name)
             if not ids:
                 known = ", ".join(h for h, _ in HOLIDAY_LABELS.values())
                 self.bad(k, f"unknown holiday '{name}' (known: {known}, påske, pinse, jul)", who)
@@ -459,7 +460,7 @@ class _Checker:
             if rule is None:
                 continue
             for hid in ids:
-                if hid in out and holiday_id(name):
+                if hid in out and single:
                     self.bad(k, f"holiday {name} given twice", who)
                 out[hid] = rule
         return out

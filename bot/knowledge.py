@@ -56,7 +56,7 @@ def language_name(lang: str) -> str:
     """'Arabic' for 'ar': the English name, for librarians' reports."""
     from babel import Locale
 
-    return Locale("en").languages.get(lang, lang)
+    return str(Locale("en").languages.get(lang, lang))
 
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import threading
 from functools import lru_cache
+from typing import Protocol
 
 from bot.text import normalise
 from bot.wordfreqs import folded_zipf
@@ -51,13 +52,22 @@ _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 _lock = threading.Lock()
 
 
+class Identifier(Protocol):
+    """What detect() uses of py3langid's LanguageIdentifier (the package ships no type hints)."""
+
+    def rank(self, text: str) -> list[tuple[str, float]]:
+        """Every candidate language with its probability, best first."""
+        ...
+
+
 @lru_cache(maxsize=1)
-def _identifier():  # type: ignore[no-untyped-def]
+def _identifier() -> Identifier:
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     ident.set_languages(list(DETECTED))
-    return ident
+    typed: Identifier = ident
+    return typed
 
 
 def _latin(text: str) -> bool:

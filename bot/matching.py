@@ -521,6 +521,7 @@ class Matcher:
         if semantic.embedder() is None or not self.variants:
             return None
         texts = [v.text for v in self.variants]
+        vectors: np.ndarray | None
         if vector_of is not None and all(t in vector_of for t in texts):
             vectors = np.stack([vector_of[t] for t in texts])
         else:
@@ -690,10 +691,10 @@ class Matcher:
         near_elsewhere = 0.0
         if index is not None and qvec is not None and self.elsewhere is not None:
             near_elsewhere = float((self.elsewhere @ qvec).max())
-        if index is not None and sem is not None and parts is not None and len(parts):
+        if index is not None and part_sem is not None and parts is not None and len(parts):
             for vec in parts:
                 part_sem = np.maximum(part_sem, index.scores(vec, foreign)[0])
-                if lda is not None and index.discriminant is not None:
+                if part_lda is not None and index.discriminant is not None:
                     part_lda = np.maximum(part_lda, index.discriminant.scores(vec, foreign))
         blind = foreign is not None or lang not in LEXICAL_LANGUAGES
         sem_order: list[int] = []

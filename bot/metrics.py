@@ -191,7 +191,7 @@ def _counted() -> Collector:
         from prometheus_client import multiprocess as mp
 
         every = CollectorRegistry()
-        mp.MultiProcessCollector(every)  # type: ignore[arg-type]
+        mp.MultiProcessCollector(every)
         return every
     return REGISTRY
 

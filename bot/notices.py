@@ -210,12 +210,12 @@ def read_csv(stream: IO[str]) -> Iterator[Item]:
     header = [h.strip() for h in reader.fieldnames]
     if "id" not in header:
         raise FormatError(
-            f"line 1: the header must name the fields ({', '.join(FIELDS)}); got {', '.join(header)}"
+            1, f"the header must name the fields ({', '.join(FIELDS)}); got {', '.join(header)}"
         )
     reader.fieldnames = header
     start = reader.line_num + 1
     for row in reader:
-        extra = row.pop(None, None)  # type: ignore[call-overload]
+        extra = row.pop(None, None)
         if extra and any(v.strip() for v in extra):
             yield Item(start, None, "more columns than the header names")
         else:
@@ -311,7 +311,7 @@ class ImportSummary:
         }
 
 
-Planner = Callable[[Notice, datetime], None]
+Planner = Callable[[Notice, datetime], object]  # what it returns (reminders planned) is not used here
 
 
 def store_notice(store: Store, notice: Notice, now: datetime, plan: Planner | None = None) -> str:

@@ -30,12 +30,12 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot import metrics, storage
 from bot.catalogues import fragment
-from bot.channels.outbound import SendResult
+from bot.channels.outbound import Sender
 from bot.config import Config
 from bot.errors import ChannelError
 from bot.phone import mask
@@ -137,7 +137,7 @@ class Policy:
 
     def backoff(self, attempts: int, retry_after: float | None = None) -> float:
         """Seconds before the next try after `attempts` tries: doubling, capped, never shorter than Retry-After."""
-        delay = min(self.backoff_seconds * 2 ** max(attempts - 1, 0), self.backoff_max_seconds)
+        delay: float = min(self.backoff_seconds * 2 ** max(attempts - 1, 0), self.backoff_max_seconds)
         return max(delay, retry_after or 0.0)
 
     def day_start(self, now: datetime) -> datetime:
@@ -167,10 +167,6 @@ def channel_limits(
             sleep=sleep,
         ),
     }
-
-
-class Sender(Protocol):
-    def send(self, to: str, text: str, now: datetime) -> SendResult: ...
 
 
 # ---------------------------------------------------------------------------------------------------------------

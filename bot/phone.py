@@ -59,6 +59,8 @@ def region_of(e164: str) -> str | None:
     if region and region != "ZZ":
         return str(region)
     # A number the metadata does not call valid (a new range) still belongs to its country code's only country.
+    if number.country_code is None:  # parse() sets it on every number it returns; the type allows None
+        return None
     regions = phonenumbers.region_codes_for_country_code(number.country_code)
     return str(regions[0]) if len(regions) == 1 else None
 

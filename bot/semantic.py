@@ -205,7 +205,7 @@ class SemanticIndex:
         # nearest variant finds a held-out question's entry 0.37 of the time on the evaluation knowledge base,
         # the centroid 0.52). Kept as the norm of each entry's summed vectors, also without each language's
         # variants, so that a centroid costs nothing beyond the one matrix product.
-        self._norms = {None: self._sum_norms(np.ones(len(order), dtype=bool))}
+        self._norms: dict[str | None, np.ndarray] = {None: self._sum_norms(np.ones(len(order), dtype=bool))}
         for lang in set(self.langs.tolist()) - {""}:
             self._norms[lang] = self._sum_norms(self.langs != lang)
         self.discriminant: Discriminant | None = (
@@ -220,7 +220,8 @@ class SemanticIndex:
         if not len(self.vectors):
             return np.zeros(0, dtype=np.float32)
         sums = np.add.reduceat(self.vectors * keep[:, None], self.starts, axis=0)
-        return np.linalg.norm(sums, axis=1).astype(np.float32)
+        norms: np.ndarray = np.linalg.norm(sums, axis=1).astype(np.float32)  # numpy types it Any
+        return norms
 
     def scores(self, query: np.ndarray, skip_lang: str | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Per entry: the highest cosine of any variant and the cosine with the centroid (-1 where an entry has

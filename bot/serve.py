@@ -25,7 +25,7 @@ WORKER_TIMEOUT_SECONDS = 30  # gunicorn restarts a worker silent this long; Twil
 KEEPALIVE_SECONDS = 5
 
 
-class _Gunicorn(BaseApplication):  # type: ignore[misc]
+class _Gunicorn(BaseApplication):
     def __init__(self, factory: Callable[[], Any], options: dict[str, Any]) -> None:
         self.factory = factory
         self.options = options

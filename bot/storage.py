@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict
 from urllib.parse import urlsplit, urlunsplit
 
 from bot.errors import StorageError
@@ -55,7 +55,7 @@ if TYPE_CHECKING:  # imported where a database is opened: `bibliobot ask` never 
 try:
     import fcntl
 except ImportError:  # not POSIX: SQLite's own busy waiting is all there is
-    fcntl = None  # type: ignore[assignment]
+    fcntl = None  # type: ignore[assignment]  # the module's name stands for "no file locks" here
 
 log = logging.getLogger(__name__)
 
@@ -68,9 +68,25 @@ POSTGRES_PREFIXES = ("postgresql://", "postgres://")
 WRITE_LOCK_NAME = "bibliobot.write"
 SCHEDULER_LOCK_NAME = "bibliobot.scheduler"
 PG_CONNECT_TIMEOUT_S = 10
+
+
 # TCP keepalives on every connection: a machine that vanishes (power cut, network gone) has its sessions, and
 # with them its advisory locks, ended by the server within about idle + interval x count seconds.
-PG_KEEPALIVES = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 3}
+class Keepalives(TypedDict):
+    """libpq's keepalive parameters, named so that they pass as keyword arguments to psycopg.connect."""
+
+    keepalives: int
+    keepalives_idle: int
+    keepalives_interval: int
+    keepalives_count: int
+
+
+PG_KEEPALIVES: Keepalives = {
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+}
 
 
 def _ts(moment: datetime) -> str:
@@ -151,11 +167,14 @@ class AccountExists(StorageError):
 
 
 class Cursor(Protocol):
-    rowcount: int
+    @property
+    def rowcount(self) -> int: ...
 
     def fetchone(self) -> Any: ...
 
     def fetchall(self) -> list[Any]: ...
+
+    def fetchmany(self, size: int) -> list[Any]: ...
 
 
 class Db(Protocol):
@@ -276,25 +295,27 @@ class PgDb:
         except psycopg.OperationalError as exc:
             raise StorageError(f"storage.url: cannot connect to {mask_url(url)}: {exc}".strip()) from None
 
-    def execute(self, sql: str, params: Sequence[Any] | None = None) -> psycopg.Cursor[Any]:
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> Cursor:
+        """Typed as the `Db` protocol's cursor, as SQLite's is: callers read fetchone() of an aggregate the same
+        way on both backends (psycopg's own type says None for every fetchone, even of a count)."""
         if not params:
-            return self.conn.execute(sql)  # type: ignore[arg-type]
-        return self.conn.execute(_pg_sql(sql), _pg_params(params))  # type: ignore[arg-type]
+            return self.conn.execute(sql)
+        return self.conn.execute(_pg_sql(sql), _pg_params(params))
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         with self.conn.cursor() as cur:
-            cur.executemany(_pg_sql(sql), [_pg_params(r) for r in rows])  # type: ignore[arg-type]
+            cur.executemany(_pg_sql(sql), [_pg_params(r) for r in rows])
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> Iterator[dict[str, Any]]:
         with self.conn.cursor(row_factory=self._dict_row) as cur:
-            cur.execute(_pg_sql(sql) if params else sql, _pg_params(params) if params else None)  # type: ignore[arg-type]
+            cur.execute(_pg_sql(sql) if params else sql, _pg_params(params) if params else None)
             yield from cur.fetchall()
 
     def copy_rows(self, table: str, columns: list[str], rows: Iterable[Sequence[Any]]) -> int:
         """COPY rows into a table (far faster than INSERTs for `db copy`); returns how many were written."""
         names = ", ".join(f'"{c}"' for c in columns)
         n = 0
-        with self.conn.cursor() as cur, cur.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:  # type: ignore[arg-type]
+        with self.conn.cursor() as cur, cur.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
             for row in rows:
                 copy.write_row(_pg_params(row))
                 n += 1
@@ -2195,7 +2216,7 @@ def copy_database(
 def _batches(db: Db, table: str, columns: list[str]) -> Iterator[Sequence[Any]]:
     names = ", ".join(f'"{c}"' for c in columns)
     cur = db.execute(f'SELECT {names} FROM "{table}" ORDER BY rowid')
-    while rows := cur.fetchmany(COPY_BATCH):  # type: ignore[attr-defined]
+    while rows := cur.fetchmany(COPY_BATCH):
         yield from rows
 
 

@@ -40,7 +40,7 @@ from bot.text import normalise, strip_filler
 try:
     import fcntl
 except ImportError:  # not POSIX: the thread lock alone
-    fcntl = None  # type: ignore[assignment]
+    fcntl = None  # type: ignore[assignment]  # the module's name stands for "no file locks" here
 
 log = logging.getLogger(__name__)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from typing import Protocol
 
 import snowballstemmer
 
@@ -665,9 +666,16 @@ def strip_filler(norm: str) -> str:
     return " ".join(words)
 
 
+class Stemmer(Protocol):
+    """What stem() uses of a snowballstemmer stemmer (the package ships no type hints)."""
+
+    def stemWord(self, word: str) -> str: ...
+
+
 @lru_cache(maxsize=2)
-def _stemmer(lang: str) -> snowballstemmer.stemmer:
-    return snowballstemmer.stemmer("danish" if lang == "da" else "english")
+def _stemmer(lang: str) -> Stemmer:
+    stemmer: Stemmer = snowballstemmer.stemmer("danish" if lang == "da" else "english")
+    return stemmer
 
 
 def unfold_danish(word: str) -> str:

@@ -287,7 +287,8 @@ def open_for(store: Store, sender: str, now: datetime, config: Config) -> Ticket
     if row is None:
         return None
     idle_since = now - timedelta(hours=config.staff.auto_close_hours)
-    if _time(row["updated_at"]) < idle_since:  # type: ignore[operator]
+    updated = _time(row["updated_at"])  # NOT NULL in the schema
+    if updated is not None and updated < idle_since:
         close_idle(store, now, config)
         return None
     return _ticket(row)

@@ -42,7 +42,7 @@ from scheduler.jobs import (
 try:
     import fcntl
 except ImportError:  # not POSIX
-    fcntl = None  # type: ignore[assignment]
+    fcntl = None  # type: ignore[assignment]  # the module's name stands for "no file locks" here
 
 log = logging.getLogger(__name__)
 

@@ -226,6 +226,21 @@ def test_a_csv_export_keeps_the_good_rows_and_lists_the_bad(tmp_path: Path, cli_
     store.close()
 
 
+def test_a_csv_export_without_an_id_column_is_refused_with_its_header(
+    tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    # mypy found this: the header check built FormatError with one argument of two, so the import ended in a
+    # TypeError instead of naming the missing field.
+    export = tmp_path / "notices.csv"
+    export.write_text("ref,type,phone\nH-1,hold_ready,20123456\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["notices", "import", str(export)], env=cli_env)
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "imported: 0" in result.output
+    assert f"{export}:1: the header must name the fields" in result.output
+    assert "got ref, type, phone; the file was not read past this point" in result.output
+
+
 def test_a_json_export_that_breaks_off_keeps_what_came_before(
     tmp_path: Path, cli_env: dict[str, str]
 ) -> None:

@@ -3,7 +3,9 @@ combined reminders, due order and the `bibliobot outbox` command. Time is passed
 
 from __future__ import annotations
 
+import inspect
 import socket
+import typing
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -461,3 +463,12 @@ def test_the_outbox_command_lists_and_retries(tmp_path: Path) -> None:
     assert retried.exit_code == 0 and "1 failed message(s) due again" in retried.output
     assert outbox.summary(store)["pending"] == 2
     store.close()
+
+
+def test_the_drain_is_typed_against_the_sender_protocol_it_calls() -> None:
+    # mypy found this: bot.outbox kept an older copy of the Sender protocol without the `reply=` keyword that
+    # Drain._deliver passes to every sender, so a sender written to it type-checked and then raised TypeError in
+    # the drain. The drain's `senders` must name the channels' protocol, which has it.
+    senders = typing.get_type_hints(outbox.Drain.__init__)["senders"]
+    protocol = typing.get_args(senders)[1]
+    assert "reply" in inspect.signature(protocol.send).parameters

@@ -137,14 +137,15 @@ def process(
     `fixed` answers without the core (Telegram's non-text messages); `may_reply=False` handles the message but
     answers nothing (a number outside the allow-list).
     """
-    if not message.provider_id:
+    pid = message.provider_id
+    if not pid:
         raise ValueError("an inbound message needs the provider's id")
     # A CPR number never goes further than this: the message is masked before it is claimed, decided on, logged,
     # put in a ticket or a conversation, and the citizen is told not to send it.
     cpr = has_cpr(message.text)
     if cpr:
         message = dataclasses.replace(message, text=mask_cpr(message.text))
-    channel, pid, now = str(message.channel), message.provider_id, message.received_at
+    channel, now = str(message.channel), message.received_at
     if not rt.store.claim_inbound(channel, pid, message.sender, now):
         body = rt.store.wait_for_reply(channel, pid, DUPLICATE_WAIT_SECONDS)
         if body is not None:

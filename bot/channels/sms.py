@@ -171,7 +171,7 @@ def blueprint(rt: Runtime) -> Blueprint:
 # Outbound
 
 
-class ApiBaseHttpClient(TwilioHttpClient):
+class ApiBaseHttpClient(TwilioHttpClient):  # type: ignore[misc]  # twilio ships no type hints: its classes are Any
     """Twilio's documented http_client seam, sending every API call to another base URL (a fake in tests)."""
 
     def __init__(self, api_base_url: str, timeout: float = SEND_TIMEOUT_SECONDS) -> None:

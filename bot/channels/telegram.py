@@ -148,6 +148,7 @@ def answer_update(rt: Runtime, update: Update) -> Answer:
     username = rt.config.telegram.bot_username.lstrip("@")
     calls: list[tuple[str, dict[str, Any]]] = []
     fixed: Reply | None = None
+    user: telegram.User | None  # a message's from_user is None in a channel; _lang() then goes by the text
     if update.callback_query is not None:
         query = update.callback_query
         calls.append(("answerCallbackQuery", {"callback_query_id": query.id}))

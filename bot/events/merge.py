@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from typing import Any
 
 from rapidfuzz import fuzz
 
@@ -30,7 +31,7 @@ def _alike(a: Event, b: Event) -> bool:
 def _combine(group: list[Event]) -> Event:
     group = sorted(group, key=lambda e: _RANK[e.source])
     best = group[0]
-    fill: dict[str, object] = {}
+    fill: dict[str, Any] = {}  # field name -> value read with getattr; replace() checks the names
     for name in ("branch", "price", "signup", "url", "series", "place"):
         if getattr(best, name) is None:
             fill[name] = next((getattr(e, name) for e in group if getattr(e, name) is not None), None)

@@ -28,6 +28,7 @@ from flask import (
     url_for,
 )
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from werkzeug.wrappers import Response as BaseResponse  # what redirect() returns; flask's Response is one
 
 from bot import cases, insight, plainlang, smsformat, storage, teach, tickets
 from bot.brain import Brain
@@ -150,7 +151,7 @@ def blueprint(rt: Runtime) -> Blueprint:
     # -- the gate: login and CSRF for every request of the blueprint (static files included) -----------------
 
     @bp.before_request
-    def gate() -> Response | None:
+    def gate() -> BaseResponse | None:
         if request.endpoint in PUBLIC:
             if request.method not in SAFE_METHODS and not auth.login_token_ok(
                 request.cookies.get(LOGIN_COOKIE), request.form.get(CSRF_FIELD)
@@ -169,19 +170,19 @@ def blueprint(rt: Runtime) -> Blueprint:
         g.staff = current
         return None
 
-    def _refuse_csrf() -> Response:
+    def _refuse_csrf() -> BaseResponse:
         log.warning("refused a staff request with a missing or wrong CSRF token (%s)", request.path)
         return Response(
             "CSRF token missing or wrong. Reload the page and try again.\n", 400, mimetype="text/plain"
         )
 
-    def _json_error(message: str, status: int) -> Response:
+    def _json_error(message: str, status: int) -> BaseResponse:
         response = jsonify(error=message)
         response.status_code = status
         return response
 
     @bp.after_request
-    def headers(response: Response) -> Response:
+    def headers(response: BaseResponse) -> BaseResponse:
         response.headers["Cache-Control"] = "no-store"
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["X-Frame-Options"] = "DENY"
@@ -200,7 +201,7 @@ def blueprint(rt: Runtime) -> Blueprint:
             "sms_rules": SMS_RULES,
         }
 
-    def set_cookie(response: Response, name: str, value: str, max_age: int | None) -> None:
+    def set_cookie(response: BaseResponse, name: str, value: str, max_age: int | None) -> None:
         response.set_cookie(
             name,
             value,
@@ -211,7 +212,7 @@ def blueprint(rt: Runtime) -> Blueprint:
             samesite="Strict",
         )
 
-    def forget_cookie(response: Response, name: str) -> None:
+    def forget_cookie(response: BaseResponse, name: str) -> None:
         response.delete_cookie(
             name, path="/staff", secure=auth.secure_cookies, httponly=True, samesite="Strict"
         )
@@ -219,7 +220,7 @@ def blueprint(rt: Runtime) -> Blueprint:
     # -- login and logout ------------------------------------------------------------------------------------
 
     @bp.route("/login", methods=["GET", "POST"])
-    def login() -> Response | str:
+    def login() -> BaseResponse | str:
         error, status = None, 200
         email = ""
         if request.method == "POST":
@@ -246,7 +247,7 @@ def blueprint(rt: Runtime) -> Blueprint:
         return response
 
     @bp.post("/logout")
-    def logout() -> Response:
+    def logout() -> BaseResponse:
         auth.end_session(user())
         storage.add_audit(rt.store, actor(), "logout", rt.now())
         response = redirect(url_for("staff.login"))
@@ -272,7 +273,7 @@ def blueprint(rt: Runtime) -> Blueprint:
         )
 
     @bp.get("/api/inbox")
-    def api_inbox() -> Response:
+    def api_inbox() -> BaseResponse:
         open_tickets, rows = inbox_rows()
         return jsonify(count=len(open_tickets), ids=[t.id for t in open_tickets], html=rows)
 
@@ -300,12 +301,12 @@ def blueprint(rt: Runtime) -> Blueprint:
                 found.append(entry)
         ranked, _ = brain.matcher.rank(query, lang)
         for candidate in ranked:
-            entry = brain.kb.entry(candidate.entry)
-            if entry is not None and entry not in found:
-                found.append(entry)
+            hit = brain.kb.entry(candidate.entry)
+            if hit is not None and hit not in found:
+                found.append(hit)
         return found[:SEARCH_RESULTS]
 
-    def ticket_page(ticket_id: int, *, revealed: str | None = None, status: int = 200) -> Response:
+    def ticket_page(ticket_id: int, *, revealed: str | None = None, status: int = 200) -> BaseResponse:
         ticket = load(ticket_id)
         brain = rt.brain()
         kb = brain.kb
@@ -349,10 +350,10 @@ def blueprint(rt: Runtime) -> Blueprint:
         return Response(page, status=status)
 
     @bp.get("/tickets/<int:ticket_id>")
-    def ticket(ticket_id: int) -> Response:
+    def ticket(ticket_id: int) -> BaseResponse:
         return ticket_page(ticket_id)
 
-    def act(ticket_id: int, action: Callable[[], str | None]) -> Response:
+    def act(ticket_id: int, action: Callable[[], str | None]) -> BaseResponse:
         """Run a ticket action; a TicketError becomes a message on the ticket page (409)."""
         try:
             done = action()
@@ -364,25 +365,25 @@ def blueprint(rt: Runtime) -> Blueprint:
         return redirect(url_for("staff.ticket", ticket_id=ticket_id))
 
     @bp.post("/tickets/<int:ticket_id>/claim")
-    def claim(ticket_id: int) -> Response:
+    def claim(ticket_id: int) -> BaseResponse:
         take_over = request.form.get("take_over") == "1"
-        return act(
-            ticket_id,
-            lambda: (
-                tickets.claim(rt.store, ticket_id, user().id, actor(), rt.now(), take_over=take_over)
-                or "The ticket is yours."
-            ),
-        )
+
+        def take() -> str:
+            tickets.claim(rt.store, ticket_id, user().id, actor(), rt.now(), take_over=take_over)
+            return "The ticket is yours."
+
+        return act(ticket_id, take)
 
     @bp.post("/tickets/<int:ticket_id>/release")
-    def release(ticket_id: int) -> Response:
-        return act(
-            ticket_id,
-            lambda: tickets.release(rt.store, ticket_id, user().id, actor(), rt.now()) or "Released.",
-        )
+    def release(ticket_id: int) -> BaseResponse:
+        def let_go() -> str:
+            tickets.release(rt.store, ticket_id, user().id, actor(), rt.now())
+            return "Released."
+
+        return act(ticket_id, let_go)
 
     @bp.post("/tickets/<int:ticket_id>/reply")
-    def reply(ticket_id: int) -> Response:
+    def reply(ticket_id: int) -> BaseResponse:
         try:
             expected = int(request.form.get("expected_replies", ""))
         except ValueError:
@@ -411,14 +412,16 @@ def blueprint(rt: Runtime) -> Blueprint:
         return response
 
     @bp.post("/tickets/<int:ticket_id>/close")
-    def close(ticket_id: int) -> Response:
-        response = act(
-            ticket_id, lambda: tickets.close(rt.store, ticket_id, user().id, actor(), rt.now()) or "Closed."
-        )
+    def close(ticket_id: int) -> BaseResponse:
+        def shut() -> str:
+            tickets.close(rt.store, ticket_id, user().id, actor(), rt.now())
+            return "Closed."
+
+        response = act(ticket_id, shut)
         return redirect(url_for("staff.inbox")) if response.status_code == 302 else response
 
     @bp.post("/tickets/<int:ticket_id>/reveal")
-    def reveal(ticket_id: int) -> Response:
+    def reveal(ticket_id: int) -> BaseResponse:
         load(ticket_id)
         number = tickets.reveal(rt.store, ticket_id, actor(), rt.now())
         return ticket_page(ticket_id, revealed=number)
@@ -437,7 +440,7 @@ def blueprint(rt: Runtime) -> Blueprint:
             return f"the bot now answers it with '{reply.entry}'"
         return f"the bot's answer to it is now: {reply.action}"
 
-    def taught(ticket_id: int | None, change: Callable[[], teach.Taught], what: str) -> Response:
+    def taught(ticket_id: int | None, change: Callable[[], teach.Taught], what: str) -> BaseResponse:
         back = url_for("staff.ticket", ticket_id=ticket_id) if ticket_id else url_for("staff.cases")
         try:
             result = change()
@@ -468,7 +471,7 @@ def blueprint(rt: Runtime) -> Blueprint:
         return f"ticket {ticket_id}, {day}" if ticket_id else f"added {day}"
 
     @bp.post("/tickets/<int:ticket_id>/teach")
-    def teach_question(ticket_id: int) -> Response:
+    def teach_question(ticket_id: int) -> BaseResponse:
         ticket = load(ticket_id)
         entry = request.form.get("entry", "")
         lang = request.form.get("lang") or ticket.lang
@@ -482,7 +485,7 @@ def blueprint(rt: Runtime) -> Blueprint:
         )
 
     @bp.post("/tickets/<int:ticket_id>/new-entry")
-    def new_entry(ticket_id: int) -> Response:
+    def new_entry(ticket_id: int) -> BaseResponse:
         load(ticket_id)
         form = request.form
         return taught(
@@ -512,7 +515,7 @@ def blueprint(rt: Runtime) -> Blueprint:
         )
 
     @bp.post("/cases")
-    def add_case() -> Response:
+    def add_case() -> BaseResponse:
         entry = request.form.get("entry", "").strip()
         question = request.form.get("question", "")
         if rt.brain().kb.entry(entry) is None:
@@ -533,7 +536,7 @@ def blueprint(rt: Runtime) -> Blueprint:
         )
 
     @bp.post("/templates")
-    def add_template() -> Response:
+    def add_template() -> BaseResponse:
         title = request.form.get("title", "").strip()
         body = request.form.get("body", "").strip()
         lang = request.form.get("lang", "da")
@@ -546,7 +549,7 @@ def blueprint(rt: Runtime) -> Blueprint:
         return redirect(url_for("staff.templates_page"))
 
     @bp.post("/templates/<int:template_id>/delete")
-    def delete_template(template_id: int) -> Response:
+    def delete_template(template_id: int) -> BaseResponse:
         gone = storage.delete_reply_template(rt.store, template_id)
         if gone is None:
             abort(404)
@@ -586,7 +589,7 @@ def blueprint(rt: Runtime) -> Blueprint:
         )
 
     @bp.get("/insight.csv")
-    def insight_csv() -> Response:
+    def insight_csv() -> BaseResponse:
         days, since, until = period()
         report = insight.build(rt.store, since, until, config.tz)
         return Response(
@@ -596,7 +599,7 @@ def blueprint(rt: Runtime) -> Blueprint:
         )
 
     @bp.get("/insight-<table>.csv")
-    def insight_table_csv(table: str) -> Response:
+    def insight_table_csv(table: str) -> BaseResponse:
         """One table of the report as its own CSV (campaigns, citizens per week), for the municipality."""
         days, since, until = period()
         files = insight.csv_files(insight.build(rt.store, since, until, config.tz))
@@ -616,7 +619,7 @@ def blueprint(rt: Runtime) -> Blueprint:
         return render_template("staff/audit.html", entries=storage.audit_entries(rt.store, 500))
 
     @bp.get("/api/segments")
-    def api_segments() -> Response:
+    def api_segments() -> BaseResponse:
         """The server's count for a text (the page counts as you type; this is the same rule, for checks)."""
         text = smsformat.to_gsm7(request.args.get("text", ""))
         return jsonify(
