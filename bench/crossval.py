@@ -33,7 +33,7 @@ from bot import semantic  # noqa: E402
 from bot.knowledge import load_knowledge  # noqa: E402
 from bot.matching import Matcher  # noqa: E402
 
-KINDS = ("clean", "sms", "story", "typed", "foreign", "absent", "absent-foreign", "oos")
+KINDS = ("clean", "sms", "story", "typed", "foreign", "absent", "absent-foreign", "oos", "swap")
 
 
 def report(folder: Path) -> None:

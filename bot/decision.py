@@ -56,6 +56,10 @@ SKIP_PRECISION = 0.99
 # Citizens mostly ask what the librarians wrote, typed on a phone: beside the held-out variants (the hard case, the
 # nearest wording removed), noisy copies of variants the index keeps, this many per held-out variant.
 TYPED_SHARE = 0.5
+# Questions for other services look like library questions about another thing ("how do I cancel my gym
+# membership"): this many held-out variants per fold are asked again with their most telling word swapped for a word
+# of the out-of-scope questions, as negatives the model learns from (not counted in the threshold's curve).
+SWAP_SHARE = 0.25
 MIN_ENTRIES = 8  # fewer entries than this cannot teach a model; such a knowledge base borrows the sample's
 MAX_TRAIN_ENTRIES = (
     300  # a larger knowledge base trains on a seeded sample of its entries (cost stays bounded)
@@ -155,7 +159,7 @@ class Query:
     lang: str
     truth: str | None  # the right entry id, or None: nothing should be answered
     # clean | sms | story | typed | foreign (asked as if in a language the knowledge base is not written in)
-    # | absent | absent-foreign | oos
+    # | absent | absent-foreign | oos | swap (a held-out variant about another service's thing)
     kind: str
 
 
@@ -173,6 +177,41 @@ def _queries_for(
         if n % 3 == 1:
             out.append(Query(text, lang, truth, "absent-foreign" if truth is None else "foreign"))
     out.extend(Query(text, lang, None, "oos") for lang, text in oos)
+    return out
+
+
+def _foreign_words(matcher: Matcher, oos: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """Words of the out-of-scope questions that no entry of the index uses, per language: other services' things."""
+    from bot.matching import LEXICAL_LANGUAGES
+
+    out: dict[str, list[str]] = {}
+    for lang, text in oos:
+        if lang not in LEXICAL_LANGUAGES:
+            continue
+        for word in text.split():
+            terms = matcher.analyzer.terms(word, lang, correct=False)
+            if len(word) >= 4 and word.isalpha() and terms and not any(t in matcher.idf for t in terms):
+                out.setdefault(lang, []).append(word)
+    return {lang: sorted(set(words)) for lang, words in out.items()}
+
+
+def _swapped_queries(
+    matcher: Matcher, held: list[tuple[str, str, str]], rng: random.Random, oos: list[tuple[str, str]]
+) -> list[Query]:
+    """Held-out variants with their most telling word (the one the index weighs most) swapped for another
+    service's word: negatives in the frame of the knowledge base's own questions."""
+    foreign = _foreign_words(matcher, oos)
+    out: list[Query] = []
+    for _, lang, text in rng.sample(held, round(len(held) * SWAP_SHARE)):
+        words = text.split()
+        weights = [
+            sum(matcher.weight(t) for t in matcher.analyzer.terms(w, lang, correct=False) if t in matcher.idf)
+            for w in words
+        ]
+        if not foreign.get(lang) or not weights or max(weights) <= 0:
+            continue
+        at = max(range(len(words)), key=lambda i: (weights[i], -i))
+        out.append(Query(noise.swapped(text, at, rng.choice(foreign[lang])), lang, None, "swap"))
     return out
 
 
@@ -237,6 +276,7 @@ def training_rows(
         kept_variants = [(e, lang, q) for e, qs in keep.items() for lang, ql in qs.items() for q in ql]
         typed = rng.sample(kept_variants, min(len(kept_variants), round(len(held) * TYPED_SHARE)))
         queries += [Query(noise.sms(q, lang, rng), lang, e, "typed") for e, lang, q in typed]
+        queries += _swapped_queries(sub, held, rng, oos[f::FOLDS])
         vecs = semantic.embed([q.text for q in queries]) if sub.semantic is not None else None
         split = [sentences(q.text) for q in queries]
         part_vecs = semantic.embed([p for ps in split for p in ps]) if vecs is not None else None
@@ -356,18 +396,20 @@ def train(matcher: Matcher, kb: KnowledgeBase) -> DecisionModel | None:
     # calibrates differently.
     kinds = np.array([q.kind for _, q, _ in meta])
     foreign = np.char.endswith(kinds.astype(str), "foreign")
+    # The swapped-word questions teach the model; the threshold is chosen on questions as they come.
+    home = ~foreign & (kinds != "swap")
     native = answerable & ~foreign
     answerable_curve = _curve(full_top[native], full_right[native], answerable[native])
-    traffic_curve = _curve(full_top[~foreign], full_right[~foreign], answerable[~foreign])
+    traffic_curve = _curve(full_top[home], full_right[home], answerable[home])
     answer_threshold = _threshold(traffic_curve)
     foreign_threshold = (
         _threshold(_curve(full_top[foreign], full_right[foreign], answerable[foreign]))
         if (answerable & foreign).any()
         else answer_threshold
     )
-    lexical_threshold = _threshold(_curve(lex_top[~foreign], lex_right[~foreign], answerable[~foreign]))
+    lexical_threshold = _threshold(_curve(lex_top[home], lex_right[home], answerable[home]))
     port_top, port_right = _best_per_query(_out_of_fold(xp, y, folds), y, sizes)
-    portable_threshold = _threshold(_curve(port_top[~foreign], port_right[~foreign], answerable[~foreign]))
+    portable_threshold = _threshold(_curve(port_top[home], port_right[home], answerable[home]))
     portable_foreign = (
         _threshold(_curve(port_top[foreign], port_right[foreign], answerable[foreign]))
         if (answerable & foreign).any()

@@ -94,3 +94,13 @@ def story(text: str, lang: str, rng: random.Random) -> str:
     """The question after a sentence of context, as in the long messages elderly citizens write."""
     lg = lang if lang in STORIES else "en"
     return f"{rng.choice(GREETINGS[lg]).capitalize()}. {rng.choice(STORIES[lg])} {text}"
+
+
+def swapped(text: str, at: int, word: str) -> str:
+    """The question with its word number `at` replaced by another service's word: "how do I renew my library card"
+    becomes "how do I renew my passport card". The frame of a library question around a thing that is not the
+    library's is how most questions for other services look when they reach us."""
+    words = text.split()
+    tail = re.search(r"[?.!,]*$", words[at])
+    words[at] = word + (tail.group(0) if tail else "")
+    return " ".join(words)
