@@ -205,12 +205,14 @@ def _swapped_queries(
     foreign = _foreign_words(matcher, oos)
     out: list[Query] = []
     for _, lang, text in rng.sample(held, round(len(held) * SWAP_SHARE)):
+        if not foreign.get(lang):  # a language the lexicon does not read, or no word to swap in
+            continue
         words = text.split()
         weights = [
             sum(matcher.weight(t) for t in matcher.analyzer.terms(w, lang, correct=False) if t in matcher.idf)
             for w in words
         ]
-        if not foreign.get(lang) or not weights or max(weights) <= 0:
+        if not weights or max(weights) <= 0:
             continue
         at = max(range(len(words)), key=lambda i: (weights[i], -i))
         out.append(Query(noise.swapped(text, at, rng.choice(foreign[lang])), lang, None, "swap"))
