@@ -527,6 +527,11 @@ class Matcher:
             vectors = semantic.embed(texts)
             if vectors is None:
                 return None
+        index = SemanticIndex(
+            vectors, [v.entry for v in self.variants], len(self.entries), [v.lang for v in self.variants]
+        )
+        del vectors  # the index holds them now: no second copy of every vector while the rest is built
+        index.fit_discriminant()
         # Danish and English answers only, as the decision was learned with (_lexical_view): an Arabic answer would
         # change the answer similarity a Danish question gets.
         answers = [
@@ -536,10 +541,6 @@ class Matcher:
             if lang in LEXICAL_LANGUAGES
         ]
         answer_vectors = semantic.embed([a for _, _, a in answers], passage=True)
-        index = SemanticIndex(
-            vectors, [v.entry for v in self.variants], len(self.entries), [v.lang for v in self.variants]
-        )
-        index.fit_discriminant()
         if answer_vectors is not None:
             index.answers = SemanticIndex(
                 answer_vectors,
