@@ -28,6 +28,27 @@ SHRINKAGE = 0.5
 CHUNK = 4096  # rows of residuals at a time: a 50,000-variant index never holds them all at once
 
 
+def grouped_sums(vectors: np.ndarray, starts: np.ndarray, keep: np.ndarray | None = None) -> np.ndarray:
+    """Each group's summed rows (groups begin at `starts`), counting only the rows where `keep` is true.
+
+    The same sums as `np.add.reduceat(vectors * keep[:, None], starts, axis=0)`, row for row in the same order,
+    but the masked copy is made CHUNK rows at a time, whole groups each, instead of a copy of every vector at
+    once (77 MB at 50,000 variants); with no mask there is no copy at all."""
+    if keep is None:
+        return np.add.reduceat(vectors, starts, axis=0)
+    out = np.empty((len(starts), vectors.shape[1]), dtype=np.result_type(vectors, keep))
+    ends = np.r_[starts[1:], len(vectors)]
+    first = 0
+    while first < len(starts):
+        # The groups whose rows fit in one chunk (at least one group, however large).
+        last = max(first + 1, int(np.searchsorted(ends, starts[first] + CHUNK, side="right")))
+        lo, hi = starts[first], ends[last - 1]
+        rows = vectors[lo:hi] * keep[lo:hi, None]
+        out[first:last] = np.add.reduceat(rows, starts[first:last] - lo, axis=0)
+        first = last
+    return out
+
+
 def _unit(rows: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(rows, axis=-1, keepdims=True)
     return rows / np.where(norms > 1e-12, norms, 1.0)
@@ -66,8 +87,8 @@ class Discriminant:
         out = np.zeros((self.n_entries, self.whiten.shape[1]), dtype=np.float32)
         if not len(self._vectors):
             return out
-        keep = np.ones(len(self._vectors), dtype=bool) if skip_lang is None else self._langs != skip_lang
-        sums = np.add.reduceat(self._vectors * keep[:, None], self._starts, axis=0)
+        keep = None if skip_lang is None else self._langs != skip_lang
+        sums = grouped_sums(self._vectors, self._starts, keep)
         out[self._present] = _unit(sums @ self.whiten)  # an entry with no kept variant sums to 0 and stays 0
         return out
 

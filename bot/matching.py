@@ -15,6 +15,7 @@ The decision uses the top score and its margin over the runner-up; a wrong answe
 from __future__ import annotations
 
 import math
+import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -331,7 +332,7 @@ class Analyzer:
         return out
 
 
-@dataclass
+@dataclass(slots=True)  # one per question variant: no per-instance dict (50,000 of them in a large index)
 class _Variant:
     entry: int
     terms: frozenset[str]
@@ -470,7 +471,13 @@ class Matcher:
             for lang, qs in e.questions.items():
                 lexical = lang in LEXICAL_LANGUAGES
                 for q in qs:
-                    vt = frozenset(self.analyzer.terms(q, lang, correct=False)) if lexical else frozenset()
+                    # Interned: a stem term ("da:laan") is a fresh string each time it is analysed, and the
+                    # variants of a large index would otherwise each hold their own copy of the same words.
+                    vt = (
+                        frozenset(map(sys.intern, self.analyzer.terms(q, lang, correct=False)))
+                        if lexical
+                        else frozenset()
+                    )
                     self.variants.append(_Variant(idx, vt, strip_filler(normalise(q)), text=q, lang=lang))
                     terms |= vt
             for tag in e.tags:
@@ -528,6 +535,11 @@ class Matcher:
             vectors = semantic.embed(texts)
             if vectors is None:
                 return None
+        index = SemanticIndex(
+            vectors, [v.entry for v in self.variants], len(self.entries), [v.lang for v in self.variants]
+        )
+        del vectors  # the index holds them now: no second copy of every vector while the rest is built
+        index.fit_discriminant()
         # Danish and English answers only, as the decision was learned with (_lexical_view): an Arabic answer would
         # change the answer similarity a Danish question gets.
         answers = [
@@ -537,10 +549,6 @@ class Matcher:
             if lang in LEXICAL_LANGUAGES
         ]
         answer_vectors = semantic.embed([a for _, _, a in answers], passage=True)
-        index = SemanticIndex(
-            vectors, [v.entry for v in self.variants], len(self.entries), [v.lang for v in self.variants]
-        )
-        index.fit_discriminant()
         if answer_vectors is not None:
             index.answers = SemanticIndex(
                 answer_vectors,
