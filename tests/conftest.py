@@ -202,6 +202,24 @@ def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing() -> Iterator[None]:
+    """argon2 at its lowest cost in this process: the staff tests hash and verify hundreds of passwords, each 64 MiB
+    and tens of ms at the production cost, which tests nothing a cheap hash does not. Servers the tests start in a
+    subprocess keep the production cost, and so does the service."""
+    from argon2 import PasswordHasher
+
+    from bot.staff import auth
+
+    production = auth.HASHER
+    assert production.memory_cost == PasswordHasher().memory_cost, (
+        "the service hashes at argon2-cffi's defaults"
+    )
+    auth.HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    yield
+    auth.HASHER = production
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _decision_model_trained() -> None:
     """Train the sample knowledge's decision model once, before any test: small knowledge bases borrow it, and a
     `bibliobot ask` subprocess must find it in the cache instead of training it inside its timeout (about a
