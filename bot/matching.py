@@ -823,8 +823,17 @@ class Matcher:
         bare = _bare_topic(text) and len(set(terms)) == 1
         if bare and len(about) >= 2 and not outside and top.score < BARE_TOPIC_MIN_P:
             return Decision("clarify", None, about, top.score, terms)
-        if top.score >= threshold and not outside:
+        twins = len(cands) > 1 and decision.contested(top.score, cands[1].score)
+        if top.score >= threshold and not outside and not twins:
             return Decision("answer", top.entry, cands[:3], top.score, terms)
+        if top.score >= threshold and not outside:
+            return Decision(
+                "clarify",
+                None,
+                [c for c in cands[:3] if decision.contested(top.score, c.score)],
+                top.score,
+                terms,
+            )
         if outside:
             return Decision("handoff", None, cands[:3], top.score, terms)
         offered = [c for c in cands[:3] if c.score >= CLARIFY_MIN_P]
