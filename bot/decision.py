@@ -501,10 +501,17 @@ def fallback_model() -> DecisionModel | None:
 def feature_row(evidence: Mapping[str, float | int | bool | None]) -> list[float]:
     """One candidate's evidence in FEATURES order. Ranks come as 0-based positions (None: not ranked), counts of
     terms and words as counts; the rest is derived here so training and answering cannot differ."""
-    e = dict(evidence)
+
+    def number(name: str) -> float:
+        value = evidence[name]
+        if value is None:
+            raise ValueError(f"evidence {name!r} has no value")
+        return float(value)
+
+    e = {name: number(name) for name in evidence if evidence[name] is not None}
     for rank in ("lex_rank", "sem_rank", "lda_rank"):
-        e[rank] = 0.0 if e[rank] is None else 1.0 / (1 + float(e[rank]))  # type: ignore[arg-type]
-    e["sem_x_lex"] = float(e["sem"]) * float(e["lex"])  # type: ignore[arg-type]
-    e["terms"] = math.log1p(float(e["terms"]))  # type: ignore[arg-type]
-    e["words"] = math.log1p(float(e["words"]))  # type: ignore[arg-type]
-    return [float(e[name]) for name in FEATURES]  # type: ignore[arg-type]
+        e[rank] = 0.0 if evidence[rank] is None else 1.0 / (1 + number(rank))
+    e["sem_x_lex"] = e["sem"] * e["lex"]
+    e["terms"] = math.log1p(e["terms"])
+    e["words"] = math.log1p(e["words"])
+    return [e[name] for name in FEATURES]
