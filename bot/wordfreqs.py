@@ -53,28 +53,31 @@ def folded_zipf(word: str, lang: str) -> float:
 # Danish letters typed as two: å as "aa", æ as "ae", ø as "oe" (a phone without a Danish keyboard).
 _TWO_LETTERS = {"aa": "å", "ae": "æ", "oe": "ø"}
 _WORD = re.compile(r"[^\W\d_]+")
-MAX_SPELLINGS = 64  # a word with more two-letter spots than this is left as it is
+MAX_SPOTS = 6  # more places where a pair could be one letter: the word is left as typed
 MIN_PART = 3  # the shortest word a compound's part may be
 COMMONER = 1.0  # Zipf points by which the spelling with Danish letters must beat the word as typed
 
 
 def _spellings(word: str) -> list[str]:
-    """Every way of reading a word's "aa", "ae" and "oe" as å, æ, ø or as typed ("faaet": fået, faæt, ...)."""
-    out = [""]
-    i = 0
-    while i < len(word):
+    """Every way of reading a word's "aa", "ae" and "oe" as å, æ, ø or as typed ("faaet": fået, faæt, ...).
+    The count grows like Fibonacci's with overlapping pairs ("aaaa..."), so a word with more than MAX_SPOTS
+    places gets none: a citizen's row of a's must not cost millions of spellings."""
+    if sum(word[i : i + 2] in _TWO_LETTERS for i in range(len(word) - 1)) > MAX_SPOTS:
+        return [word]
+    return _read(word)
+
+
+def _read(word: str) -> list[str]:
+    for i in range(len(word) - 1):
         pair = word[i : i + 2]
-        if pair in _TWO_LETTERS and len(out) < MAX_SPELLINGS:
-            # Either the pair is one Danish letter, or its first letter stands as typed.
-            out = [o + _TWO_LETTERS[pair] for o in out] + [o + word[i] for o in out]
-            # The branch that kept the first letter goes on at i + 1; the other at i + 2: split them.
+        if pair in _TWO_LETTERS:
+            # Either the pair is one Danish letter, or its first letter stands as typed and reading goes on.
+            head = word[:i]
             return sorted(
-                {head + tail for head in out[: len(out) // 2] for tail in _spellings(word[i + 2 :])}
-                | {head + tail for head in out[len(out) // 2 :] for tail in _spellings(word[i + 1 :])}
+                {head + _TWO_LETTERS[pair] + tail for tail in _read(word[i + 2 :])}
+                | {head + word[i] + tail for tail in _read(word[i + 1 :])}
             )
-        out = [o + word[i] for o in out]
-        i += 1
-    return out
+    return [word]
 
 
 def _compound_zipf(word: str) -> float:

@@ -325,3 +325,9 @@ def test_danish_letters_typed_as_two_are_read_as_danish_for_the_embedding(typed:
 @pytest.mark.parametrize("text", ["does the toe hurt", "a book about aerobics", "Israel", "ok 123 :)"])
 def test_words_that_are_already_words_keep_their_letters(text: str) -> None:
     assert with_danish_letters(text) == text
+
+
+def test_a_row_of_letters_that_could_be_danish_ones_is_left_as_typed() -> None:
+    # Overlapping pairs multiply the readings like Fibonacci's numbers: 60 a's would be ~10^12 of them.
+    row = "a" * 60
+    assert with_danish_letters(f"hej {row}") == f"hej {row}"
