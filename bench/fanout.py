@@ -43,6 +43,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from scratch import postgres_schema  # bench/scratch.py, beside this script
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -234,18 +236,8 @@ def main() -> None:
     if args.child:
         child_main(args)
         return
-    schema = f"bench_{os.getpid()}" if args.postgres else ""
-    if schema:
-        import psycopg
-
-        with psycopg.connect(args.postgres, autocommit=True) as admin:
-            admin.execute(f"CREATE SCHEMA {schema}")
-    try:
+    with postgres_schema(args.postgres, "bench") as schema:
         run(args, schema)
-    finally:
-        if schema:
-            with psycopg.connect(args.postgres, autocommit=True) as admin:
-                admin.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 def run(args: argparse.Namespace, schema: str) -> None:

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from scratch import postgres_schema  # bench/scratch.py, beside this script
 from twilio.request_validator import RequestValidator
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -237,19 +238,8 @@ def main() -> None:
         run_gunicorn(bare_app, f"fd://{args.fd}", config.service.workers, config.service.threads)
         return
 
-    # PostgreSQL: a schema of this run's own (the MessageSids repeat from run to run), dropped afterwards.
-    schema = f"bench_webhook_{os.getpid()}" if args.postgres else ""
-    if schema:
-        import psycopg
-
-        with psycopg.connect(args.postgres, autocommit=True) as admin:
-            admin.execute(f"CREATE SCHEMA {schema}")
-    try:
+    with postgres_schema(args.postgres, "bench_webhook") as schema:
         measure(args, schema)
-    finally:
-        if schema:
-            with psycopg.connect(args.postgres, autocommit=True) as admin:
-                admin.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 def measure(args: argparse.Namespace, schema: str) -> None:
