@@ -1,12 +1,19 @@
 """Everything prepared from one knowledge base load: the FAQ matcher, the branch finder, hours and events.
 
-Built once per load (it costs a fraction of a second per thousand variants) and swapped in whole by
-KnowledgeHolder, so a request never sees half of an old index and half of a new one.
+Built once per load and swapped in whole by KnowledgeHolder, so a request never sees half of an old index and half
+of a new one. The FAQ index comes from the cache when the same knowledge and code built it before; a new one
+trains the decision (tens of seconds per thousand variants), in a child process when the service asks for that.
 """
 
 from __future__ import annotations
 
+import fcntl
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from bot import cache
 from bot.branches import BranchFinder
@@ -15,9 +22,29 @@ from bot.hours import HoursBook
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
 
+log = logging.getLogger(__name__)
 
-def prepared_matcher(kb: KnowledgeBase) -> Matcher:
-    """The FAQ index for this knowledge, from the cache when the same knowledge and code built it before."""
+
+# Whether this process builds a new index in a child process (`build_apart`): a long-running service does, a
+# one-shot command (`bibliobot ask`, `kb check`, the tests) builds where it runs.
+_apart = False
+
+
+def build_apart(enabled: bool = True) -> None:
+    """Build every new FAQ index of this process in a child process from now on (`bibliobot serve`, `worker`).
+
+    Why: the build is the heaviest thing the service ever does. Training the decision imports scikit-learn and
+    holds five folds of sub-indexes and their feature rows; measured at 50,000 variants (bench/match.py) the
+    build peaked ~350 MB above a service that only loads the finished index, and a Python process keeps most of
+    such a peak as its own after it is freed. Built in a child, the memory goes back to the system when the
+    child exits, and the CPU-bound build does not hold the web process's interpreter lock against the requests
+    that are still being answered from the old index."""
+    global _apart
+    _apart = enabled
+
+
+def matcher_key(kb: KnowledgeBase) -> str:
+    """The cache key of this knowledge's FAQ index: its entries and branches, the code and data that prepare it."""
     from bot import decision, discriminant, lexicon, matching, noise, semantic, text, wordfreqs
 
     content = repr(
@@ -27,10 +54,76 @@ def prepared_matcher(kb: KnowledgeBase) -> Matcher:
         )
     )
     code = cache.source_digest(matching, lexicon, text, wordfreqs, decision, noise, semantic, discriminant)
-    key = cache.digest(
+    return cache.digest(
         content, code, decision.DATA.read_bytes(), semantic.MODEL_ID if semantic.embedder() else ""
     )
+
+
+def prepared_matcher(kb: KnowledgeBase) -> Matcher:
+    """The FAQ index for this knowledge, from the cache when the same knowledge and code built it before."""
+    key = matcher_key(kb)
+    if _apart:
+        # One build per knowledge version on this machine: the service's other processes wait for it and load it.
+        with _building(key):
+            found = cache.load("matcher", key)
+            if found is None and _built_in_child(kb, key):
+                found = cache.load("matcher", key)
+        if isinstance(found, Matcher):
+            return found
+        log.warning("the FAQ index could not be built in a child process; building it here")
     return cache.cached("matcher", key, lambda: Matcher(kb))
+
+
+@contextmanager
+def _building(key: str) -> Iterator[None]:
+    """Hold the cache's lock for this key while it is looked up and built; without a cache folder, no lock."""
+    try:
+        cache.CACHE_DIR.mkdir(parents=True, exist_ok=True)
+        handle = (cache.CACHE_DIR / f"matcher-{key}.lock").open("a")
+    except OSError:
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+def _built_in_child(kb: KnowledgeBase, key: str) -> bool:
+    """Build the index in a fresh process that stores it in the cache. True when it did.
+
+    A fresh interpreter ("spawn"), not a fork: the web process runs threads (gunicorn's, the scheduler's, the
+    embedding engine's own), and a forked child would inherit their locks in whatever state they were in."""
+    import multiprocessing
+
+    # What the matcher reads; the events, hours and cases in `extras` need not cross to the child.
+    slim = KnowledgeBase(kb.entries, kb.branches, kb.root, {})
+    started = time.perf_counter()
+    try:
+        child = multiprocessing.get_context("spawn").Process(
+            target=_build_and_store, args=(slim, key, cache.CACHE_DIR), name="bibliobot-index", daemon=True
+        )
+        child.start()
+        child.join()
+    except (OSError, RuntimeError) as exc:
+        log.warning("could not start a process to build the FAQ index: %s", exc)
+        return False
+    if child.exitcode != 0:
+        log.warning("the process building the FAQ index ended with code %s", child.exitcode)
+        return False
+    log.info(
+        "FAQ index of %d entries built apart in process %d in %.1f s",
+        len(kb.entries),
+        child.pid,
+        time.perf_counter() - started,
+    )
+    return True
+
+
+def _build_and_store(kb: KnowledgeBase, key: str, cache_dir: Path) -> None:
+    """The child's whole work (see `_built_in_child`); it exits with an error code if the index is not stored."""
+    cache.CACHE_DIR = cache_dir
+    if not cache.store("matcher", key, Matcher(kb)):
+        raise SystemExit(3)
 
 
 @dataclass

@@ -352,6 +352,10 @@ def worker(once: bool, standby: bool, metrics_port: int | None, at: str | None) 
 
     config = _config()
     configure_logging(log_format=config.service.log_format)
+    if not once:
+        from bot.brain import build_apart
+
+        build_apart()  # a long-running worker, like the web processes: indexes are built in a child process
     if once and standby:
         raise click.BadParameter(
             "--once runs the jobs now; it cannot wait as a standby", param_hint="--standby"

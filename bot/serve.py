@@ -178,7 +178,10 @@ def serve(config: Config, bind: str) -> None:
     """`bibliobot serve`: migrate, then run the app in gunicorn with the [service] workers and threads."""
     prepare_metrics_dir()
     from bot.app import create_app
+    from bot.brain import build_apart
     from bot.storage import Store
+
+    build_apart()  # a knowledge base's index is built in a child process, not in a web worker (bot/brain.py)
 
     configure_logging(log_format=config.service.log_format)
     Store(config.database_url).close()
