@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -251,6 +253,36 @@ def test_detect_danish_and_english(text: str, lang: str) -> None:
     assert detect(text) == lang
     # The default only breaks ties; a clear text keeps its language whatever the default.
     assert detect(text, default="en" if lang == "da" else "da") == lang
+
+
+def test_the_language_model_is_unpacked_once_and_then_mapped_from_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from py3langid.langid import LanguageIdentifier
+
+    from bot import cache, langid
+
+    texts = [*DANISH, *ENGLISH, "مرحبا، متى تفتح المكتبة؟", "Dzień dobry, kiedy otwarta jest biblioteka?"]
+
+    def ranks() -> list[list[tuple[str, float]]]:
+        ident = LanguageIdentifier(*model[:4], model[5], norm_probs=True, tk_row=model[4])
+        return [ident.rank(t.lower()) for t in texts]
+
+    monkeypatch.setattr(cache, "CACHE_DIR", tmp_path)
+    model = langid._restricted_model()  # unpacked from the package, written to the cache, then mapped
+    assert isinstance(model[3], memoryview)
+    assert len(list(tmp_path.glob("langid-*.automaton"))) == 1
+    mapped = ranks()
+    model = langid._restricted_model()  # read back
+    assert isinstance(model[3], memoryview)
+    assert ranks() == mapped
+    # A cache folder that cannot be written: unpacked in memory, the same scores.
+    (tmp_path / "file").write_text("")
+    monkeypatch.setattr(cache, "CACHE_DIR", tmp_path / "file" / "cache")
+    model = langid._restricted_model()
+    assert not isinstance(model[3], memoryview)
+    assert ranks() == mapped
+    assert [r[0][0] for r in mapped[-2:]] == ["ar", "pl"]
 
 
 @pytest.mark.parametrize("default", ["da", "en"])
