@@ -20,10 +20,14 @@ Then how the cost grows against the knowledge base, and the cold start of `bibli
 
     .venv/bin/python bench/match.py [--sizes 1000,10000,50000] [--passes 5] [--no-cold-start] [--stand-in-vectors]
 
-`--stand-in-vectors` measures memory and the rest of the work at sizes whose embedding would take hours here: each
-text gets a unit vector drawn from a generator seeded by the text instead of the model's (the model is still
-loaded, so its memory counts). Answers are then meaningless and the time per message leaves out the embedding
-(15-30 ms on idle cores for a message the lexical evidence does not decide); peak RSS is the real figure.
+`--stand-in-vectors` measures memory and time at sizes whose embedding would take hours here: each text of the
+knowledge base (and each held-out question the decision trains on) gets a unit vector drawn from a generator seeded
+by the text instead of the model's. The messages are still embedded by the model, as the service does (only those
+the lexical evidence does not decide), so the time per message includes the real embedding; which entries answer
+is then meaningless, but the work per message and the peak RSS are the real figures.
+
+The service keeps the embeddings of the last messages it saw (many citizens send the same few words); every timed
+pass here starts without them, so each pass pays for the embedding of every message that needs one.
 """
 
 from __future__ import annotations
@@ -382,12 +386,16 @@ def time_handle(brain: Brain, config: Config, messages: list[str]) -> tuple[list
     """Seconds for core.handle on each message, and what it did."""
     outcomes: Counter[str] = Counter()
     times = []
+    semantic._embed_message.cache_clear()  # no message's embedding from a pass before (see the docstring)
     for text in messages:
         start = time.perf_counter()
         ctx = Context(brain=brain, config=config, now=MOMENT, conversations=NoConversations())
         reply = handle(Message(text, "bench", Channel.CONSOLE, MOMENT), ctx)
         times.append(time.perf_counter() - start)
         outcomes[f"{reply.intent}/{reply.action}" if reply.intent == "faq" else reply.intent] += 1
+    # How many texts the model embedded in this pass (messages the lexical evidence left open, and the sentences
+    # of long ones): the embedding is most of the time of those messages.
+    outcomes["(texts embedded)"] = semantic._embed_message.cache_info().misses
     return times, outcomes
 
 
@@ -403,6 +411,7 @@ def faq_messages(brain: Brain, config: Config, messages: list[str]) -> list[tupl
 
 
 def time_decide(matcher: Matcher, questions: list[tuple[str, str]]) -> float:
+    semantic._embed_message.cache_clear()
     start = time.perf_counter()
     for text, lang in questions:
         matcher.decide(text, lang)
@@ -455,7 +464,6 @@ def use_stand_in_vectors() -> None:
         return out
 
     semantic.embed = embed  # type: ignore[assignment]
-    semantic.embed_one = _stand_in  # type: ignore[assignment]
     # A matcher built from these vectors is cached under a key of its own: under the real key, the next
     # `bibliobot ask` or test run in this checkout would load the sample's index with random vectors.
     real_key = brain_module.matcher_key
@@ -549,11 +557,7 @@ def main() -> None:
                 f"  {v / v0:5.1f}x the variants: bibliobot {h / h0:5.2f}x the time (handle mean), WRatio {p / p0:5.2f}x"
             )
     at_10k = [h for v, h, _ in rows if 9_000 <= v <= 11_000]
-    if at_10k and args.stand_in_vectors:
-        print(
-            "aim: < 5 ms per message at 10,000 variants, embedding included: not measured (stand-in vectors)"
-        )
-    elif at_10k:
+    if at_10k:
         verdict = "meets" if at_10k[0] < AIM_MS_AT_10K / 1000 else "misses"
         print(
             f"aim: < {AIM_MS_AT_10K} ms per message at 10,000 variants, embedding included: "
