@@ -1,6 +1,6 @@
 """How well each knowledge base answers its own questions held out: the figures the decision is chosen by.
 
-For each knowledge base (default: ../shared/eval/knowledge and the project's knowledge/), bot.decision trains the
+For each knowledge base (default: ../shared/eval/knowledge and the project's knowledge/), bot.training trains the
 answer/clarify/hand-off model by five folds over the question variants and scores every held-out question with a
 model that did not see its fold. Printed per kind of held-out question:
 
@@ -30,8 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot import semantic  # noqa: E402
+from bot.brain import trained_matcher  # noqa: E402
 from bot.knowledge import load_knowledge  # noqa: E402
-from bot.matching import Matcher  # noqa: E402
 
 KINDS = ("clean", "sms", "story", "typed", "foreign", "absent", "absent-foreign", "oos", "swap")
 
@@ -39,7 +39,7 @@ KINDS = ("clean", "sms", "story", "typed", "foreign", "absent", "absent-foreign"
 def report(folder: Path) -> None:
     kb = load_knowledge(folder)
     started = time.perf_counter()
-    matcher = Matcher(kb)
+    matcher = trained_matcher(kb)
     took = time.perf_counter() - started
     model = matcher.model
     print(

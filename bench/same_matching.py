@@ -67,8 +67,8 @@ def snapshot(out: Path, vector_file: Path) -> None:
     from dataclasses import astuple
 
     from bot import semantic
+    from bot.brain import trained_matcher
     from bot.knowledge import load_knowledge
-    from bot.matching import Matcher
 
     cases = texts()
     vecs = vectors(cases, vector_file)
@@ -79,7 +79,7 @@ def snapshot(out: Path, vector_file: Path) -> None:
     for name, folder in (("sample", ROOT / "knowledge"), ("eval", EVAL / "knowledge")):
         # Built here, not taken from the cache: a cached matcher's decision model may have been trained under
         # another PYTHONHASHSEED (set orders, and so ties, differ), and decide must be compared on equal models.
-        m = Matcher(load_knowledge(folder))
+        m = trained_matcher(load_knowledge(folder))
         rows = []
         for text, lang in cases:
             ranked, terms = m.rank(text, lang)

@@ -12,15 +12,18 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 
-from bot import cache
+from bot import cache, training
 from bot.branches import BranchFinder
+from bot.decision import DecisionModel
 from bot.events.catalog import EventCatalog
 from bot.hours import HoursBook
-from bot.knowledge import KnowledgeBase
-from bot.matching import Matcher
+from bot.knowledge import KnowledgeBase, load_knowledge
+from bot.matching import Matcher, lexical_view
+from bot.paths import sample_knowledge
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +46,32 @@ def build_apart(enabled: bool = True) -> None:
     _apart = enabled
 
 
+def trained_matcher(kb: KnowledgeBase) -> Matcher:
+    """The FAQ index of this knowledge with its decision learned from its own questions (bot.training), or the
+    sample's borrowed when it is too small to teach one."""
+    matcher = Matcher(kb)
+    matcher.model = training.train(matcher, lexical_view(kb)) or fallback_model()
+    return matcher
+
+
+@lru_cache(maxsize=1)
+def fallback_model() -> DecisionModel | None:
+    """The sample knowledge base's model, for a knowledge base too small to learn its own (a handful of entries
+    in a test, a library just starting): the features are relative, so its calibration carries roughly, except
+    the discriminant's, which the borrowed model does without."""
+    sample = sample_knowledge()
+    if not (sample / "faq").is_dir():
+        return None
+    model = prepared_matcher(load_knowledge(sample)).model
+    if model is None or model.portable is None:
+        return model
+    answer, foreign = model.portable_thresholds
+    return replace(model, full=model.portable, answer_threshold=answer, foreign_threshold=foreign)
+
+
 def matcher_key(kb: KnowledgeBase) -> str:
     """The cache key of this knowledge's FAQ index: its entries and branches, the code and data that prepare it."""
-    from bot import decision, discriminant, lexicon, matching, noise, semantic, text, wordfreqs
+    from bot import decision, discriminant, lexicon, matching, noise, semantic, text, training, wordfreqs
 
     content = repr(
         (
@@ -53,7 +79,9 @@ def matcher_key(kb: KnowledgeBase) -> str:
             [(b.id, b.name, b.aliases) for b in kb.branches],
         )
     )
-    code = cache.source_digest(matching, lexicon, text, wordfreqs, decision, noise, semantic, discriminant)
+    code = cache.source_digest(
+        matching, lexicon, text, wordfreqs, decision, training, noise, semantic, discriminant
+    )
     return cache.digest(
         content, code, decision.DATA.read_bytes(), semantic.MODEL_ID if semantic.embedder() else ""
     )
@@ -71,7 +99,7 @@ def prepared_matcher(kb: KnowledgeBase) -> Matcher:
         if isinstance(found, Matcher):
             return found
         log.warning("the FAQ index could not be built in a child process; building it here")
-    return cache.cached("matcher", key, lambda: Matcher(kb))
+    return cache.cached("matcher", key, lambda: trained_matcher(kb))
 
 
 @contextmanager
@@ -122,7 +150,7 @@ def _built_in_child(kb: KnowledgeBase, key: str) -> bool:
 def _build_and_store(kb: KnowledgeBase, key: str, cache_dir: Path) -> None:
     """The child's whole work (see `_built_in_child`); it exits with an error code if the index is not stored."""
     cache.CACHE_DIR = cache_dir
-    if not cache.store("matcher", key, Matcher(kb)):
+    if not cache.store("matcher", key, trained_matcher(kb)):
         raise SystemExit(3)
 
 

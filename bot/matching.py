@@ -423,7 +423,7 @@ def _sentence_vectors(text: str) -> np.ndarray | None:
     return np.stack([v for v in vecs if v is not None])
 
 
-def _lexical_view(kb: KnowledgeBase) -> KnowledgeBase:
+def lexical_view(kb: KnowledgeBase) -> KnowledgeBase:
     """The knowledge base in its Danish and English alone, which is what the decision is learned from: questions in
     other languages reach answers through the semantic index, and learning from them too would move the learned
     thresholds for Danish and English questions (a knowledge base's translations must not change how its Danish
@@ -446,11 +446,12 @@ class Matcher:
         kb: KnowledgeBase,
         *,
         vector_of: dict[str, np.ndarray] | None = None,
-        train: bool = True,
         elsewhere: list[str] | None = None,
     ) -> None:
-        """`elsewhere`: questions for other services that the message is compared with (default: all of
-        bot/data/out_of_scope.yaml; training leaves out the fold it asks)."""
+        """The index alone: `decide` needs a `model` too, which bot.brain.trained_matcher learns for it (the
+        folds of training build indexes of their own, without one). `elsewhere`: questions for other services
+        that the message is compared with (default: all of bot/data/out_of_scope.yaml; training leaves out the
+        fold it asks)."""
         self.entries: list[Entry] = list(kb.entries)
         vocab: set[str] = set()
         # The lexical side reads Danish and English only: questions and answers in other languages (ar, tr, pl,
@@ -536,8 +537,6 @@ class Matcher:
             elsewhere = [q for qs in decision.out_of_scope().values() for q in qs]
         self.elsewhere = semantic.embed(elsewhere) if self.semantic is not None and elsewhere else None
         self.model: DecisionModel | None = None
-        if train:
-            self.model = decision.train(self, _lexical_view(kb)) or decision.fallback_model()
 
     def _semantic_index(self, vector_of: dict[str, np.ndarray] | None) -> SemanticIndex | None:
         if semantic.embedder() is None or not self.variants:
@@ -555,7 +554,7 @@ class Matcher:
         )
         del vectors  # the index holds them now: no second copy of every vector while the rest is built
         index.fit_discriminant()
-        # Danish and English answers only, as the decision was learned with (_lexical_view): an Arabic answer would
+        # Danish and English answers only, as the decision was learned with (lexical_view): an Arabic answer would
         # change the answer similarity a Danish question gets.
         answers = [
             (idx, lang, a)

@@ -224,9 +224,9 @@ def _decision_model_trained() -> None:
     """Train the sample knowledge's decision model once, before any test: small knowledge bases borrow it, and a
     `bibliobot ask` subprocess must find it in the cache instead of training it inside its timeout (about a
     minute on a clean clone, most of it embedding the held-out questions)."""
-    from bot import decision
+    from bot import brain
 
-    decision.fallback_model()
+    brain.fallback_model()
 
 
 @pytest.fixture

@@ -52,7 +52,7 @@ def test_the_index_is_built_in_another_process_and_answers_as_one_built_here(
     pid = int(re.search(r"in process (\d+)", built[0]).group(1))  # type: ignore[union-attr]
     assert pid != os.getpid()
     assert stored.is_file()
-    assert _decisions(matcher) == _decisions(Matcher(kb))
+    assert _decisions(matcher) == _decisions(brain.trained_matcher(kb))
     # Built once: the next load finds it and starts no process.
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="bot.brain"):
@@ -79,7 +79,7 @@ def test_a_service_that_cannot_start_a_process_builds_the_index_itself(
         matcher = brain.prepared_matcher(kb)
     assert "could not start a process" in caplog.text
     assert "building it here" in caplog.text
-    assert _decisions(matcher) == _decisions(Matcher(kb))
+    assert _decisions(matcher) == _decisions(brain.trained_matcher(kb))
 
 
 def test_one_shot_commands_build_where_they_run() -> None:

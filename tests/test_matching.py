@@ -12,14 +12,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.brain import Brain
+from bot.brain import Brain, trained_matcher
 from bot.config import Config, load_config
 from bot.context import Context
 from bot.conversation import MemoryConversations
 from bot.core import handle
 from bot.knowledge import Entry, KnowledgeBase
 from bot.langid import DETECTED
-from bot.matching import Matcher
 from bot.model import Action, Channel, Message
 from tests.conftest import MOMENT, ROOT
 
@@ -400,7 +399,7 @@ def _limits_kb() -> KnowledgeBase:
     ids=["da-loan-limit", "en-loan-limit", "en-ebook-limit"],
 )
 def test_the_neighbour_whose_core_the_question_names_wins(text: str, lang: str, entry: str) -> None:
-    decision = Matcher(_limits_kb()).decide(text, lang)
+    decision = trained_matcher(_limits_kb()).decide(text, lang)
     assert (decision.action, decision.entry) == ("answer", entry), decision.candidates
 
 
@@ -416,7 +415,7 @@ def test_a_question_two_entries_answer_alike_is_asked_about() -> None:
         [],
         ROOT,
     )
-    decision = Matcher(kb).decide("what about my card", "en")
+    decision = trained_matcher(kb).decide("what about my card", "en")
     assert decision.action != "answer"
     if decision.action == "clarify":
         assert {c.entry for c in decision.candidates} == {"lost", "new"}

@@ -12,13 +12,12 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from bot import decision, semantic
-from bot.brain import Brain
+from bot import semantic, training
+from bot.brain import Brain, trained_matcher
 from bot.config import load_config
 from bot.context import Context
 from bot.core import handle
 from bot.knowledge import load_knowledge
-from bot.matching import Matcher
 from bot.model import Channel, Message, Reply
 from handlers import texts
 from handlers.texts import in_language, more_languages
@@ -97,9 +96,9 @@ def test_confidence_is_the_models_probability_and_its_curve_falls_with_the_thres
     # The threshold is the lowest at which wrong answers to all held-out questions, those without an answer
     # included, stay within the budget.
     wrong_at = dict((t, w) for t, _, w in model.traffic_curve)
-    assert wrong_at[model.answer_threshold] <= decision.WRONG_BUDGET
+    assert wrong_at[model.answer_threshold] <= training.WRONG_BUDGET
     lower = [t for t, _, _ in model.traffic_curve if t < model.answer_threshold]
-    assert not lower or wrong_at[max(lower)] > decision.WRONG_BUDGET
+    assert not lower or wrong_at[max(lower)] > training.WRONG_BUDGET
     d = sample.matcher.decide("hvordan fornyer jeg mine lån", "da")
     assert d.action == "answer" and d.confidence >= model.answer_threshold
 
@@ -111,7 +110,7 @@ def test_every_kind_of_held_out_question_is_in_the_training(sample: Brain) -> No
     # Held out, the right entry comes first for most variants; generic out-of-scope questions rarely get answers.
     assert s["clean:top1"] > 0.6
     # (0.15 before the discriminant features, 0.21 since, while wrong answers to all held-out questions fell from
-    # 0.107 to 0.098 at a higher right rate: the threshold spends one budget on every kind, bot/decision.py.)
+    # 0.107 to 0.098 at a higher right rate: the threshold spends one budget on every kind, bot/training.py.)
     assert s["oos:wrong"] < 0.25
 
 
@@ -131,7 +130,7 @@ def test_without_the_model_the_lexical_path_answers_and_says_so(
     with caplog.at_level(logging.WARNING, logger="bot.semantic"):
         assert semantic.embedder() is None
     assert "lexical evidence only" in caplog.text
-    matcher = Matcher(load_knowledge(ROOT / "knowledge"))
+    matcher = trained_matcher(load_knowledge(ROOT / "knowledge"))
     assert matcher.semantic is None and matcher.model is not None
     d = matcher.decide("hvordan fornyer jeg mine lån", "da")
     assert (d.action, d.entry) == ("answer", "loans-renew")
