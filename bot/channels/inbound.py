@@ -5,7 +5,8 @@
          └─► the answer given the first time            └─► one notice, then silence
 
 The channel adapters (`sms.py`, `telegram.py`) verify and parse a request into a `Message`, call `process`, and
-turn the stored body into their HTTP response. `Runtime` holds what they share, built once by `create_app`.
+turn the stored body into their HTTP response. `Runtime` holds what they share, built once by `create_app`, which
+keeps it in `app.extensions`; the blueprints' views read it with `runtime()`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+
+from flask import current_app
 
 from bot import core, langid, metrics, ratelimit, router
 from bot.brain import Brain
@@ -88,6 +91,15 @@ class Runtime:
     def rate_limit(self) -> ratelimit.RateLimit:
         sms = self.config.sms
         return ratelimit.RateLimit(sms.rate_limit_count, timedelta(minutes=sms.rate_limit_minutes))
+
+
+EXTENSION = "bibliobot"  # the key of the Runtime in app.extensions
+
+
+def runtime() -> Runtime:
+    """The Runtime of the app handling the current request (the blueprints are module-level, shared by apps)."""
+    rt: Runtime = current_app.extensions[EXTENSION]
+    return rt
 
 
 def language_of(text: str, config: Config) -> str:
