@@ -25,7 +25,7 @@ def test_every_blueprint_is_registered_from_its_module(config: Config) -> None:
         assert list(app.blueprints.values()) == BLUEPRINTS
         assert all(isinstance(bp, Blueprint) for bp in BLUEPRINTS)
         with app.app_context():
-            assert runtime() is app.extensions[EXTENSION]
+            assert runtime() is runtime(app) is app.extensions[EXTENSION]
         # Flask's guard that makes sharing safe: a route added after the first registration would reach only
         # some apps, so Flask refuses it; the modules add every route at import.
         with pytest.raises(AssertionError, match="can no longer be called"):

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import current_app
+from flask import Flask, current_app
 
 from bot import core, langid, metrics, ratelimit, router
 from bot.brain import Brain
@@ -96,14 +96,28 @@ class Runtime:
 EXTENSION = "bibliobot"  # the key of the Runtime in app.extensions
 
 
-def runtime() -> Runtime:
-    """The Runtime of the app handling the current request (the blueprints are module-level, shared by apps)."""
-    rt: Runtime = current_app.extensions[EXTENSION]
+def runtime(app: Flask | None = None) -> Runtime:
+    """The Runtime `create_app` made for `app`, by default the app handling the current request (the blueprints
+    are module-level, shared by every app in the process)."""
+    rt: Runtime = (app or current_app).extensions[EXTENSION]
     return rt
 
 
 def language_of(text: str, config: Config) -> str:
     return langid.detect(text, config.locale.default_language)
+
+
+def context(rt: Runtime, now: datetime) -> Context:
+    """What the core decides a message arriving at `now` with: the service's knowledge, storage (conversations,
+    tickets, opt-outs), senders and services."""
+    return Context(
+        brain=rt.brain(),
+        config=rt.config,
+        now=now,
+        conversations=SqliteConversations(rt.store, now),
+        store=rt.store,
+        services={"senders": rt.senders, **rt.services},
+    )
 
 
 def _decide(rt: Runtime, message: Message, fixed: Reply | None) -> tuple[Reply, str]:
@@ -120,14 +134,7 @@ def _decide(rt: Runtime, message: Message, fixed: Reply | None) -> tuple[Reply, 
             return Reply(text="", lang="", intent="notice"), "rate_silenced"
     if fixed is not None:
         return fixed, "answered"
-    ctx = Context(
-        brain=rt.brain(),
-        config=rt.config,
-        now=now,
-        conversations=SqliteConversations(rt.store, now),
-        store=rt.store,
-        services={"senders": rt.senders, **rt.services},
-    )
+    ctx = context(rt, now)
     try:
         return core.handle(message, ctx), "answered"
     except Exception:

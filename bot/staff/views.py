@@ -35,7 +35,7 @@ from werkzeug.wrappers import Response as BaseResponse  # what redirect() return
 from bot import cases, insight, plainlang, smsformat, storage, teach, tickets
 from bot.brain import Brain
 from bot.catalogues import direction
-from bot.channels.inbound import EXTENSION, Runtime, runtime
+from bot.channels.inbound import Runtime, runtime
 from bot.conversation import NoConversations
 from bot.knowledge import LANGUAGES, Entry, language_name
 from bot.model import Channel, Message
@@ -124,7 +124,7 @@ def configure(state: BlueprintSetupState) -> None:
     app = state.app
     if not isinstance(app, Flask):  # Flask types the state's app as its sans-IO base, without sessions
         raise TypeError("the staff pages need a Flask app")
-    rt: Runtime = app.extensions[EXTENSION]
+    rt = runtime(app)
     auth = Auth(rt.config, rt.store, rt.now())
     app.extensions[AUTH_EXTENSION] = auth
     app.secret_key = auth.key
