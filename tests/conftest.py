@@ -8,6 +8,10 @@ PostgreSQL run, a fresh schema of its own for each `path` (search_path in the UR
 A test that opens SQLite when it should not (on the PostgreSQL run, or unmarked so that it never runs on
 PostgreSQL) fails, so a new test cannot quietly skip the second backend. `sqlite_only` marks the tests of
 SQLite's own features (PRAGMAs, the WAL file).
+
+The service: `app` is `create_app` on the test's `config` (a hand-moved `Clock` at MOMENT), `client` its Flask test
+client, `say(text)` a citizen's message through the core in the service's own Context. A module or a test changes
+the config through `service_env` (override the fixture, or parametrise it).
 """
 
 from __future__ import annotations
