@@ -266,7 +266,7 @@ def config(tmp_path: Path, _backend: str, service_env: dict[str, str]) -> Config
 @pytest.fixture
 def app(config: Config) -> Iterator[Flask]:
     """The whole service (`create_app`) on `config`, its clock a `Clock` at MOMENT that moves only when the test
-    says so (`runtime(app).clock.advance(hours=1)`). `store` is the same database through another connection.
+    says so (`runtime(app).clock.advance(hours=1)`). The `store` fixture is then the app's own Store.
 
     Teaching from the staff page writes to the knowledge folder: a test that teaches sets a copy in `service_env`.
     """
@@ -321,8 +321,12 @@ def brain() -> Brain:
 
 
 @pytest.fixture
-def store(config: Config) -> Iterator[Store]:
-    """The service's storage on the test's own database file."""
+def store(config: Config, request: pytest.FixtureRequest) -> Iterator[Store]:
+    """The service's storage on the test's own database file: in a test that has the `app` (or `client`, `say`),
+    the app's own Store, so the test sees what the service stores through the same connection."""
+    if "app" in request.fixturenames:
+        yield runtime(request.getfixturevalue("app")).store  # the app closes it
+        return
     s = Store(config.database_url)
     yield s
     s.close()
