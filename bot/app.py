@@ -1,4 +1,8 @@
-"""create_app(config) -> Flask: build the service's parts once and register the blueprints. Nothing at import."""
+"""create_app(config) -> Flask: build the service's parts once and register the blueprints. Nothing at import.
+
+The blueprints are module-level and shared by every app made in a process (the tests make many): their views
+read the app's `Runtime` from `app.extensions` (`bot.channels.inbound.runtime()`), never from a closure.
+"""
 
 from __future__ import annotations
 
@@ -12,46 +16,48 @@ from datetime import datetime
 from flask import Blueprint, Flask, Response, g, jsonify, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from bot import cases, metrics, semantic, staff
+from bot import cases, metrics, semantic
 from bot.channels import ils, sms, telegram
-from bot.channels.inbound import Runtime
+from bot.channels.inbound import EXTENSION, Runtime, runtime
 from bot.channels.outbound import close_senders
 from bot.config import Config, load_config
 from bot.events import RemoteEvents
 from bot.knowledge import KnowledgeHolder
+from bot.staff import telegram_group as staff_group
+from bot.staff import views as staff_views
 from bot.storage import Store
 
 log = logging.getLogger(__name__)
 
 
-def _observability(rt: Runtime) -> Blueprint:
-    """/healthz (alive), /readyz (ready for traffic, or 503 and why) and /metrics (bot/metrics.py)."""
-    bp = Blueprint("observability", __name__)
+# /healthz (alive), /readyz (ready for traffic, or 503 and why) and /metrics (bot/metrics.py).
+observability = Blueprint("observability", __name__)
 
-    @bp.get("/healthz")
-    def healthz() -> Response:
-        """Alive: the process answers HTTP. Touches nothing else, so a slow database does not get it killed."""
-        holder = rt.knowledge
-        return jsonify(
-            status="ok",
-            process=os.getpid(),  # which gunicorn worker answered
-            entries=len(holder.kb.entries),
-            knowledge_problems=len(holder.last_problems),
-        )
 
-    @bp.get("/readyz")
-    def readyz() -> tuple[Response, int]:
-        reasons = metrics.readiness(rt)
-        if reasons:
-            return jsonify(status="unavailable", reasons=reasons), 503
-        return jsonify(status="ready"), 200
+@observability.get("/healthz")
+def healthz() -> Response:
+    """Alive: the process answers HTTP. Touches nothing else, so a slow database does not get it killed."""
+    holder = runtime().knowledge
+    return jsonify(
+        status="ok",
+        process=os.getpid(),  # which gunicorn worker answered
+        entries=len(holder.kb.entries),
+        knowledge_problems=len(holder.last_problems),
+    )
 
-    @bp.get("/metrics")
-    def metrics_page() -> Response:
-        body, content_type = metrics.exposition(rt, request.headers.get("Accept"))
-        return Response(body, headers={"Content-Type": content_type})
 
-    return bp
+@observability.get("/readyz")
+def readyz() -> tuple[Response, int]:
+    reasons = metrics.readiness(runtime())
+    if reasons:
+        return jsonify(status="unavailable", reasons=reasons), 503
+    return jsonify(status="ready"), 200
+
+
+@observability.get("/metrics")
+def metrics_page() -> Response:
+    body, content_type = metrics.exposition(runtime(), request.headers.get("Accept"))
+    return Response(body, headers={"Content-Type": content_type})
 
 
 def trust_forwarded_headers(app: Flask, hops: int) -> None:
@@ -111,16 +117,17 @@ def create_app(
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.service.max_request_bytes
     trust_forwarded_headers(app, config.service.trusted_proxies)
-    app.extensions["bibliobot"] = rt
+    app.extensions[EXTENSION] = rt  # what the blueprints' views read, with bot.channels.inbound.runtime()
     # The Telegram sender's client (one Bot, one connection pool, one loop thread) is closed when the app goes
     # away or, in a gunicorn worker, when the process exits.
     weakref.finalize(app, close_senders, list(rt.senders.values()))
-    app.register_blueprint(_observability(rt))
+    app.register_blueprint(observability)
     _time_replies(app)
-    app.register_blueprint(sms.blueprint(rt))
-    app.register_blueprint(telegram.blueprint(rt, rt.senders["telegram"]))
-    staff.init_app(app, rt)
-    app.register_blueprint(ils.blueprint(rt))
+    app.register_blueprint(sms.bp)
+    app.register_blueprint(telegram.bp)
+    app.register_blueprint(staff_views.bp)  # also makes the app's staff logins and session cookie
+    app.register_blueprint(staff_group.bp)
+    app.register_blueprint(ils.bp)
     if scheduler:
         from scheduler.jobs import build_services
         from scheduler.runner import SchedulerLock, start_in_web_process

@@ -8,6 +8,10 @@ PostgreSQL run, a fresh schema of its own for each `path` (search_path in the UR
 A test that opens SQLite when it should not (on the PostgreSQL run, or unmarked so that it never runs on
 PostgreSQL) fails, so a new test cannot quietly skip the second backend. `sqlite_only` marks the tests of
 SQLite's own features (PRAGMAs, the WAL file).
+
+The service: `app` is `create_app` on the test's `config` (a hand-moved `Clock` at MOMENT), `client` its Flask test
+client, `say(text)` a citizen's message through the core in the service's own Context. A module or a test changes
+the config through `service_env` (override the fixture, or parametrise it).
 """
 
 from __future__ import annotations
@@ -18,23 +22,33 @@ import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 
 from bot import storage
+from bot.app import create_app
 from bot.brain import Brain
+from bot.channels import inbound
+from bot.channels.inbound import runtime
 from bot.config import Config, load_config
+from bot.core import handle
 from bot.knowledge import load_knowledge
+from bot.model import Channel, Message, Reply
+from bot.phone import TELEGRAM_PREFIX
 from bot.storage import Store
+from tests.fakes.service import Clock
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.twilio import FakeTwilio
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_KNOWLEDGE = Path(__file__).resolve().parent / "fixtures" / "knowledge"
 CPH = ZoneInfo("Europe/Copenhagen")
+KAREN = "+4520123456"  # the citizen `say` speaks for unless told otherwise
 # A Tuesday morning: the moment the evaluation uses too.
 MOMENT = datetime(2026, 11, 24, 10, 0, tzinfo=CPH)
 
@@ -230,15 +244,75 @@ def _decision_model_trained() -> None:
 
 
 @pytest.fixture
-def config(tmp_path: Path, _backend: str) -> Config:
-    """The project's config with a fresh database and the fixture knowledge."""
+def service_env() -> dict[str, str]:
+    """Config overrides for the test's `config` (and so for its `app`, `client` and `say`): none here; a module or
+    a test overrides this fixture to set its own (`BIBLIOBOT_ILS_TOKEN`, a knowledge copy, ...)."""
+    return {}
+
+
+@pytest.fixture
+def config(tmp_path: Path, _backend: str, service_env: dict[str, str]) -> Config:
+    """The project's config with a fresh database and the fixture knowledge, then `service_env`."""
     return load_config(
         ROOT / "config.toml",
         {
             **database_env(tmp_path / "bibliobot.sqlite3"),
             "BIBLIOBOT_KNOWLEDGE__DIR": str(FIXTURE_KNOWLEDGE),
+            **service_env,
         },
     )
+
+
+@pytest.fixture
+def app(config: Config) -> Iterator[Flask]:
+    """The whole service (`create_app`) on `config`, its clock a `Clock` at MOMENT that moves only when the test
+    says so (`runtime(app).clock.advance(hours=1)`). The `store` fixture is then the app's own Store.
+
+    Teaching from the staff page writes to the knowledge folder: a test that teaches sets a copy in `service_env`.
+    """
+    service = create_app(config, clock=Clock(MOMENT))
+    yield service
+    rt = runtime(service)
+    rt.background.shutdown(wait=True)
+    rt.store.close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A Flask test client of `app`: every route, with the real signature checks, staff gate and CSRF."""
+    return app.test_client()
+
+
+class Say(Protocol):
+    def __call__(
+        self, text: str, *, sender: str = ..., at: datetime | None = ..., channel: Channel | None = ...
+    ) -> Reply: ...
+
+
+@pytest.fixture
+def say(app: Flask) -> Say:
+    """A citizen's message to `app`'s bot: `say(text, sender=KAREN, at=None, channel=None) -> Reply`.
+
+    It goes through the real core (`bot.core.handle`) in the Context the service builds for a webhook
+    (`bot.channels.inbound.context`): the app's current knowledge, its storage (conversations, tickets,
+    opt-outs, campaigns), senders and services, so a hand-off opens a ticket the staff pages show and a taught
+    question is answered at once. It skips what only the webhooks do (signatures, the provider's id, the rate
+    limit, the message log): the tests that use it look at the decision and what it stores, and the webhook
+    tests post to /sms and /telegram themselves. It returns the whole `Reply`, not just its text, so a test can
+    say which entry or action it expects. `at` defaults to the app's clock; `channel` to Telegram for a
+    `telegram:` sender and SMS otherwise.
+    """
+    rt = runtime(app)
+
+    def talk(
+        text: str, *, sender: str = KAREN, at: datetime | None = None, channel: Channel | None = None
+    ) -> Reply:
+        now = at or rt.now()
+        if channel is None:
+            channel = Channel.TELEGRAM if sender.startswith(TELEGRAM_PREFIX) else Channel.SMS
+        return handle(Message(text, sender, channel, now), inbound.context(rt, now))
+
+    return talk
 
 
 @pytest.fixture(scope="session")
@@ -247,8 +321,12 @@ def brain() -> Brain:
 
 
 @pytest.fixture
-def store(config: Config) -> Iterator[Store]:
-    """The service's storage on the test's own database file."""
+def store(config: Config, request: pytest.FixtureRequest) -> Iterator[Store]:
+    """The service's storage on the test's own database file: in a test that has the `app` (or `client`, `say`),
+    the app's own Store, so the test sees what the service stores through the same connection."""
+    if "app" in request.fixturenames:
+        yield runtime(request.getfixturevalue("app")).store  # the app closes it
+        return
     s = Store(config.database_url)
     yield s
     s.close()

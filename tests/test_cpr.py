@@ -9,16 +9,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from hypothesis import given
 from hypothesis import strategies as st
 
 from bot import insight, storage, tickets
+from bot.config import Config
 from bot.phone import CPR_MASK, MaskNumbersFilter, has_cpr, mask_cpr
 from bot.storage import Store
-from tests.browser.kit import add_librarian, login, staff_config
+from tests.browser.kit import add_librarian, login
 from tests.conftest import MOMENT
 from tests.fakes.service import Service, running_service, twiml_messages
 from tests.fakes.webhooks import DEV_SECRET, message_update, post_sms, sms_form
@@ -167,41 +168,32 @@ def test_a_telegram_message_with_a_cpr_number_is_stored_masked(service: Service)
 # --- rows stored before masking existed: the staff page and insight mask them when shown -------------------------
 
 
-@pytest.mark.storage
-def test_old_rows_are_masked_on_the_staff_page_and_in_insight(tmp_path: Path) -> None:
-    from bot.app import create_app
-    from tests.fakes.service import Clock
-
-    config = staff_config(tmp_path)
-    app = create_app(config, clock=Clock(MOMENT))
-    store = app.extensions["bibliobot"].store
-    try:
-        add_librarian(store, "anna@kff.kk.dk", MOMENT, admin=True)
-        question = f"min bog er væk, cpr {CPR}"
-        ticket_id, _ = storage.insert_ticket(
-            store,
-            sender=KAREN,
-            channel="sms",
-            lang="da",
-            reason="unsure",
-            question=question,
-            candidates=[],
-            confidence=0.1,
-            now=MOMENT,
-        )
-        storage.add_ticket_message(store, ticket_id, KAREN, "in", "question", question, MOMENT)
-        store.db.execute(
-            "INSERT INTO message_log (at, channel, sender, direction, text, intent, action) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [storage._ts(MOMENT), "sms", KAREN, "in", question, "faq", "handoff"],
-        )
-        client = app.test_client()
-        assert login(client, "anna@kff.kk.dk").status_code == 302
-        for page in ("/staff/", f"/staff/tickets/{ticket_id}", "/staff/api/inbox", "/staff/insight?days=7"):
-            body = client.get(page).get_data(as_text=True)
-            assert CPR not in body, page
-        assert CPR_MASK in client.get(f"/staff/tickets/{ticket_id}").get_data(as_text=True)
-        report = insight.build(store, MOMENT - timedelta(days=1), MOMENT + timedelta(hours=1), config.tz)
-        assert report.unanswered and all(CPR not in e for g in report.unanswered for e in g.examples)
-    finally:
-        store.close()
+def test_old_rows_are_masked_on_the_staff_page_and_in_insight(
+    client: FlaskClient, store: Store, config: Config
+) -> None:
+    add_librarian(store, "anna@kff.kk.dk", MOMENT, admin=True)
+    question = f"min bog er væk, cpr {CPR}"
+    ticket_id, _ = storage.insert_ticket(
+        store,
+        sender=KAREN,
+        channel="sms",
+        lang="da",
+        reason="unsure",
+        question=question,
+        candidates=[],
+        confidence=0.1,
+        now=MOMENT,
+    )
+    storage.add_ticket_message(store, ticket_id, KAREN, "in", "question", question, MOMENT)
+    store.db.execute(
+        "INSERT INTO message_log (at, channel, sender, direction, text, intent, action) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [storage._ts(MOMENT), "sms", KAREN, "in", question, "faq", "handoff"],
+    )
+    assert login(client, "anna@kff.kk.dk").status_code == 302
+    for page in ("/staff/", f"/staff/tickets/{ticket_id}", "/staff/api/inbox", "/staff/insight?days=7"):
+        body = client.get(page).get_data(as_text=True)
+        assert CPR not in body, page
+    assert CPR_MASK in client.get(f"/staff/tickets/{ticket_id}").get_data(as_text=True)
+    report = insight.build(store, MOMENT - timedelta(days=1), MOMENT + timedelta(hours=1), config.tz)
+    assert report.unanswered and all(CPR not in e for g in report.unanswered for e in g.examples)

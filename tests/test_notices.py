@@ -13,13 +13,10 @@ from click.testing import CliRunner
 from flask.testing import FlaskClient
 
 from bot import notices, storage
-from bot.app import create_app
 from bot.cli import main
-from bot.config import Config
 from bot.storage import Store
-from tests.conftest import FIXTURE_KNOWLEDGE, MOMENT, database_env, database_url
-from tests.fakes.service import Clock
-from tests.outboxkit import KAREN, make_config
+from tests.conftest import FIXTURE_KNOWLEDGE, database_env, database_url
+from tests.outboxkit import KAREN
 
 pytestmark = pytest.mark.storage  # this module's tests use storage: each runs on every backend
 
@@ -110,11 +107,9 @@ def test_csv_rows_carry_their_line_numbers() -> None:
 
 
 @pytest.fixture
-def client(tmp_path: Path) -> FlaskClient:
-    config = make_config(tmp_path, BIBLIOBOT_ILS_TOKEN=TOKEN)
-    app = create_app(config, clock=Clock(MOMENT))
-    yield app.test_client()
-    app.extensions["bibliobot"].store.close()
+def service_env() -> dict[str, str]:
+    """The ILS's token is set in this module's config (so for `client` too)."""
+    return {"BIBLIOBOT_ILS_TOKEN": TOKEN}
 
 
 def post(client: FlaskClient, body: Any, token: str | None = TOKEN) -> Any:
@@ -130,14 +125,12 @@ def test_notices_need_the_bearer_token(client: FlaskClient) -> None:
     assert refused.status_code == 401 and refused.headers["WWW-Authenticate"].startswith("Bearer")
 
 
-def test_without_a_configured_token_the_api_is_off(config: Config) -> None:
-    app = create_app(config, clock=Clock(MOMENT))
-    assert post(app.test_client(), [GOOD]).status_code == 503
-    app.extensions["bibliobot"].store.close()
+@pytest.mark.parametrize("service_env", [{}], ids=["no-token"])
+def test_without_a_configured_token_the_api_is_off(client: FlaskClient) -> None:
+    assert post(client, [GOOD]).status_code == 503
 
 
-def test_a_batch_is_stored_once_and_plans_its_reminders(client: FlaskClient) -> None:
-    store: Store = client.application.extensions["bibliobot"].store
+def test_a_batch_is_stored_once_and_plans_its_reminders(client: FlaskClient, store: Store) -> None:
     first = post(client, [GOOD, {**GOOD, "id": "H-1002", "title": "Lykke-Per"}])
     assert first.status_code == 200 and first.get_json() == {"imported": 2, "updated": 0, "unchanged": 0}
     again = post(client, [GOOD])
@@ -154,8 +147,7 @@ def test_a_batch_is_stored_once_and_plans_its_reminders(client: FlaskClient) -> 
     assert '"Kongens Fald" er klar til afhentning på Vesterbro Bibliotek senest 28/11.' in ready["body"]
 
 
-def test_a_bad_notice_rejects_the_batch_and_names_the_field(client: FlaskClient) -> None:
-    store: Store = client.application.extensions["bibliobot"].store
+def test_a_bad_notice_rejects_the_batch_and_names_the_field(client: FlaskClient, store: Store) -> None:
     answer = post(client, [GOOD, {**GOOD, "id": "H-2", "phone": "12"}, {**GOOD, "id": "H-3", "type": "x"}])
     assert answer.status_code == 422
     body = answer.get_json()

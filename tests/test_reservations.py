@@ -11,23 +11,10 @@ import pytest
 from bot import notices, storage
 from bot.brain import Brain
 from bot.config import Config
-from bot.context import Context
-from bot.core import handle
-from bot.model import Channel, Message, Reply
 from bot.reminders import Planner
-from bot.storage import SqliteConversations, Store
-from tests.conftest import CPH, MOMENT
+from bot.storage import Store
+from tests.conftest import CPH, MOMENT, Say
 from tests.outboxkit import CHAT, KAREN, OLE, ScriptedSender, make_drain
-
-
-def say(
-    store: Store, brain: Brain, config: Config, text: str, sender: str = KAREN, at: datetime = MOMENT
-) -> Reply:
-    channel = Channel.TELEGRAM if sender.startswith("telegram:") else Channel.SMS
-    ctx = Context(
-        brain=brain, config=config, now=at, conversations=SqliteConversations(store, at), store=store
-    )
-    return handle(Message(text, sender, channel, at, provider_id="x"), ctx)
 
 
 def notice(
@@ -59,7 +46,9 @@ def put(store: Store, config: Config, brain: Brain, *items: notices.Notice, at: 
 
 
 @pytest.mark.parametrize("text", ["er min bog klar?", "mine reservationer", "when are my books due"])
-def test_a_citizen_sees_their_own_notices_only(store: Store, brain: Brain, config: Config, text: str) -> None:
+def test_a_citizen_sees_their_own_notices_only(
+    say: Say, store: Store, brain: Brain, config: Config, text: str
+) -> None:
     put(
         store,
         config,
@@ -68,62 +57,64 @@ def test_a_citizen_sees_their_own_notices_only(store: Store, brain: Brain, confi
         notice("L1", "loan_due", deadline="2026-12-03", title="Lykke-Per"),
         notice("H9", phone=OLE, title="Ole Bole ABC"),
     )
-    reply = say(store, brain, config, text)
+    reply = say(text)
     assert reply.intent == "reservations"
     assert "Kongens Fald" in reply.text and "Lykke-Per" in reply.text
     assert "Ole Bole" not in reply.text
     assert ("Vesterbro Bibliotek" in reply.text) and ("28/11" in reply.text or "28 Nov" in reply.text)
 
 
-def test_picked_up_and_expired_holds_are_not_listed(store: Store, brain: Brain, config: Config) -> None:
+def test_picked_up_and_expired_holds_are_not_listed(
+    say: Say, store: Store, brain: Brain, config: Config
+) -> None:
     put(store, config, brain, notice("H1", record="R1"), notice("H2", deadline="2026-11-20"))
     put(store, config, brain, notice("H1b", record="R1", status="picked_up"))
-    assert "ingen besked" in say(store, brain, config, "er min bog klar?").text
+    assert "ingen besked" in say("er min bog klar?").text
 
 
-def test_telegram_users_are_told_how_to_link(store: Store, brain: Brain, config: Config) -> None:
+def test_telegram_users_are_told_how_to_link(say: Say, store: Store, brain: Brain, config: Config) -> None:
     put(store, config, brain, notice("H1"))
-    reply = say(store, brain, config, "is my hold ready yet?", sender=CHAT)
+    reply = say("is my hold ready yet?", sender=CHAT)
     assert reply.intent == "reservations" and "LINK" in reply.text and "Bog H1" not in reply.text
 
 
 def test_linking_telegram_to_a_phone_by_a_code_sent_by_sms(
-    store: Store, brain: Brain, config: Config
+    say: Say, store: Store, brain: Brain, config: Config
 ) -> None:
     put(store, config, brain, notice("H1", title="Kongens Fald"))
-    asked = say(store, brain, config, "LINK 20 12 34 56", sender=CHAT)
+    asked = say("LINK 20 12 34 56", sender=CHAT)
     assert asked.intent == "reservations" and "+45******56" in asked.text
     [sms] = [r for r in storage.outbox_rows(store, ("pending",), 10) if r["kind"] == "link_code"]
     assert (sms["sender"], sms["kind"], sms["reply"]) == (KAREN, "link_code", 1)
     code = re.search(r"\b(\d{6})\b", sms["body"]).group(1)  # type: ignore[union-attr]
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
-    assert "passer ikke" in say(store, brain, config, wrong, sender=CHAT).text
-    assert "forbundet" in say(store, brain, config, code, sender=CHAT).text
-    assert "Kongens Fald" in say(store, brain, config, "er min bog klar?", sender=CHAT).text
+    assert "passer ikke" in say(wrong, sender=CHAT).text
+    assert "forbundet" in say(code, sender=CHAT).text
+    assert "Kongens Fald" in say("er min bog klar?", sender=CHAT).text
     # Deleting the data on either side breaks the link.
     store.forget_sender(KAREN)
-    assert "LINK" in say(store, brain, config, "er min bog klar?", sender=CHAT).text
+    assert "LINK" in say("er min bog klar?", sender=CHAT).text
 
 
-def test_a_code_expires_and_cannot_be_guessed_forever(store: Store, brain: Brain, config: Config) -> None:
-    say(store, brain, config, "LINK 20123456", sender=CHAT)
+def test_a_code_expires_and_cannot_be_guessed_forever(say: Say) -> None:
+    say("LINK 20123456", sender=CHAT)
     for _ in range(5):
-        say(store, brain, config, "000000", sender=CHAT)
-    assert "udløbet" in say(store, brain, config, "000000", sender=CHAT).text
-    say(store, brain, config, "LINK 20123456", sender=CHAT)
+        say("000000", sender=CHAT)
+    assert "udløbet" in say("000000", sender=CHAT).text
+    say("LINK 20123456", sender=CHAT)
     late = MOMENT + timedelta(minutes=16)
-    assert "udløbet" in say(store, brain, config, "123456", sender=CHAT, at=late).text
+    assert "udløbet" in say("123456", sender=CHAT, at=late).text
 
 
-def test_codes_to_one_number_are_limited(store: Store, brain: Brain, config: Config) -> None:
+def test_codes_to_one_number_are_limited(say: Say) -> None:
     for _ in range(3):
-        say(store, brain, config, "LINK 20123456", sender=CHAT)
-    assert "i morgen" in say(store, brain, config, "LINK 20123456", sender=CHAT).text
+        say("LINK 20123456", sender=CHAT)
+    assert "i morgen" in say("LINK 20123456", sender=CHAT).text
 
 
-def test_linking_is_refused_in_groups_and_on_sms(store: Store, brain: Brain, config: Config) -> None:
-    assert "gruppe" in say(store, brain, config, "LINK 20123456", sender="telegram:-100200").text
-    assert "eget nummer" in say(store, brain, config, "LINK 20123456").text
+def test_linking_is_refused_in_groups_and_on_sms(say: Say, store: Store) -> None:
+    assert "gruppe" in say("LINK 20123456", sender="telegram:-100200").text
+    assert "eget nummer" in say("LINK 20123456").text
     assert storage.outbox_rows(store, ("pending",), 10) == []
 
 

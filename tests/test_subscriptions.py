@@ -12,43 +12,16 @@ from bot import subscriptions as subs
 from bot.brain import Brain
 from bot.config import Config
 from bot.context import Context
+from bot.conversation import NoConversations
 from bot.core import handle
 from bot.events import Event, RemoteEvents
-from bot.model import Channel, Message, Reply
+from bot.model import Channel, Message
 from bot.storage import SqliteConversations, Store
 from scheduler import jobs
-from tests.conftest import CPH, MOMENT
+from tests.conftest import CPH, MOMENT, Say
 from tests.outboxkit import CHAT, KAREN, OLE, ScriptedSender
 
 MONDAY_9 = datetime(2026, 11, 30, 9, 0, tzinfo=CPH)
-
-
-def say(
-    store: Store | None,
-    brain: Brain,
-    config: Config,
-    text: str,
-    *,
-    sender: str = KAREN,
-    at: datetime = MOMENT,
-    remote: RemoteEvents | None = None,
-) -> Reply:
-    channel = Channel.TELEGRAM if sender.startswith("telegram:") else Channel.SMS
-    ctx = Context(
-        brain=brain,
-        config=config,
-        now=at,
-        conversations=SqliteConversations(store, at)
-        if store
-        else SqliteConversations.__new__(SqliteConversations),
-        store=store,
-        services={"events": remote or RemoteEvents()},
-    )
-    if store is None:
-        from bot.conversation import NoConversations
-
-        ctx.conversations = NoConversations()
-    return handle(Message(text, sender, channel, at, provider_id="x"), ctx)
 
 
 # -- the conversation ---------------------------------------------------------------------------------------------
@@ -65,9 +38,9 @@ def say(
     ids=["ABONNER børn", "koncerter vesterbro", "SUBSCRIBE kids", "two topics"],
 )
 def test_subscribing_records_the_consent_and_says_how_to_stop(
-    store: Store, brain: Brain, config: Config, text: str, topics: list[str], branch: str, lang: str
+    say: Say, store: Store, text: str, topics: list[str], branch: str, lang: str
 ) -> None:
-    reply = say(store, brain, config, text)
+    reply = say(text)
     assert reply.intent == "subscribe" and reply.lang == lang
     assert ("AFMELD" if lang == "da" else "UNSUBSCRIBE") in reply.text and "STOP" in reply.text
     rows = storage.subscriptions_of(store, KAREN)
@@ -77,46 +50,45 @@ def test_subscribing_records_the_consent_and_says_how_to_stop(
     }
 
 
-def test_subscribing_twice_says_so(store: Store, brain: Brain, config: Config) -> None:
-    say(store, brain, config, "ABONNER børn")
-    assert "allerede" in say(store, brain, config, "ABONNER børn").text
+def test_subscribing_twice_says_so(say: Say, store: Store) -> None:
+    say("ABONNER børn")
+    assert "allerede" in say("ABONNER børn").text
     assert len(storage.subscriptions_of(store, KAREN)) == 1
 
 
-def test_a_bare_abonner_asks_which_topic(store: Store, brain: Brain, config: Config) -> None:
-    reply = say(store, brain, config, "ABONNER")
+def test_a_bare_abonner_asks_which_topic(say: Say, store: Store) -> None:
+    reply = say("ABONNER")
     assert reply.intent == "subscribe" and "koncerter" in reply.text
     assert storage.subscriptions_of(store, KAREN) == []
 
 
-def test_listing_and_unsubscribing(store: Store, brain: Brain, config: Config) -> None:
-    say(store, brain, config, "ABONNER børn")
-    say(store, brain, config, "abonnér koncerter vesterbro")
-    listed = say(store, brain, config, "mine abonnementer")
+def test_listing_and_unsubscribing(say: Say, store: Store) -> None:
+    say("ABONNER børn")
+    say("abonnér koncerter vesterbro")
+    listed = say("mine abonnementer")
     assert listed.intent == "subscribe"
     assert "arrangementer for børn" in listed.text and "koncerter på Vesterbro Bibliotek" in listed.text
-    gone = say(store, brain, config, "afmeld børn")
+    gone = say("afmeld børn")
     assert gone.intent == "unsubscribe" and "børn" in gone.text
     assert [r["topic"] for r in storage.subscriptions_of(store, KAREN)] == ["category:concert"]
-    assert "abonnerer ikke" in say(store, brain, config, "afmeld film").text
-    assert "stopped" in say(store, brain, config, "unsubscribe all").text
+    assert "abonnerer ikke" in say("afmeld film").text
+    assert "stopped" in say("unsubscribe all").text
     assert storage.subscriptions_of(store, KAREN) == []
-    assert "no subscriptions" in say(store, brain, config, "my subscriptions").text
+    assert "no subscriptions" in say("my subscriptions").text
 
 
-def test_a_citizen_who_said_stop_is_told_that_nothing_will_come(
-    store: Store, brain: Brain, config: Config
-) -> None:
+def test_a_citizen_who_said_stop_is_told_that_nothing_will_come(say: Say, store: Store) -> None:
     store.set_opt_out(KAREN, True, MOMENT)
-    assert "START" in say(store, brain, config, "ABONNER børn").text
+    assert "START" in say("ABONNER børn").text
 
 
 def test_ask_stores_nothing(brain: Brain, config: Config) -> None:
-    assert say(None, brain, config, "ABONNER børn").text.startswith("Tak!")
+    ctx = Context(brain, config, MOMENT, NoConversations(), services={"events": RemoteEvents()})
+    assert handle(Message("ABONNER børn", KAREN, Channel.SMS, MOMENT), ctx).text.startswith("Tak!")
 
 
-def test_forgetting_a_sender_removes_their_subscriptions(store: Store, brain: Brain, config: Config) -> None:
-    say(store, brain, config, "ABONNER børn")
+def test_forgetting_a_sender_removes_their_subscriptions(say: Say, store: Store) -> None:
+    say("ABONNER børn")
     assert store.forget_sender(KAREN).get("subscriptions") == 1
 
 
@@ -186,7 +158,16 @@ def test_the_weekly_digest_fits_an_sms_and_pages_on_with_mere(
     assert smsformat.segments(smsformat.to_gsm7(text)) <= config.sms.max_segments
     assert "Skriv MERE for flere" in text and "Arrangement A1" not in text
     shown = text.count("Højtlæsning")
-    more = say(store, brain, config, "MERE", at=MONDAY_9 + timedelta(hours=2), remote=services.remote)
+    later = MONDAY_9 + timedelta(hours=2)
+    ctx = Context(
+        brain,
+        config,
+        later,
+        SqliteConversations(store, later),
+        store=store,
+        services={"events": services.remote},
+    )
+    more = handle(Message("MERE", KAREN, Channel.SMS, later), ctx)
     assert more.events and len(more.events) + shown <= 9
     assert more.events[0] == f"B{shown}"  # where the digest stopped
 

@@ -9,12 +9,16 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from bot import cases, storage, teach
 from bot.cli import main
+from bot.config import Config
 from bot.knowledge import KnowledgeHolder, load_knowledge
-from tests.browser.kit import KAREN, add_librarian, csrf_of, knowledge_copy, login, say, staff_config
-from tests.conftest import FIXTURE_KNOWLEDGE, MOMENT, ROOT
+from bot.storage import Store
+from tests.browser.kit import add_librarian, csrf_of, knowledge_copy, login
+from tests.conftest import FIXTURE_KNOWLEDGE, KAREN, MOMENT, ROOT, Say
 
 REPO_KNOWLEDGE = ROOT / "knowledge"
 EXTRA_WEEK = "må jeg godt beholde min lånte bog en uge ekstra"
@@ -214,79 +218,67 @@ def test_the_brain_the_cases_ran_on_is_the_one_the_service_uses(repo_copy: Path)
 # -- from the staff page, with the service running --------------------------------------------------------------
 
 
-@pytest.mark.storage
-def test_teaching_from_a_ticket_is_answered_at_once_without_a_restart(tmp_path: Path) -> None:
-    from bot.app import create_app
-
-    config = staff_config(tmp_path)
-    app = create_app(config, clock=lambda: MOMENT)
-    rt = app.extensions["bibliobot"]
-    try:
-        add_librarian(rt.store, "anna@kk.dk", MOMENT)
-        question = "kan I anbefale en god krimi"
-        say(rt.store, rt.brain(), config, question, MOMENT)
-        ticket = storage.open_ticket_for(rt.store, KAREN)["id"]  # type: ignore[index]
-        client = app.test_client()
-        login(client, "anna@kk.dk")
-        token = csrf_of(client.get(f"/staff/tickets/{ticket}").text)
-        response = client.post(
-            f"/staff/tickets/{ticket}/new-entry",
-            data={
-                "csrf_token": token,
-                "file": "faq/loans.yaml",
-                "entry_id": "crime-tips",
-                "question_da": question,
-                "answer_da": "Spørg os om vores krimilister, eller se bibliotek.kk.dk/krimi.",
-                "question_en": "",
-                "answer_en": "",
-            },
-        )
-        assert response.status_code == 302
-        page = client.get(f"/staff/tickets/{ticket}").text
-        assert "the bot now answers it with &#39;crime-tips&#39;" in page
-        reply = say(rt.store, rt.brain(), config, question, MOMENT, sender="+4540123456")
-        assert reply.entry == "crime-tips"
-        assert ask(config.knowledge_dir, question)["entry"] == "crime-tips"
-        actions = [a["action"] for a in storage.audit_entries(rt.store, ticket_id=ticket)]
-        assert actions[0] == "teach"
-    finally:
-        rt.store.close()
+@pytest.fixture
+def service_env(tmp_path: Path) -> dict[str, str]:
+    """The service these tests teach works on a copy of the fixture knowledge."""
+    return {"BIBLIOBOT_KNOWLEDGE__DIR": str(knowledge_copy(tmp_path))}
 
 
-@pytest.mark.storage
-def test_a_new_entry_that_reads_hard_is_saved_with_plain_language_warnings(tmp_path: Path) -> None:
-    from bot.app import create_app
+@pytest.fixture
+def anna(client: FlaskClient, store: Store) -> FlaskClient:
+    """The staff pages, logged in as a librarian."""
+    add_librarian(store, "anna@kk.dk", MOMENT)
+    assert login(client, "anna@kk.dk").status_code == 302
+    return client
 
-    config = staff_config(tmp_path)
-    app = create_app(config, clock=lambda: MOMENT)
-    rt = app.extensions["bibliobot"]
-    try:
-        add_librarian(rt.store, "anna@kk.dk", MOMENT)
-        question = "hvad koster en erstatning for en bog"
-        say(rt.store, rt.brain(), config, question, MOMENT)
-        ticket = storage.open_ticket_for(rt.store, KAREN)["id"]  # type: ignore[index]
-        client = app.test_client()
-        login(client, "anna@kk.dk")
-        page = client.get(f"/staff/tickets/{ticket}").text
-        assert "LIX 45 or less" in page  # the form says what plain means before anything is saved
-        token = csrf_of(page)
-        long_answer = " ".join(["Erstatningen"] + ["fastsættes"] * 29) + "."
-        response = client.post(
-            f"/staff/tickets/{ticket}/new-entry",
-            data={
-                "csrf_token": token,
-                "file": "faq/loans.yaml",
-                "entry_id": "replacement-cost",
-                "question_da": question,
-                "answer_da": long_answer,
-                "question_en": "",
-                "answer_en": "",
-            },
-        )
-        assert response.status_code == 302
-        page = client.get(f"/staff/tickets/{ticket}").text
-        assert "replacement-cost" in page and "Saved to" in page
-        assert '<li class="note warning">Plain language, answer in da: a sentence of 30 words' in page
-        assert "LIX" in page.split("note warning")[-1]
-    finally:
-        rt.store.close()
+
+def handed_off(say: Say, store: Store, question: str) -> int:
+    """The ticket a citizen's question the bot is not sure of opens."""
+    say(question)
+    return int(storage.open_ticket_for(store, KAREN)["id"])  # type: ignore[index]
+
+
+def new_entry(client: FlaskClient, ticket: int, entry_id: str, question: str, answer: str) -> TestResponse:
+    token = csrf_of(client.get(f"/staff/tickets/{ticket}").text)
+    return client.post(
+        f"/staff/tickets/{ticket}/new-entry",
+        data={
+            "csrf_token": token,
+            "file": "faq/loans.yaml",
+            "entry_id": entry_id,
+            "question_da": question,
+            "answer_da": answer,
+            "question_en": "",
+            "answer_en": "",
+        },
+    )
+
+
+def test_teaching_from_a_ticket_is_answered_at_once_without_a_restart(
+    anna: FlaskClient, say: Say, store: Store, config: Config
+) -> None:
+    question = "kan I anbefale en god krimi"
+    ticket = handed_off(say, store, question)
+    answer = "Spørg os om vores krimilister, eller se bibliotek.kk.dk/krimi."
+    assert new_entry(anna, ticket, "crime-tips", question, answer).status_code == 302
+    page = anna.get(f"/staff/tickets/{ticket}").text
+    assert "the bot now answers it with &#39;crime-tips&#39;" in page
+    assert say(question, sender="+4540123456").entry == "crime-tips"
+    assert ask(config.knowledge_dir, question)["entry"] == "crime-tips"
+    actions = [a["action"] for a in storage.audit_entries(store, ticket_id=ticket)]
+    assert actions[0] == "teach"
+
+
+def test_a_new_entry_that_reads_hard_is_saved_with_plain_language_warnings(
+    anna: FlaskClient, say: Say, store: Store
+) -> None:
+    question = "hvad koster en erstatning for en bog"
+    ticket = handed_off(say, store, question)
+    # The form says what plain means before anything is saved.
+    assert "LIX 45 or less" in anna.get(f"/staff/tickets/{ticket}").text
+    long_answer = " ".join(["Erstatningen"] + ["fastsættes"] * 29) + "."
+    assert new_entry(anna, ticket, "replacement-cost", question, long_answer).status_code == 302
+    page = anna.get(f"/staff/tickets/{ticket}").text
+    assert "replacement-cost" in page and "Saved to" in page
+    assert '<li class="note warning">Plain language, answer in da: a sentence of 30 words' in page
+    assert "LIX" in page.split("note warning")[-1]

@@ -14,8 +14,9 @@ from bot.config import Config
 from bot.errors import ConfigError
 from bot.model import Action, Channel
 from bot.storage import Store
-from tests.browser.kit import KAREN, OLE, drain, say, staff_config, twilio_env
-from tests.conftest import CPH, MOMENT
+from tests.browser import kit
+from tests.browser.kit import KAREN, OLE, drain, staff_config, twilio_env
+from tests.conftest import CPH, MOMENT, Say
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.twilio import FakeTwilio
 
@@ -23,18 +24,6 @@ pytestmark = pytest.mark.storage  # this module's tests use storage: each runs o
 
 UNSURE = "kan I anbefale en god krimi"
 CHAT = "telegram:5550001"
-
-
-@pytest.fixture
-def cfg(tmp_path: Path) -> Config:
-    return staff_config(tmp_path)
-
-
-@pytest.fixture
-def db(cfg: Config) -> Store:
-    s = Store(cfg.database_url)
-    yield s
-    s.close()
 
 
 def outbox_rows(store: Store) -> list[dict]:
@@ -53,11 +42,11 @@ def only_ticket(store: Store) -> tickets.Ticket:
 
 
 def test_an_unsure_answer_opens_a_ticket_with_the_candidates_and_their_scores(
-    db: Store, brain: Brain, cfg: Config
+    say: Say, store: Store, brain: Brain
 ) -> None:
-    reply = say(db, brain, cfg, UNSURE, MOMENT)
+    reply = say(UNSURE)
     assert reply.action == Action.HANDOFF
-    ticket = only_ticket(db)
+    ticket = only_ticket(store)
     assert ticket.reason == "unsure"
     assert (ticket.channel, ticket.lang, ticket.sender) == ("sms", "da", KAREN)
     ranked, _ = brain.matcher.rank(ticket.question, "da")
@@ -71,24 +60,22 @@ def test_an_unsure_answer_opens_a_ticket_with_the_candidates_and_their_scores(
     [("BIBLIOTEKAR", "da"), ("Spørg en bibliotekar", "da"), ("I want to talk to a librarian", "en")],
     ids=["keyword", "spoerg-en-bibliotekar", "talk-to-a-librarian"],
 )
-def test_asking_for_a_person_opens_a_ticket(
-    db: Store, brain: Brain, cfg: Config, text: str, lang: str
-) -> None:
-    reply = say(db, brain, cfg, text, MOMENT)
+def test_asking_for_a_person_opens_a_ticket(say: Say, store: Store, text: str, lang: str) -> None:
+    reply = say(text)
     assert (reply.intent, reply.action, reply.lang) == ("handoff", Action.HANDOFF, lang)
-    ticket = only_ticket(db)
+    ticket = only_ticket(store)
     assert (ticket.reason, ticket.question, ticket.lang) == ("asked", text, lang)
     assert ("spørgsmål" if lang == "da" else "question") in reply.text
 
 
-def test_without_storage_nothing_is_opened(brain: Brain, cfg: Config) -> None:
+def test_without_storage_nothing_is_opened(brain: Brain, config: Config) -> None:
     """`bibliobot ask` stores nothing: the hand-off is only announced."""
     from bot.context import Context
     from bot.conversation import NoConversations
     from bot.core import handle
     from bot.model import Message
 
-    ctx = Context(brain=brain, config=cfg, now=MOMENT, conversations=NoConversations())
+    ctx = Context(brain=brain, config=config, now=MOMENT, conversations=NoConversations())
     reply = handle(Message("BIBLIOTEKAR", "console", Channel.CONSOLE, MOMENT), ctx)
     assert reply.action == Action.HANDOFF
 
@@ -116,18 +103,18 @@ def test_without_storage_nothing_is_opened(brain: Brain, cfg: Config) -> None:
     ],
 )
 def test_the_citizen_is_told_when_a_librarian_answers(
-    cfg: Config, moment: datetime, da: str, en: str
+    config: Config, moment: datetime, da: str, en: str
 ) -> None:
-    at = tickets.answer_time(moment, cfg)
+    at = tickets.answer_time(moment, config)
     assert tickets.when_phrase(at, moment, "da") == da
     assert tickets.when_phrase(at, moment, "en") == en
 
 
-def test_the_hand_off_reply_says_when_in_the_citizens_language(db: Store, brain: Brain, cfg: Config) -> None:
+def test_the_hand_off_reply_says_when_in_the_citizens_language(say: Say) -> None:
     evening = datetime(2026, 11, 24, 19, 0, tzinfo=CPH)
-    reply = say(db, brain, cfg, "I want to talk to a librarian", evening)
+    reply = say("I want to talk to a librarian", at=evening)
     assert "from 10 tomorrow" in reply.text
-    reply = say(db, brain, cfg, "BIBLIOTEKAR", evening, sender=OLE)
+    reply = say("BIBLIOTEKAR", at=evening, sender=OLE)
     assert "fra kl. 10 i morgen" in reply.text
 
 
@@ -149,13 +136,13 @@ def test_bad_staffed_hours_stop_start_up_naming_the_key(tmp_path: Path, value: s
 # -- while a ticket is open ---------------------------------------------------------------------------------------
 
 
-def test_an_open_ticket_takes_the_citizens_next_messages(db: Store, brain: Brain, cfg: Config) -> None:
-    say(db, brain, cfg, UNSURE, MOMENT)
+def test_an_open_ticket_takes_the_citizens_next_messages(say: Say, store: Store) -> None:
+    say(UNSURE)
     later = MOMENT + timedelta(minutes=5)
-    reply = say(db, brain, cfg, "helst noget dansk og ikke for blodigt", later)
+    reply = say("helst noget dansk og ikke for blodigt", at=later)
     assert (reply.intent, reply.action) == ("ticket", Action.HANDOFF)
     assert "bibliotekaren" in reply.text
-    ticket = only_ticket(db)
+    ticket = only_ticket(store)
     assert [m.text for m in ticket.messages if m.direction == "in"] == [
         UNSURE,
         "helst noget dansk og ikke for blodigt",
@@ -169,37 +156,33 @@ def test_an_open_ticket_takes_the_citizens_next_messages(db: Store, brain: Brain
     ids=["stop", "help", "start", "exact-faq-question"],
 )
 def test_keywords_and_exact_faq_questions_are_still_answered_by_the_bot(
-    db: Store, brain: Brain, cfg: Config, text: str, intent: str
+    say: Say, store: Store, text: str, intent: str
 ) -> None:
-    say(db, brain, cfg, UNSURE, MOMENT)
-    reply = say(db, brain, cfg, text, MOMENT + timedelta(minutes=1))
+    say(UNSURE)
+    reply = say(text, at=MOMENT + timedelta(minutes=1))
     assert reply.intent == intent
     if intent == "faq":
         assert reply.entry == "wifi"
-    assert len(only_ticket(db).messages) == 2  # the question and the hand-off notice, nothing added
+    assert len(only_ticket(store).messages) == 2  # the question and the hand-off notice, nothing added
 
 
-def test_a_loose_faq_question_goes_to_the_ticket(db: Store, brain: Brain, cfg: Config) -> None:
-    say(db, brain, cfg, UNSURE, MOMENT)
-    assert say(db, brain, cfg, "og wifi?", MOMENT + timedelta(minutes=1)).intent == "ticket"
+def test_a_loose_faq_question_goes_to_the_ticket(say: Say) -> None:
+    say(UNSURE)
+    assert say("og wifi?", at=MOMENT + timedelta(minutes=1)).intent == "ticket"
 
 
-def test_a_ticket_closes_itself_after_the_configured_time(tmp_path: Path, brain: Brain) -> None:
-    cfg = staff_config(tmp_path, BIBLIOBOT_STAFF__AUTO_CLOSE_HOURS="2")
-    store = Store(cfg.database_url)
-    try:
-        say(store, brain, cfg, UNSURE, MOMENT)
-        assert say(store, brain, cfg, "hallo?", MOMENT + timedelta(hours=1, minutes=59)).intent == "ticket"
-        reply = say(store, brain, cfg, "Har I wifi på biblioteket", MOMENT + timedelta(hours=4))
-        assert reply.intent != "ticket"
-        assert storage.open_tickets(store) == []
-        (row,) = store.db.query("SELECT status, close_reason FROM tickets")
-        assert (row["status"], row["close_reason"]) == ("closed", "idle")
-    finally:
-        store.close()
+@pytest.mark.parametrize("service_env", [{"BIBLIOBOT_STAFF__AUTO_CLOSE_HOURS": "2"}], ids=["auto-close-2h"])
+def test_a_ticket_closes_itself_after_the_configured_time(say: Say, store: Store) -> None:
+    say(UNSURE)
+    assert say("hallo?", at=MOMENT + timedelta(hours=1, minutes=59)).intent == "ticket"
+    reply = say("Har I wifi på biblioteket", at=MOMENT + timedelta(hours=4))
+    assert reply.intent != "ticket"
+    assert storage.open_tickets(store) == []
+    (row,) = store.db.query("SELECT status, close_reason FROM tickets")
+    assert (row["status"], row["close_reason"]) == ("closed", "idle")
 
 
-def test_one_open_ticket_per_citizen_even_when_two_hand_offs_race(db: Store, cfg: Config) -> None:
+def test_one_open_ticket_per_citizen_even_when_two_hand_offs_race(store: Store, config: Config) -> None:
     barrier = threading.Barrier(4)
     results: list[tickets.Opened] = []
 
@@ -207,7 +190,7 @@ def test_one_open_ticket_per_citizen_even_when_two_hand_offs_race(db: Store, cfg
         barrier.wait()
         results.append(
             tickets.open_ticket(
-                db,
+                store,
                 sender=KAREN,
                 channel="sms",
                 lang="da",
@@ -216,7 +199,7 @@ def test_one_open_ticket_per_citizen_even_when_two_hand_offs_race(db: Store, cfg
                 candidates=[],
                 confidence=0.0,
                 now=MOMENT,
-                config=cfg,
+                config=config,
             )
         )
 
@@ -233,47 +216,47 @@ def test_one_open_ticket_per_citizen_even_when_two_hand_offs_race(db: Store, cfg
 
 
 def test_a_reply_goes_through_the_outbox_on_the_citizens_channel(
-    db: Store, brain: Brain, cfg: Config
+    say: Say, store: Store, config: Config
 ) -> None:
-    say(db, brain, cfg, UNSURE, MOMENT)
-    say(db, brain, cfg, "BIBLIOTEKAR", MOMENT, sender=CHAT, channel=Channel.TELEGRAM)
-    sms_ticket, tg_ticket = (tickets.get(db, r["id"]) for r in storage.open_tickets(db))
+    say(UNSURE)
+    say("BIBLIOTEKAR", sender=CHAT, channel=Channel.TELEGRAM)
+    sms_ticket, tg_ticket = (tickets.get(store, r["id"]) for r in storage.open_tickets(store))
     assert sms_ticket and tg_ticket
     for ticket in (sms_ticket, tg_ticket):
         tickets.reply(
-            db, ticket.id, "Prøv Jussi Adler-Olsen.", expected_replies=0, staff_id=None, actor="anna", now=MOMENT,
-            config=cfg,
+            store, ticket.id, "Prøv Jussi Adler-Olsen.", expected_replies=0, staff_id=None, actor="anna", now=MOMENT,
+            config=config,
         )  # fmt: skip
-    rows = outbox_rows(db)
+    rows = outbox_rows(store)
     assert [(r["dedupe_key"], r["channel"], r["sender"], r["kind"], r["reply"]) for r in rows] == [
         (f"reply:{sms_ticket.id}:1", "sms", KAREN, "staff-reply", 1),
         (f"reply:{tg_ticket.id}:1", "telegram", CHAT, "staff-reply", 1),
     ]
-    again = tickets.get(db, sms_ticket.id)
+    again = tickets.get(store, sms_ticket.id)
     assert again and again.replies == 1 and again.first_reply_at == MOMENT and again.status == "open"
     assert again.messages[-1].kind == "reply" and again.messages[-1].author_name == "anna"
 
 
-def test_a_reply_longer_than_the_sms_budget_is_refused(db: Store, brain: Brain, cfg: Config) -> None:
-    say(db, brain, cfg, UNSURE, MOMENT)
-    ticket = only_ticket(db)
+def test_a_reply_longer_than_the_sms_budget_is_refused(say: Say, store: Store, config: Config) -> None:
+    say(UNSURE)
+    ticket = only_ticket(store)
     with pytest.raises(tickets.TicketError, match="SMS"):
         tickets.reply(
-            db,
+            store,
             ticket.id,
             "ord " * 200,
             expected_replies=0,
             staff_id=None,
             actor="anna",
             now=MOMENT,
-            config=cfg,
+            config=config,
         )
-    assert outbox_rows(db) == []
+    assert outbox_rows(store) == []
 
 
-def test_two_librarians_replying_at_once_send_one_reply(db: Store, brain: Brain, cfg: Config) -> None:
-    say(db, brain, cfg, UNSURE, MOMENT)
-    ticket = only_ticket(db)
+def test_two_librarians_replying_at_once_send_one_reply(say: Say, store: Store, config: Config) -> None:
+    say(UNSURE)
+    ticket = only_ticket(store)
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
 
@@ -281,8 +264,8 @@ def test_two_librarians_replying_at_once_send_one_reply(db: Store, brain: Brain,
         barrier.wait()
         try:
             tickets.reply(
-                db, ticket.id, text, expected_replies=0, staff_id=staff_id, actor=f"librarian {staff_id}",
-                now=MOMENT, config=cfg,
+                store, ticket.id, text, expected_replies=0, staff_id=staff_id, actor=f"librarian {staff_id}",
+                now=MOMENT, config=config,
             )  # fmt: skip
             outcomes.append("sent")
         except tickets.TicketError as exc:
@@ -294,84 +277,107 @@ def test_two_librarians_replying_at_once_send_one_reply(db: Store, brain: Brain,
     for t in threads:
         t.join()
     assert sorted(outcomes)[-1] == "sent" and outcomes.count("sent") == 1
-    assert len(outbox_rows(db)) == 1
-    assert tickets.get(db, ticket.id).replies == 1  # type: ignore[union-attr]
+    assert len(outbox_rows(store)) == 1
+    assert tickets.get(store, ticket.id).replies == 1  # type: ignore[union-attr]
 
 
-def test_a_claimed_ticket_is_answered_by_its_librarian_only(db: Store, brain: Brain, cfg: Config) -> None:
-    say(db, brain, cfg, UNSURE, MOMENT)
-    ticket = only_ticket(db)
-    first = storage.add_staff(db, "anna@kk.dk", "x", False, MOMENT)
-    second = storage.add_staff(db, "bo@kk.dk", "x", False, MOMENT)
-    tickets.claim(db, ticket.id, first, "anna@kk.dk", MOMENT)
+def test_a_claimed_ticket_is_answered_by_its_librarian_only(say: Say, store: Store, config: Config) -> None:
+    say(UNSURE)
+    ticket = only_ticket(store)
+    first = storage.add_staff(store, "anna@kk.dk", "x", False, MOMENT)
+    second = storage.add_staff(store, "bo@kk.dk", "x", False, MOMENT)
+    tickets.claim(store, ticket.id, first, "anna@kk.dk", MOMENT)
     with pytest.raises(tickets.TicketError, match="anna@kk.dk has claimed"):
-        tickets.claim(db, ticket.id, second, "bo@kk.dk", MOMENT)
+        tickets.claim(store, ticket.id, second, "bo@kk.dk", MOMENT)
     with pytest.raises(tickets.TicketError, match="anna@kk.dk has claimed"):
         tickets.reply(
-            db, ticket.id, "hej", expected_replies=0, staff_id=second, actor="bo", now=MOMENT, config=cfg
+            store,
+            ticket.id,
+            "hej",
+            expected_replies=0,
+            staff_id=second,
+            actor="bo",
+            now=MOMENT,
+            config=config,
         )
-    tickets.claim(db, ticket.id, second, "bo@kk.dk", MOMENT, take_over=True)
+    tickets.claim(store, ticket.id, second, "bo@kk.dk", MOMENT, take_over=True)
     assert (
         tickets.reply(
-            db, ticket.id, "hej", expected_replies=0, staff_id=second, actor="bo", now=MOMENT, config=cfg
+            store,
+            ticket.id,
+            "hej",
+            expected_replies=0,
+            staff_id=second,
+            actor="bo",
+            now=MOMENT,
+            config=config,
         )
         == 1
     )
-    actions = [a["action"] for a in storage.audit_entries(db, ticket_id=ticket.id)]
+    actions = [a["action"] for a in storage.audit_entries(store, ticket_id=ticket.id)]
     assert actions == ["reply", "take-over", "claim"]
 
 
 def test_a_closed_ticket_takes_no_reply_and_the_next_message_is_the_bots(
-    db: Store, brain: Brain, cfg: Config
+    say: Say, store: Store, config: Config
 ) -> None:
-    say(db, brain, cfg, UNSURE, MOMENT)
-    ticket = only_ticket(db)
-    tickets.close(db, ticket.id, None, "anna", MOMENT)
+    say(UNSURE)
+    ticket = only_ticket(store)
+    tickets.close(store, ticket.id, None, "anna", MOMENT)
     with pytest.raises(tickets.TicketError, match="closed"):
         tickets.reply(
-            db, ticket.id, "hej", expected_replies=0, staff_id=None, actor="anna", now=MOMENT, config=cfg
+            store,
+            ticket.id,
+            "hej",
+            expected_replies=0,
+            staff_id=None,
+            actor="anna",
+            now=MOMENT,
+            config=config,
         )
-    assert say(db, brain, cfg, "Har I wifi på biblioteket", MOMENT).intent == "faq"
+    assert say("Har I wifi på biblioteket").intent == "faq"
 
 
-def test_delete_my_data_removes_the_citizens_tickets(db: Store, brain: Brain, cfg: Config) -> None:
-    say(db, brain, cfg, UNSURE, MOMENT)
-    say(db, brain, cfg, "BIBLIOTEKAR", MOMENT, sender=OLE)
-    assert db.forget_sender(KAREN)["tickets"] == 1  # its messages go with it (ON DELETE CASCADE)
-    assert [r["sender"] for r in storage.open_tickets(db)] == [OLE]
-    assert db.db.execute("SELECT count(*) FROM ticket_messages WHERE sender = ?", [KAREN]).fetchone()[0] == 0
+def test_delete_my_data_removes_the_citizens_tickets(say: Say, store: Store) -> None:
+    say(UNSURE)
+    say("BIBLIOTEKAR", sender=OLE)
+    assert store.forget_sender(KAREN)["tickets"] == 1  # its messages go with it (ON DELETE CASCADE)
+    assert [r["sender"] for r in storage.open_tickets(store)] == [OLE]
+    assert (
+        store.db.execute("SELECT count(*) FROM ticket_messages WHERE sender = ?", [KAREN]).fetchone()[0] == 0
+    )
 
 
-def test_the_staff_group_gets_a_post_for_each_new_ticket(tmp_path: Path, brain: Brain) -> None:
-    cfg = staff_config(tmp_path, BIBLIOBOT_STAFF__TELEGRAM_CHAT_ID="-1001234")
-    store = Store(cfg.database_url)
-    try:
-        say(store, brain, cfg, UNSURE, MOMENT)
-        say(store, brain, cfg, "mere info", MOMENT)
-        (row,) = outbox_rows(store)
-        assert (row["dedupe_key"], row["channel"], row["sender"], row["kind"]) == (
-            "staff-post:1",
-            "telegram",
-            "telegram:-1001234",
-            "staff-post",
-        )
-        assert row["body"].startswith("Ticket #1 · SMS · da · +45******56")
-        assert KAREN not in row["body"] and UNSURE in row["body"]
-        assert tickets.ticket_of_post(row["body"]) == 1
-    finally:
-        store.close()
+@pytest.mark.parametrize(
+    "service_env", [{"BIBLIOBOT_STAFF__TELEGRAM_CHAT_ID": "-1001234"}], ids=["staff-group"]
+)
+def test_the_staff_group_gets_a_post_for_each_new_ticket(say: Say, store: Store) -> None:
+    say(UNSURE)
+    say("mere info")
+    (row,) = outbox_rows(store)
+    assert (row["dedupe_key"], row["channel"], row["sender"], row["kind"]) == (
+        "staff-post:1",
+        "telegram",
+        "telegram:-1001234",
+        "staff-post",
+    )
+    assert row["body"].startswith("Ticket #1 · SMS · da · +45******56")
+    assert KAREN not in row["body"] and UNSURE in row["body"]
+    assert tickets.ticket_of_post(row["body"]) == 1
 
 
 def test_housekeeping_closes_idle_tickets_and_forgets_old_closed_ones(
-    db: Store, brain: Brain, cfg: Config
+    say: Say, store: Store, config: Config
 ) -> None:
-    say(db, brain, cfg, UNSURE, MOMENT)
-    storage.record_login_attempt(db, "anna@kk.dk", "127.0.0.1", False, MOMENT)
-    later = MOMENT + timedelta(hours=cfg.staff.auto_close_hours + 1)
-    assert tickets.housekeeping(db, later, cfg)["tickets closed"] == 1
-    counts = tickets.housekeeping(db, later + timedelta(days=cfg.storage.log_retention_days + 1), cfg)
+    say(UNSURE)
+    storage.record_login_attempt(store, "anna@kk.dk", "127.0.0.1", False, MOMENT)
+    later = MOMENT + timedelta(hours=config.staff.auto_close_hours + 1)
+    assert tickets.housekeeping(store, later, config)["tickets closed"] == 1
+    counts = tickets.housekeeping(
+        store, later + timedelta(days=config.storage.log_retention_days + 1), config
+    )
     assert (counts["tickets"], counts["login_attempts"]) == (1, 1)
-    assert db.db.execute("SELECT count(*) FROM ticket_messages").fetchone()[0] == 0
+    assert store.db.execute("SELECT count(*) FROM ticket_messages").fetchone()[0] == 0
 
 
 def test_the_staff_group_post_goes_out_through_the_telegram_sender(
@@ -387,7 +393,7 @@ def test_the_staff_group_post_goes_out_through_the_telegram_sender(
     )
     store = Store(cfg.database_url)
     try:
-        say(store, brain, cfg, UNSURE, MOMENT)
+        kit.say(store, brain, cfg, UNSURE, MOMENT)
         assert drain(cfg, store, {"telegram": TelegramSender(cfg, store)}, MOMENT).sent == 1
         (call,) = fake_telegram.calls("sendMessage")
         assert int(call["chat_id"]) == -1001234 and call["text"].startswith("Ticket #1 · SMS · da")
@@ -404,7 +410,7 @@ def test_a_reply_reaches_a_citizen_who_opted_out_earlier(
     store = Store(cfg.database_url)
     try:
         store.set_opt_out(KAREN, True, MOMENT - timedelta(days=30))
-        say(store, brain, cfg, UNSURE, MOMENT)
+        kit.say(store, brain, cfg, UNSURE, MOMENT)
         ticket = only_ticket(store)
         tickets.reply(
             store, ticket.id, "Hej", expected_replies=0, staff_id=None, actor="anna", now=MOMENT, config=cfg

@@ -20,7 +20,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from bot import notices
-from bot.channels.inbound import Runtime
+from bot.channels.inbound import Runtime, runtime
 from bot.reminders import Planner
 
 log = logging.getLogger(__name__)
@@ -42,81 +42,84 @@ def authorised(token: str, header: str | None) -> bool:
     return hmac.compare_digest(header[len("Bearer ") :].strip().encode(), token.encode())
 
 
-def blueprint(rt: Runtime) -> Blueprint:
-    bp = Blueprint("ils", __name__)
+bp = Blueprint("ils", __name__)
 
-    def planner() -> Planner:
-        def branch_name(branch: str) -> str | None:
-            found = rt.brain().kb.branch(branch)
-            return found.name if found else None
 
-        return Planner(rt.store, rt.config, branch_name)
+def planner(rt: Runtime) -> Planner:
+    """The reminder planner, naming branches from the current knowledge."""
 
-    @bp.before_request
-    def larger_bodies() -> None:
-        # The webhooks' small limit protects them; a batch of notices is legitimately larger.
-        request.max_content_length = MAX_BYTES
+    def branch_name(branch: str) -> str | None:
+        found = rt.brain().kb.branch(branch)
+        return found.name if found else None
 
-    @bp.post(PATH)
-    def receive() -> Response:
-        token = rt.config.secrets.ils_token
-        if not token:
-            return _error(503, "the notices API is off: set BIBLIOBOT_ILS_TOKEN")
-        if not authorised(token, request.headers.get("Authorization")):
-            response = _error(401, "a valid 'Authorization: Bearer <token>' header is required")
-            response.headers["WWW-Authenticate"] = 'Bearer realm="bibliobot"'
-            return response
-        if not request.is_json:
-            return _error(415, "send JSON with Content-Type: application/json", field="(body)")
-        data = request.get_json(silent=True)
-        if data is None:
-            return _error(400, "the body is not valid JSON", field="(body)")
-        if not isinstance(data, list):
-            return _error(422, "expected a JSON list of notices", field="(body)")
-        if len(data) > MAX_NOTICES:
-            return _error(413, f"at most {MAX_NOTICES} notices per request", field="(body)")
-        branches = {b.id for b in rt.brain().kb.branches}
-        region = rt.config.sms.default_region
-        valid: list[notices.Notice] = []
-        errors: list[dict[str, Any]] = []
-        seen: dict[str, int] = {}
-        for index, raw in enumerate(data):
-            try:
-                notice = notices.validate(raw, region, branches)
-            except notices.NoticeError as exc:
-                ident = raw.get("id") if isinstance(raw, dict) else None
-                errors.append({"index": index, "id": ident, "field": exc.field, "error": exc.message})
-                continue
-            if notice.id in seen:
-                errors.append(
-                    {
-                        "index": index,
-                        "id": notice.id,
-                        "field": "id",
-                        "error": f"repeats notice {seen[notice.id]}",
-                    }
-                )
-                continue
-            seen[notice.id] = index
-            valid.append(notice)
-        if errors:
-            first = errors[0]
-            return _error(
-                422,
-                f"{len(errors)} invalid notice(s), nothing stored; first: [{first['index']}] {first['field']}: "
-                f"{first['error']}",
-                field=first["field"],
-                errors=errors,
+    return Planner(rt.store, rt.config, branch_name)
+
+
+@bp.before_request
+def larger_bodies() -> None:
+    # The webhooks' small limit protects them; a batch of notices is legitimately larger.
+    request.max_content_length = MAX_BYTES
+
+
+@bp.post(PATH)
+def receive() -> Response:
+    rt = runtime()
+    token = rt.config.secrets.ils_token
+    if not token:
+        return _error(503, "the notices API is off: set BIBLIOBOT_ILS_TOKEN")
+    if not authorised(token, request.headers.get("Authorization")):
+        response = _error(401, "a valid 'Authorization: Bearer <token>' header is required")
+        response.headers["WWW-Authenticate"] = 'Bearer realm="bibliobot"'
+        return response
+    if not request.is_json:
+        return _error(415, "send JSON with Content-Type: application/json", field="(body)")
+    data = request.get_json(silent=True)
+    if data is None:
+        return _error(400, "the body is not valid JSON", field="(body)")
+    if not isinstance(data, list):
+        return _error(422, "expected a JSON list of notices", field="(body)")
+    if len(data) > MAX_NOTICES:
+        return _error(413, f"at most {MAX_NOTICES} notices per request", field="(body)")
+    branches = {b.id for b in rt.brain().kb.branches}
+    region = rt.config.sms.default_region
+    valid: list[notices.Notice] = []
+    errors: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
+    for index, raw in enumerate(data):
+        try:
+            notice = notices.validate(raw, region, branches)
+        except notices.NoticeError as exc:
+            ident = raw.get("id") if isinstance(raw, dict) else None
+            errors.append({"index": index, "id": ident, "field": exc.field, "error": exc.message})
+            continue
+        if notice.id in seen:
+            errors.append(
+                {
+                    "index": index,
+                    "id": notice.id,
+                    "field": "id",
+                    "error": f"repeats notice {seen[notice.id]}",
+                }
             )
-        now = rt.now()
-        plan = planner().plan
-        summary = notices.ImportSummary()
-        for notice in valid:
-            outcome = notices.store_notice(rt.store, notice, now, plan)
-            setattr(summary, outcome, getattr(summary, outcome) + 1)
-        log.info("ILS notices: %s", summary.as_dict())
-        counts = summary.as_dict()
-        counts.pop("rejected")
-        return jsonify(counts)
-
-    return bp
+            continue
+        seen[notice.id] = index
+        valid.append(notice)
+    if errors:
+        first = errors[0]
+        return _error(
+            422,
+            f"{len(errors)} invalid notice(s), nothing stored; first: [{first['index']}] {first['field']}: "
+            f"{first['error']}",
+            field=first["field"],
+            errors=errors,
+        )
+    now = rt.now()
+    plan = planner(rt).plan
+    summary = notices.ImportSummary()
+    for notice in valid:
+        outcome = notices.store_notice(rt.store, notice, now, plan)
+        setattr(summary, outcome, getattr(summary, outcome) + 1)
+    log.info("ILS notices: %s", summary.as_dict())
+    counts = summary.as_dict()
+    counts.pop("rejected")
+    return jsonify(counts)

@@ -5,7 +5,8 @@
          └─► the answer given the first time            └─► one notice, then silence
 
 The channel adapters (`sms.py`, `telegram.py`) verify and parse a request into a `Message`, call `process`, and
-turn the stored body into their HTTP response. `Runtime` holds what they share, built once by `create_app`.
+turn the stored body into their HTTP response. `Runtime` holds what they share, built once by `create_app`, which
+keeps it in `app.extensions`; the blueprints' views read it with `runtime()`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+
+from flask import Flask, current_app
 
 from bot import core, langid, metrics, ratelimit, router
 from bot.brain import Brain
@@ -90,8 +93,31 @@ class Runtime:
         return ratelimit.RateLimit(sms.rate_limit_count, timedelta(minutes=sms.rate_limit_minutes))
 
 
+EXTENSION = "bibliobot"  # the key of the Runtime in app.extensions
+
+
+def runtime(app: Flask | None = None) -> Runtime:
+    """The Runtime `create_app` made for `app`, by default the app handling the current request (the blueprints
+    are module-level, shared by every app in the process)."""
+    rt: Runtime = (app or current_app).extensions[EXTENSION]
+    return rt
+
+
 def language_of(text: str, config: Config) -> str:
     return langid.detect(text, config.locale.default_language)
+
+
+def context(rt: Runtime, now: datetime) -> Context:
+    """What the core decides a message arriving at `now` with: the service's knowledge, storage (conversations,
+    tickets, opt-outs), senders and services."""
+    return Context(
+        brain=rt.brain(),
+        config=rt.config,
+        now=now,
+        conversations=SqliteConversations(rt.store, now),
+        store=rt.store,
+        services={"senders": rt.senders, **rt.services},
+    )
 
 
 def _decide(rt: Runtime, message: Message, fixed: Reply | None) -> tuple[Reply, str]:
@@ -108,14 +134,7 @@ def _decide(rt: Runtime, message: Message, fixed: Reply | None) -> tuple[Reply, 
             return Reply(text="", lang="", intent="notice"), "rate_silenced"
     if fixed is not None:
         return fixed, "answered"
-    ctx = Context(
-        brain=rt.brain(),
-        config=rt.config,
-        now=now,
-        conversations=SqliteConversations(rt.store, now),
-        store=rt.store,
-        services={"senders": rt.senders, **rt.services},
-    )
+    ctx = context(rt, now)
     try:
         return core.handle(message, ctx), "answered"
     except Exception:

@@ -30,7 +30,7 @@ from twilio.rest import Client
 
 from bot import smsformat
 from bot.channels import sms_optout
-from bot.channels.inbound import Outgoing, Runtime, process
+from bot.channels.inbound import Outgoing, process, runtime
 from bot.channels.outbound import SendResult
 from bot.config import Config
 from bot.errors import ChannelError
@@ -96,75 +96,78 @@ def _plain(status: int, text: str) -> Response:
     return Response(text + "\n", status=status, mimetype="text/plain")
 
 
-def blueprint(rt: Runtime) -> Blueprint:
-    bp = Blueprint("sms", __name__)
+bp = Blueprint("sms", __name__)
+
+
+def genuine(config: Config) -> bool:
+    """Is the current request signed by Twilio (or, with no auth token, with `[sms] dev_auth_token`)?"""
+    url = signed_url(request, config.service.base_url)
+    return verify(inbound_token(config), url, request.form, request.headers.get("X-Twilio-Signature"))
+
+
+@bp.post("/sms")
+def inbound() -> Response:
+    rt = runtime()
     config = rt.config
-    token = inbound_token(config)
+    if not genuine(config):
+        log.warning("refused an SMS webhook with a missing or wrong signature")
+        return _plain(403, "invalid signature")
+    form = request.form
+    raw_sender, body, sid = (
+        form.get("From", ""),
+        form.get("Body"),
+        form.get("MessageSid") or form.get("SmsSid"),
+    )
+    if not raw_sender.strip() or body is None or not sid:
+        return _plain(400, "From, Body and MessageSid are required")
+    number = to_e164(raw_sender, config.sms.default_region)
+    sender = number or raw_sender.strip()
+    may_reply = is_allowed(number, config.sms.allowed_countries)
+    if not may_reply:
+        log.info("SMS from %s, outside the allowed countries: handled, not answered", mask(sender))
+    message = Message(
+        text=body[:MAX_BODY_CHARS],
+        sender=sender,
+        channel=Channel.SMS,
+        received_at=rt.now(),
+        provider_id=sid,
+        provider_keyword=sms_optout.acted_on(form, body, config.sms.twilio_opt_out),
+    )
+    # A picture or voice message with no words (MMS): say politely that we read text only.
+    fixed = None
+    if not body.strip() and form.get("NumMedia", "0") not in ("", "0"):
+        fixed = compliance.notice("not_text", config.locale.default_language)
+    outcome = process(
+        rt,
+        message,
+        lambda reply: render(reply, config.sms.max_segments),
+        fixed=fixed,
+        may_reply=may_reply,
+    )
+    return Response(twiml(outcome.body), mimetype="application/xml")
 
-    def genuine() -> bool:
-        url = signed_url(request, config.service.base_url)
-        return verify(token, url, request.form, request.headers.get("X-Twilio-Signature"))
 
-    @bp.post("/sms")
-    def inbound() -> Response:
-        if not genuine():
-            log.warning("refused an SMS webhook with a missing or wrong signature")
-            return _plain(403, "invalid signature")
-        form = request.form
-        raw_sender, body, sid = (
-            form.get("From", ""),
-            form.get("Body"),
-            form.get("MessageSid") or form.get("SmsSid"),
-        )
-        if not raw_sender.strip() or body is None or not sid:
-            return _plain(400, "From, Body and MessageSid are required")
-        number = to_e164(raw_sender, config.sms.default_region)
-        sender = number or raw_sender.strip()
-        may_reply = is_allowed(number, config.sms.allowed_countries)
-        if not may_reply:
-            log.info("SMS from %s, outside the allowed countries: handled, not answered", mask(sender))
-        message = Message(
-            text=body[:MAX_BODY_CHARS],
-            sender=sender,
-            channel=Channel.SMS,
-            received_at=rt.now(),
-            provider_id=sid,
-            provider_keyword=sms_optout.acted_on(form, body, config.sms.twilio_opt_out),
-        )
-        # A picture or voice message with no words (MMS): say politely that we read text only.
-        fixed = None
-        if not body.strip() and form.get("NumMedia", "0") not in ("", "0"):
-            fixed = compliance.notice("not_text", config.locale.default_language)
-        outcome = process(
-            rt,
-            message,
-            lambda reply: render(reply, config.sms.max_segments),
-            fixed=fixed,
-            may_reply=may_reply,
-        )
-        return Response(twiml(outcome.body), mimetype="application/xml")
-
-    @bp.post(STATUS_PATH)
-    def status() -> Response:
-        if not genuine():
-            return _plain(403, "invalid signature")
-        sid = request.form.get("MessageSid") or request.form.get("SmsSid")
-        state = request.form.get("MessageStatus") or request.form.get("SmsStatus")
-        if not sid or not state:
-            return _plain(400, "MessageSid and MessageStatus are required")
-        error = request.form.get("ErrorCode") or None
-        known = rt.store.record_delivery_status(sid, state, error, rt.now())
-        if not known:
-            log.info("delivery status %r for a message we did not send (%s); ignored", state, sid)
-        elif error == str(sms_optout.UNSUBSCRIBED_RECIPIENT):
-            # A reply Twilio would not deliver: the citizen is opted out at Twilio, so they are here too.
-            number = to_e164(request.form.get("To", ""), config.sms.default_region)
-            if number:
-                rt.store.set_opt_out(number, True, rt.now(), channel="sms")
-                log.info("Twilio refused a message to %s (21610): recorded as opted out", mask(number))
-        return Response(status=204)
-
-    return bp
+@bp.post(STATUS_PATH)
+def status() -> Response:
+    rt = runtime()
+    config = rt.config
+    if not genuine(config):
+        return _plain(403, "invalid signature")
+    sid = request.form.get("MessageSid") or request.form.get("SmsSid")
+    state = request.form.get("MessageStatus") or request.form.get("SmsStatus")
+    if not sid or not state:
+        return _plain(400, "MessageSid and MessageStatus are required")
+    error = request.form.get("ErrorCode") or None
+    known = rt.store.record_delivery_status(sid, state, error, rt.now())
+    if not known:
+        log.info("delivery status %r for a message we did not send (%s); ignored", state, sid)
+    elif error == str(sms_optout.UNSUBSCRIBED_RECIPIENT):
+        # A reply Twilio would not deliver: the citizen is opted out at Twilio, so they are here too.
+        number = to_e164(request.form.get("To", ""), config.sms.default_region)
+        if number:
+            rt.store.set_opt_out(number, True, rt.now(), channel="sms")
+            log.info("Twilio refused a message to %s (21610): recorded as opted out", mask(number))
+    return Response(status=204)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ from telegram.error import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.channels.inbound import Outgoing, Runtime, language_of, process
+from bot.channels.inbound import Outgoing, Runtime, language_of, process, runtime
 from bot.channels.outbound import SendResult
 from bot.channels.telegram_client import SIDE_CALLS, TelegramClient, TelegramClientClosed
 from bot.config import Config
@@ -201,27 +201,26 @@ def _command(text: str, username: str, lang: str) -> tuple[str, Reply | None]:
     return f"{name} {rest}".strip(), None
 
 
-def blueprint(rt: Runtime, sender: TelegramSender) -> Blueprint:
-    bp = Blueprint("telegram", __name__)
-    secret = inbound_secret(rt.config)
+bp = Blueprint("telegram", __name__)
 
-    @bp.post("/telegram")
-    def webhook() -> Response:
-        if not verify(secret, request.headers.get(SECRET_HEADER)):
-            log.warning("refused a Telegram webhook with a missing or wrong secret token")
-            return Response("invalid secret token\n", status=403, mimetype="text/plain")
-        try:
-            update = parse(request.get_data())
-        except MalformedUpdate as exc:
-            return Response(f"{exc}\n", status=400, mimetype="text/plain")
-        answer = answer_update(rt, update)
-        for method, params in answer.calls:
-            rt.background.submit(sender.call_quietly, method, params)
-        if answer.payload is None:
-            return Response(status=200)
-        return Response(json.dumps(answer.payload, ensure_ascii=False), mimetype="application/json")
 
-    return bp
+@bp.post("/telegram")
+def webhook() -> Response:
+    rt = runtime()
+    if not verify(inbound_secret(rt.config), request.headers.get(SECRET_HEADER)):
+        log.warning("refused a Telegram webhook with a missing or wrong secret token")
+        return Response("invalid secret token\n", status=403, mimetype="text/plain")
+    try:
+        update = parse(request.get_data())
+    except MalformedUpdate as exc:
+        return Response(f"{exc}\n", status=400, mimetype="text/plain")
+    answer = answer_update(rt, update)
+    sender: TelegramSender = rt.senders["telegram"]
+    for method, params in answer.calls:
+        rt.background.submit(sender.call_quietly, method, params)
+    if answer.payload is None:
+        return Response(status=200)
+    return Response(json.dumps(answer.payload, ensure_ascii=False), mimetype="application/json")
 
 
 # ---------------------------------------------------------------------------------------------------------------

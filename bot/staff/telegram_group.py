@@ -1,11 +1,12 @@
 """The staff Telegram group (`[staff] telegram_chat_id`): new tickets are posted there (`tickets.post_to_staff_group`,
 through the outbox), and a librarian who replies to a post answers that ticket's citizen.
 
-Telegram allows one webhook per bot, so the staff group's updates arrive at `POST /telegram` with the citizens'.
-A hook that runs before that route takes the updates from the staff group (after the same secret-token check) and
-answers them here; every other update goes on to the citizen webhook untouched. The update id is claimed like any
-inbound message, so Telegram's retries do not send a reply twice. (With `bibliobot telegram-poll` the group's
-messages are only kept away from the bot: replying from the group needs the webhook.)
+Telegram allows one webhook per bot, so the staff group's updates arrive at `POST /telegram` with the
+citizens'. A hook that runs before that route (`bp`, a blueprint with no routes of its own) takes the updates
+from the staff group (after the same secret-token check) and answers them here; every other update goes on to
+the citizen webhook untouched. The update id is claimed like any inbound message, so Telegram's retries do not
+send a reply twice. (With `bibliobot telegram-poll` the group's messages are only kept away from the bot:
+replying from the group needs the webhook.)
 """
 
 from __future__ import annotations
@@ -14,39 +15,39 @@ import json
 import logging
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Blueprint, Response, request
 
 from bot import tickets
 from bot.channels import telegram
-from bot.channels.inbound import Runtime
+from bot.channels.inbound import Runtime, runtime
 
 log = logging.getLogger(__name__)
 
 
-def install(app: Flask, rt: Runtime) -> None:
+bp = Blueprint("staff_group", __name__)  # no routes: a hook in front of the /telegram webhook
+
+
+@bp.before_app_request
+def staff_group_update() -> Response | None:
+    if request.method != "POST" or request.path != "/telegram":
+        return None
+    rt = runtime()
     chat = rt.config.staff.telegram_chat_id
     if not chat:
-        return
-
-    @app.before_request
-    def staff_group_update() -> Response | None:
-        if request.method != "POST" or request.path != "/telegram":
-            return None
-        if not telegram.verify(
-            telegram.inbound_secret(rt.config), request.headers.get(telegram.SECRET_HEADER)
-        ):
-            return None  # the webhook itself refuses it
-        try:
-            update = telegram.parse(request.get_data(cache=True))
-        except telegram.MalformedUpdate:
-            return None
-        message = update.message
-        if message is None or message.chat.id != chat:
-            return None
-        answer = handle_group_message(rt, update)
-        if answer is None:
-            return Response(status=200)
-        return Response(json.dumps(answer, ensure_ascii=False), mimetype="application/json")
+        return None
+    if not telegram.verify(telegram.inbound_secret(rt.config), request.headers.get(telegram.SECRET_HEADER)):
+        return None  # the webhook itself refuses it
+    try:
+        update = telegram.parse(request.get_data(cache=True))
+    except telegram.MalformedUpdate:
+        return None
+    message = update.message
+    if message is None or message.chat.id != chat:
+        return None
+    answer = handle_group_message(rt, update)
+    if answer is None:
+        return Response(status=200)
+    return Response(json.dumps(answer, ensure_ascii=False), mimetype="application/json")
 
 
 def _from_us(replied: Any, username: str) -> bool:

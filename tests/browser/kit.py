@@ -20,10 +20,9 @@ from bot.model import Channel, Message, Reply
 from bot.outbox import Drain, DrainReport, Policy
 from bot.staff.auth import hash_password
 from bot.storage import SqliteConversations, Store
-from tests.conftest import FIXTURE_KNOWLEDGE, ROOT, database_env
+from tests.conftest import FIXTURE_KNOWLEDGE, KAREN, ROOT, database_env
 from tests.fakes.webhooks import ACCOUNT
 
-KAREN = "+4520123456"
 OLE = "+4530123456"
 PASSWORD = "correct horse battery staple"
 SECRET_KEY = "test-secret-key-for-staff-sessions"
