@@ -49,11 +49,11 @@ def test_a_later_migration_runs_once_and_its_sender_rows_are_forgotten_too(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def add_later_table(db) -> None:
-        storage._ddl(
+        storage.ddl(
             db, "CREATE TABLE later_table (id INTEGER PRIMARY KEY, sender TEXT NOT NULL, question TEXT)"
         )
 
-    monkeypatch.setattr(storage, "MIGRATIONS", [*storage.MIGRATIONS, (99, add_later_table)])
+    monkeypatch.setattr(storage.migrations, "MIGRATIONS", [*storage.MIGRATIONS, (99, add_later_table)])
     assert migrate(store.db) == 99
     assert migrate(store.db) == 99
     store.db.execute("INSERT INTO later_table (sender, question) VALUES (?, ?)", [KAREN, "?"])
@@ -333,8 +333,14 @@ def test_a_messages_conversation_state_is_read_once_and_follows_what_it_writes(
     state written by this message read back, and a caller's change to what it got does not leak into the next."""
     store.put_conversation("+4512345678", {"kind": "clarify", "candidates": ["a", "b"]}, MOMENT)
     reads: list[str] = []
-    real = store.get_conversation
-    monkeypatch.setattr(store, "get_conversation", lambda sender: reads.append(sender) or real(sender))
+    read = storage.contacts.get_conversation
+    monkeypatch.setattr(
+        storage.contacts, "get_conversation", lambda db, sender: reads.append(sender) or read(db, sender)
+    )
+
+    def real(sender: str) -> dict[str, object] | None:
+        return read(store, sender)
+
     conversations = storage.SqliteConversations(store, MOMENT)
     first = conversations.get("+4512345678")
     assert first == {"kind": "clarify", "candidates": ["a", "b"]}
