@@ -365,3 +365,33 @@ def test_query_gives_rows_as_dicts_without_a_transaction_of_its_own(store: Store
     assert json.loads(rows[0]["state"]) == {"kind": "x"}
     assert not store.db.in_transaction
     assert list(store.db.query("SELECT sender FROM conversations WHERE sender = ?", ["nobody"])) == []
+
+
+def test_storage_is_reached_through_its_public_names_only() -> None:
+    """The package's one calling style holds: no code outside `bot/storage/db.py` touches a private attribute of a
+    store (`store._execute_write` of before), and no storage module imports another's private names."""
+    import ast
+
+    root = Path(__file__).resolve().parent.parent
+    found: list[str] = []
+    for path in sorted(
+        [*root.glob("bot/**/*.py"), *root.glob("handlers/*.py"), *root.glob("scheduler/*.py")]
+    ):
+        if path == root / "bot" / "storage" / "db.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr.startswith("_")
+                and not node.attr.startswith("__")
+            ):
+                owner = ast.unparse(node.value)
+                if owner == "store" or owner.endswith(".store"):
+                    found.append(f"{path.relative_to(root)}:{node.lineno}: {owner}.{node.attr}")
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("bot.storage"):
+                found += [
+                    f"{path.relative_to(root)}:{node.lineno}: imports {alias.name} from {node.module}"
+                    for alias in node.names
+                    if alias.name.startswith("_")
+                ]
+    assert found == []

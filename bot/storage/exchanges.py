@@ -34,6 +34,9 @@ class Exchange:
 CITIZEN_CHANNELS = ("sms", "telegram")  # not the console, `ask` or the staff page's checks
 
 
+# -- inbound: the claim on a provider's message id, and the answer
+
+
 def claim_inbound(store: Database, channel: str, provider_id: str, sender: str, now: datetime) -> bool:
     """Claim a provider's message id; True for the first claim only, also across workers.
 
@@ -147,7 +150,24 @@ def finish_inbound(store: Database, exchange: Exchange, reply_body: str, now: da
     return True
 
 
-# -- rate limit ------------------------------------------------------------------------------------------
+def _record_contact(db: Db, exchange: Exchange, at: str) -> None:
+    """A citizen's first and latest contact, and the weeks they wrote in (the language of their first message
+    that week), for the keep-and-win figures."""
+    lang = exchange.lang or ""
+    db.execute(
+        "INSERT INTO citizens (sender, channel, first_at, first_lang, last_at) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (sender) DO UPDATE SET last_at = excluded.last_at",
+        [exchange.sender, exchange.channel, at, lang, at],
+    )
+    if exchange.week:
+        db.execute(
+            "INSERT INTO citizen_weeks (sender, week, lang, first_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (sender, week) DO NOTHING",
+            [exchange.sender, exchange.week, lang, at],
+        )
+
+
+# -- rate limit
 
 
 def recent_inbound(store: Database, sender: str, since: datetime) -> tuple[int, int]:
@@ -158,6 +178,9 @@ def recent_inbound(store: Database, sender: str, since: datetime) -> tuple[int, 
         [sender, ts(since)],
     ).fetchone()
     return int(row[0]), int(row[1])
+
+
+# -- outgoing messages and delivery status
 
 
 def record_outgoing(
@@ -177,6 +200,24 @@ def record_outgoing(
         [ts(now), channel, sender, text, provider_id, status, ts(now)],
     )
     return int(cur.fetchone()[0])
+
+
+# Twilio's message statuses in the order a message moves through them.
+_STATUS_RANK = {
+    "recorded": 0,
+    "accepted": 1,
+    "scheduled": 1,
+    "queued": 2,
+    "sending": 3,
+    "sent": 4,
+    "receiving": 4,
+    "received": 5,
+    "delivered": 6,
+    "undelivered": 6,
+    "failed": 6,
+    "read": 7,
+    "canceled": 7,
+}
 
 
 def record_delivery_status(
@@ -202,46 +243,14 @@ def record_delivery_status(
     return row is not None
 
 
+# -- reading the log
+
+
 def messages(store: Database, sender: str | None = None) -> list[dict[str, Any]]:
     """The message log, oldest first, for one sender or everyone."""
     if sender is None:
         return list(store.db.query("SELECT * FROM message_log ORDER BY id"))
     return list(store.db.query("SELECT * FROM message_log WHERE sender = ? ORDER BY id", [sender]))
-
-
-def _record_contact(db: Db, exchange: Exchange, at: str) -> None:
-    """A citizen's first and latest contact, and the weeks they wrote in (the language of their first message
-    that week), for the keep-and-win figures."""
-    lang = exchange.lang or ""
-    db.execute(
-        "INSERT INTO citizens (sender, channel, first_at, first_lang, last_at) VALUES (?, ?, ?, ?, ?) "
-        "ON CONFLICT (sender) DO UPDATE SET last_at = excluded.last_at",
-        [exchange.sender, exchange.channel, at, lang, at],
-    )
-    if exchange.week:
-        db.execute(
-            "INSERT INTO citizen_weeks (sender, week, lang, first_at) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (sender, week) DO NOTHING",
-            [exchange.sender, exchange.week, lang, at],
-        )
-
-
-# Twilio's message statuses in the order a message moves through them.
-_STATUS_RANK = {
-    "recorded": 0,
-    "accepted": 1,
-    "scheduled": 1,
-    "queued": 2,
-    "sending": 3,
-    "sent": 4,
-    "receiving": 4,
-    "received": 5,
-    "delivered": 6,
-    "undelivered": 6,
-    "failed": 6,
-    "read": 7,
-    "canceled": 7,
-}
 
 
 def recent_exchange(store: Database, sender: str, since: datetime, limit: int) -> list[dict[str, Any]]:

@@ -17,6 +17,9 @@ class AccountExists(StorageError):
     """A staff account with this e-mail address exists already."""
 
 
+# -- staff accounts, sessions and logins
+
+
 def add_staff(store: Database, email: str, password_hash: str, is_admin: bool, now: datetime) -> int:
     """Create a staff account; raises AccountExists when the address has one already."""
     at = ts(now)
