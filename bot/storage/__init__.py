@@ -20,16 +20,17 @@ The package, one module a job:
     dbcopy.py         `bibliobot db copy`: a SQLite database into PostgreSQL
 
 One calling style: a feature's statements are module functions that take the store first
-(`claim_ticket(store, ticket_id, staff_id, now)`), and everything here is re-exported, so callers write
+(`claim_ticket(store, ticket_id, staff_id, now)`), and every one is re-exported here, so callers write
 `storage.claim_ticket(store, ...)`. Why functions over the store rather than repository classes: the services
-compose statements of several features in one transaction (a librarian's reply counts the reply, adds the
-message and the audit line under one `atomic(store)`), which a function taking the store does as it is; the
-names already say the feature (`enqueue_outbox`, `add_audit`), as ARCHITECTURE.md's "one named function each"
-asks; and it is how most of the service called storage already, so the move changed few call sites. Inside the
-package a function writes through the store's two public doors only: `store.write(sql, params)` for one
-statement, `store.transaction()` (or `atomic(store)`, which joins an open one) for several; reads use
-`store.db`. `Store` keeps the message path's calls as one-line methods too (`store.claim_inbound`), for the
-channels and tests that call them so (store.py says which).
+compose statements of several features in one transaction (a librarian's reply counts the reply, queues it in the
+outbox, adds it to the ticket and writes the audit line under one `atomic(store)`, bot/tickets.py), which
+functions taking the store do as they are; the names already say the feature (`enqueue_outbox`, `add_audit`), as
+ARCHITECTURE.md's "one named function each" asks; and it is how most of the service called storage already, so
+the move changed few call sites. A function writes through the store's public doors: `store.write(sql, params)`
+for one statement, `store.transaction()` (or `atomic(store)`, which joins an open one) for several, and reads
+through `store.db` (`claim_outbox` alone holds `store.writer` itself, to read its RETURNING rows inside the lock).
+`Store` also keeps the message path's calls as one-line methods (`store.claim_inbound(...)`) for the channels and
+tests that call them so; store.py lists them.
 """
 
 from __future__ import annotations
@@ -54,33 +55,22 @@ from bot.storage.contacts import (
     set_opt_out,
 )
 from bot.storage.db import (
-    BUSY_TIMEOUT_S,
-    PG_CONNECT_TIMEOUT_S,
-    PG_KEEPALIVES,
     POSTGRES_PREFIXES,
-    SCHEDULER_LOCK_NAME,
-    SQLITE_PREFIX,
-    WRITE_LOCK_NAME,
     AdvisoryLock,
-    Cursor,
     Database,
     Db,
-    Keepalives,
     PgDb,
     SqliteDb,
     Target,
-    WriteLock,
     atomic,
     ddl,
     mask_url,
     open_db,
     parse_target,
     ts,
-    write_transaction,
 )
-from bot.storage.dbcopy import COPY_BATCH, TargetNotEmpty, copy_database, row_counts
+from bot.storage.dbcopy import TargetNotEmpty, copy_database, row_counts
 from bot.storage.exchanges import (
-    CITIZEN_CHANNELS,
     Exchange,
     claim_inbound,
     finish_inbound,
@@ -135,7 +125,7 @@ from bot.storage.outbox import (
     release_stale_claims,
     retry_failed_outbox,
 )
-from bot.storage.privacy import SENDER_COLUMN, forget_sender, purge_before, sender_tables
+from bot.storage.privacy import forget_sender, purge_before, sender_tables
 from bot.storage.staff import (
     AccountExists,
     add_audit,
@@ -198,12 +188,10 @@ __all__ = [
     "atomic",
     "attribute_campaign",
     "audit_entries",
-    "BUSY_TIMEOUT_S",
     "campaign_contact",
     "campaign_rows",
     "cancel_outbox",
     "cancel_outbox_for_ref",
-    "CITIZEN_CHANNELS",
     "citizen_week_rows",
     "claim_inbound",
     "claim_outbox",
@@ -211,12 +199,10 @@ __all__ = [
     "close_idle_tickets",
     "close_ticket",
     "consent_campaign",
-    "COPY_BATCH",
     "copy_database",
     "count_link_try",
     "count_ticket_reply",
     "create_staff_session",
-    "Cursor",
     "Database",
     "Db",
     "ddl",
@@ -237,7 +223,6 @@ __all__ = [
     "inbound_log",
     "insert_ticket",
     "is_opted_out",
-    "Keepalives",
     "known_citizen",
     "link_phone",
     "linked_phone",
@@ -263,8 +248,6 @@ __all__ = [
     "OUTBOX_STATES",
     "OutboxItem",
     "parse_target",
-    "PG_CONNECT_TIMEOUT_S",
-    "PG_KEEPALIVES",
     "PgDb",
     "POSTGRES_PREFIXES",
     "proactive_sent_since",
@@ -292,16 +275,13 @@ __all__ = [
     "reply_templates",
     "retry_failed_outbox",
     "row_counts",
-    "SCHEDULER_LOCK_NAME",
     "schema_version",
     "see_events",
-    "SENDER_COLUMN",
     "sender_tables",
     "set_campaign_offer",
     "set_opt_out",
     "set_staff_password",
     "set_ticket_staff_post",
-    "SQLITE_PREFIX",
     "SqliteConversations",
     "SqliteDb",
     "staff_by_email",
@@ -320,7 +300,4 @@ __all__ = [
     "tickets_created",
     "ts",
     "wait_for_reply",
-    "WRITE_LOCK_NAME",
-    "write_transaction",
-    "WriteLock",
 ]
