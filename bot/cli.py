@@ -297,7 +297,7 @@ def purge(days: int | None) -> None:
     """
     from datetime import timedelta
 
-    from bot import tickets
+    from bot import storage, tickets
     from bot.storage import Store
 
     config = _config()
@@ -307,7 +307,7 @@ def purge(days: int | None) -> None:
     store = Store(config.database_url)
     try:
         now = datetime.now(config.tz)
-        counts = store.purge_before(now - timedelta(days=keep))
+        counts = storage.purge_before(store, now - timedelta(days=keep))
         counts |= tickets.housekeeping(store, now, config, keep)
     finally:
         store.close()

@@ -323,7 +323,7 @@ class Drain:
             status = storage.notice_status(self.store, row["ref"])
             if status is not None and status != "open":
                 return f"stale: {status}"
-        if not row["reply"] and self.store.is_opted_out(row["sender"]):
+        if not row["reply"] and storage.is_opted_out(self.store, row["sender"]):
             return "opted-out"
         return None
 

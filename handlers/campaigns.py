@@ -155,7 +155,7 @@ def consent(message: Message, ctx: Context) -> Reply | None:
         if not storage.consent_campaign(ctx.store, message.sender, campaign.id, message.text, ctx.now):
             return Reply(text=t("already", lang), lang=lang, intent=INTENT, confidence=1.0)
         start_series(ctx, campaign, message.sender, channel, lang, message.text)
-        if ctx.store.is_opted_out(message.sender):
+        if storage.is_opted_out(ctx.store, message.sender):
             text += t("opted_out", lang)
     return Reply(text=text, lang=lang, intent=INTENT, confidence=1.0)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from bot import storage
 from bot.catalogues import Section
 from bot.context import Context, Understanding
 from bot.model import Action, Message, Reply
@@ -51,7 +52,7 @@ def greeting(message: Message, ctx: Context, u: Understanding) -> Reply:
 
 def stop(message: Message, ctx: Context, u: Understanding) -> Reply:
     campaigns.on_stop(ctx, message.sender)
-    if ctx.store is not None and not ctx.store.set_opt_out(message.sender, True, ctx.now):
+    if ctx.store is not None and not storage.set_opt_out(ctx.store, message.sender, True, ctx.now):
         return Reply(
             text="", lang=u.lang, intent="stop", confidence=1.0
         )  # already opted out: one confirmation
@@ -60,7 +61,7 @@ def stop(message: Message, ctx: Context, u: Understanding) -> Reply:
 
 def start(message: Message, ctx: Context, u: Understanding) -> Reply:
     if ctx.store is not None:
-        ctx.store.set_opt_out(message.sender, False, ctx.now)
+        storage.set_opt_out(ctx.store, message.sender, False, ctx.now)
     return _fixed("start", u)
 
 
@@ -69,7 +70,7 @@ def provider_answered(message: Message, ctx: Context, u: Understanding) -> Reply
     or opt-in, so proactive messages agree with the provider's block list, and answer nothing."""
     kind = message.provider_keyword or u.intent
     if ctx.store is not None and kind in ("stop", "start"):
-        ctx.store.set_opt_out(message.sender, kind == "stop", ctx.now)
+        storage.set_opt_out(ctx.store, message.sender, kind == "stop", ctx.now)
     if kind == "stop":
         campaigns.on_stop(ctx, message.sender)
     return Reply(text="", lang=u.lang, intent=kind, confidence=1.0)

@@ -1,12 +1,13 @@
 """ "Slet mine data" / "delete my data": ask once, and on "JA"/"YES" delete every row about the sender.
 
 The question and the answer are two messages, so the pending question is conversation state. What is deleted is
-whatever the storage holds about the sender in any table (see `bot.storage.Store.forget_sender`); the reply names
+whatever the storage holds about the sender in any table (see `bot.storage.privacy.forget_sender`); the reply names
 it, in the citizen's language, so they know what is gone.
 """
 
 from __future__ import annotations
 
+from bot import storage
 from bot.catalogues import SOURCE_LANGUAGE, Section, fragment, is_plural, message_keys, plural
 from bot.context import Context, Understanding
 from bot.conversation import fresh
@@ -88,7 +89,7 @@ def confirm(message: Message, ctx: Context) -> Reply | None:
     if said not in YES_WORDS:
         ctx.conversations.put(message.sender, None)
         return None
-    deleted = ctx.store.forget_sender(message.sender) if ctx.store is not None else {}
+    deleted = storage.forget_sender(ctx.store, message.sender) if ctx.store is not None else {}
     ctx.conversations.put(message.sender, None)
     what = describe(deleted, lang)
     reply_text = _t("done", lang, what=what) if what else _t("nothing", lang)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from bot import smsformat
+from bot import smsformat, storage
 from bot import subscriptions as subs
 from bot.catalogues import Section
 from bot.context import Context, Understanding
@@ -126,7 +126,7 @@ def handle(message: Message, ctx: Context, u: Understanding) -> Reply:
     if not new:
         return _reply(t("already", u.lang, what=what, word=word), u)
     text = t("subscribed", u.lang, what=what, when=schedule_words(ctx, u.lang), word=word)
-    if ctx.store is not None and ctx.store.is_opted_out(message.sender):
+    if ctx.store is not None and storage.is_opted_out(ctx.store, message.sender):
         text += t("opted_out", u.lang)
     return _reply(text, u)
 

@@ -233,7 +233,7 @@ def purge(now: datetime, *, services: Services) -> dict[str, int]:
     from bot import tickets  # the staff side's housekeeping; imported here to keep the job module light
 
     config, store = services.config, services.store
-    counts = store.purge_before(now - timedelta(days=config.storage.log_retention_days))
+    counts = storage.purge_before(store, now - timedelta(days=config.storage.log_retention_days))
     counts["outbox"] = storage.purge_outbox(store, now - timedelta(days=config.outbox.keep_days))
     counts["notices"] = storage.purge_notices(store, now - NOTICE_KEEP)
     counts["link_codes"] = storage.purge_link_codes(store, now)

@@ -49,11 +49,11 @@ def test_a_later_migration_runs_once_and_its_sender_rows_are_forgotten_too(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def add_later_table(db) -> None:
-        storage._ddl(
+        storage.ddl(
             db, "CREATE TABLE later_table (id INTEGER PRIMARY KEY, sender TEXT NOT NULL, question TEXT)"
         )
 
-    monkeypatch.setattr(storage, "MIGRATIONS", [*storage.MIGRATIONS, (99, add_later_table)])
+    monkeypatch.setattr(storage.migrations, "MIGRATIONS", [*storage.MIGRATIONS, (99, add_later_table)])
     assert migrate(store.db) == 99
     assert migrate(store.db) == 99
     store.db.execute("INSERT INTO later_table (sender, question) VALUES (?, ?)", [KAREN, "?"])
@@ -333,8 +333,14 @@ def test_a_messages_conversation_state_is_read_once_and_follows_what_it_writes(
     state written by this message read back, and a caller's change to what it got does not leak into the next."""
     store.put_conversation("+4512345678", {"kind": "clarify", "candidates": ["a", "b"]}, MOMENT)
     reads: list[str] = []
-    real = store.get_conversation
-    monkeypatch.setattr(store, "get_conversation", lambda sender: reads.append(sender) or real(sender))
+    read = storage.contacts.get_conversation
+    monkeypatch.setattr(
+        storage.contacts, "get_conversation", lambda db, sender: reads.append(sender) or read(db, sender)
+    )
+
+    def real(sender: str) -> dict[str, object] | None:
+        return read(store, sender)
+
     conversations = storage.SqliteConversations(store, MOMENT)
     first = conversations.get("+4512345678")
     assert first == {"kind": "clarify", "candidates": ["a", "b"]}
@@ -359,3 +365,33 @@ def test_query_gives_rows_as_dicts_without_a_transaction_of_its_own(store: Store
     assert json.loads(rows[0]["state"]) == {"kind": "x"}
     assert not store.db.in_transaction
     assert list(store.db.query("SELECT sender FROM conversations WHERE sender = ?", ["nobody"])) == []
+
+
+def test_storage_is_reached_through_its_public_names_only() -> None:
+    """The package's one calling style holds: no code outside `bot/storage/db.py` touches a private attribute of a
+    store (`store._execute_write` of before), and no storage module imports another's private names."""
+    import ast
+
+    root = Path(__file__).resolve().parent.parent
+    found: list[str] = []
+    for path in sorted(
+        [*root.glob("bot/**/*.py"), *root.glob("handlers/*.py"), *root.glob("scheduler/*.py")]
+    ):
+        if path == root / "bot" / "storage" / "db.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr.startswith("_")
+                and not node.attr.startswith("__")
+            ):
+                owner = ast.unparse(node.value)
+                if owner == "store" or owner.endswith(".store"):
+                    found.append(f"{path.relative_to(root)}:{node.lineno}: {owner}.{node.attr}")
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("bot.storage"):
+                found += [
+                    f"{path.relative_to(root)}:{node.lineno}: imports {alias.name} from {node.module}"
+                    for alias in node.names
+                    if alias.name.startswith("_")
+                ]
+    assert found == []

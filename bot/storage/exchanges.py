@@ -1,0 +1,277 @@
+"""Inbound messages and the message log: the dedupe claim on a provider's message id, the answer stored with it,
+both directions logged (`finish_inbound`), messages the service sent and their delivery status, and the reads
+of the log (the rate limit, the conversation before a hand-off, insight's inbound log).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.storage.db import Database, Db, ts
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One inbound message and what was answered, as the message log records it."""
+
+    channel: str
+    sender: str
+    text: str
+    provider_id: str
+    status: str
+    reply_text: str = ""
+    intent: str | None = None
+    entry: str | None = None
+    action: str | None = None
+    lang: str | None = None  # the language the bot read the message in
+    week: str | None = None  # the ISO week ("2026-W49") of the message in the libraries' time zone
+
+
+CITIZEN_CHANNELS = ("sms", "telegram")  # not the console, `ask` or the staff page's checks
+
+
+# -- inbound: the claim on a provider's message id, and the answer
+
+
+def claim_inbound(store: Database, channel: str, provider_id: str, sender: str, now: datetime) -> bool:
+    """Claim a provider's message id; True for the first claim only, also across workers.
+
+    One INSERT that does nothing on conflict, never check-then-insert: two workers that receive the same Twilio
+    retry at the same moment cannot both win.
+    """
+    cur = store.write(
+        "INSERT INTO inbound (channel, provider_id, sender, claimed_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (channel, provider_id) DO NOTHING",
+        [channel, provider_id, sender, ts(now)],
+    )
+    return cur.rowcount == 1
+
+
+def steal_stale_claim(
+    store: Database, channel: str, provider_id: str, older_than: datetime, now: datetime
+) -> bool:
+    """Take over a claim whose worker died before answering; True if this caller now owns it."""
+    cur = store.write(
+        "UPDATE inbound SET claimed_at = ? "
+        "WHERE channel = ? AND provider_id = ? AND reply IS NULL AND claimed_at < ?",
+        [ts(now), channel, provider_id, ts(older_than)],
+    )
+    return cur.rowcount == 1
+
+
+def release_claim(store: Database, channel: str, provider_id: str) -> None:
+    """Give a claim back after a failure, so the provider's retry is processed afresh."""
+    store.write(
+        "DELETE FROM inbound WHERE channel = ? AND provider_id = ? AND reply IS NULL",
+        [channel, provider_id],
+    )
+
+
+def stored_reply(store: Database, channel: str, provider_id: str) -> str | None:
+    """The answer given to a message id, or None while it is still being worked on (or unknown)."""
+    row = store.db.execute(
+        "SELECT reply FROM inbound WHERE channel = ? AND provider_id = ?", [channel, provider_id]
+    ).fetchone()
+    return row[0] if row else None
+
+
+def wait_for_reply(
+    store: Database,
+    channel: str,
+    provider_id: str,
+    timeout: float,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    pause: Callable[[float], None] = time.sleep,
+) -> str | None:
+    """The answer another worker is giving to the same message id, waiting up to `timeout` seconds for it."""
+    deadline = clock() + timeout
+    delay = 0.005
+    while True:
+        reply = stored_reply(store, channel, provider_id)
+        if reply is not None or clock() >= deadline:
+            return reply
+        pause(delay)
+        delay = min(delay * 2, 0.1)
+
+
+def finish_inbound(store: Database, exchange: Exchange, reply_body: str, now: datetime) -> bool:
+    """Store the answer to a claimed message and log both directions, in one transaction.
+
+    Returns False when the sender's data was deleted while the message was handled ("JA" to "delete my
+    data"): the claim keeps the answer for a provider retry but no longer names the sender, and nothing is
+    logged.
+    """
+    at = ts(now)
+    # Every message ends here, so on PostgreSQL it does not queue behind the other workers' transactions: the
+    # UPDATE's row lock orders it against "delete my data" (which deletes the claim first, then the log), and
+    # a claim deleted meanwhile leaves nothing logged.
+    with store.transaction(serial=False) as db:
+        cur = db.execute(
+            "UPDATE inbound SET reply = ? WHERE channel = ? AND provider_id = ?",
+            [reply_body, exchange.channel, exchange.provider_id],
+        )
+        if cur.rowcount == 0:
+            db.execute(
+                "INSERT INTO inbound (channel, provider_id, sender, claimed_at, reply) VALUES (?, ?, NULL, ?, ?) "
+                "ON CONFLICT (channel, provider_id) DO NOTHING",
+                [exchange.channel, exchange.provider_id, at, reply_body],
+            )
+            return False
+        if exchange.channel in CITIZEN_CHANNELS:
+            _record_contact(db, exchange, at)
+        # Both directions in one statement: one round trip to PostgreSQL instead of two.
+        e = exchange
+        rows = [[at, e.channel, e.sender, "in", e.text, e.intent, e.entry, e.action, e.provider_id, e.status]]
+        if e.reply_text:
+            rows.append(
+                [
+                    at,
+                    e.channel,
+                    e.sender,
+                    "out",
+                    e.reply_text,
+                    e.intent,
+                    e.entry,
+                    e.action,
+                    None,
+                    "replied",
+                ]
+            )
+        db.execute(
+            "INSERT INTO message_log (at, channel, sender, direction, text, intent, entry, action, provider_id, "
+            "status) VALUES " + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(rows)),
+            [value for row in rows for value in row],
+        )
+    return True
+
+
+def _record_contact(db: Db, exchange: Exchange, at: str) -> None:
+    """A citizen's first and latest contact, and the weeks they wrote in (the language of their first message
+    that week), for the keep-and-win figures."""
+    lang = exchange.lang or ""
+    db.execute(
+        "INSERT INTO citizens (sender, channel, first_at, first_lang, last_at) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (sender) DO UPDATE SET last_at = excluded.last_at",
+        [exchange.sender, exchange.channel, at, lang, at],
+    )
+    if exchange.week:
+        db.execute(
+            "INSERT INTO citizen_weeks (sender, week, lang, first_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (sender, week) DO NOTHING",
+            [exchange.sender, exchange.week, lang, at],
+        )
+
+
+# -- rate limit
+
+
+def recent_inbound(store: Database, sender: str, since: datetime) -> tuple[int, int]:
+    """(inbound messages, rate-limit notices among them) from one sender since a moment."""
+    row = store.db.execute(
+        "SELECT count(*), coalesce(sum(CASE WHEN status = 'rate_notice' THEN 1 ELSE 0 END), 0) FROM message_log "
+        "WHERE sender = ? AND direction = 'in' AND at >= ?",
+        [sender, ts(since)],
+    ).fetchone()
+    return int(row[0]), int(row[1])
+
+
+# -- outgoing messages and delivery status
+
+
+def record_outgoing(
+    store: Database,
+    channel: str,
+    sender: str,
+    text: str,
+    now: datetime,
+    *,
+    provider_id: str | None,
+    status: str,
+) -> int:
+    """Log a message the service sent (or, with no credentials, would have sent). Returns the row id."""
+    cur = store.write(
+        "INSERT INTO message_log (at, channel, sender, direction, text, provider_id, status, status_at) "
+        "VALUES (?, ?, ?, 'out', ?, ?, ?, ?) RETURNING id",
+        [ts(now), channel, sender, text, provider_id, status, ts(now)],
+    )
+    return int(cur.fetchone()[0])
+
+
+# Twilio's message statuses in the order a message moves through them.
+_STATUS_RANK = {
+    "recorded": 0,
+    "accepted": 1,
+    "scheduled": 1,
+    "queued": 2,
+    "sending": 3,
+    "sent": 4,
+    "receiving": 4,
+    "received": 5,
+    "delivered": 6,
+    "undelivered": 6,
+    "failed": 6,
+    "read": 7,
+    "canceled": 7,
+}
+
+
+def record_delivery_status(
+    store: Database, provider_id: str, status: str, error_code: str | None, now: datetime
+) -> bool:
+    """Record a delivery report for a message we sent; False for an id we never sent.
+
+    Callbacks can arrive out of order ("sent" after "delivered"); a later stage is never overwritten by an
+    earlier one.
+    """
+    rank = _STATUS_RANK.get(status, 0)
+    case = " ".join(f"WHEN '{name}' THEN {value}" for name, value in _STATUS_RANK.items())
+    cur = store.write(
+        "UPDATE message_log SET status = ?, status_at = ?, error_code = ? "
+        f"WHERE provider_id = ? AND direction = 'out' AND (CASE status {case} ELSE 0 END) <= ?",
+        [status, ts(now), error_code, provider_id, rank],
+    )
+    if cur.rowcount:
+        return True
+    row = store.db.execute(
+        "SELECT 1 FROM message_log WHERE provider_id = ? AND direction = 'out'", [provider_id]
+    ).fetchone()
+    return row is not None
+
+
+# -- reading the log
+
+
+def messages(store: Database, sender: str | None = None) -> list[dict[str, Any]]:
+    """The message log, oldest first, for one sender or everyone."""
+    if sender is None:
+        return list(store.db.query("SELECT * FROM message_log ORDER BY id"))
+    return list(store.db.query("SELECT * FROM message_log WHERE sender = ? ORDER BY id", [sender]))
+
+
+def recent_exchange(store: Database, sender: str, since: datetime, limit: int) -> list[dict[str, Any]]:
+    """The last messages to and from a citizen since a moment (the conversation before a hand-off), oldest first."""
+    rows = list(
+        store.db.query(
+            "SELECT at, direction, text FROM message_log WHERE sender = ? AND at >= ? AND text != '' "
+            "ORDER BY id DESC LIMIT ?",
+            [sender, ts(since), limit],
+        )
+    )
+    return rows[::-1]
+
+
+def inbound_log(store: Database, since: datetime, until: datetime) -> list[dict[str, Any]]:
+    """Inbound messages from `since` up to and including `until` (no sender): when, channel, what the bot made of
+    them, and the text."""
+    return list(
+        store.db.query(
+            "SELECT at, channel, intent, entry, action, status, text FROM message_log "
+            "WHERE direction = 'in' AND at >= ? AND at <= ? ORDER BY id",
+            [ts(since), ts(until)],
+        )
+    )
