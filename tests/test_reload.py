@@ -5,13 +5,16 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
+from flask import Flask
 
 from bot.brain import Brain
-from bot.knowledge import KnowledgeHolder
-from tests.conftest import FIXTURE_KNOWLEDGE
+from bot.channels.inbound import runtime
+from bot.knowledge import KnowledgeBase, KnowledgeHolder
+from tests.conftest import FIXTURE_KNOWLEDGE, Say
 
 RENEW_QUESTION = "hvordan fornyer jeg mine lån"
 
@@ -119,3 +122,30 @@ def test_force_reloads_unchanged_files(holder: KnowledgeHolder) -> None:
     assert holder.reload(force=True) is True
     assert holder.kb is not kb
     assert [e.id for e in holder.kb.entries] == [e.id for e in kb.entries]
+
+
+def test_messages_are_answered_from_the_old_knowledge_while_the_new_index_is_built(
+    app: Flask, say: Say, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rt = runtime(app)
+    monkeypatch.setattr(rt, "knowledge", KnowledgeHolder(folder, on_load=Brain.build))
+    old = rt.brain()
+    building, finish = threading.Event(), threading.Event()
+
+    def slow_build(kb: KnowledgeBase) -> Brain:
+        building.set()
+        assert finish.wait(60)
+        return Brain.build(kb)
+
+    rt.knowledge._on_load = slow_build
+    loans = folder / "faq" / "loans.yaml"
+    _write(loans, loans.read_text(encoding="utf-8") + "\n")
+    rt._next_reload = 0.0  # due now, as `reload_seconds` after the last look
+    assert rt.brain() is old
+    assert building.wait(60)
+    # The index is being built: a citizen is answered at once, from the knowledge in use.
+    assert say(RENEW_QUESTION).entry is not None
+    assert rt.brain() is old
+    finish.set()
+    assert rt._reloading is not None and rt._reloading.result(timeout=60) is True
+    assert rt.brain() is not old

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -71,17 +72,27 @@ class Runtime:
     monotonic: Callable[[], float] = time.monotonic
     background: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(max_workers=2))
     services: dict[str, Any] = field(default_factory=dict)  # handed to handlers (ctx.services): "events", ...
+    # Looks for edited knowledge in a thread of its own (`brain`), one look at a time.
+    reloader: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="bibliobot-reload")
+    )
     _next_reload: float = 0.0
+    _reloading: Future[bool] | None = None
+    _reload_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self._next_reload = self.monotonic() + self.config.knowledge.reload_seconds
 
     def brain(self) -> Brain:
-        """The current knowledge; looks for edited files at most every `reload_seconds`."""
+        """The current knowledge. Edited files are looked for at most every `reload_seconds`, in the reloader's
+        thread: an edit means a new index, which takes seconds to minutes to build (bot.brain), and no citizen's
+        message waits for it; until it is in place, messages are answered from the last good knowledge."""
         moment = self.monotonic()
-        if moment >= self._next_reload:
-            self._next_reload = moment + self.config.knowledge.reload_seconds
-            self.knowledge.reload()
+        with self._reload_lock:
+            if moment >= self._next_reload and (self._reloading is None or self._reloading.done()):
+                self._next_reload = moment + self.config.knowledge.reload_seconds
+                self._reloading = self.reloader.submit(self.knowledge.reload)
+                self._reloading.add_done_callback(_log_reload_failure)
         brain: Brain = self.knowledge.prepared
         return brain
 
@@ -101,6 +112,13 @@ def runtime(app: Flask | None = None) -> Runtime:
     are module-level, shared by every app in the process)."""
     rt: Runtime = (app or current_app).extensions[EXTENSION]
     return rt
+
+
+def _log_reload_failure(done: Future[bool]) -> None:
+    """A reload that failed for another reason than the librarians' YAML (KnowledgeHolder reports those itself)."""
+    exc = done.exception()
+    if exc is not None:
+        log.error("knowledge reload failed; still answering from the last good version", exc_info=exc)
 
 
 def language_of(text: str, config: Config) -> str:
