@@ -591,7 +591,7 @@ class Matcher:
     def known_vector(self, text: str) -> np.ndarray | None:
         """The vector of a message that is, word for word, one of this knowledge base's question variants: the
         index holds it already (embedded as a query, as a message is), so embedding it again would cost an
-        embedding (15-30 ms of both cores) for the vector in hand. The table is built on first use and lives as
+        embedding (20-30 ms) for the vector in hand. The table is built on first use and lives as
         long as this index (a reload builds a new Matcher)."""
         row = self._row_by_text.get(text)
         return None if row is None or self.semantic is None else self.semantic.vectors[row]

