@@ -170,7 +170,8 @@ def kb_check(directory: Path | None, languages: str | None, brief: bool) -> None
     """
     from bot import campaigns, plainlang
     from bot.coverage import coverage, report
-    from bot.knowledge import LANGUAGES, load_knowledge
+    from bot.knowledge import load_knowledge
+    from bot.languages import LANGUAGES
     from handlers.campaigns import budget_problems
 
     config = _config()
