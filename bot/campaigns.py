@@ -9,8 +9,8 @@ The file is optional: a knowledge folder without it loads. Problems are reported
 other knowledge problem, so a broken edit keeps the last good knowledge base in the running service.
 
 What a keyword may not be is found from the words the rest of the bot already reacts to (STOP/START/HELP, the
-intents of bot.router, MERE, JA, LINK, the branches' names), never from a list kept here, so a word added there
-is refused here too.
+intents of bot.router, MERE, JA, LINK in bot.replywords, the branches' names), never from a list kept here, so a
+word added there is refused here too.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from bot import replywords
 from bot.errors import Problem
 from bot.knowledge import (
     EXTRA_LOADERS,
@@ -339,8 +340,6 @@ def _topic_names() -> str:
 def reserved_words() -> dict[str, str]:
     """Folded words the bot already acts on, each with what it does: a campaign keyword may be none of them."""
     from bot import router
-    from handlers import campaigns as campaign_replies
-    from handlers import delete, events, reservations, subscriptions
 
     words: dict[str, str] = {}
     for name, group in (
@@ -348,11 +347,11 @@ def reserved_words() -> dict[str, str]:
         ("START", router.START_WORDS),
         ("HELP", router.HELP_WORDS),
         ("the request for a librarian", router._ASK_FOR_PERSON),
-        ("subscribing", subscriptions.BARE_WORDS),
-        ("MERE (more of a list)", events.MORE_WORDS),
-        ("the yes to deleting data", delete.YES_WORDS),
-        ("the yes to a campaign's offer", campaign_replies.CONSENT_WORDS),
-        ("LINK (Telegram to phone)", reservations.LINK_WORDS),
+        ("subscribing", replywords.SUBSCRIBE_WORDS),
+        ("MERE (more of a list)", replywords.MORE_WORDS),
+        ("the yes to deleting data", replywords.DELETE_YES_WORDS),
+        ("the yes to a campaign's offer", replywords.CONSENT_WORDS),
+        ("LINK (Telegram to phone)", replywords.LINK_WORDS),
     ):
         for word in group:
             words.setdefault(fold(word).replace(" ", ""), name)
@@ -426,43 +425,6 @@ def load_campaigns(root: Path, problems: list[Problem], kb: KnowledgeBase) -> Ca
         if c.branch and kb.branch(c.branch) is None:
             problems.append(Problem(rel, c.line, f"unknown branch '{c.branch}'", c.id))
     return Campaigns(items)
-
-
-def budget_problems(campaigns: Campaigns, max_segments: int) -> list[Problem]:
-    """Welcomes and follow-ups longer than the SMS budget (`[sms] max_segments`): texts that would be cut short.
-    Checked by `kb check`, which knows the configuration (loading the knowledge does not)."""
-    from bot import smsformat
-    from handlers.campaigns import offer_languages, welcome_text
-
-    out: list[Problem] = []
-    for c in campaigns.items:
-        # The welcome as it is sent: with the question asking for consent after it, which comes from the message
-        # catalogues in the citizen's language even when the welcome falls back to Danish (a Danish welcome and
-        # an Arabic question go as UCS-2: 67 characters a part).
-        welcome = {lang: welcome_text(c, lang)[0] for lang in c.welcome}
-        if c.offers:
-            for lang in offer_languages():
-                if lang not in c.welcome:
-                    welcome[f"{c.welcome_in(lang)[1]} with the consent question in {lang}"] = welcome_text(
-                        c, lang
-                    )[0]
-        texts = [("welcome", c.line, welcome)] + [
-            (f"follow-up {n}", f.line, f.text) for n, f in enumerate(c.follow_ups, 1)
-        ]
-        for what, line, variants in texts:
-            for lang, text in variants.items():
-                n = smsformat.segments(smsformat.to_gsm7(text))
-                if n > max_segments:
-                    out.append(
-                        Problem(
-                            c.source,
-                            line,
-                            f"{what} ({lang}) takes {n} SMS segments; the budget is "
-                            f"{max_segments} ([sms] max_segments)",
-                            c.id,
-                        )
-                    )
-    return out
 
 
 EXTRA_LOADERS["campaigns"] = load_campaigns

@@ -170,7 +170,9 @@ def kb_check(directory: Path | None, languages: str | None, brief: bool) -> None
     """
     from bot import campaigns, plainlang
     from bot.coverage import coverage, report
-    from bot.knowledge import LANGUAGES, load_knowledge
+    from bot.knowledge import load_knowledge
+    from bot.languages import LANGUAGES
+    from handlers.campaigns import budget_problems
 
     config = _config()
     root = directory or config.knowledge_dir
@@ -180,7 +182,7 @@ def kb_check(directory: Path | None, languages: str | None, brief: bool) -> None
             raise click.BadParameter(f"{code!r} is not an ISO 639-1 language code", param_hint="--languages")
     try:
         kb_ = load_knowledge(root)
-        problems = campaigns.budget_problems(campaigns.of(kb_), config.sms.max_segments)
+        problems = budget_problems(campaigns.of(kb_), config.sms.max_segments)
         if problems:
             raise KnowledgeError(problems)
     except KnowledgeError as exc:

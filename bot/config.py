@@ -18,7 +18,9 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import ConfigError
+from bot.languages import LANGUAGES
 from bot.paths import BUNDLED_DEFAULTS, defaults_root, state_root
+from bot.staffedhours import StaffedHoursError, parse_staffed_hours
 
 # The checkout's root, or the defaults bundled inside an installed package (bot/paths.py).
 PROJECT_ROOT = defaults_root()
@@ -317,8 +319,6 @@ def _check(config: Config, problems: list[str]) -> None:
         problems.append(
             f"locale.default_language: must be 'da' or 'en', got {config.locale.default_language!r}"
         )
-    from bot.knowledge import LANGUAGES
-
     for lang in config.locale.languages:
         if lang not in LANGUAGES:
             problems.append(f"locale.languages: {lang!r} is not an ISO 639-1 language code (such as 'ar')")
@@ -444,8 +444,6 @@ def _check_outbox(config: Config, problems: list[str]) -> None:
 
 def _check_staff(config: Config, problems: list[str]) -> None:
     """[staff]: staffed hours readable, times and limits positive."""
-    from bot.tickets import StaffedHoursError, parse_staffed_hours
-
     staff = config.staff
     try:
         parse_staffed_hours(staff.staffed_hours)

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from babel import localedata
 
 from bot.errors import KnowledgeError, Problem
+from bot.languages import BASE_LANGUAGES, LANGUAGES
 
 log = logging.getLogger(__name__)
 
@@ -38,14 +38,6 @@ BRANCH_KEYS = {
     "note",
     "dpl_id",
 }
-# A language is any ISO 639-1 code (two letters) that the Unicode CLDR, through Babel, knows: "ar", "tr", "so".
-LANGUAGES: frozenset[str] = frozenset(
-    code for code in localedata.locale_identifiers() if len(code) == 2 and code.isalpha() and code.islower()
-)
-# The languages every entry is written in first: a question in one of them needs its answer in the same language.
-# In any other language a question may come without an answer (the citizen gets Danish and English with a line in
-# their language) and an answer without questions (the multilingual matcher meets their question anyway).
-BASE_LANGUAGES = ("da", "en")
 
 
 def unknown_language(lang: str) -> str:

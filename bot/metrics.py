@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sized
 from typing import TYPE_CHECKING, Any, Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, values
@@ -30,9 +30,7 @@ from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 
 if TYPE_CHECKING:
-    from bot.channels.inbound import Runtime
     from bot.errors import ChannelError
-    from bot.knowledge import KnowledgeHolder
     from bot.storage import Store
 
 log = logging.getLogger(__name__)
@@ -133,11 +131,34 @@ def knowledge_reloaded(ok: bool) -> None:
 # -- reading ------------------------------------------------------------------------------------------------
 
 
-class HasState(Protocol):
-    """What the state is read from: the web's Runtime, or the worker's scheduler Services."""
+class KnowledgeState(Protocol):
+    """What the state reads of a bot.knowledge.KnowledgeHolder (a protocol here: the knowledge imports this module
+    to count its reloads)."""
 
-    store: Store
-    knowledge: KnowledgeHolder
+    @property
+    def kb(self) -> HasEntries: ...
+
+    @property
+    def last_problems(self) -> Sized: ...
+
+    @property
+    def prepared(self) -> object: ...
+
+
+class HasEntries(Protocol):
+    @property
+    def entries(self) -> Sized: ...
+
+
+class HasState(Protocol):
+    """What the state is read from: the web's Runtime (bot.channels.inbound), or the worker's scheduler
+    Services."""
+
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def knowledge(self) -> KnowledgeState: ...
 
 
 class StateCollector(Collector):
@@ -147,13 +168,13 @@ class StateCollector(Collector):
         self.rt = rt
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        from bot import outbox
+        from bot import storage
 
         depth = GaugeMetricFamily(
             "bibliobot_outbox_messages", "Messages in the outbox, by state.", labels=["state"]
         )
         try:
-            counts = outbox.summary(self.rt.store)
+            counts = storage.outbox_counts(self.rt.store)
         except Exception:  # the scrape's edge: a database that cannot be read shows as no outbox figures
             log.warning("metrics: cannot read the outbox", exc_info=True)
             counts = None
@@ -202,7 +223,7 @@ def _page(state: HasState) -> CollectorRegistry:
     return page
 
 
-def exposition(rt: Runtime, accept: str | None) -> tuple[bytes, str]:
+def exposition(rt: HasState, accept: str | None) -> tuple[bytes, str]:
     """The whole /metrics page and its content type, in the format the scraper asks for (Accept): the counters
     (of every process in multiprocess mode) and the state."""
     encoder, content_type = choose_encoder(accept or "")
@@ -222,7 +243,7 @@ def serve_worker_metrics(state: HasState, host: str, port: int) -> Any:
 # -- the probes ---------------------------------------------------------------------------------------------
 
 
-def readiness(rt: Runtime) -> list[str]:
+def readiness(rt: HasState) -> list[str]:
     """Why this process should not get traffic yet ([] when it should): the database answers, its schema is
     the newest this code knows, and a knowledge base is loaded."""
     from bot import storage

@@ -15,13 +15,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot import campaigns as campaign_files
-from bot import catalogues, outbox, storage
+from bot import catalogues, outbox, smsformat, storage
 from bot import subscriptions as subs
-from bot.campaigns import Campaign
+from bot.campaigns import Campaign, Campaigns
 from bot.catalogues import Section
 from bot.context import Context, Understanding
 from bot.dates import short_date
+from bot.errors import Problem
 from bot.model import Channel, Choice, Message, Reply
+from bot.replywords import CONSENT_WORDS
 from bot.storage import OutboxItem
 from bot.subscriptions import Topic
 from bot.text import fold
@@ -32,9 +34,6 @@ INTENT = "campaign"
 CONSENT_STATE = "campaign-consent"
 # The yes may come a while after the poster: a class answers after the lesson, a festival guest the next morning.
 CONSENT_TTL = timedelta(days=2)
-# Words that say yes to the offer. The English offer asks for OK, not YES: YES is one of Twilio's default opt-in
-# words, which Twilio answers itself (a YES still counts, see core.handle, but the citizen gets two replies).
-CONSENT_WORDS = {"ja", "ja tak", "jatak", "jep", "yes", "yes please", "ok", "okay", "oki"}
 # A follow-up that could not go out within this long after it was due (flood guard, outage) is dropped as stale.
 FOLLOW_UP_GRACE = timedelta(days=3)
 OUTBOX_KIND = "campaign"
@@ -94,6 +93,41 @@ def welcome_text(campaign: Campaign, lang: str) -> tuple[str, str]:
     if campaign.offers:
         text = f"{text} {t('offer', lang, what=offer_what(campaign, lang))}"
     return text, lang
+
+
+def budget_problems(campaigns: Campaigns, max_segments: int) -> list[Problem]:
+    """Welcomes and follow-ups longer than the SMS budget (`[sms] max_segments`): texts that would be cut short.
+    Checked by `kb check`, which knows the configuration (loading the knowledge does not). Here, beside
+    `welcome_text`, because the welcome is measured as this module sends it."""
+    out: list[Problem] = []
+    for c in campaigns.items:
+        # The welcome as it is sent: with the question asking for consent after it, which comes from the message
+        # catalogues in the citizen's language even when the welcome falls back to Danish (a Danish welcome and
+        # an Arabic question go as UCS-2: 67 characters a part).
+        welcome = {lang: welcome_text(c, lang)[0] for lang in c.welcome}
+        if c.offers:
+            for lang in offer_languages():
+                if lang not in c.welcome:
+                    welcome[f"{c.welcome_in(lang)[1]} with the consent question in {lang}"] = welcome_text(
+                        c, lang
+                    )[0]
+        texts = [("welcome", c.line, welcome)] + [
+            (f"follow-up {n}", f.line, f.text) for n, f in enumerate(c.follow_ups, 1)
+        ]
+        for what, line, variants in texts:
+            for lang, text in variants.items():
+                n = smsformat.segments(smsformat.to_gsm7(text))
+                if n > max_segments:
+                    out.append(
+                        Problem(
+                            c.source,
+                            line,
+                            f"{what} ({lang}) takes {n} SMS segments; the budget is "
+                            f"{max_segments} ([sms] max_segments)",
+                            c.id,
+                        )
+                    )
+    return out
 
 
 def handle(message: Message, ctx: Context, u: Understanding) -> Reply:

@@ -12,12 +12,11 @@ from bot.catalogues import SOURCE_LANGUAGE, Section, fragment, is_plural, messag
 from bot.context import Context, Understanding
 from bot.conversation import fresh
 from bot.model import Action, Choice, Message, Reply
+from bot.replywords import DELETE_NO_WORDS, DELETE_YES_WORDS
 from bot.text import fold
 from handlers.texts import pick
 
 PENDING = "delete"
-YES_WORDS = {"ja", "j", "ja tak", "ja slet", "ja slet mine data", "yes", "y", "yes please", "yes delete"}
-NO_WORDS = {"nej", "n", "nej tak", "no", "no thanks", "nope"}
 
 TEXTS = Section("delete")
 # What each table holds, as the citizen is told: messages of the context delete.what, by table name; a table added
@@ -83,10 +82,10 @@ def confirm(message: Message, ctx: Context) -> Reply | None:
         return None
     lang = state.get("lang", ctx.config.locale.default_language)
     said = fold(message.text)
-    if said in NO_WORDS:
+    if said in DELETE_NO_WORDS:
         ctx.conversations.put(message.sender, None)
         return Reply(text=_t("kept", lang), lang=lang, intent="delete", confidence=1.0)
-    if said not in YES_WORDS:
+    if said not in DELETE_YES_WORDS:
         ctx.conversations.put(message.sender, None)
         return None
     deleted = storage.forget_sender(ctx.store, message.sender) if ctx.store is not None else {}

@@ -18,6 +18,7 @@ from bot.conversation import fresh
 from bot.dates import day_label, day_name, local_date, range_label, short_date, understand_when
 from bot.events import Event, EventQuery, EventState, nearest, select
 from bot.model import Channel, Message, Reply
+from bot.replywords import MORE_WORDS
 from bot.router import event_topics
 from bot.text import fold
 from handlers.texts import pick
@@ -28,18 +29,6 @@ TELEGRAM_PAGE = 8
 NEAREST_SHOWN = 2
 TITLE_MAX = 42  # characters of a title in an SMS line
 EVENTS_LINK = "https://bibliotek.kk.dk/arrangementer"
-MORE_WORDS = {
-    "mere",
-    "more",
-    "flere",
-    "vis flere",
-    "show more",
-    "mere tak",
-    "more please",
-    "next",
-    "videre",
-    "m",
-}
 
 # How a range is named in a header when it was said as a word ("i weekenden (28/11–29/11)").
 # The ranges a header names by a word ("i weekenden (28/11–29/11)"): messages of the context events.kind.

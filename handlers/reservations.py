@@ -21,6 +21,7 @@ from bot.dates import short_date
 from bot.model import Channel, Message, Reply
 from bot.notices import deadline_moment
 from bot.phone import is_allowed, mask, to_e164
+from bot.replywords import LINK_WORDS
 from handlers.texts import pick
 
 CODE_DIGITS = 6
@@ -28,7 +29,6 @@ CODE_TTL = timedelta(minutes=15)
 CODE_MAX_TRIES = 5  # wrong codes before a new one must be asked for (10^6 codes: guessing is hopeless)
 CODES_PER_PHONE_PER_DAY = 3  # so the bot cannot be used to text a stranger's phone over and over
 TITLE_MAX = 50
-LINK_WORDS = ("link", "forbind", "tilknyt", "connect")  # "LINK 20123456"
 _LINK = re.compile(
     rf"^/?({'|'.join(LINK_WORDS)})( mit nummer| my number| nummer| number)?\s+(\+?[\d ]{{8,18}})$"
 )

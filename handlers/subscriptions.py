@@ -18,13 +18,13 @@ from bot.dates import WEEKDAYS_EN, clock, local_date, range_label, weekday_name
 from bot.events import Event
 from bot.model import Channel, Message, Reply
 from bot.quiet import parse_clock
+from bot.replywords import MORE_WORDS, SUBSCRIBE_WORDS
 from bot.router import AUDIENCE_WORDS, CATEGORY_WORDS
 from bot.subscriptions import Subscription, Topic
 from bot.text import fold
-from handlers.events import MORE_WORDS, event_line, label
+from handlers.events import event_line, label
 from handlers.texts import pick
 
-BARE_WORDS = {"abonner", "abonnere", "abonnement", "subscribe", "subscription"}  # then: which topics?
 DIGEST_STATE = "digest-more"
 DIGEST_STATE_TTL = timedelta(days=7)  # MERE after a digest works until the next one
 WEEKDAY_INDEX = {name.lower(): i for i, name in enumerate(WEEKDAYS_EN)}
@@ -104,7 +104,7 @@ def _all_topics(lang: str) -> str:
 
 def asks(norm: str) -> bool:
     """'mine abonnementer', a bare 'ABONNER': messages the router sent to the FAQ that are about subscriptions."""
-    return subs.asks_for_list(norm) or norm.strip() in BARE_WORDS
+    return subs.asks_for_list(norm) or norm.strip() in SUBSCRIBE_WORDS
 
 
 def handle(message: Message, ctx: Context, u: Understanding) -> Reply:

@@ -21,13 +21,13 @@ from bot.events.model import AUDIENCES, CATEGORIES, Event, EventState, Source
 from bot.knowledge import (
     EXTRA_LOADERS,
     ID_PATTERN,
-    LANGUAGES,
     KnowledgeBase,
     _line,
     _list_file,
     first_use,
     unknown_language,
 )
+from bot.languages import LANGUAGES
 
 EVENT_KEYS = {
     "id",

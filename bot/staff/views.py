@@ -37,7 +37,8 @@ from bot.brain import Brain
 from bot.catalogues import direction
 from bot.channels.inbound import Runtime, runtime
 from bot.conversation import NoConversations
-from bot.knowledge import LANGUAGES, Entry, language_name
+from bot.knowledge import Entry, language_name
+from bot.languages import LANGUAGES
 from bot.model import Channel, Message
 from bot.staff.auth import (
     CSRF_FIELD,
