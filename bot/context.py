@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from bot.brain import Brain
 from bot.config import Config
 from bot.conversation import ConversationStore, MemoryConversations
+from bot.events.remote import EventSources
+from bot.storage import Store
 
 
 @dataclass
@@ -28,5 +29,7 @@ class Context:
     config: Config
     now: datetime
     conversations: ConversationStore = field(default_factory=MemoryConversations)
-    store: Any = None  # bot.storage.Store in the service; None for `ask` and `chat`
-    services: dict[str, Any] = field(default_factory=dict)  # optional collaborators (events, outbox, ...)
+    store: Store | None = None  # None for `ask`, `chat` and the knowledge's cases: nothing is kept
+    events: EventSources | None = (
+        None  # the remote calendars' events and hours, when the service fetches them
+    )

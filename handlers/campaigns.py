@@ -24,7 +24,7 @@ from bot.dates import short_date
 from bot.errors import Problem
 from bot.model import Channel, Choice, Message, Reply
 from bot.replywords import CONSENT_WORDS
-from bot.storage import OutboxItem
+from bot.storage import OutboxItem, Store
 from bot.subscriptions import Topic
 from bot.text import fold
 from handlers.subscriptions import topic_label
@@ -157,7 +157,7 @@ def handle(message: Message, ctx: Context, u: Understanding) -> Reply:
         else:
             reply.text = f"{campaign.welcome_in(lang)[0]} {t('already', lang)}"
         return reply
-    if contact is not None:
+    if contact is not None and ctx.store is not None:
         storage.set_campaign_offer(ctx.store, message.sender, campaign.id, text)
     ctx.conversations.put(
         message.sender,
@@ -188,18 +188,20 @@ def consent(message: Message, ctx: Context) -> Reply | None:
     if ctx.store is not None and channel is not None:
         if not storage.consent_campaign(ctx.store, message.sender, campaign.id, message.text, ctx.now):
             return Reply(text=t("already", lang), lang=lang, intent=INTENT, confidence=1.0)
-        start_series(ctx, campaign, message.sender, channel, lang, message.text)
+        start_series(ctx, ctx.store, campaign, message.sender, channel, lang, message.text)
         if storage.is_opted_out(ctx.store, message.sender):
             text += t("opted_out", lang)
     return Reply(text=text, lang=lang, intent=INTENT, confidence=1.0)
 
 
-def start_series(ctx: Context, campaign: Campaign, sender: str, channel: str, lang: str, words: str) -> int:
+def start_series(
+    ctx: Context, store: Store, campaign: Campaign, sender: str, channel: str, lang: str, words: str
+) -> int:
     """Subscribe the campaign's topic and queue its follow-ups, each `after_days` after the consent (the drain
     holds one due in quiet hours until morning). Returns the follow-ups queued."""
     if campaign.topic:
         subs.subscribe(
-            ctx.store, sender, channel, [Topic.of(campaign.topic)], campaign.branch, lang, words, ctx.now
+            store, sender, channel, [Topic.of(campaign.topic)], campaign.branch, lang, words, ctx.now
         )
     who = subs.subscriber_id(sender)
     queued = 0
@@ -207,7 +209,7 @@ def start_series(ctx: Context, campaign: Campaign, sender: str, channel: str, la
         due = ctx.now + timedelta(days=follow_up.after_days)
         body = follow_up.text.get(lang) or follow_up.text["da"]
         queued += outbox.enqueue_item(
-            ctx.store,
+            store,
             OutboxItem(
                 dedupe_key=f"campaign:{campaign.id}:{who}:{n}",
                 channel=channel,

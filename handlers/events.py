@@ -117,7 +117,7 @@ def _header(q: EventQuery, ctx: Context, lang: str, kind: str) -> str:
 
 
 def _fetch(ctx: Context) -> Callable[[date, date], list[Event]]:
-    remote = ctx.services.get("events")
+    remote = ctx.events
 
     def fetch(first: date, last: date) -> list[Event]:
         return ctx.brain.events.between(first, last, remote, ctx.config.tz)

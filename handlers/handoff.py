@@ -18,6 +18,7 @@ from bot.catalogues import Section
 from bot.context import Context, Understanding
 from bot.matching import Matcher
 from bot.model import Action, Message, Reply
+from bot.storage import Store
 from bot.text import normalise, strip_filler
 from handlers import compliance
 from handlers.texts import pick
@@ -55,8 +56,9 @@ def _candidates(message: Message, ctx: Context, lang: str) -> list[dict[str, Any
     return [{"entry": c.entry, "score": round(c.score, 3)} for c in ranked[:CANDIDATES_KEPT]]
 
 
-def _open(message: Message, ctx: Context, u: Understanding, reason: str, confidence: float) -> Reply:
-    store = ctx.store
+def _open(
+    message: Message, ctx: Context, store: Store, u: Understanding, reason: str, confidence: float
+) -> Reply:
     opened = tickets.open_ticket(
         store,
         sender=message.sender,
@@ -87,7 +89,7 @@ def handle(message: Message, ctx: Context, u: Understanding) -> Reply:
     """The citizen asked for a person."""
     if ctx.store is None:
         return compliance.handoff(message, ctx, u)
-    return _open(message, ctx, u, "asked", 1.0)
+    return _open(message, ctx, ctx.store, u, "asked", 1.0)
 
 
 def escalate(message: Message, ctx: Context, u: Understanding, reply: Reply) -> Reply:
@@ -95,8 +97,8 @@ def escalate(message: Message, ctx: Context, u: Understanding, reply: Reply) -> 
     if ctx.store is None:
         return reply
     if strip_filler(normalise(message.text)) in ASKING_WORDS:
-        return _open(message, ctx, u, "asked", 1.0)
-    return _open(message, ctx, u, "unsure", reply.confidence)
+        return _open(message, ctx, ctx.store, u, "asked", 1.0)
+    return _open(message, ctx, ctx.store, u, "unsure", reply.confidence)
 
 
 def absorb(message: Message, ctx: Context, u: Understanding) -> Reply | None:

@@ -32,7 +32,7 @@ def t(key: str, lang: str, **values: str) -> str:
 
 
 def _overrides(ctx: Context) -> Overrides | None:
-    remote = ctx.services.get("events")
+    remote = ctx.events
     if ctx.config.events.use_dpl_hours and remote is not None:
         hours: Overrides = remote.hours()
         return hours

@@ -22,6 +22,7 @@ from bot.model import Channel, Message, Reply
 from bot.notices import deadline_moment
 from bot.phone import is_allowed, mask, to_e164
 from bot.replywords import LINK_WORDS
+from bot.storage import Store
 from handlers.texts import pick
 
 CODE_DIGITS = 6
@@ -72,15 +73,15 @@ def handle(message: Message, ctx: Context, u: Understanding) -> Reply:
         phone = message.sender
     else:
         return _reply(t("nothing", u.lang), u)
-    return _reply(listing(ctx, phone, u.lang), u)
+    return _reply(listing(ctx, ctx.store, phone, u.lang), u)
 
 
-def listing(ctx: Context, phone: str, lang: str) -> str:
+def listing(ctx: Context, store: Store, phone: str, lang: str) -> str:
     """The open notices of one phone number, holds first, each with its date."""
     tz = ctx.config.tz
     holds: list[str] = []
     loans: list[str] = []
-    for row in storage.notices_of(ctx.store, phone):
+    for row in storage.notices_of(store, phone):
         if row["status"] != "open":
             continue
         deadline = str(row["deadline"])

@@ -241,7 +241,7 @@ def digest_more(message: Message, ctx: Context, u: Understanding) -> Reply | Non
         for e in ctx.brain.events.between(
             today,
             today + timedelta(days=ctx.config.digest.days + 7),
-            ctx.services.get("events"),
+            ctx.events,
             ctx.config.tz,
         )
     }

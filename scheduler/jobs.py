@@ -61,7 +61,7 @@ class Services:
             now=now,
             conversations=SqliteConversations(self.store, now),
             store=self.store,
-            services={"events": self.remote},
+            events=self.remote,
         )
 
 

@@ -112,7 +112,7 @@ def cms_config(tmp_path: Path, knowledge_dir: Path, cms: FakeDplCms, **more: str
 
 
 def ask(brain: Brain, config: Config, remote: RemoteEvents, text: str) -> Reply:
-    ctx = Context(brain, config, TUESDAY, MemoryConversations(), services={"events": remote})
+    ctx = Context(brain, config, TUESDAY, MemoryConversations(), events=remote)
     return handle(Message(text, "+4512345678", Channel.SMS, TUESDAY), ctx)
 
 

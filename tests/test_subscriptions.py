@@ -83,7 +83,7 @@ def test_a_citizen_who_said_stop_is_told_that_nothing_will_come(say: Say, store:
 
 
 def test_ask_stores_nothing(brain: Brain, config: Config) -> None:
-    ctx = Context(brain, config, MOMENT, NoConversations(), services={"events": RemoteEvents()})
+    ctx = Context(brain, config, MOMENT, NoConversations(), events=RemoteEvents())
     assert handle(Message("ABONNER børn", KAREN, Channel.SMS, MOMENT), ctx).text.startswith("Tak!")
 
 
@@ -165,7 +165,7 @@ def test_the_weekly_digest_fits_an_sms_and_pages_on_with_mere(
         later,
         SqliteConversations(store, later),
         store=store,
-        services={"events": services.remote},
+        events=services.remote,
     )
     more = handle(Message("MERE", KAREN, Channel.SMS, later), ctx)
     assert more.events and len(more.events) + shown <= 9

@@ -71,7 +71,7 @@ class Runtime:
     clock: Callable[[], datetime]
     monotonic: Callable[[], float] = time.monotonic
     background: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(max_workers=2))
-    services: dict[str, Any] = field(default_factory=dict)  # handed to handlers (ctx.services): "events", ...
+    services: dict[str, Any] = field(default_factory=dict)  # "events" (handed to handlers), "scheduler"
     # Looks for edited knowledge in a thread of its own (`brain`), one look at a time.
     reloader: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="bibliobot-reload")
@@ -127,14 +127,14 @@ def language_of(text: str, config: Config) -> str:
 
 def context(rt: Runtime, now: datetime) -> Context:
     """What the core decides a message arriving at `now` with: the service's knowledge, storage (conversations,
-    tickets, opt-outs), senders and services."""
+    tickets, opt-outs) and the remote events."""
     return Context(
         brain=rt.brain(),
         config=rt.config,
         now=now,
         conversations=SqliteConversations(rt.store, now),
         store=rt.store,
-        services={"senders": rt.senders, **rt.services},
+        events=rt.services.get("events"),
     )
 
 

@@ -9,7 +9,7 @@ from bot.dates import CPH
 from bot.events.ics import IcsFeed
 from bot.events.merge import merge
 from bot.events.model import Event
-from bot.events.remote import RemoteEvents
+from bot.events.remote import EventSources
 
 
 class EventCatalog:
@@ -20,7 +20,7 @@ class EventCatalog:
         self.feeds = list(feeds or [])
 
     def between(
-        self, first: date, last: date, remote: RemoteEvents | None = None, tz: ZoneInfo = CPH
+        self, first: date, last: date, remote: EventSources | None = None, tz: ZoneInfo = CPH
     ) -> list[Event]:
         """Events overlapping the local dates first..last (inclusive), duplicates across sources joined."""
         start = datetime.combine(first, time(0, 0), tzinfo=tz)

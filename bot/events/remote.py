@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Protocol
 
 from bot.events.ics import IcsFeed
 from bot.events.model import Event
@@ -23,6 +24,14 @@ class SourceStatus:
     count: int = 0
     failed_at: datetime | None = None
     error: str | None = None
+
+
+class EventSources(Protocol):
+    """What a handler may ask of the events and opening hours fetched from remote sources (RemoteEvents)."""
+
+    def event_lists(self, start: datetime, end: datetime) -> list[list[Event]]: ...
+
+    def hours(self) -> dict[str, dict[date, DayHours]]: ...
 
 
 class RemoteEvents:
