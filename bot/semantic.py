@@ -36,7 +36,9 @@ BATCH = 32  # one batch of 660 texts held 280 MB at once; 32 at a time stays und
 # when the cores are otherwise idle. bench/embed_threads.py, 2026-12-07, 2 cores with other work running (load
 # average 4.6), median / p90 ms of one embedding: one process 23 / 30 with one thread, 75 / 197 with two; two
 # processes at once (the service's default two workers) 47 / 58 with one, 313 / 1,012 with two, and 41 against
-# 3.5 messages a second. BIBLIOBOT_EMBED_THREADS overrides it (a machine that runs nothing else).
+# 3.5 messages a second. On the quieter machine (load 1.4): one process 16.7 / 21.8 against 9.0 / 12.1 but with
+# stalls of 1.7 s (57 against 38 messages a second); two processes 15.6 / 19.9 against 22.4 / 79.2 (123 against 23
+# a second). BIBLIOBOT_EMBED_THREADS overrides it (a machine that runs one process and nothing else).
 THREADS = int(os.environ.get("BIBLIOBOT_EMBED_THREADS", "0")) or 1
 
 
