@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot import semantic  # noqa: E402
 from bot.brain import trained_matcher  # noqa: E402
-from bot.knowledge import load_knowledge  # noqa: E402
+from bot.knowledge_folder import load_knowledge  # noqa: E402
 
 KINDS = ("clean", "sms", "story", "typed", "foreign", "absent", "absent-foreign", "oos", "swap")
 

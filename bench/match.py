@@ -64,7 +64,8 @@ from bot.config import Config, load_config  # noqa: E402
 from bot.context import Context  # noqa: E402
 from bot.conversation import NoConversations  # noqa: E402
 from bot.core import handle, understand  # noqa: E402
-from bot.knowledge import Entry, KnowledgeBase, load_knowledge  # noqa: E402
+from bot.knowledge import Entry, KnowledgeBase  # noqa: E402
+from bot.knowledge_folder import load_knowledge  # noqa: E402
 from bot.matching import Matcher  # noqa: E402
 from bot.model import Channel, Message  # noqa: E402
 from bot.text import STOPWORDS, fold  # noqa: E402

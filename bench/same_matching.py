@@ -68,7 +68,7 @@ def snapshot(out: Path, vector_file: Path) -> None:
 
     from bot import semantic
     from bot.brain import trained_matcher
-    from bot.knowledge import load_knowledge
+    from bot.knowledge_folder import load_knowledge
 
     cases = texts()
     vecs = vectors(cases, vector_file)

@@ -62,7 +62,7 @@ def bare_app() -> Any:
 
 
 def questions() -> list[str]:
-    from bot.knowledge import load_knowledge
+    from bot.knowledge_folder import load_knowledge
 
     kb = load_knowledge(ROOT / "knowledge")
     return [q for entry in kb.entries for q in entry.questions.get("da", [])[:2]]

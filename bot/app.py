@@ -22,7 +22,7 @@ from bot.channels.inbound import EXTENSION, Runtime, runtime
 from bot.channels.outbound import close_senders
 from bot.config import Config, load_config
 from bot.events import RemoteEvents
-from bot.knowledge import KnowledgeHolder
+from bot.knowledge_folder import KnowledgeHolder
 from bot.staff import telegram_group as staff_group
 from bot.staff import views as staff_views
 from bot.storage import Store

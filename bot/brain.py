@@ -19,9 +19,10 @@ from pathlib import Path
 from bot import cache, training
 from bot.branches import BranchFinder
 from bot.decision import DecisionModel
+from bot.errors import Problem
 from bot.events.catalog import EventCatalog
 from bot.hours import HoursBook
-from bot.knowledge import KnowledgeBase, load_knowledge
+from bot.knowledge import KnowledgeBase, read_entries
 from bot.matching import Matcher, lexical_view
 from bot.paths import sample_knowledge
 
@@ -62,7 +63,12 @@ def fallback_model() -> DecisionModel | None:
     sample = sample_knowledge()
     if not (sample / "faq").is_dir():
         return None
-    model = prepared_matcher(load_knowledge(sample)).model
+    # The FAQ entries alone: the index is built from them (and cached by them), whatever else the folder holds.
+    problems: list[Problem] = []
+    kb = read_entries(sample, problems)
+    if problems:
+        return None
+    model = prepared_matcher(kb).model
     if model is None or model.portable is None:
         return model
     answer, foreign = model.portable_thresholds

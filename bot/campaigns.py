@@ -27,7 +27,6 @@ import yaml
 from bot import replywords
 from bot.errors import Problem
 from bot.knowledge import (
-    EXTRA_LOADERS,
     ID_PATTERN,
     KnowledgeBase,
     _check_keys,
@@ -388,7 +387,7 @@ def collision(keyword: str, kb: KnowledgeBase) -> str | None:
 
 
 def load_campaigns(root: Path, problems: list[Problem], kb: KnowledgeBase) -> Campaigns:
-    """EXTRA_LOADERS["campaigns"]: `campaigns.yaml` if there is one, every campaign validated."""
+    """The knowledge folder's "campaigns" (bot.knowledge_folder): `campaigns.yaml` if there is one, every campaign validated."""
     path = Path(root) / CAMPAIGNS_FILE
     if not path.exists():
         return Campaigns()
@@ -425,9 +424,6 @@ def load_campaigns(root: Path, problems: list[Problem], kb: KnowledgeBase) -> Ca
         if c.branch and kb.branch(c.branch) is None:
             problems.append(Problem(rel, c.line, f"unknown branch '{c.branch}'", c.id))
     return Campaigns(items)
-
-
-EXTRA_LOADERS["campaigns"] = load_campaigns
 
 
 def texts_of(campaigns: Campaigns) -> list[tuple[Campaign, int, str, str]]:

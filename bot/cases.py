@@ -14,7 +14,6 @@ naming the case, instead of an answer breaking silently.
 
 from __future__ import annotations
 
-import importlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,7 +24,7 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from bot.errors import Problem
-from bot.knowledge import EXTRA_LOADER_MODULES, EXTRA_LOADERS, KnowledgeBase, _compose, _line
+from bot.knowledge import KnowledgeBase, _compose, _line
 
 if TYPE_CHECKING:
     from bot.brain import Brain
@@ -151,7 +150,7 @@ def run_cases(cases: list[Case], brain: Brain, config: Any = None) -> list[Outco
 
 
 def load_cases(root: Path, problems: list[Problem], kb: KnowledgeBase) -> CaseReport:
-    """EXTRA_LOADERS["cases"]: read cases.yaml and run it; every case that fails is a problem at its line."""
+    """The knowledge folder's "cases" (bot.knowledge_folder), last: read cases.yaml and run it; every case that fails is a problem at its line."""
     cases = read_cases(root, problems, kb)
     if not cases or problems:
         # With other problems the knowledge base is refused anyway; running the cases would only add noise.
@@ -175,14 +174,3 @@ def brain_for(kb: KnowledgeBase) -> Brain:
     if isinstance(report, CaseReport) and report.brain is not None:
         return report.brain
     return Brain.build(kb)
-
-
-def _register() -> None:
-    """Register the cases loader after every other one: the cases need the hours and events loaded first."""
-    for module in EXTRA_LOADER_MODULES:
-        if module != __name__:
-            importlib.import_module(module)
-    EXTRA_LOADERS["cases"] = load_cases
-
-
-_register()

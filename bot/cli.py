@@ -49,7 +49,7 @@ def at_option(f: Any) -> Any:
 
 def _brain(config: Config, knowledge_dir: Path | None) -> Any:
     from bot.cases import brain_for
-    from bot.knowledge import load_knowledge
+    from bot.knowledge_folder import load_knowledge
 
     try:
         return brain_for(load_knowledge(knowledge_dir or config.knowledge_dir))
@@ -170,7 +170,7 @@ def kb_check(directory: Path | None, languages: str | None, brief: bool) -> None
     """
     from bot import campaigns, plainlang
     from bot.coverage import coverage, report
-    from bot.knowledge import load_knowledge
+    from bot.knowledge_folder import load_knowledge
     from bot.languages import LANGUAGES
     from handlers.campaigns import budget_problems
 
@@ -243,7 +243,7 @@ def serve(host: str | None, port: int | None, fd: int | None) -> None:
     metrics_dir, made = prepare_metrics_dir()
     master = os.getpid()  # gunicorn forks its workers inside `run`: only this process cleans up
     try:
-        from bot.knowledge import load_knowledge
+        from bot.knowledge_folder import load_knowledge
         from bot.serve import bind_address
         from bot.serve import serve as run
 

@@ -24,7 +24,7 @@ import yaml
 
 from bot.dates import CPH, HOLIDAY_NAMES, holiday_group, holiday_id, holidays_on
 from bot.errors import Problem
-from bot.knowledge import EXTRA_LOADERS, KnowledgeBase, _compose, _line
+from bot.knowledge import KnowledgeBase, _compose, _line
 
 UTC = ZoneInfo("UTC")
 HOURS_FILE = "hours.yaml"  # exceptions shared by several branches
@@ -467,7 +467,7 @@ class _Checker:
 
 
 def load_hours(root: Path, problems: list[Problem], kb: KnowledgeBase) -> HoursBook:
-    """EXTRA_LOADERS["hours"]: every branch's hours from branches.yaml, plus the shared hours.yaml."""
+    """The knowledge folder's "hours" (bot.knowledge_folder): every branch's hours from branches.yaml, plus the shared hours.yaml."""
     book = HoursBook()
     own_dates: dict[str, set[date]] = {}
     for branch in kb.branches:
@@ -519,6 +519,3 @@ def dpl_branch_ids(kb: KnowledgeBase) -> dict[int, str]:
         if isinstance(raw, int) or (isinstance(raw, str) and raw.isdigit()):
             out[int(raw)] = b.id
     return out
-
-
-EXTRA_LOADERS["hours"] = load_hours

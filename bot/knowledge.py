@@ -7,18 +7,15 @@ broken edit is being fixed, so citizens keep getting answers.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import re
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from bot.errors import KnowledgeError, Problem
+from bot.errors import Problem
 from bot.languages import BASE_LANGUAGES, LANGUAGES
 
 log = logging.getLogger(__name__)
@@ -97,14 +94,6 @@ class KnowledgeBase:
     def __post_init__(self) -> None:
         self._by_id = {e.id: e for e in self.entries}
         self._branches_by_id = {b.id: b for b in self.branches}
-
-
-# Extra loaders (events, hours) register here: each takes the folder and the problem list and returns a value
-# stored under its name in KnowledgeBase.extras. Keeps this module free of their formats.
-EXTRA_LOADERS: dict[str, Callable[[Path, list[Problem], KnowledgeBase], Any]] = {}
-# Modules that register their loader in EXTRA_LOADERS when imported: opening hours, events, campaigns, then the regression
-# cases (bot.cases), which run the bot over the rest and so come last.
-EXTRA_LOADER_MODULES = ("bot.hours", "bot.events.files", "bot.campaigns", "bot.cases")
 
 
 # libyaml's parser when PyYAML was built with it: the same nodes and marks, ten times faster at start-up.
@@ -349,12 +338,9 @@ def _list_file(path: Path, root: Path, problems: list[Problem]) -> tuple[str, li
     return rel, list(node.value)
 
 
-def load_knowledge(root: Path | str) -> KnowledgeBase:
-    """Load a knowledge folder; raise KnowledgeError listing every problem if anything is wrong."""
-    root = Path(root)
-    problems: list[Problem] = []
-    if not root.is_dir():
-        raise KnowledgeError([Problem(str(root), None, "no such knowledge folder")])
+def read_entries(root: Path, problems: list[Problem]) -> KnowledgeBase:
+    """The FAQ entries and branches of a knowledge folder (no extras), every problem added to `problems`:
+    what the FAQ index is built from. bot.knowledge_folder.load_knowledge reads the rest of the folder."""
     entries: list[Entry] = []
     seen: dict[str, str] = {}
     faq_files = sorted((root / "faq").glob("*.yaml")) + sorted((root / "faq").glob("*.yml"))
@@ -375,59 +361,4 @@ def load_knowledge(root: Path | str) -> KnowledgeBase:
             branch = _parse_branch(node, rel, problems)
             if first_use(node, rel, bseen, "duplicate branch id", problems) and branch is not None:
                 branches.append(branch)
-    kb = KnowledgeBase(entries, branches, root)
-    for module in EXTRA_LOADER_MODULES:
-        importlib.import_module(module)
-    for name, loader in EXTRA_LOADERS.items():
-        kb.extras[name] = loader(root, problems, kb)
-    if problems:
-        raise KnowledgeError(problems)
-    return kb
-
-
-class KnowledgeHolder:
-    """The knowledge base a running service answers from, reloaded when files change.
-
-    A broken edit never replaces a good knowledge base: `reload` keeps the old one, logs why, and exposes the
-    problems in `last_problems` for the staff page and `kb check`.
-    """
-
-    def __init__(self, root: Path, on_load: Callable[[KnowledgeBase], Any] | None = None) -> None:
-        self.root = Path(root)
-        self._on_load = on_load
-        self._lock = threading.Lock()
-        self._signature: tuple[tuple[str, int, int], ...] = ()
-        self.last_problems: list[Problem] = []
-        self.kb: KnowledgeBase = load_knowledge(self.root)
-        self.prepared: Any = on_load(self.kb) if on_load else None
-        self._signature = self._files_signature()
-
-    def _files_signature(self) -> tuple[tuple[str, int, int], ...]:
-        files = sorted(
-            p for p in self.root.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml", ".ics")
-        )
-        return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
-
-    def reload(self, force: bool = False) -> bool:
-        """Reload if files changed. True when a new knowledge base is in use."""
-        from bot import (
-            metrics,
-        )  # here, not at the top: `bibliobot serve` picks prometheus-client's mode first
-
-        with self._lock:
-            signature = self._files_signature()
-            if not force and signature == self._signature:
-                return False
-            self._signature = signature
-            try:
-                kb = load_knowledge(self.root)
-            except KnowledgeError as exc:
-                self.last_problems = exc.problems
-                log.error("knowledge reload failed; still answering from the last good version:\n%s", exc)
-                metrics.knowledge_reloaded(ok=False)
-                return False
-            prepared = self._on_load(kb) if self._on_load else None
-            self.kb, self.prepared, self.last_problems = kb, prepared, []
-            metrics.knowledge_reloaded(ok=True)
-            log.info("knowledge reloaded: %d entries, %d branches", len(kb.entries), len(kb.branches))
-            return True
+    return KnowledgeBase(entries, branches, root)

@@ -34,7 +34,8 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from bot.cases import CASES_FILE
 from bot.errors import BibliobotError, KnowledgeError
-from bot.knowledge import ID_PATTERN, KnowledgeBase, load_knowledge
+from bot.knowledge import ID_PATTERN, KnowledgeBase
+from bot.knowledge_folder import load_knowledge
 from bot.languages import BASE_LANGUAGES, LANGUAGES
 from bot.text import normalise, strip_filler
 

@@ -25,7 +25,7 @@ from bot.config import Config
 from bot.context import Context
 from bot.dates import local_date
 from bot.events import Event, RemoteEvents
-from bot.knowledge import KnowledgeHolder
+from bot.knowledge_folder import KnowledgeHolder
 from bot.outbox import Drain, DrainReport, Policy
 from bot.quiet import at_local, parse_clock
 from bot.reminders import Planner, plan_all

@@ -37,7 +37,7 @@ from bot.channels import inbound
 from bot.channels.inbound import runtime
 from bot.config import Config, load_config
 from bot.core import handle
-from bot.knowledge import load_knowledge
+from bot.knowledge_folder import load_knowledge
 from bot.model import Channel, Message, Reply
 from bot.phone import TELEGRAM_PREFIX
 from bot.storage import Store

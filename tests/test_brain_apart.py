@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot import brain, cache
-from bot.knowledge import load_knowledge
+from bot.knowledge_folder import load_knowledge
 from bot.matching import Matcher
 
 FIXTURE_KNOWLEDGE = Path(__file__).parent / "fixtures" / "knowledge"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.branches import BranchFinder, loose
-from bot.knowledge import load_knowledge
+from bot.knowledge_folder import load_knowledge
 from bot.text import normalise
 from tests.conftest import FIXTURE_KNOWLEDGE, ROOT
 

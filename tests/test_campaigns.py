@@ -19,7 +19,7 @@ from bot.context import Context
 from bot.core import handle
 from bot.dates import iso_week
 from bot.errors import KnowledgeError
-from bot.knowledge import KnowledgeHolder, load_knowledge
+from bot.knowledge_folder import KnowledgeHolder, load_knowledge
 from bot.model import Channel, Message, Reply
 from bot.storage import Exchange, SqliteConversations, Store
 from handlers import campaigns as campaign_replies

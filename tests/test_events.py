@@ -19,7 +19,7 @@ from bot.core import handle
 from bot.events import Event, EventCatalog, EventQuery, EventState, Source, select
 from bot.events.ics import FeedError, parse_feed
 from bot.events.merge import merge
-from bot.knowledge import load_knowledge
+from bot.knowledge_folder import load_knowledge
 from bot.model import Channel, Message, Reply
 from tests.test_hours import problems_of, write_knowledge
 

@@ -17,7 +17,7 @@ from bot.conversation import MemoryConversations
 from bot.core import handle
 from bot.events import EventState, RemoteEvents
 from bot.events.dplcms import DplError, fetch_events, fetch_opening_hours, parse_opening_hours
-from bot.knowledge import load_knowledge
+from bot.knowledge_folder import load_knowledge
 from bot.model import Channel, Message, Reply
 from scheduler.events import refresh_event_sources
 from tests.conftest import ROOT, database_env

@@ -18,7 +18,7 @@ from bot.conversation import MemoryConversations
 from bot.core import handle
 from bot.errors import KnowledgeError
 from bot.hours import HoursBook, HoursFormatError, Interval, parse_intervals, weekdays_of
-from bot.knowledge import load_knowledge
+from bot.knowledge_folder import load_knowledge
 from bot.model import Action, Channel, Message, Reply
 from tests.conftest import FIXTURE_KNOWLEDGE
 

@@ -9,8 +9,8 @@ and `bot/x/__init__`; those implicit edges are not counted, only the module an i
 
 Modules imported by a name in a string (`importlib.import_module(name)`) are a graph of their own, checked by the
 last test: a module that calls `import_module` is taken to depend on every project module whose dotted name is
-written as a string in it (bot/knowledge.py's EXTRA_LOADER_MODULES). That graph still has a cycle (the test is
-marked xfail, strict, with the cycle in its reason): it passes, and so must lose the mark, once it is gone.
+written as a string in it. (The knowledge folder's readers were once imported that way from bot/knowledge.py,
+which each of them imports; bot/knowledge_folder.py now lists them above both.)
 """
 
 from __future__ import annotations
@@ -19,8 +19,6 @@ import ast
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
-
-import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("bot", "handlers", "scheduler")
@@ -265,13 +263,6 @@ def test_modules_imported_by_name_are_seen(tmp_path: Path) -> None:
     assert strongly_connected(import_graph(tmp_path, by_name=True)) == [["bot.plugin", "bot.registry"]]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot.knowledge imports its loaders by name (EXTRA_LOADER_MODULES: bot.hours, bot.events.files, "
-    "bot.campaigns, bot.cases), and each imports bot.knowledge; the cases loader runs the bot: "
-    "bot.brain -> bot.knowledge -> bot.cases -> bot.brain. Needs load_knowledge composed above its loaders, and "
-    "bot.brain's fallback model given the sample knowledge rather than loading it (issue 14, layout)",
-)
 def test_no_import_cycles_through_modules_imported_by_name() -> None:
     graph = import_graph(by_name=True)
     assert strongly_connected(graph) == [], "import cycles:\n" + cycles_report(graph)

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from bot.cli import main
 from bot.errors import KnowledgeError, Problem
-from bot.knowledge import load_knowledge
+from bot.knowledge_folder import load_knowledge
 from tests.conftest import FIXTURE_KNOWLEDGE
 
 GOOD = """\

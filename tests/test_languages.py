@@ -25,7 +25,8 @@ from bot.context import Context
 from bot.conversation import NoConversations
 from bot.core import handle
 from bot.coverage import coverage, report
-from bot.knowledge import KnowledgeBase, load_knowledge
+from bot.knowledge import KnowledgeBase
+from bot.knowledge_folder import load_knowledge
 from bot.model import Action, Channel, Message, Reply
 from bot.storage import Store
 from handlers import delete

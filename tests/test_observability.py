@@ -25,7 +25,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot import metrics, outbox
 from bot.channels.sms import SmsSender
 from bot.config import Config
-from bot.knowledge import KnowledgeHolder
+from bot.knowledge_folder import KnowledgeHolder
 from bot.phone import MaskNumbersFilter
 from bot.serve import JsonLinesFormatter
 from bot.storage import Store

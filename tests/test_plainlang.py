@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from bot import plainlang
 from bot.cli import main
-from bot.knowledge import load_knowledge
+from bot.knowledge_folder import load_knowledge
 from tests.conftest import FIXTURE_KNOWLEDGE
 
 

@@ -13,7 +13,8 @@ from flask import Flask
 
 from bot.brain import Brain
 from bot.channels.inbound import runtime
-from bot.knowledge import KnowledgeBase, KnowledgeHolder
+from bot.knowledge import KnowledgeBase
+from bot.knowledge_folder import KnowledgeHolder
 from tests.conftest import FIXTURE_KNOWLEDGE, Say
 
 RENEW_QUESTION = "hvordan fornyer jeg mine lån"

@@ -13,7 +13,7 @@ from bot.config import Config, load_config
 from bot.context import Context, Understanding
 from bot.conversation import MemoryConversations
 from bot.core import handle, understand
-from bot.knowledge import load_knowledge
+from bot.knowledge_folder import load_knowledge
 from bot.model import Action, Channel, Message
 from tests.conftest import MOMENT, ROOT
 

@@ -17,7 +17,7 @@ from bot.brain import Brain, trained_matcher
 from bot.config import load_config
 from bot.context import Context
 from bot.core import handle
-from bot.knowledge import load_knowledge
+from bot.knowledge_folder import load_knowledge
 from bot.model import Channel, Message, Reply
 from handlers import texts
 from handlers.texts import in_language, more_languages

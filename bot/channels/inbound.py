@@ -28,7 +28,7 @@ from bot.brain import Brain
 from bot.config import Config
 from bot.context import Context
 from bot.dates import iso_week
-from bot.knowledge import KnowledgeHolder
+from bot.knowledge_folder import KnowledgeHolder
 from bot.model import Message, Reply
 from bot.phone import has_cpr, mask, mask_cpr
 from bot.storage import Exchange, SqliteConversations, Store

@@ -19,7 +19,6 @@ from bot.errors import Problem
 from bot.events.ics import FeedError, IcsFeed, check_feed, parse_feed
 from bot.events.model import AUDIENCES, CATEGORIES, Event, EventState, Source
 from bot.knowledge import (
-    EXTRA_LOADERS,
     ID_PATTERN,
     KnowledgeBase,
     _line,
@@ -227,7 +226,7 @@ def _price(node: yaml.Node) -> str | None:
 
 
 def load_events(root: Path, problems: list[Problem], kb: KnowledgeBase) -> list[Event]:
-    """EXTRA_LOADERS["events"]: every `events/*.yaml` entry, ids unique across files."""
+    """The knowledge folder's "events" (bot.knowledge_folder): every `events/*.yaml` entry, ids unique across files."""
     folder = root / "events"
     files = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")) if folder.is_dir() else []
     branches = {b.id for b in kb.branches}
@@ -243,7 +242,7 @@ def load_events(root: Path, problems: list[Problem], kb: KnowledgeBase) -> list[
 
 
 def load_feeds(root: Path, problems: list[Problem], kb: KnowledgeBase) -> list[IcsFeed]:
-    """EXTRA_LOADERS["feeds"]: every `feeds/*.ics` calendar file, parsed (occurrences are expanded per question)."""
+    """The knowledge folder's "feeds" (bot.knowledge_folder): every `feeds/*.ics` calendar file, parsed (occurrences are expanded per question)."""
     from bot.branches import BranchFinder  # bot.branches imports bot.knowledge; loaded after it
     from bot.text import normalise
 
@@ -268,7 +267,3 @@ def load_feeds(root: Path, problems: list[Problem], kb: KnowledgeBase) -> list[I
             problems.append(Problem(rel, None, problem))
         feeds.append(feed)
     return feeds
-
-
-EXTRA_LOADERS["events"] = load_events
-EXTRA_LOADERS["feeds"] = load_feeds
