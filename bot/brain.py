@@ -76,8 +76,20 @@ def fallback_model() -> DecisionModel | None:
 
 
 def matcher_key(kb: KnowledgeBase) -> str:
-    """The cache key of this knowledge's FAQ index: its entries and branches, the code and data that prepare it."""
-    from bot import decision, discriminant, lexicon, matching, noise, semantic, text, training, wordfreqs
+    """The cache key of this knowledge's FAQ index: its entries and branches, the code and data that prepare it
+    (the vocabulary files of bot/language/ included: an edited word list must not load a stale index)."""
+    from bot import (
+        decision,
+        discriminant,
+        language,
+        lexicon,
+        matching,
+        noise,
+        semantic,
+        text,
+        training,
+        wordfreqs,
+    )
 
     content = repr(
         (
@@ -86,10 +98,14 @@ def matcher_key(kb: KnowledgeBase) -> str:
         )
     )
     code = cache.source_digest(
-        matching, lexicon, text, wordfreqs, decision, training, noise, semantic, discriminant
+        matching, lexicon, language, text, wordfreqs, decision, training, noise, semantic, discriminant
     )
     return cache.digest(
-        content, code, decision.DATA.read_bytes(), semantic.MODEL_ID if semantic.embedder() else ""
+        content,
+        code,
+        language.vocabulary().digest_source,
+        decision.DATA.read_bytes(),
+        semantic.MODEL_ID if semantic.embedder() else "",
     )
 
 

@@ -62,12 +62,14 @@ class _Main(click.Group):
     with that message and exit status 1, not a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        from bot.errors import StorageError
+        from bot.errors import LanguageError, StorageError
 
         try:
             return super().invoke(ctx)
         except StorageError as exc:
             raise click.ClickException(str(exc)) from None
+        except LanguageError as exc:  # read on first use: any command that reads a message may meet it
+            raise click.ClickException(f"the vocabulary files have errors:\n{exc}") from None
 
 
 @click.group(cls=_Main)
@@ -155,7 +157,8 @@ def kb() -> None:
 )
 @click.option("--brief", is_flag=True, help="Coverage per language only, without the entries each lacks.")
 def kb_check(directory: Path | None, languages: str | None, brief: bool) -> None:
-    """Validate a knowledge folder; print every problem with file and line; exit 1 if any.
+    """Validate a knowledge folder and the bot's vocabulary files; print every problem with file and line; exit 1
+    if any.
 
     Also prints plain-language warnings (answers over the SMS budget, long sentences, a LIX over 45), which do
     not fail the check. After the verdict it reports, for each configured language, how many entries have an
@@ -168,6 +171,16 @@ def kb_check(directory: Path | None, languages: str | None, brief: bool) -> None
 
         bibliobot kb check --languages da,en,ar,so --brief knowledge/
     """
+    from bot import language
+
+    # The vocabulary first: everything that reads the knowledge base reads it too.
+    vocabulary_problems = language.check()
+    if vocabulary_problems:
+        for problem in vocabulary_problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"{len(vocabulary_problems)} problem(s) in {language.LANGUAGE_DIR}", err=True)
+        sys.exit(1)
+
     from bot import campaigns, plainlang
     from bot.coverage import coverage, report
     from bot.knowledge_folder import load_knowledge

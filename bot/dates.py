@@ -20,42 +20,28 @@ from zoneinfo import ZoneInfo
 
 import holidays as holidays_lib
 
-from bot.text import normalise
+from bot import language
+from bot.text import fold, normalise
 
 CPH = ZoneInfo("Europe/Copenhagen")
 DEFAULT_DAYS = 14  # "what is on" with no date: today and the 13 days after, the libraries' own calendar view
 EVENING = time(17, 0)
 FAR_DAYS = 200  # a date further ahead than this is told with its year ("10/11 2027")  # "i aften"/"tonight": events that are still on from 17:00
 
-WEEKDAYS_DA = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
-WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-SHORT_DA = ("man", "tir", "ons", "tor", "fre", "lør", "søn")
-SHORT_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-MONTHS_DA_LONG = (
-    "jan.",
-    "feb.",
-    "marts",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "aug.",
-    "sep.",
-    "okt.",
-    "nov.",
-    "dec.",
-)
-MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# Day and month names, read and written, come from each language's dates.yaml (bot/language/).
+_DAYS = language.weekdays()
+_MONTHS = language.months()
+WEEKDAYS_DA = tuple(day.name for day in _DAYS["da"])
+WEEKDAYS_EN = tuple(day.name for day in _DAYS["en"])
+SHORT_DA = tuple(day.short for day in _DAYS["da"])
+SHORT_EN = tuple(day.short for day in _DAYS["en"])
+MONTHS_DA_LONG = tuple(month.written for month in _MONTHS["da"])
+MONTHS_EN = tuple(month.written for month in _MONTHS["en"])
 
-# Folded weekday words -> 0 (Monday) .. 6. Plural and definite forms too ("lørdage", "om lørdagen", "sundays").
-_WEEKDAY_STEMS = {
-    0: ("mandag", "monday", "mon"),
-    1: ("tirsdag", "tuesday", "tues", "tue"),
-    2: ("onsdag", "wednesday", "weds", "wed"),
-    3: ("torsdag", "thursday", "thurs", "thur", "thu"),
-    4: ("fredag", "friday"),
-    5: ("loerdag", "lordag", "saturday"),
-    6: ("soendag", "sondag", "sunday"),
+# Folded weekday words -> 0 (Monday) .. 6: every language's names and other spellings. Plural and definite forms
+# too ("lørdage", "om lørdagen", "sundays").
+_WEEKDAY_STEMS: dict[int, tuple[str, ...]] = {
+    i: tuple(w for days in _DAYS.values() for w in (fold(days[i].name), *days[i].also)) for i in range(7)
 }
 WEEKDAY_WORDS: dict[str, int] = {}
 for _day, _stems in _WEEKDAY_STEMS.items():
@@ -67,75 +53,19 @@ for _day, _stems in _WEEKDAY_STEMS.items():
 
 # Short weekday forms that are also other words ("sat", "fri", "man"): only after _ON ("on sat", "på fre").
 SHORT_WEEKDAYS = {
-    "mon": 0,
-    "man": 0,
-    "tir": 1,
-    "ons": 2,
-    "tor": 3,
-    "fri": 4,
-    "fre": 4,
-    "sat": 5,
-    "lor": 5,
-    "loer": 5,
-    "sun": 6,
-    "son": 6,
-    "soen": 6,
+    w: i for days in _DAYS.values() for i, day in enumerate(days) for w in day.short_after_day_word
 }
-_ON = {
-    "on",
-    "this",
-    "next",
-    "naeste",
-    "paa",
-    "om",
-    "denne",
-    "kommende",
-    "coming",
-    "til",
-    "until",
-    "fra",
-    "from",
-}
+_ON = set(language.words("dates.day_words"))
 
 # Folded month words -> 1..12. Short forms only count next to a day number ("Dec 24th", "24. dec").
 MONTH_WORDS: dict[str, int] = {
-    "januar": 1,
-    "january": 1,
-    "februar": 2,
-    "february": 2,
-    "marts": 3,
-    "march": 3,
-    "april": 4,
-    "maj": 5,
-    "may": 5,
-    "juni": 6,
-    "june": 6,
-    "juli": 7,
-    "july": 7,
-    "august": 8,
-    "september": 9,
-    "oktober": 10,
-    "october": 10,
-    "november": 11,
-    "december": 12,
+    month.name: i + 1 for months in _MONTHS.values() for i, month in enumerate(months)
 }
 MONTH_SHORT: dict[str, int] = {
-    "jan": 1,
-    "feb": 2,
-    "mar": 3,
-    "apr": 4,
-    "jun": 6,
-    "jul": 7,
-    "aug": 8,
-    "sep": 9,
-    "sept": 9,
-    "okt": 10,
-    "oct": 10,
-    "nov": 11,
-    "dec": 12,
+    w: i + 1 for months in _MONTHS.values() for i, month in enumerate(months) for w in month.short
 }
 # Whole month names that are also everyday words: only "i maj"/"in may" means the month.
-_MONTH_NEEDS_PREFIX = {"may", "march", "august"}
+_MONTH_NEEDS_PREFIX = set(language.words("dates.months_only_after_in"))
 
 _FOLD = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa"})
 
@@ -296,44 +226,19 @@ def danish_holidays(year: int) -> dict[str, date]:
     return out
 
 
-# Holiday ids and the names librarians and citizens use for them (folded).
-HOLIDAY_NAMES: dict[str, tuple[str, ...]] = {
-    "nytaarsdag": ("nytaarsdag", "new years day"),
-    "skaertorsdag": ("skaertorsdag", "maundy thursday"),
-    "langfredag": ("langfredag", "good friday"),
-    "paaskedag": ("paaskedag", "paaskesoendag", "1 paaskedag", "easter sunday", "easter day"),
-    "2-paaskedag": ("2 paaskedag", "anden paaskedag", "easter monday"),
-    "store-bededag": ("store bededag", "bededag", "great prayer day"),
-    "kristi-himmelfartsdag": ("kristi himmelfartsdag", "kristi himmelfart", "himmelfart", "ascension day"),
-    "pinsedag": ("pinsedag", "1 pinsedag", "pinsesoendag", "whit sunday", "pentecost sunday"),
-    "2-pinsedag": ("2 pinsedag", "anden pinsedag", "whit monday", "pentecost monday"),
-    "grundlovsdag": ("grundlovsdag", "grundlovsdagen", "constitution day"),
-    "juleaften": ("juleaften", "juleaftensdag", "christmas eve", "xmas eve"),
-    "juledag": ("1 juledag", "juledag", "foerste juledag", "christmas day", "xmas day"),
-    "2-juledag": ("2 juledag", "anden juledag", "boxing day"),
-    "nytaarsaften": ("nytaarsaften", "nytaarsaftensdag", "new years eve", "nye years eve"),
-}
+# Holiday ids (in calendar order) and the names librarians and citizens use for them (folded), from dates.yaml.
+_HOLIDAY_WORDS = language.word_groups("dates.holidays")
+HOLIDAY_NAMES: dict[str, tuple[str, ...]] = {hid: _HOLIDAY_WORDS.get(hid, ()) for hid in language.HOLIDAY_IDS}
 # Names for several days at once, and the holiday ids they span (first to last).
+_GROUP_SPANS = {"paaske": ("skaertorsdag", "2-paaskedag"), "pinse": ("pinsedag", "2-pinsedag")}
+_GROUP_WORDS = language.word_groups("dates.holiday_groups")
 HOLIDAY_GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, str]]] = {
-    "paaske": (
-        ("paaske", "paasken", "paaskeferien", "easter", "easter holidays"),
-        ("skaertorsdag", "2-paaskedag"),
-    ),
-    "pinse": (("pinse", "pinsen", "whitsun", "pentecost"), ("pinsedag", "2-pinsedag")),
+    group: (_GROUP_WORDS.get(group, ()), span) for group, span in _GROUP_SPANS.items()
 }
 # "jul", "julen", "juleferien", "christmas": 24-26 December, as the issue's contract defines it.
 # "nytår", "new year": nytårsaften and nytårsdag.
-NEW_YEAR_WORDS = ("nytaar", "nytaaret", "new year", "new years")
-CHRISTMAS_WORDS = (
-    "jul",
-    "julen",
-    "juleferien",
-    "juleferie",
-    "juledagene",
-    "christmas",
-    "xmas",
-    "christmas holidays",
-)
+NEW_YEAR_WORDS = tuple(language.words("dates.new_year"))
+CHRISTMAS_WORDS = tuple(language.words("dates.christmas"))
 
 
 def holiday_id(name: str) -> str | None:
@@ -425,7 +330,7 @@ _EVENING = re.compile(r" (i aften|iaften|tonight|tonite|2nite|i nat|this evening
 _NOW = re.compile(r" (nu|now|right now|lige nu|currently|at the moment|i oejeblikket|for tiden) ")
 _TOMORROW = re.compile(r" (i morgen|imorgen|tomorrow|tmrw|tmr|2morrow|tomoz) ")
 _OVERMORROW = re.compile(r" (i overmorgen|iovermorgen|overmorgen|(the )?day after tomorrow) ")
-_NEXT = {"naeste", "next", "kommende", "coming", "foelgende", "following"}
+_NEXT = set(language.words("dates.next_words"))
 _WEEK_THIS = re.compile(
     r" (denne uge|i denne uge|i ugen|this week|resten af ugen|rest of (the|this) week|later this week|"
     r"senere i ugen|i den her uge|this weeks?) "
@@ -541,7 +446,7 @@ def understand_when(text: str, now: datetime, tz: ZoneInfo = CPH) -> When:
 
 def date_words() -> set[str]:
     """Every folded word that can be part of a date phrase, for the intent check in bot.timeintent."""
-    words: set[str] = set(WEEKDAY_WORDS) | set(MONTH_WORDS) | set(MONTH_SHORT) | {"uge", "week", "wk"}
+    words: set[str] = set(WEEKDAY_WORDS) | set(MONTH_WORDS) | set(MONTH_SHORT)
     for names in HOLIDAY_NAMES.values():
         for n in names:
             words.update(n.split())
@@ -550,27 +455,23 @@ def date_words() -> set[str]:
             words.update(n.split())
     for n in (*CHRISTMAS_WORDS, *NEW_YEAR_WORDS):
         words.update(n.split())
-    words.update({"of", "the", "den", "d", "det", "st", "nd", "rd", "th", "holidays", "ferien", "ferie"})
+    words.update(language.words("dates.date_words"))
     return words
 
 
 # ------------------------------------------------------------------------------------------------ telling dates
 
 
-def _cldr(lang: str) -> bool:
-    """A language beyond Danish and English: its day and month names come from CLDR through Babel."""
-    return lang not in ("da", "en")
-
-
 def day_name(d: date, lang: str, short: bool = False) -> str:
-    """ "lørdag" / "Saturday" / "السبت"; short: "lør" / "Sat"."""
-    if _cldr(lang):
+    """ "lørdag" / "Saturday" / "السبت"; short: "lør" / "Sat". A language whose dates.yaml gives no weekdays has
+    its names from CLDR through Babel."""
+    days = _DAYS.get(lang)
+    if days is None:
         from babel.dates import format_date
 
         return format_date(d, "EEE" if short else "EEEE", locale=lang)
-    if lang == "en":
-        return (SHORT_EN if short else WEEKDAYS_EN)[d.weekday()]
-    return (SHORT_DA if short else WEEKDAYS_DA)[d.weekday()]
+    day = days[d.weekday()]
+    return day.short if short else day.name
 
 
 def weekday_name(weekday: int, lang: str, short: bool = False) -> str:

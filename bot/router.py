@@ -10,87 +10,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot import language
 from bot.text import fold, normalise, strip_filler
 
 # SMS compliance keywords, matched only when they are the whole message (any case, punctuation ignored).
 # The bot's own list covers every opt-out word Twilio acts on by default (bot/channels/sms_optout.py) and the
 # Danish ones; "yes" is not a START word here, as it answers "delete my data?".
-STOP_WORDS = {
-    "stop",
-    "stopp",
-    "afmeld",
-    "unsubscribe",
-    "end",
-    "quit",
-    "cancel",
-    "stopall",
-    "optout",
-    "revoke",
-}
-START_WORDS = {"start", "unstop", "genstart", "yes start"}
-HELP_WORDS = {"help", "hjaelp", "info", "hjelp", "hjalp"}
+STOP_WORDS = set(language.words("words.stop_keywords"))
+START_WORDS = set(language.words("words.start_keywords"))
+HELP_WORDS = set(language.words("words.help_keywords"))
 
-# Event vocabulary shared by events and subscriptions: the ids of ARCHITECTURE's `ask` contract.
-CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
-    "concert": ("koncert", "concert", "musik", "music", "gig"),
-    "talk": (
-        "foredrag",
-        "a talk ",
-        "the talk ",
-        "author talk",
-        "talks ",
-        "lecture",
-        "forfatter",
-        "author",
-        "oplaeg",
-        "forfattermoede",
-    ),
-    "workshop": ("workshop", "vaerksted", "vaerkstedet"),
-    "film": ("film ", "filmen", "filmene", "films", "movie", "cinema", "biograf", "screening", "filmvisning"),
-    "reading-club": ("laeseklub", "laesekreds", "bogklub", "reading club", "book club", "reading group"),
-    "language-cafe": ("sprogcafe", "sprogcaf", "language cafe", "language caf", "conversation cafe"),
-    "it-help": ("it hjaelp", "ithjaelp", "it help", "computerhjaelp", "tech help", "digital hjaelp"),
-    "storytime": (
-        "hoejtlaesning",
-        "storytime",
-        "story time",
-        "eventyr",
-        "fortaelling",
-        "read aloud",
-        "laese hoejt",
-    ),
-    "exhibition": ("udstilling", "exhibition", "exhibit", "kunst"),
-    "debate": ("debat", "debate", "diskussion", "panel"),
-}
-AUDIENCE_WORDS: dict[str, tuple[str, ...]] = {
-    "children": ("boern", "born", "barn", "kids", "kid", "children", "child", "boerne", "smaa"),
-    "teens": ("unge", "ung", "teen", "teens", "teenager", "youth", "young people"),
-    "families": ("familie", "families", "family", "familier"),
-    "adults": ("voksne", "voksen", "adults", "adult", "grown up"),
-    "seniors": ("senior", "seniorer", "aeldre", "pensionist", "elderly", "older people"),
-}
-EVENT_WORDS = (
-    "arrangement",
-    "arrangementer",
-    "event",
-    "events",
-    "aktivitet",
-    "activities",
-    "activity",
-    "aktiviteter",
-    "begivenhed",
-    "sker der",
-    "whats on",
-    "what is on",
-    "anything on",
-    "something on",
-    "happening",
-    "program",
-    "kalender",
-    "calendar",
-    "on tonight",
-    "going on",
-)
+# Event vocabulary shared by events and subscriptions (events.yaml): the ids of ARCHITECTURE's `ask` contract. A
+# word matches the start of a word ("koncert" finds "koncerter"); one ending in a space matches the whole word.
+CATEGORY_WORDS: dict[str, tuple[str, ...]] = language.word_groups("events.categories")
+AUDIENCE_WORDS: dict[str, tuple[str, ...]] = language.word_groups("events.audiences")
+EVENT_WORDS = tuple(language.words("events.event_words"))
 HOURS_WORDS = re.compile(
     r"\b(aab(e|n)\w*|aben\w*|abn(e|er|ede)|lukke\w*|lukket|aabningstid\w*|open\w*|opening|clos\w*|hours|"
     r"abningstid\w*|aabningstider)\b"
@@ -114,49 +48,7 @@ def _whole(norm: str, words: set[str]) -> bool:
 
 # Words that may stand around STOP or START without changing what they mean ("stop texting me", "start igen tak",
 # "please stop sending me messages"): about messaging and politeness, nothing that names one kind of message.
-KEYWORD_COMPANIONS = frozenset(
-    [
-        "me",
-        "mig",
-        "you",
-        "jer",
-        "texting",
-        "text",
-        "texts",
-        "sms",
-        "smser",
-        "sending",
-        "send",
-        "sende",
-        "messages",
-        "message",
-        "beskeder",
-        "besked",
-        "please",
-        "pls",
-        "tak",
-        "igen",
-        "again",
-        "now",
-        "nu",
-        "venligst",
-        "all",
-        "alle",
-        "at",
-        "to",
-        "til",
-        "med",
-        "with",
-        "the",
-        "more",
-        "mere",
-        "flere",
-        "mine",
-        "my",
-        "any",
-        "nogen",
-    ]
-)
+KEYWORD_COMPANIONS = frozenset(language.words("words.keyword_companions"))
 
 
 def compliance(text: str) -> str | None:

@@ -1,0 +1,139 @@
+"""The vocabulary files of bot/language/: what the code reads from them, and how a broken one is reported."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot import brain, dates, language, lexicon, router, text
+from bot.cli import main
+from bot.knowledge import load_knowledge
+from tests.conftest import FIXTURE_KNOWLEDGE
+
+
+@pytest.fixture
+def vocabulary_copy(tmp_path: Path) -> Path:
+    """A copy of the shipped files, to break or extend."""
+    root = tmp_path / "language"
+    shutil.copytree(language.LANGUAGE_DIR, root, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    return root
+
+
+def _replace_line(path: Path, start: str, new: str) -> int:
+    """Replace the line that starts with `start`; its number (1-based)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    number = next(i for i, line in enumerate(lines) if line.startswith(start))
+    lines[number] = new
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return number + 1
+
+
+def test_the_shipped_files_have_no_problem() -> None:
+    assert language.check() == []
+    assert language.codes()[:2] == ["da", "en"]
+
+
+def test_a_syntax_error_names_file_and_line(vocabulary_copy: Path) -> None:
+    line = _replace_line(vocabulary_copy / "da" / "words.yaml", "stop_keywords:", "stop_keywords: [stop]]")
+    (problem,) = language.check(vocabulary_copy)
+    assert (problem.path, problem.line) == ("language/da/words.yaml", line)
+    assert "YAML syntax error" in problem.message
+
+
+@pytest.mark.parametrize(
+    "file, start, new, message",
+    [
+        ("da/words.yaml", "stop_keywords:", "stop_keywords: stop", "stop_keywords must be a list"),
+        ("da/words.yaml", "help_keywords:", "help_keyword: [hjaelp]", "unknown key 'help_keyword'"),
+        ("en/words.yaml", "help_keywords:", "help_keywords: [help, [info]]", "each item must be a word"),
+        ("en/lexicon.yaml", "card:", "Card: [library card]", "concept name is lower-case"),
+        ("da/dates.yaml", "  - {name: mandag", "  - {short: man}", "each item needs name"),
+        ("da/dates.yaml", "  nytaarsdag:", "  nytaar: [nytaarsdag]", "unknown id 'nytaar'"),
+        ("en/events.yaml", "  concert:", "  concert: [concert, '']", "empty text"),
+    ],
+    ids=[
+        "not-a-list",
+        "unknown-key",
+        "not-a-word",
+        "concept-name",
+        "weekday-without-name",
+        "holiday-id",
+        "empty",
+    ],
+)
+def test_a_malformed_file_names_file_and_line(
+    vocabulary_copy: Path, file: str, start: str, new: str, message: str
+) -> None:
+    line = _replace_line(vocabulary_copy / file, start, new)
+    problems = language.check(vocabulary_copy)
+    assert [(p.path, p.line) for p in problems] == [(f"language/{file}", line)], problems
+    assert message in problems[0].message
+    assert str(problems[0]).startswith(f"language/{file}:{line}: ")
+
+
+def test_an_out_of_scope_name_must_be_a_concept(vocabulary_copy: Path) -> None:
+    common = vocabulary_copy / "common.yaml"
+    common.write_text(common.read_text(encoding="utf-8").replace("passport,", "pasport,"), encoding="utf-8")
+    (problem,) = language.check(vocabulary_copy)
+    assert "'pasport' is no concept" in problem.message and problem.path == "language/common.yaml"
+
+
+def test_a_third_language_is_read_without_code(vocabulary_copy: Path) -> None:
+    """A folder named by a language code is one more language: its words join every list the code reads."""
+    (vocabulary_copy / "de").mkdir()
+    (vocabulary_copy / "de" / "words.yaml").write_text(
+        "stopwords: [und, oder, nicht]\nfiller_words: [hallo, danke]\nabbreviations:\n  bitte: bitte\n",
+        encoding="utf-8",
+    )
+    days = ["Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"]
+    (vocabulary_copy / "de" / "dates.yaml").write_text(
+        "weekdays:\n"
+        + "".join(f"  - {{name: {d}, short: {d[:2]}, also: [], short_after_day_word: []}}\n" for d in days),
+        encoding="utf-8",
+    )
+    found, problems = language.read(vocabulary_copy)
+    assert problems == []
+    assert [lang.code for lang in found.languages] == ["da", "de", "en"]
+    (de,) = [lang for lang in found.languages if lang.code == "de"]
+    assert de.lists["words.stopwords"] == ["und", "oder", "nicht"]
+    assert [d.name for d in de.weekdays] == days
+
+
+def test_a_folder_that_is_no_language_code_is_reported(vocabulary_copy: Path) -> None:
+    (vocabulary_copy / "Danish").mkdir()
+    (problem,) = language.check(vocabulary_copy)
+    assert problem.path == "language/Danish" and "language code" in problem.message
+
+
+def test_kb_check_reports_a_broken_vocabulary_file(
+    vocabulary_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    line = _replace_line(vocabulary_copy / "en" / "words.yaml", "stop_keywords:", "stop_keywords: {stop: 1}")
+    monkeypatch.setattr(language, "LANGUAGE_DIR", vocabulary_copy)
+    result = CliRunner().invoke(main, ["kb", "check", "--brief", str(FIXTURE_KNOWLEDGE)])
+    assert result.exit_code == 1
+    assert f"language/en/words.yaml:{line}: stop_keywords must be a list" in result.output
+
+
+def test_the_code_reads_its_words_from_the_files() -> None:
+    """One definition each: the weekday names of dates.yaml are also stop words and time words."""
+    assert dates.WEEKDAYS_DA == ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
+    assert dates.WEEKDAY_WORDS["loerdagen"] == 5 and dates.WEEKDAY_WORDS["sundays"] == 6
+    assert {"loerdag", "sunday"} <= text.STOPWORDS
+    assert text.ABBREVIATIONS["pls"] == "please" and text.ABBREVIATIONS["ka"] == "kan"
+    assert "koncert" in router.CATEGORY_WORDS["concert"] and "concert" in router.CATEGORY_WORDS["concert"]
+    assert lexicon.CONCEPTS["card"][0][0] == "lånekort" and "library card" in lexicon.CONCEPTS["card"][1]
+    assert "passport" in lexicon.OUT_OF_SCOPE
+
+
+def test_an_edited_vocabulary_changes_the_index_cache_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The FAQ index is prepared from the word lists: an edit must not load an index built from the old ones."""
+    kb = load_knowledge(FIXTURE_KNOWLEDGE)
+    before = brain.matcher_key(kb)
+    edited = replace(language.vocabulary(), digest_source=language.vocabulary().digest_source + b"new word")
+    monkeypatch.setattr(language, "vocabulary", lambda: edited)
+    assert brain.matcher_key(kb) != before
