@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from bot import brain, dates, language, lexicon, router, text
 from bot.cli import main
-from bot.knowledge import load_knowledge
+from bot.knowledge_folder import load_knowledge
 from tests.conftest import FIXTURE_KNOWLEDGE
 
 
