@@ -1,6 +1,6 @@
 """How well each knowledge base answers its own questions held out: the figures the decision is chosen by.
 
-For each knowledge base (default: ../shared/eval/knowledge and the project's knowledge/), bot.training trains the
+For each knowledge base (default: ../shared/eval/knowledge and the project's knowledge/), bot.understanding.training trains the
 answer/clarify/hand-off model by five folds over the question variants and scores every held-out question with a
 model that did not see its fold. Printed per kind of held-out question:
 
@@ -29,9 +29,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot import semantic  # noqa: E402
 from bot.brain import trained_matcher  # noqa: E402
 from bot.knowledge_folder import load_knowledge  # noqa: E402
+from bot.understanding import semantic  # noqa: E402
 
 KINDS = ("clean", "sms", "story", "typed", "foreign", "absent", "absent-foreign", "oos", "swap")
 

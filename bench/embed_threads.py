@@ -27,7 +27,7 @@ CHILD = """
 import json, sys, time
 sys.path.insert(0, {root!r}); sys.path.insert(0, {bench!r})
 from match import MESSAGES
-from bot import semantic
+from bot.understanding import semantic
 semantic.warm()
 print("ready", flush=True)
 sys.stdin.readline()  # every process starts together

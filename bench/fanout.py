@@ -48,8 +48,8 @@ from scratch import postgres_schema  # bench/scratch.py, beside this script
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot import outbox  # noqa: E402
 from bot.config import Config, load_config  # noqa: E402
+from bot.services import outbox  # noqa: E402
 from bot.storage import Store  # noqa: E402
 
 ACCOUNT = "AC" + "0" * 32

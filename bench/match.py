@@ -58,7 +58,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot import brain as brain_module  # noqa: E402
-from bot import cache, semantic  # noqa: E402
+from bot import cache  # noqa: E402
 from bot.brain import Brain, prepared_matcher  # noqa: E402
 from bot.config import Config, load_config  # noqa: E402
 from bot.context import Context  # noqa: E402
@@ -66,9 +66,10 @@ from bot.conversation import NoConversations  # noqa: E402
 from bot.core import handle, understand  # noqa: E402
 from bot.knowledge import Entry, KnowledgeBase  # noqa: E402
 from bot.knowledge_folder import load_knowledge  # noqa: E402
-from bot.matching import Matcher  # noqa: E402
 from bot.model import Channel, Message  # noqa: E402
-from bot.text import STOPWORDS, fold  # noqa: E402
+from bot.understanding import semantic  # noqa: E402
+from bot.understanding.matching import Matcher  # noqa: E402
+from bot.understanding.text import STOPWORDS, fold  # noqa: E402
 
 # The understanding issue's aims: the whole step, embedding included, and the peak with 50,000 variants.
 AIM_MS_AT_10K = 5

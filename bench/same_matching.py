@@ -1,4 +1,4 @@
-"""Check that a change to bot/matching.py meant for speed leaves its output alone.
+"""Check that a change to bot/understanding/matching.py meant for speed leaves its output alone.
 
 `snapshot` records, for every text of ../shared/eval/dev.yaml and bench/paraphrases/*.yaml, on both the sample
 knowledge (knowledge/) and the evaluation knowledge (../shared/eval/knowledge): the lexical ranking (every
@@ -45,7 +45,7 @@ def texts() -> list[tuple[str, str]]:
 
 
 def vectors(cases: list[tuple[str, str]], path: Path) -> dict[str, np.ndarray]:
-    from bot import semantic
+    from bot.understanding import semantic
 
     known: dict[str, np.ndarray] = {}
     if path.exists():
@@ -66,9 +66,9 @@ def vectors(cases: list[tuple[str, str]], path: Path) -> dict[str, np.ndarray]:
 def snapshot(out: Path, vector_file: Path) -> None:
     from dataclasses import astuple
 
-    from bot import semantic
     from bot.brain import trained_matcher
     from bot.knowledge_folder import load_knowledge
+    from bot.understanding import semantic
 
     cases = texts()
     vecs = vectors(cases, vector_file)

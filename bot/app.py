@@ -16,16 +16,17 @@ from datetime import datetime
 from flask import Blueprint, Flask, Response, g, jsonify, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from bot import cases, metrics, semantic
+from bot import cases, metrics
 from bot.channels import ils, sms, telegram
 from bot.channels.inbound import EXTENSION, Runtime, runtime
 from bot.channels.outbound import close_senders
 from bot.config import Config, load_config
-from bot.events import RemoteEvents
 from bot.knowledge_folder import KnowledgeHolder
+from bot.services.events import RemoteEvents
 from bot.staff import telegram_group as staff_group
 from bot.staff import views as staff_views
 from bot.storage import Store
+from bot.understanding import semantic
 
 log = logging.getLogger(__name__)
 

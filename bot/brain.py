@@ -16,15 +16,16 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
-from bot import cache, training
-from bot.branches import BranchFinder
-from bot.decision import DecisionModel
+from bot import cache
 from bot.errors import Problem
-from bot.events.catalog import EventCatalog
-from bot.hours import HoursBook
 from bot.knowledge import KnowledgeBase, read_entries
-from bot.matching import Matcher, lexical_view
 from bot.paths import sample_knowledge
+from bot.services.events.catalog import EventCatalog
+from bot.services.hours import HoursBook
+from bot.understanding import training
+from bot.understanding.branches import BranchFinder
+from bot.understanding.decision import DecisionModel
+from bot.understanding.matching import Matcher, lexical_view
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ def build_apart(enabled: bool = True) -> None:
 
 
 def trained_matcher(kb: KnowledgeBase) -> Matcher:
-    """The FAQ index of this knowledge with its decision learned from its own questions (bot.training), or the
+    """The FAQ index of this knowledge with its decision learned from its own questions (bot.understanding.training), or the
     sample's borrowed when it is too small to teach one."""
     matcher = Matcher(kb)
     matcher.model = training.train(matcher, lexical_view(kb)) or fallback_model()
@@ -77,8 +78,8 @@ def fallback_model() -> DecisionModel | None:
 
 def matcher_key(kb: KnowledgeBase) -> str:
     """The cache key of this knowledge's FAQ index: its entries and branches, the code and data that prepare it
-    (the vocabulary files of bot/language/ included: an edited word list must not load a stale index)."""
-    from bot import (
+    (the vocabulary files of bot/understanding/language/ included: an edited word list must not load a stale index)."""
+    from bot.understanding import (
         decision,
         discriminant,
         language,

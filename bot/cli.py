@@ -171,7 +171,7 @@ def kb_check(directory: Path | None, languages: str | None, brief: bool) -> None
 
         bibliobot kb check --languages da,en,ar,so --brief knowledge/
     """
-    from bot import language
+    from bot.understanding import language
 
     # The vocabulary first: everything that reads the knowledge base reads it too.
     vocabulary_problems = language.check()
@@ -181,10 +181,11 @@ def kb_check(directory: Path | None, languages: str | None, brief: bool) -> None
         click.echo(f"{len(vocabulary_problems)} problem(s) in {language.LANGUAGE_DIR}", err=True)
         sys.exit(1)
 
-    from bot import campaigns, plainlang
-    from bot.coverage import coverage, report
+    from bot import plainlang
     from bot.knowledge_folder import load_knowledge
     from bot.languages import LANGUAGES
+    from bot.services import campaigns
+    from bot.services.coverage import coverage, report
     from handlers.campaigns import budget_problems
 
     config = _config()
@@ -312,7 +313,8 @@ def purge(days: int | None) -> None:
     """
     from datetime import timedelta
 
-    from bot import storage, tickets
+    from bot import storage
+    from bot.services import tickets
     from bot.storage import Store
 
     config = _config()
@@ -433,8 +435,8 @@ def outbox_command(retry: bool, ids: tuple[int, ...], states: tuple[str, ...], l
         bibliobot outbox --state failed
         bibliobot outbox --retry --id 42
     """
-    from bot import outbox
     from bot.phone import mask
+    from bot.services import outbox
     from bot.storage import Store
 
     config = _config()
@@ -468,7 +470,7 @@ def backup(path: Path) -> None:
 
         bibliobot backup /srv/backups/
     """
-    from bot.backup import BackupError, backup_sqlite, destination
+    from bot.services.backup import BackupError, backup_sqlite, destination
 
     config = _config()
     if not config.database_url.startswith("sqlite:///"):
@@ -506,8 +508,8 @@ def notices_import(file: Path, show: int) -> None:
 
         bibliobot notices import /srv/ils/notices-2026-11-24.csv
     """
-    from bot import notices as ils
-    from bot.reminders import Planner
+    from bot.services import notices as ils
+    from bot.services.reminders import Planner
     from bot.storage import Store
 
     config = _config()
@@ -662,7 +664,7 @@ def report(since_text: str, as_csv: bool, csv_dir: Path | None, at: str | None) 
         bibliobot report --since 30d --csv > insight.csv
         bibliobot report --since 12w --csv-dir reports/2026-12
     """
-    from bot import insight
+    from bot.services import insight
     from bot.storage import Store
 
     config = _config()

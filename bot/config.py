@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.errors import ConfigError
 from bot.languages import LANGUAGES
 from bot.paths import BUNDLED_DEFAULTS, defaults_root, state_root
-from bot.staffedhours import StaffedHoursError, parse_staffed_hours
+from bot.services.staffedhours import StaffedHoursError, parse_staffed_hours
 
 # The checkout's root, or the defaults bundled inside an installed package (bot/paths.py).
 PROJECT_ROOT = defaults_root()
@@ -75,7 +75,7 @@ class LocaleConfig:
 
 @dataclass(frozen=True)
 class MatchingConfig:
-    answer_min_confidence: float = 0.0  # 0: the threshold learned from the knowledge base (bot.decision)
+    answer_min_confidence: float = 0.0  # 0: the threshold learned from the knowledge base (bot.understanding)
 
 
 @dataclass(frozen=True)

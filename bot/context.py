@@ -8,7 +8,7 @@ from datetime import datetime
 from bot.brain import Brain
 from bot.config import Config
 from bot.conversation import ConversationStore, MemoryConversations
-from bot.events.remote import EventSources
+from bot.services.events.remote import EventSources
 from bot.storage import Store
 
 

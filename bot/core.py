@@ -10,11 +10,11 @@ import logging
 import re
 from collections.abc import Callable
 
-from bot import keywords, langid, router, timeintent
-from bot.branches import BranchMatch
 from bot.context import Context, Understanding
 from bot.model import Action, Message, Reply
-from bot.text import normalise, strip_filler
+from bot.understanding import keywords, langid, router, timeintent
+from bot.understanding.branches import BranchMatch
+from bot.understanding.text import normalise, strip_filler
 from handlers import (
     campaigns,
     compliance,

@@ -3,7 +3,7 @@
 BibliobotError
  ├── ConfigError          a bad setting; names every key that is wrong
  ├── KnowledgeError       the librarians' YAML is wrong; carries every problem with file and line
- │    └── LanguageError   a vocabulary file of bot/language/ is wrong (read at start-up)
+ │    └── LanguageError   a vocabulary file of bot/understanding/language/ is wrong (read at start-up)
  ├── StorageError         the database named by [storage] url cannot be used (bad URL, unreachable)
  └── ChannelError         a provider failed (retryable tells the outbox whether to try again)
       └── SignatureError  an inbound webhook was not signed by the provider
@@ -50,7 +50,7 @@ class KnowledgeError(BibliobotError):
 
 
 class LanguageError(KnowledgeError):
-    """A file of the bot's vocabulary (bot/language/) did not validate; every problem with file and line."""
+    """A file of the bot's vocabulary (bot/understanding/language/) did not validate; every problem with file and line."""
 
 
 class StorageError(BibliobotError):

@@ -14,10 +14,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bot import campaigns, cases, hours
+from bot import cases
 from bot.errors import KnowledgeError, Problem
-from bot.events import files as event_files
 from bot.knowledge import KnowledgeBase, read_entries
+from bot.services import campaigns, hours
+from bot.services.events import files as event_files
 
 log = logging.getLogger(__name__)
 

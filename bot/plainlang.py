@@ -85,7 +85,7 @@ def warnings(text: str, max_segments: int, lang: str = "da") -> list[str]:
 def check(kb: KnowledgeBase, max_segments: int) -> list[Problem]:
     """Every FAQ answer's and campaign text's warnings, one Problem each, at its file and line. A campaign text
     over the SMS budget is an error of its own (`handlers.campaigns.budget_problems`), so only its readability is here."""
-    from bot import campaigns
+    from bot.services import campaigns
 
     out: list[Problem] = []
     for entry in kb.entries:

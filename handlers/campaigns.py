@@ -14,19 +14,20 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot import campaigns as campaign_files
-from bot import catalogues, outbox, smsformat, storage
-from bot import subscriptions as subs
-from bot.campaigns import Campaign, Campaigns
+from bot import catalogues, smsformat, storage
 from bot.catalogues import Section
 from bot.context import Context, Understanding
-from bot.dates import short_date
 from bot.errors import Problem
 from bot.model import Channel, Choice, Message, Reply
-from bot.replywords import CONSENT_WORDS
+from bot.services import campaigns as campaign_files
+from bot.services import outbox
+from bot.services import subscriptions as subs
+from bot.services.campaigns import Campaign, Campaigns
+from bot.services.subscriptions import Topic
 from bot.storage import OutboxItem, Store
-from bot.subscriptions import Topic
-from bot.text import fold
+from bot.understanding.dates import short_date
+from bot.understanding.replywords import CONSENT_WORDS
+from bot.understanding.text import fold
 from handlers.subscriptions import topic_label
 from handlers.texts import pick
 

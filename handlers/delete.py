@@ -12,8 +12,8 @@ from bot.catalogues import SOURCE_LANGUAGE, Section, fragment, is_plural, messag
 from bot.context import Context, Understanding
 from bot.conversation import fresh
 from bot.model import Action, Choice, Message, Reply
-from bot.replywords import DELETE_NO_WORDS, DELETE_YES_WORDS
-from bot.text import fold
+from bot.understanding.replywords import DELETE_NO_WORDS, DELETE_YES_WORDS
+from bot.understanding.text import fold
 from handlers.texts import pick
 
 PENDING = "delete"

@@ -1,7 +1,7 @@
 """What is on: "koncerter i aften", "noget for børn i weekenden på Valby", "talks tomorrow at Vesterbro".
 
 Dates, audience, category and branch are read from the message in any order and either language; the events come
-from the knowledge folder and the remote sources, merged (bot.events). An SMS reply lists at most SMS_PAGE events,
+from the knowledge folder and the remote sources, merged (bot.services.events). An SMS reply lists at most SMS_PAGE events,
 one line each, and "MERE"/"MORE" pages on in the same conversation; Telegram gets a longer list with links. With
 no match the reply says so and offers the nearest: later days, other branches, everyone, all of the category.
 """
@@ -15,12 +15,12 @@ from datetime import date, timedelta
 from bot.catalogues import Section, fragment
 from bot.context import Context, Understanding
 from bot.conversation import fresh
-from bot.dates import day_label, day_name, local_date, range_label, short_date, understand_when
-from bot.events import Event, EventQuery, EventState, nearest, select
 from bot.model import Channel, Message, Reply
-from bot.replywords import MORE_WORDS
-from bot.router import event_topics
-from bot.text import fold
+from bot.services.events import Event, EventQuery, EventState, nearest, select
+from bot.understanding.dates import day_label, day_name, local_date, range_label, short_date, understand_when
+from bot.understanding.replywords import MORE_WORDS
+from bot.understanding.router import event_topics
+from bot.understanding.text import fold
 from handlers.texts import pick
 
 STATE = "events-more"
@@ -205,7 +205,7 @@ def _no_match(message: Message, ctx: Context, q: EventQuery, lang: str, kind: st
 
 
 def query_of(message: Message, ctx: Context, u: Understanding) -> tuple[EventQuery, str]:
-    """The question's filters, and how its dates were said (bot.dates.When.kind; "default" for none)."""
+    """The question's filters, and how its dates were said (bot.understanding.dates.When.kind; "default" for none)."""
     when = understand_when(message.text, ctx.now, ctx.config.tz)
     cats, auds = event_topics(u.norm)
     q = EventQuery(

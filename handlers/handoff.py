@@ -13,13 +13,13 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from bot import tickets
 from bot.catalogues import Section
 from bot.context import Context, Understanding
-from bot.matching import Matcher
 from bot.model import Action, Message, Reply
+from bot.services import tickets
 from bot.storage import Store
-from bot.text import normalise, strip_filler
+from bot.understanding.matching import Matcher
+from bot.understanding.text import normalise, strip_filler
 from handlers import compliance
 from handlers.texts import pick
 

@@ -13,10 +13,10 @@ from datetime import date, datetime, timedelta
 from bot.catalogues import Section, fragment
 from bot.context import Context, Understanding
 from bot.conversation import fresh
-from bot.dates import day_label, day_name, local_date, short_date, understand_when, weekday_name
-from bot.hours import HOLIDAY_LABELS, DayHours, HoursBook, Overrides, Status, intervals_label
 from bot.model import Action, Choice, Message, Reply
-from bot.timeintent import explained_words, unknown_place
+from bot.services.hours import HOLIDAY_LABELS, DayHours, HoursBook, Overrides, Status, intervals_label
+from bot.understanding.dates import day_label, day_name, local_date, short_date, understand_when, weekday_name
+from bot.understanding.timeintent import explained_words, unknown_place
 from handlers.texts import pick
 
 STATE = "hours-branch"

@@ -1,5 +1,5 @@
 """ "Er min bog klar?", "mine reservationer", "when are my books due": answered from the notices the library
-system sent (bot.notices), for the sender's own phone number only.
+system sent (bot.services.notices), for the sender's own phone number only.
 
 On Telegram the bot does not know the phone number. "LINK 20123456" sends a one-time code by SMS to that number
 (through the outbox); typing the code in the chat links the two, so nobody can read another person's holds by
@@ -14,15 +14,16 @@ import re
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from bot import outbox, storage
+from bot import storage
 from bot.catalogues import Section
 from bot.context import Context, Understanding
-from bot.dates import short_date
 from bot.model import Channel, Message, Reply
-from bot.notices import deadline_moment
 from bot.phone import is_allowed, mask, to_e164
-from bot.replywords import LINK_WORDS
+from bot.services import outbox
+from bot.services.notices import deadline_moment
 from bot.storage import Store
+from bot.understanding.dates import short_date
+from bot.understanding.replywords import LINK_WORDS
 from handlers.texts import pick
 
 CODE_DIGITS = 6

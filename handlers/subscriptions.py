@@ -11,17 +11,17 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot import smsformat, storage
-from bot import subscriptions as subs
 from bot.catalogues import Section
 from bot.context import Context, Understanding
-from bot.dates import WEEKDAYS_EN, clock, local_date, range_label, weekday_name
-from bot.events import Event
 from bot.model import Channel, Message, Reply
-from bot.quiet import parse_clock
-from bot.replywords import MORE_WORDS, SUBSCRIBE_WORDS
-from bot.router import AUDIENCE_WORDS, CATEGORY_WORDS
-from bot.subscriptions import Subscription, Topic
-from bot.text import fold
+from bot.services import subscriptions as subs
+from bot.services.events import Event
+from bot.services.quiet import parse_clock
+from bot.services.subscriptions import Subscription, Topic
+from bot.understanding.dates import WEEKDAYS_EN, clock, local_date, range_label, weekday_name
+from bot.understanding.replywords import MORE_WORDS, SUBSCRIBE_WORDS
+from bot.understanding.router import AUDIENCE_WORDS, CATEGORY_WORDS
+from bot.understanding.text import fold
 from handlers.events import event_line, label
 from handlers.texts import pick
 

@@ -11,15 +11,15 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from bot.branches import BranchFinder
 from bot.config import Config
-from bot.dates import local_date
-from bot.events import dplcms
-from bot.events.ics import FeedError, parse_feed
-from bot.events.remote import RemoteEvents
-from bot.hours import LOOK_AHEAD_DAYS, dpl_branch_ids
 from bot.knowledge import KnowledgeBase
-from bot.text import normalise
+from bot.services.events import dplcms
+from bot.services.events.ics import FeedError, parse_feed
+from bot.services.events.remote import RemoteEvents
+from bot.services.hours import LOOK_AHEAD_DAYS, dpl_branch_ids
+from bot.understanding.branches import BranchFinder
+from bot.understanding.dates import local_date
+from bot.understanding.text import normalise
 
 log = logging.getLogger(__name__)
 

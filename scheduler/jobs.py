@@ -18,18 +18,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from bot import outbox, storage
-from bot import subscriptions as subs
+from bot import storage
 from bot.brain import Brain
 from bot.config import Config
 from bot.context import Context
-from bot.dates import local_date
-from bot.events import Event, RemoteEvents
 from bot.knowledge_folder import KnowledgeHolder
-from bot.outbox import Drain, DrainReport, Policy
-from bot.quiet import at_local, parse_clock
-from bot.reminders import Planner, plan_all
+from bot.services import outbox
+from bot.services import subscriptions as subs
+from bot.services.events import Event, RemoteEvents
+from bot.services.outbox import Drain, DrainReport, Policy
+from bot.services.quiet import at_local, parse_clock
+from bot.services.reminders import Planner, plan_all
 from bot.storage import OutboxItem, SqliteConversations, Store
+from bot.understanding.dates import local_date
 from handlers import subscriptions as texts
 from scheduler.events import refresh_event_sources
 
@@ -230,7 +231,9 @@ def weekly_digest(now: datetime, *, services: Services) -> int:
 def purge(now: datetime, *, services: Services) -> dict[str, int]:
     """The retention job: message log and dedupe claims, finished outbox rows, old notices, idle and old tickets,
     citizens' first-contact and weekly rows and campaign attributions past `[storage] activity_retention_days`."""
-    from bot import tickets  # the staff side's housekeeping; imported here to keep the job module light
+    from bot.services import (
+        tickets,  # the staff side's housekeeping; imported here to keep the job module light
+    )
 
     config, store = services.config, services.store
     counts = storage.purge_before(store, now - timedelta(days=config.storage.log_retention_days))

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from bot import outbox
 from bot.channels.outbound import SendResult
 from bot.config import Config, load_config
 from bot.errors import ChannelError
-from bot.outbox import Drain, Policy
+from bot.services import outbox
+from bot.services.outbox import Drain, Policy
 from bot.storage import Store
 from tests.conftest import FIXTURE_KNOWLEDGE, ROOT, database_env
 from tests.fakes.webhooks import ACCOUNT

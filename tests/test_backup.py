@@ -1,4 +1,4 @@
-"""`bibliobot backup`: a consistent copy while the service writes, restored with every row (bot/backup.py)."""
+"""`bibliobot backup`: a consistent copy while the service writes, restored with every row (bot/services/backup.py)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot import outbox, storage
-from bot.backup import BackupError, backup_sqlite, destination
+from bot import storage
 from bot.cli import main
 from bot.config import Config
+from bot.services import outbox
+from bot.services.backup import BackupError, backup_sqlite, destination
 from bot.storage import Exchange, Store
 from tests.conftest import FIXTURE_KNOWLEDGE, MOMENT
 from tests.fakes.service import running_service

@@ -11,7 +11,7 @@ import pytest
 
 from bot import brain, cache
 from bot.knowledge_folder import load_knowledge
-from bot.matching import Matcher
+from bot.understanding.matching import Matcher
 
 FIXTURE_KNOWLEDGE = Path(__file__).parent / "fixtures" / "knowledge"
 QUESTIONS = [

@@ -1,12 +1,12 @@
-"""Finding the branch a citizen names: by name, alias, without æøå, or misspelled (bot/branches.py)."""
+"""Finding the branch a citizen names: by name, alias, without æøå, or misspelled (bot/understanding/branches.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.branches import BranchFinder, loose
 from bot.knowledge_folder import load_knowledge
-from bot.text import normalise
+from bot.understanding.branches import BranchFinder, loose
+from bot.understanding.text import normalise
 from tests.conftest import FIXTURE_KNOWLEDGE, ROOT
 
 

@@ -20,10 +20,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot import smsformat, storage, tickets
+from bot import smsformat, storage
 from bot.cli import main
-from bot.dates import iso_week
+from bot.services import tickets
 from bot.storage import Exchange
+from bot.understanding.dates import iso_week
 from tests.browser.kit import KAREN, PASSWORD, add_librarian, drain, knowledge_copy, staff_config, twilio_env
 from tests.conftest import MOMENT, ROOT
 from tests.fakes.service import Service, running_service

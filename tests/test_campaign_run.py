@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from bot import insight, storage
+from bot import storage
 from bot.config import Config
-from bot.dates import iso_week
+from bot.services import insight
+from bot.understanding.dates import iso_week
 from tests.conftest import CPH, FIXTURE_KNOWLEDGE
 from tests.fakes.service import Service, running_service, twiml_messages
 from tests.fakes.twilio import FakeTwilio

@@ -10,18 +10,19 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot import campaigns, catalogues, insight, storage
+from bot import catalogues, storage
 from bot.brain import Brain
-from bot.campaigns import Campaign, keyword_in
 from bot.cli import main
 from bot.config import Config
 from bot.context import Context
 from bot.core import handle
-from bot.dates import iso_week
 from bot.errors import KnowledgeError
 from bot.knowledge_folder import KnowledgeHolder, load_knowledge
 from bot.model import Channel, Message, Reply
+from bot.services import campaigns, insight
+from bot.services.campaigns import Campaign, keyword_in
 from bot.storage import Exchange, SqliteConversations, Store
+from bot.understanding.dates import iso_week
 from handlers import campaigns as campaign_replies
 from tests.conftest import CPH, FIXTURE_KNOWLEDGE
 from tests.outboxkit import KAREN, OLE

@@ -25,7 +25,12 @@ def imported(path: Path) -> set[str]:
 
 PURE = sorted(
     str(p.relative_to(ROOT))
-    for p in [*ROOT.glob("bot/*.py"), *ROOT.glob("handlers/*.py")]
+    for p in [
+        *ROOT.glob("bot/*.py"),
+        *ROOT.glob("bot/understanding/**/*.py"),
+        *ROOT.glob("bot/services/*.py"),
+        *ROOT.glob("handlers/*.py"),
+    ]
     if str(p.relative_to(ROOT)) not in EDGE
 )
 

@@ -15,9 +15,10 @@ from flask.testing import FlaskClient
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import insight, storage, tickets
+from bot import storage
 from bot.config import Config
 from bot.phone import CPR_MASK, MaskNumbersFilter, has_cpr, mask_cpr
+from bot.services import insight, tickets
 from bot.storage import Store
 from tests.browser.kit import add_librarian, login
 from tests.conftest import MOMENT

@@ -30,9 +30,10 @@ from pathlib import Path
 
 import pytest
 
-from bot import outbox, storage
+from bot import storage
 from bot.channels.sms import SmsSender
-from bot.outbox import Drain, Policy
+from bot.services import outbox
+from bot.services.outbox import Drain, Policy
 from bot.storage import Store
 from scheduler.runner import SchedulerLock
 from tests.conftest import MOMENT, ROOT, database_url

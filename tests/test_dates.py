@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.dates import day_label, holiday_group, holiday_id, understand_when
+from bot.understanding.dates import day_label, holiday_group, holiday_id, understand_when
 
 CPH = ZoneInfo("Europe/Copenhagen")
 UTC = ZoneInfo("UTC")

@@ -1,11 +1,11 @@
-"""The entries as classes in the embedding space (bot.discriminant), on vectors made for the test."""
+"""The entries as classes in the embedding space (bot.understanding.discriminant), on vectors made for the test."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from bot import discriminant
-from bot.semantic import SemanticIndex
+from bot.understanding import discriminant
+from bot.understanding.semantic import SemanticIndex
 
 
 def _unit(rows: np.ndarray) -> np.ndarray:

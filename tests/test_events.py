@@ -16,11 +16,11 @@ from bot.config import Config
 from bot.context import Context
 from bot.conversation import MemoryConversations
 from bot.core import handle
-from bot.events import Event, EventCatalog, EventQuery, EventState, Source, select
-from bot.events.ics import FeedError, parse_feed
-from bot.events.merge import merge
 from bot.knowledge_folder import load_knowledge
 from bot.model import Channel, Message, Reply
+from bot.services.events import Event, EventCatalog, EventQuery, EventState, Source, select
+from bot.services.events.ics import FeedError, parse_feed
+from bot.services.events.merge import merge
 from tests.test_hours import problems_of, write_knowledge
 
 CPH = ZoneInfo("Europe/Copenhagen")

@@ -15,10 +15,10 @@ from bot.config import Config, load_config
 from bot.context import Context
 from bot.conversation import MemoryConversations
 from bot.core import handle
-from bot.events import EventState, RemoteEvents
-from bot.events.dplcms import DplError, fetch_events, fetch_opening_hours, parse_opening_hours
 from bot.knowledge_folder import load_knowledge
 from bot.model import Channel, Message, Reply
+from bot.services.events import EventState, RemoteEvents
+from bot.services.events.dplcms import DplError, fetch_events, fetch_opening_hours, parse_opening_hours
 from scheduler.events import refresh_event_sources
 from tests.conftest import ROOT, database_env
 from tests.fakes.dplcms import FakeDplCms, event_row, hours_row

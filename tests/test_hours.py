@@ -17,9 +17,9 @@ from bot.context import Context
 from bot.conversation import MemoryConversations
 from bot.core import handle
 from bot.errors import KnowledgeError
-from bot.hours import HoursBook, HoursFormatError, Interval, parse_intervals, weekdays_of
 from bot.knowledge_folder import load_knowledge
 from bot.model import Action, Channel, Message, Reply
+from bot.services.hours import HoursBook, HoursFormatError, Interval, parse_intervals, weekdays_of
 from tests.conftest import FIXTURE_KNOWLEDGE
 
 CPH = ZoneInfo("Europe/Copenhagen")

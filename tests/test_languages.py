@@ -16,7 +16,7 @@ import pytest
 from babel.messages.pofile import read_po
 from click.testing import CliRunner
 
-from bot import catalogues, keywords, smsformat
+from bot import catalogues, smsformat
 from bot.brain import Brain
 from bot.catalogues import Section
 from bot.cli import main
@@ -24,11 +24,12 @@ from bot.config import Config, load_config
 from bot.context import Context
 from bot.conversation import NoConversations
 from bot.core import handle
-from bot.coverage import coverage, report
 from bot.knowledge import KnowledgeBase
 from bot.knowledge_folder import load_knowledge
 from bot.model import Action, Channel, Message, Reply
+from bot.services.coverage import coverage, report
 from bot.storage import Store
+from bot.understanding import keywords
 from handlers import delete
 from handlers.texts import in_language, more_languages, pick, text
 from tests.browser.kit import KAREN, say, staff_config
@@ -156,7 +157,7 @@ def test_every_key_the_code_reads_is_in_the_danish_catalogue() -> None:
 def test_keys_the_code_builds_are_in_the_danish_catalogue() -> None:
     """Keys made at run time: reminders per notice kind, 'instead_<intent>', the nearest-events reasons, the
     hand-off reasons, the date and range labels and a campaign's 'ended' or 'upcoming'."""
-    from bot.events import nearest  # noqa: F401  (the reasons it returns are the keys below)
+    from bot.services.events import nearest  # noqa: F401  (the reasons it returns are the keys below)
 
     built = [
         *(("reminders", k) for k in ("hold_ready", "hold_expiring", "loan_due", "loan_overdue")),

@@ -18,8 +18,8 @@ from bot.context import Context
 from bot.conversation import MemoryConversations
 from bot.core import handle
 from bot.knowledge import Entry, KnowledgeBase
-from bot.langid import DETECTED
 from bot.model import Action, Channel, Message
+from bot.understanding.langid import DETECTED
 from tests.conftest import MOMENT, ROOT
 
 SENDER = "+4520304050"
@@ -435,6 +435,6 @@ def test_danish_compounds_with_one_library_part_split(brain: Brain, word: str, t
 
 def test_every_out_of_scope_name_is_a_lexicon_concept() -> None:
     """OUT_OF_SCOPE lists concept names by hand; a misspelt one would silently never apply."""
-    from bot.lexicon import CONCEPTS, OUT_OF_SCOPE
+    from bot.understanding.lexicon import CONCEPTS, OUT_OF_SCOPE
 
     assert not OUT_OF_SCOPE - set(CONCEPTS)

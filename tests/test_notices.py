@@ -12,8 +12,9 @@ import pytest
 from click.testing import CliRunner
 from flask.testing import FlaskClient
 
-from bot import notices, storage
+from bot import storage
 from bot.cli import main
+from bot.services import notices
 from bot.storage import Store
 from tests.conftest import FIXTURE_KNOWLEDGE, database_env, database_url
 from tests.outboxkit import KAREN

@@ -22,12 +22,13 @@ from urllib.parse import urlencode
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot import metrics, outbox
+from bot import metrics
 from bot.channels.sms import SmsSender
 from bot.config import Config
 from bot.knowledge_folder import KnowledgeHolder
 from bot.phone import MaskNumbersFilter
 from bot.serve import JsonLinesFormatter
+from bot.services import outbox
 from bot.storage import Store
 from tests.conftest import FIXTURE_KNOWLEDGE, MOMENT, database_env, database_url
 from tests.fakes.gunicorn import BIBLIOBOT, bibliobot_serve

@@ -14,12 +14,13 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import outbox, smsformat, storage, tokenbucket
+from bot import smsformat, storage
 from bot.channels.sms import SmsSender
 from bot.channels.telegram import TelegramSender
 from bot.cli import main
 from bot.config import Config
 from bot.errors import ChannelError
+from bot.services import outbox, tokenbucket
 from bot.storage import OutboxItem, Store
 from tests.conftest import CPH, MOMENT, database_env
 from tests.fakes.telegram import FakeTelegram
@@ -466,7 +467,7 @@ def test_the_outbox_command_lists_and_retries(tmp_path: Path) -> None:
 
 
 def test_the_drain_is_typed_against_the_sender_protocol_it_calls() -> None:
-    # mypy found this: bot.outbox kept an older copy of the Sender protocol without the `reply=` keyword that
+    # mypy found this: bot.services.outbox kept an older copy of the Sender protocol without the `reply=` keyword that
     # Drain._deliver passes to every sender, so a sender written to it type-checked and then raised TypeError in
     # the drain. The drain's `senders` must name the channels' protocol, which has it.
     senders = typing.get_type_hints(outbox.Drain.__init__)["senders"]

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.quiet import QuietHours, at_local, parse_clock
-from bot.tokenbucket import WINDOW_SECONDS, ChannelLimits, TokenBucket
+from bot.services.quiet import QuietHours, at_local, parse_clock
+from bot.services.tokenbucket import WINDOW_SECONDS, ChannelLimits, TokenBucket
 from tests.conftest import CPH
 from tests.outboxkit import VirtualClock
 

@@ -87,7 +87,7 @@ def test_the_wheel_holds_every_module_and_data_file_of_the_packages(wheel: Path)
         if name.startswith(tuple(f"{p}/" for p in PACKAGES)) and "__pycache__" not in name
     }
     # A subpackage added later and a template or data file in any folder are found without a list to edit.
-    assert "bot/events/catalog.py" in expected and "bot/staff/templates/staff/inbox.html" in expected
+    assert "bot/services/events/catalog.py" in expected and "bot/staff/templates/staff/inbox.html" in expected
     missing = sorted(expected - names)
     assert not missing, f"not in the wheel: {missing}"
 
@@ -147,7 +147,9 @@ def _run(venv: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_bot_is_imported_from_the_installed_wheel(installed: Path, tmp_path: Path) -> None:
-    result = _run(installed, tmp_path, "python", "-c", "import bot.events.catalog as m; print(m.__file__)")
+    result = _run(
+        installed, tmp_path, "python", "-c", "import bot.services.events.catalog as m; print(m.__file__)"
+    )
     assert result.returncode == 0, result.stderr
     assert Path(result.stdout.strip()).is_relative_to(installed), result.stdout
     assert not Path(result.stdout.strip()).is_relative_to(ROOT)

@@ -8,10 +8,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot import notices, storage
+from bot import storage
 from bot.brain import Brain
 from bot.config import Config
-from bot.reminders import Planner
+from bot.services import notices
+from bot.services.reminders import Planner
 from bot.storage import Store
 from tests.conftest import CPH, MOMENT, Say
 from tests.outboxkit import CHAT, KAREN, OLE, ScriptedSender, make_drain

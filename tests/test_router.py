@@ -1,4 +1,4 @@
-"""Routing: compliance keywords, intents besides FAQ, and the branch named (bot/router.py, bot/core.understand).
+"""Routing: compliance keywords, intents besides FAQ, and the branch named (bot/understanding/router.py, bot/core.understand).
 
 One row per phrasing, in Danish and English; the phrasings are written for these tests.
 """
@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import pytest
 
-from bot import router
 from bot.brain import Brain
 from bot.config import Config, load_config
 from bot.context import Context, Understanding
@@ -15,6 +14,7 @@ from bot.conversation import MemoryConversations
 from bot.core import handle, understand
 from bot.knowledge_folder import load_knowledge
 from bot.model import Action, Channel, Message
+from bot.understanding import router
 from tests.conftest import MOMENT, ROOT
 
 
@@ -317,7 +317,7 @@ def test_a_service_asked_about_with_no_time_or_place_is_the_faq(
 def test_compliance_keywords_are_understood_with_messaging_words_around_them(
     text: str, intent: str | None
 ) -> None:
-    from bot.router import compliance
+    from bot.understanding.router import compliance
 
     assert compliance(text) == intent
 

@@ -10,10 +10,11 @@ import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 from click.testing import CliRunner
 
-from bot import notices, storage
+from bot import storage
 from bot.app import create_app
 from bot.cli import main
 from bot.config import Config
+from bot.services import notices
 from bot.storage import Store
 from scheduler import jobs
 from scheduler.runner import MISFIRE_GRACE_SECONDS, SchedulerLock, add_jobs
@@ -120,7 +121,7 @@ def test_the_digest_day_and_time_are_configurable(tmp_path: Path) -> None:
 
 
 def test_purge_removes_old_finished_outbox_rows(services: jobs.Services, store: Store) -> None:
-    from bot import outbox
+    from bot.services import outbox
 
     outbox.enqueue(
         store, dedupe_key="old", channel="sms", recipient=KAREN, body="x", kind="alert", now=MOMENT
@@ -136,7 +137,7 @@ def test_purge_removes_old_finished_outbox_rows(services: jobs.Services, store: 
 
 def test_purge_closes_idle_tickets(services: jobs.Services, store: Store) -> None:
     """The daily job does the staff side's housekeeping too, not only `bibliobot purge`."""
-    from bot import tickets
+    from bot.services import tickets
 
     config = services.config
     tickets.open_ticket(

@@ -12,13 +12,13 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from bot import semantic, training
 from bot.brain import Brain, trained_matcher
 from bot.config import load_config
 from bot.context import Context
 from bot.core import handle
 from bot.knowledge_folder import load_knowledge
 from bot.model import Channel, Message, Reply
+from bot.understanding import semantic, training
 from handlers import texts
 from handlers.texts import in_language, more_languages
 
@@ -110,7 +110,7 @@ def test_every_kind_of_held_out_question_is_in_the_training(sample: Brain) -> No
     # Held out, the right entry comes first for most variants; generic out-of-scope questions rarely get answers.
     assert s["clean:top1"] > 0.6
     # (0.15 before the discriminant features, 0.21 since, while wrong answers to all held-out questions fell from
-    # 0.107 to 0.098 at a higher right rate: the threshold spends one budget on every kind, bot/training.py.)
+    # 0.107 to 0.098 at a higher right rate: the threshold spends one budget on every kind, bot/understanding/training.py.)
     assert s["oos:wrong"] < 0.25
 
 
@@ -127,7 +127,7 @@ def no_model(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def test_without_the_model_the_lexical_path_answers_and_says_so(
     no_model: None, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="bot.semantic"):
+    with caplog.at_level(logging.WARNING, logger="bot.understanding.semantic"):
         assert semantic.embedder() is None
     assert "lexical evidence only" in caplog.text
     matcher = trained_matcher(load_knowledge(ROOT / "knowledge"))

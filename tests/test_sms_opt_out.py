@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from bot import outbox
 from bot.channels import sms_optout
 from bot.config import Config
+from bot.services import outbox
 from tests.conftest import MOMENT
 from tests.fakes.service import Service, running_service, twiml_messages
 from tests.fakes.twilio import FakeTwilio
@@ -107,7 +107,7 @@ def test_what_twilio_acted_on(form: dict[str, str], body: str, mode: str, expect
 
 def test_the_bot_knows_every_opt_out_word_twilio_knows() -> None:
     """Telegram and unmarked SMS go through the bot's own list: it must include Twilio's."""
-    from bot.router import compliance
+    from bot.understanding.router import compliance
 
     for kind, words in sms_optout.TWILIO_DEFAULT_KEYWORDS.items():
         for word in words - {"YES"}:  # "yes" answers "delete my data?"; only Twilio treats it as START

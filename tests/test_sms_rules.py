@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.phone import MaskNumbersFilter, is_allowed, mask, region_of, to_e164
-from bot.ratelimit import RateLimit, Verdict, verdict
+from bot.services.ratelimit import RateLimit, Verdict, verdict
 
 
 @pytest.mark.parametrize(

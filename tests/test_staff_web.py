@@ -21,10 +21,10 @@ from bot.app import create_app
 from bot.channels.inbound import Runtime
 from bot.cli import main
 from bot.config import Config
-from bot.dates import iso_week
 from bot.staff.auth import SESSION_COOKIE
 from bot.staff.views import PUBLIC, NotesSessions
 from bot.storage import Exchange
+from bot.understanding.dates import iso_week
 from tests.browser.kit import (
     KAREN,
     PASSWORD,

@@ -8,14 +8,14 @@ from datetime import datetime, timedelta
 import pytest
 
 from bot import smsformat, storage
-from bot import subscriptions as subs
 from bot.brain import Brain
 from bot.config import Config
 from bot.context import Context
 from bot.conversation import NoConversations
 from bot.core import handle
-from bot.events import Event, RemoteEvents
 from bot.model import Channel, Message
+from bot.services import subscriptions as subs
+from bot.services.events import Event, RemoteEvents
 from bot.storage import SqliteConversations, Store
 from scheduler import jobs
 from tests.conftest import CPH, MOMENT, Say

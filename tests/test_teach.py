@@ -12,10 +12,11 @@ from click.testing import CliRunner
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from bot import cases, storage, teach
+from bot import cases, storage
 from bot.cli import main
 from bot.config import Config
 from bot.knowledge_folder import KnowledgeHolder, load_knowledge
+from bot.services import teach
 from bot.storage import Store
 from tests.browser.kit import add_librarian, csrf_of, knowledge_copy, login
 from tests.conftest import FIXTURE_KNOWLEDGE, KAREN, MOMENT, ROOT, Say

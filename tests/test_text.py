@@ -1,4 +1,4 @@
-"""Normalisation for the way people text: bot/text.py."""
+"""Normalisation for the way people text: bot/understanding/text.py."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.langid import detect
-from bot.text import fold, normalise, stem, strip_filler
-from bot.wordfreqs import with_danish_letters
+from bot.understanding.langid import detect
+from bot.understanding.text import fold, normalise, stem, strip_filler
+from bot.understanding.wordfreqs import with_danish_letters
 
 
 @pytest.mark.parametrize(
@@ -260,7 +260,8 @@ def test_the_language_model_is_unpacked_once_and_then_mapped_from_the_cache(
 ) -> None:
     from py3langid.langid import LanguageIdentifier
 
-    from bot import cache, langid
+    from bot import cache
+    from bot.understanding import langid
 
     texts = [*DANISH, *ENGLISH, "مرحبا، متى تفتح المكتبة؟", "Dzień dobry, kiedy otwarta jest biblioteka?"]
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bot import semantic
 from bot.brain import Brain
 from bot.config import Config
-from bot.matching import Matcher
+from bot.understanding import semantic
+from bot.understanding.matching import Matcher
 from tests.conftest import MOMENT
 from tests.fakes.service import running_service
 

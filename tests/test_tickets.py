@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from bot import storage, tickets
+from bot import storage
 from bot.brain import Brain
 from bot.config import Config
 from bot.errors import ConfigError
 from bot.model import Action, Channel
+from bot.services import tickets
 from bot.storage import Store
 from tests.browser import kit
 from tests.browser.kit import KAREN, OLE, drain, staff_config, twilio_env

@@ -1,4 +1,4 @@
-"""The vocabulary files of bot/language/: what the code reads from them, and how a broken one is reported."""
+"""The vocabulary files of bot/understanding/language/: what the code reads from them, and how a broken one is reported."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot import brain, dates, language, lexicon, router, text
+from bot import brain
 from bot.cli import main
 from bot.knowledge_folder import load_knowledge
+from bot.understanding import dates, language, lexicon, router, text
 from tests.conftest import FIXTURE_KNOWLEDGE
 
 

@@ -19,9 +19,9 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from bot import notices
 from bot.channels.inbound import Runtime, runtime
-from bot.reminders import Planner
+from bot.services import notices
+from bot.services.reminders import Planner
 
 log = logging.getLogger(__name__)
 

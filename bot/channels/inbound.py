@@ -23,15 +23,17 @@ from typing import Any
 
 from flask import Flask, current_app
 
-from bot import core, langid, metrics, ratelimit, router
+from bot import core, metrics
 from bot.brain import Brain
 from bot.config import Config
 from bot.context import Context
-from bot.dates import iso_week
 from bot.knowledge_folder import KnowledgeHolder
 from bot.model import Message, Reply
 from bot.phone import has_cpr, mask, mask_cpr
+from bot.services import ratelimit
 from bot.storage import Exchange, SqliteConversations, Store
+from bot.understanding import langid, router
+from bot.understanding.dates import iso_week
 from handlers import compliance
 
 log = logging.getLogger(__name__)

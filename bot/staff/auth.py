@@ -43,7 +43,7 @@ MIN_PASSWORD_LENGTH = 12
 GENERATED_KEY_NAME = "session-signing"
 # An address the librarian logged in from this recently is theirs: a lock-out of their account does not apply there
 # (the per-address limit still does), so a stranger's failed guesses cannot lock a librarian out at her own desk.
-# As long as login attempts are kept (bot.tickets.LOGIN_ATTEMPTS_KEPT).
+# As long as login attempts are kept (bot.services.tickets.LOGIN_ATTEMPTS_KEPT).
 KNOWN_ADDRESS_KEPT = timedelta(days=7)
 
 HASHER = PasswordHasher()

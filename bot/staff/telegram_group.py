@@ -17,9 +17,9 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from bot import tickets
 from bot.channels import telegram
 from bot.channels.inbound import Runtime, runtime
+from bot.services import tickets
 
 log = logging.getLogger(__name__)
 

@@ -32,7 +32,7 @@ from flask.blueprints import BlueprintSetupState
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from werkzeug.wrappers import Response as BaseResponse  # what redirect() returns; flask's Response is one
 
-from bot import cases, insight, plainlang, smsformat, storage, teach, tickets
+from bot import cases, plainlang, smsformat, storage
 from bot.brain import Brain
 from bot.catalogues import direction
 from bot.channels.inbound import Runtime, runtime
@@ -40,6 +40,7 @@ from bot.conversation import NoConversations
 from bot.knowledge import Entry, language_name
 from bot.languages import LANGUAGES
 from bot.model import Channel, Message
+from bot.services import insight, teach, tickets
 from bot.staff.auth import (
     CSRF_FIELD,
     CSRF_HEADER,
@@ -50,7 +51,7 @@ from bot.staff.auth import (
     StaffUser,
     csrf_ok,
 )
-from bot.text import fold
+from bot.understanding.text import fold
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ One calling style: a feature's statements are module functions that take the sto
 (`claim_ticket(store, ticket_id, staff_id, now)`), and every one is re-exported here, so callers write
 `storage.claim_ticket(store, ...)`. Why functions over the store rather than repository classes: the services
 compose statements of several features in one transaction (a librarian's reply counts the reply, queues it in the
-outbox, adds it to the ticket and writes the audit line under one `atomic(store)`, bot/tickets.py), which
+outbox, adds it to the ticket and writes the audit line under one `atomic(store)`, bot/services/tickets.py), which
 functions taking the store do as they are; the names already say the feature (`enqueue_outbox`, `add_audit`), as
 ARCHITECTURE.md's "one named function each" asks; and it is how most of the service called storage already, so
 the move changed few call sites. A function writes through the store's public doors: `store.write(sql, params)`

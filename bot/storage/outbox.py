@@ -1,5 +1,5 @@
 """The outbox of proactive messages (and librarians' replies): enqueue with a dedupe key, claim, finish, defer,
-cancel, retry and purge. `bot.outbox` decides what to send when; this module is its SQL.
+cancel, retry and purge. `bot.services.outbox` decides what to send when; this module is its SQL.
 """
 
 from __future__ import annotations

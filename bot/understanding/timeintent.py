@@ -1,0 +1,116 @@
+"""Questions about time: is this asking when a library is open, or what is on?
+
+Kept apart from bot.understanding.router because the hours and events support owns the words for days, dates and times.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from bot.understanding import language
+from bot.understanding.dates import CPH, date_words, understand_when
+from bot.understanding.router import EVENT_WORDS, HOURS_WORDS, _has, event_topics
+from bot.understanding.text import STOPWORDS
+
+_ANY_MOMENT = datetime(2026, 1, 1, 12, tzinfo=CPH)  # whether a date is named does not depend on when
+
+LIBRARY_WORDS = set(language.words("dates.library_words"))
+
+
+def _unexplained(norm: str, explained: set[str]) -> list[str]:
+    return [
+        w for w in norm.split() if w not in STOPWORDS and w not in explained and not HOURS_WORDS.fullmatch(w)
+    ]
+
+
+def is_hours_question(norm: str, explained: set[str]) -> bool:
+    """Asks when a library is open. Every content word must be explained (a branch, a time word, the
+    library), so "when does the swimming pool open" is not taken for the library's hours; the one exception is
+    a name we do not know standing where a branch name stands ("hellerup bibliotek", "biblioteket i hellerup"),
+    which the hours handler answers with the closest branch names."""
+    if not HOURS_WORDS.search(norm):
+        return False
+    unexplained = _unexplained(norm, explained)
+    return not unexplained or unexplained == [unknown_place(norm, explained)]
+
+
+def unknown_place(norm: str, explained: set[str]) -> str | None:
+    """The one unexplained word named as a library: "X bibliotek", "X library", "biblioteket i/paa X"."""
+    unexplained = _unexplained(norm, explained)
+    if len(unexplained) != 1:
+        return None
+    word = unexplained[0]
+    words = norm.split()
+    i = words.index(word)
+    after = words[i + 1] if i + 1 < len(words) else ""
+    before = words[i - 2 : i]
+    if after in LIBRARY_WORDS or (
+        len(before) == 2 and before[0] in LIBRARY_WORDS and before[1] in ("i", "paa", "in", "at", "on")
+    ):
+        return word
+    return None
+
+
+# Words that can stand in an hours or events question without changing its subject: dates.yaml `time_words` and
+# every word of a date phrase.
+TIME_WORDS = set(language.words("dates.time_words")) | date_words()
+
+
+def explained_words(norm: str, branch_span: tuple[int, int] | None) -> set[str]:
+    words = norm.split()
+    explained = set(TIME_WORDS)
+    if branch_span:
+        explained.update(words[branch_span[0] : branch_span[1]])
+    explained.update(w for w in words if re.fullmatch(r"\d+([.:/]\d+)*|\d+(st|nd|rd|th|e)?", w))
+    return explained
+
+
+# Questions about taking part in, running or paying for an event are for the FAQ, not the calendar: signing up,
+# joining a group, giving a talk, how many hours a rented film lasts.
+_EVENT_BLOCK = re.compile(
+    r"\b(hvordan|how do|how can|how to|tilmeld\w*|sign up|signup|billet\w*|tickets?|gratis|free|koster|cost|"
+    r"price|pris|pay|betale\w*|entrance|entre|aflys\w*|cancel\w*|host|afholde|holde et|holde en|arrangere|book|"
+    r"udstille mine|exhibit my|vise mine|show my|meld\w* (sig|mig|os)|talk to|talk with|snakke med|tale med|lave (en|et)|make an|put on an|"
+    r"skal man|paa forhaand|in advance|register\w*|vaere med i|deltage i|join|medlem|member|give a|could i|can i|"
+    r"kan jeg|kan vi|may i|how many|hvor mange|lej\w*|rent|stream\w*|download\w*|gaar \w+ ud paa)\b|\babout$"
+)
+
+
+def _free_topic(norm: str) -> str:
+    """ "gratis koncerter"/"free events" asks for events; "er det gratis" asks a price. Drop the former's word."""
+    out = []
+    words = norm.split()
+    for i, w in enumerate(words):
+        rest = " ".join(words[i + 1 : i + 3])
+        if w in ("gratis", "free") and rest and (any(event_topics(rest)) or _has(rest, EVENT_WORDS)):
+            continue
+        out.append(w)
+    return " ".join(out)
+
+
+def names_a_time(norm: str) -> bool:
+    """Whether the text names a day, date or period ("i aften", "next week", "24/12")."""
+    return understand_when(norm, _ANY_MOMENT).explicit
+
+
+_WEAK_EVENT_WORDS = ("sker der", "happening", "going on")
+_STRONG_EVENT_WORDS = tuple(w for w in EVENT_WORDS if w not in _WEAK_EVENT_WORDS)
+
+
+def is_events_question(norm: str) -> bool:
+    """Asks what is on. A category or event word (or an audience with a time) and no how-to or price."""
+    if _EVENT_BLOCK.search(_free_topic(norm)):
+        return False
+    # "fristen udløb for 2 uger siden, hvad sker der nu" asks what happens to me, not what is on.
+    if re.search(r"\b(frist\w*|for sent|udloeb\w*|siden|overdue|late|gebyr\w*|boede|fine)\b", norm):
+        return False
+    cats, auds = event_topics(norm)
+    if cats or _has(norm, _STRONG_EVENT_WORDS) or "aktivitet" in norm:
+        return True
+    # "hvad sker der" / "what is happening" is what is on only about the library or a time; alone it asks what
+    # happens to me ("bliver jeg spærret eller hvad sker der").
+    if _has(norm, _WEAK_EVENT_WORDS) and (auds or LIBRARY_WORDS & set(norm.split()) or names_a_time(norm)):
+        return True
+    # An audience alone ("anything for teens?") asks what we offer; with a time it asks what is on.
+    return bool(auds) and names_a_time(norm)
