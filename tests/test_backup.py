@@ -116,8 +116,9 @@ def test_a_backup_taken_while_a_worker_writes_is_one_moment_of_the_database(
                 if stop.is_set():
                     break
                 now = MOMENT + timedelta(seconds=n)
-                store.claim_inbound("sms", f"SM{n}", "+4520123456", now)
-                store.finish_inbound(
+                storage.claim_inbound(store, "sms", f"SM{n}", "+4520123456", now)
+                storage.finish_inbound(
+                    store,
                     Exchange("sms", "+4520123456", f"spørgsmål {n}", f"SM{n}", "answered", "svar", "faq"),
                     "svar",
                     now,

@@ -396,13 +396,13 @@ def test_yes_stores_consent_subscribes_and_queues_the_follow_ups_once(
     assert reply.intent == "campaign" and reply.text.startswith("Tak! Du får 2 tips over de næste 2 uger")
     contact = storage.campaign_contact(store, KAREN, "laeselyst")
     assert contact is not None and contact["consent_text"] == "Ja tak"
-    assert contact["consent_at"] == storage._ts(INSIDE + timedelta(minutes=3))
+    assert contact["consent_at"] == storage.ts(INSIDE + timedelta(minutes=3))
     [sub] = storage.subscriptions_of(store, KAREN)
     assert sub["topic"] == "audience:children" and sub["consent_text"] == "Ja tak"
     rows = [r for r in storage.outbox_rows(store, ("pending",), 10) if r["kind"] == "campaign"]
     assert [(r["body"], r["due_at"]) for r in rows] == [
-        ("Tip 1: Lån en tegneserie.", storage._ts(INSIDE + timedelta(days=7, minutes=3))),
-        ("Tip 2: Prøv en lydbog.", storage._ts(INSIDE + timedelta(days=14, minutes=3))),
+        ("Tip 1: Lån en tegneserie.", storage.ts(INSIDE + timedelta(days=7, minutes=3))),
+        ("Tip 2: Prøv en lydbog.", storage.ts(INSIDE + timedelta(days=14, minutes=3))),
     ]
     assert all(
         r["dedupe_key"].startswith("campaign:laeselyst:") and KAREN not in r["dedupe_key"] for r in rows
@@ -512,11 +512,11 @@ def test_a_question_in_between_leaves_the_offer_open(
 def test_twilios_yes_answers_the_offer_too(campaign_brain: Brain, config: Config, store: Store) -> None:
     """YES is one of Twilio's default opt-in words: Twilio answers it and marks it; the offer still gets its yes."""
     say(campaign_brain, config, store, "LÆSELYST")
-    store.set_opt_out(
-        KAREN, True, INSIDE
+    storage.set_opt_out(
+        store, KAREN, True, INSIDE
     )  # an old STOP; Twilio's YES opts her back in, and we record that too
     reply = say(campaign_brain, config, store, "YES", INSIDE + timedelta(minutes=1), provider_keyword="start")
-    assert reply.intent == "campaign" and not store.is_opted_out(KAREN)
+    assert reply.intent == "campaign" and not storage.is_opted_out(store, KAREN)
     assert storage.campaign_contact(store, KAREN, "laeselyst")["consent_text"] == "YES"  # type: ignore[index]
 
 
@@ -548,10 +548,10 @@ def test_ask_stores_nothing_and_only_a_keyword_message_is_a_campaign(
 
 def log(store: Store, sender: str, text: str, at: datetime, lang: str = "da", intent: str = "faq") -> None:
     pid = f"SM{sender}{at.isoformat()}{text}"
-    store.claim_inbound("sms", pid, sender, at)
+    storage.claim_inbound(store, "sms", pid, sender, at)
     exchange = Exchange("sms", sender, text, pid, "answered", "svar", intent, None, "answer", lang,
                         iso_week(at.astimezone(CPH).date()))  # fmt: skip
-    assert store.finish_inbound(exchange, "svar", at)
+    assert storage.finish_inbound(store, exchange, "svar", at)
 
 
 @pytest.mark.storage
@@ -572,14 +572,14 @@ def test_citizens_first_and_last_contact_and_their_weeks(store: Store) -> None:
     assert storage.known_citizen(store, KAREN)
     rows = storage.citizen_week_rows(store, "2026-W48", "2026-W49")
     assert [(r["week"], r["lang"]) for r in rows] == [("2026-W48", "da"), ("2026-W49", "en")]
-    assert {r["citizen_first_at"] for r in rows} == {storage._ts(INSIDE)}
+    assert {r["citizen_first_at"] for r in rows} == {storage.ts(INSIDE)}
 
 
 @pytest.mark.storage
 def test_deleting_a_citizen_deletes_their_campaign_rows(store: Store) -> None:
     log(store, KAREN, "LÆSELYST", INSIDE, intent="campaign")
     storage.attribute_campaign(store, KAREN, "c", "sms", "da", True, INSIDE)
-    deleted = store.forget_sender(KAREN)
+    deleted = storage.forget_sender(store, KAREN)
     assert {"citizens", "citizen_weeks", "campaign_contacts"} <= set(deleted)
 
 
@@ -632,7 +632,7 @@ def test_the_report_counts_returning_only_when_the_time_has_passed(store: Store)
         log(store, sender, "LÆSELYST", INSIDE, intent="campaign")
     log(store, KAREN, "tak", INSIDE + timedelta(days=31))
     log(store, OLE, "tak", INSIDE + timedelta(days=6, hours=23))
-    store.set_opt_out(OLE, True, INSIDE + timedelta(days=7))
+    storage.set_opt_out(store, OLE, True, INSIDE + timedelta(days=7))
     storage.add_subscription(store, KAREN, "sms", "audience:children", "", "da", "ja", INSIDE)
 
     [early] = insight.campaign_figures(store, INSIDE + timedelta(days=6))

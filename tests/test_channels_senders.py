@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import storage
 from bot.channels.sms import SmsSender
 from bot.channels.telegram import TelegramSender
 from bot.config import Config, load_config
@@ -70,7 +71,7 @@ def test_an_sms_goes_through_twilios_client_with_a_status_callback(
         "Body": 'Din reservering er "klar" - hent den i Valby.',
         "StatusCallback": "https://sms.bibliotek.example/sms/status",
     }
-    [logged] = sms.store.messages(KAREN)
+    [logged] = storage.messages(sms.store, KAREN)
     assert (logged["direction"], logged["provider_id"], logged["status"]) == (
         "out",
         result.provider_id,
@@ -104,7 +105,7 @@ def test_twilio_failures_say_whether_to_retry(
         sms.send(KAREN, "Hej", MOMENT)
     assert caught.value.retryable is retryable
     assert KAREN not in str(caught.value)
-    assert sms.store.messages(KAREN) == []
+    assert storage.messages(sms.store, KAREN) == []
     assert sms.send(KAREN, "Hej", MOMENT).status == "queued"  # the provider recovered
 
 
@@ -135,7 +136,7 @@ def test_an_unreachable_twilio_is_retryable(sms: SmsSender, fake_twilio: FakeTwi
 def test_forbidden_recipients_are_refused_before_any_call(
     sms: SmsSender, fake_twilio: FakeTwilio, to: str, reason: str
 ) -> None:
-    sms.store.set_opt_out(KAREN, True, MOMENT)
+    storage.set_opt_out(sms.store, KAREN, True, MOMENT)
     assert sms.send(to, "Hej", MOMENT).reason == reason
     assert fake_twilio.requests == []
 
@@ -149,7 +150,7 @@ def test_a_long_proactive_sms_is_kept_within_the_budget(sms: SmsSender, fake_twi
 def test_without_credentials_messages_are_recorded_not_lost(config: Config, store: Store) -> None:
     result = SmsSender(config, store).send(KAREN, "Din bog er klar.", MOMENT)
     assert result.status == "recorded"
-    [logged] = store.messages(KAREN)
+    [logged] = storage.messages(store, KAREN)
     assert (logged["text"], logged["status"]) == ("Din bog er klar.", "recorded")
 
 
@@ -175,7 +176,7 @@ def test_a_telegram_message_goes_through_bot_send_message(
     [call] = fake_telegram.calls("sendMessage")
     assert int(call["chat_id"]) == 5550001 and call["text"] == "Koncert i aften?"
     assert call["reply_markup"] == {"inline_keyboard": [[{"text": "Ja tak", "callback_data": "JA"}]]}
-    assert tg.store.messages("telegram:5550001")[0]["provider_id"] == result.provider_id
+    assert storage.messages(tg.store, "telegram:5550001")[0]["provider_id"] == result.provider_id
 
 
 # python-telegram-bot itself warns, while raising RetryAfter, that the attribute's type will change.
@@ -196,7 +197,7 @@ def test_telegram_failures_say_whether_to_retry(
 
 
 def test_telegram_refusals(tg: TelegramSender, fake_telegram: FakeTelegram) -> None:
-    tg.store.set_opt_out("telegram:5550001", True, MOMENT)
+    storage.set_opt_out(tg.store, "telegram:5550001", True, MOMENT)
     assert tg.send("telegram:5550001", "Hej", MOMENT).reason == "opted-out"
     assert tg.send("telegram:abc", "Hej", MOMENT).reason == "invalid-chat"
     assert fake_telegram.requests == []
@@ -204,7 +205,7 @@ def test_telegram_refusals(tg: TelegramSender, fake_telegram: FakeTelegram) -> N
 
 def test_without_a_bot_token_telegram_messages_are_recorded(config: Config, store: Store) -> None:
     assert TelegramSender(config, store).send("telegram:42", "Hej", MOMENT).status == "recorded"
-    assert store.messages("telegram:42")[0]["status"] == "recorded"
+    assert storage.messages(store, "telegram:42")[0]["status"] == "recorded"
 
 
 # --- one long-lived Telegram client per process ------------------------------------------------------------------

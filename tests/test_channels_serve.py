@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from bot import storage
 from bot.cli import main
 from bot.storage import Exchange, Store
 from tests.conftest import FIXTURE_KNOWLEDGE, MOMENT, Backend, database_env, database_url
@@ -76,7 +77,7 @@ def test_duplicates_on_two_workers_have_one_effect(server: tuple[str, str]) -> N
         t.join()
     assert len(set(bodies)) == 1 and bodies[0].startswith("200 ")
     store = Store(database)
-    assert [m["direction"] for m in store.messages("+4520222222")] == ["in", "out"]
+    assert [m["direction"] for m in storage.messages(store, "+4520222222")] == ["in", "out"]
     store.close()
 
 
@@ -94,8 +95,8 @@ def test_purge_deletes_rows_older_than_the_retention(tmp_path: Path) -> None:
     database = database_url(tmp_path / "purge.sqlite3")
     store = Store(database)
     for pid, at in (("SMold", MOMENT - timedelta(days=400)), ("SMnew", MOMENT + timedelta(days=400))):
-        store.claim_inbound("sms", pid, "+4520123456", at)
-        store.finish_inbound(Exchange("sms", "+4520123456", "hej", pid, "answered"), "", at)
+        storage.claim_inbound(store, "sms", pid, "+4520123456", at)
+        storage.finish_inbound(store, Exchange("sms", "+4520123456", "hej", pid, "answered"), "", at)
     store.close()
     env = clean_env(
         **database_env(tmp_path / "purge.sqlite3"), BIBLIOBOT_KNOWLEDGE__DIR=str(FIXTURE_KNOWLEDGE)
@@ -104,7 +105,7 @@ def test_purge_deletes_rows_older_than_the_retention(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "message_log: 1 row(s) deleted" in result.output
     store = Store(database)
-    assert [m["provider_id"] for m in store.messages()] == ["SMnew"]
+    assert [m["provider_id"] for m in storage.messages(store)] == ["SMnew"]
     store.close()
 
 

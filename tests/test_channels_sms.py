@@ -13,6 +13,7 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot import storage
 from bot.config import Config, load_config
 from bot.smsformat import fit, segments
 from bot.storage import Store
@@ -70,7 +71,7 @@ def test_a_signed_question_is_answered_in_twiml(service: Service) -> None:
     entry = service.runtime.brain().kb.entry("renew")
     assert entry is not None
     assert ask(service, "hvordan fornyer jeg mine lån") == [fit(entry.answer_in("da"), 3, entry.link)]
-    logged = service.store.messages(KAREN)
+    logged = storage.messages(service.store, KAREN)
     assert [(m["direction"], m["intent"], m["entry"]) for m in logged] == [
         ("in", "faq", "renew"),
         ("out", "faq", "renew"),
@@ -113,7 +114,7 @@ def test_a_retry_gets_the_same_reply_and_nothing_happens_twice(service: Service)
     first = ask(service, "STOP", sid=sid)
     again = ask(service, "STOP", sid=sid)
     assert first == again and first[0]  # the confirmation again, not the silence of a second STOP
-    assert [m["direction"] for m in service.store.messages(KAREN)] == ["in", "out"]
+    assert [m["direction"] for m in storage.messages(service.store, KAREN)] == ["in", "out"]
 
 
 def test_duplicates_arriving_together_have_one_effect(service: Service) -> None:
@@ -138,7 +139,7 @@ def test_duplicates_arriving_together_have_one_effect(service: Service) -> None:
         t.join()
     assert len(bodies) == 8 and len(set(bodies)) == 1
     assert twiml_messages(bodies[0])[0]
-    assert [m["direction"] for m in service.store.messages(KAREN)] == ["in", "out"]
+    assert [m["direction"] for m in storage.messages(service.store, KAREN)] == ["in", "out"]
     assert rows(service.store, "inbound") == 1
 
 
@@ -227,7 +228,7 @@ def test_the_real_auth_token_replaces_the_dev_token(tmp_path: Path) -> None:
 def test_stop_words_opt_out_with_one_confirmation(service: Service, word: str) -> None:
     [confirmation] = ask(service, word)
     assert confirmation
-    assert service.store.is_opted_out(KAREN)
+    assert storage.is_opted_out(service.store, KAREN)
     assert ask(service, word) == []  # already out: no second confirmation
 
 
@@ -235,7 +236,7 @@ def test_stop_words_opt_out_with_one_confirmation(service: Service, word: str) -
 def test_start_opts_back_in(service: Service, word: str) -> None:
     ask(service, "STOP")
     [welcome] = ask(service, word)
-    assert welcome and not service.store.is_opted_out(KAREN)
+    assert welcome and not storage.is_opted_out(service.store, KAREN)
 
 
 @pytest.mark.parametrize("word, lang_word", [("HELP", "STOP"), ("HJÆLP", "STOP"), ("hjælp", "STOP")])
@@ -263,13 +264,13 @@ def test_past_the_rate_limit_one_notice_then_silence(tmp_path: Path) -> None:
 def test_a_number_outside_the_allowed_countries_gets_no_reply(service: Service) -> None:
     swede = "+46701234567"
     assert ask(service, "hvordan fornyer jeg mine lån", sender=swede) == []
-    [logged] = service.store.messages(swede)
+    [logged] = storage.messages(service.store, swede)
     assert logged["direction"] == "in" and logged["status"] == "not_answered"
 
 
 def test_numbers_are_stored_in_e164(service: Service) -> None:
     ask(service, "hej", sender="0045 20 12 34 56")
-    assert service.store.messages(KAREN)
+    assert storage.messages(service.store, KAREN)
 
 
 def test_delete_my_data_asks_then_deletes_every_row(service: Service) -> None:
@@ -278,15 +279,15 @@ def test_delete_my_data_asks_then_deletes_every_row(service: Service) -> None:
     ask(service, "hej", sender="+4520000003")
     [question] = ask(service, "slet mine data")
     assert "JA" in question
-    assert service.store.messages(KAREN)  # nothing deleted before the answer
+    assert storage.messages(service.store, KAREN)  # nothing deleted before the answer
     sid = new_sid()
     [done] = ask(service, "JA", sid=sid)
     assert "slettet" in done and "beskeder" in done
-    assert service.store.messages(KAREN) == []
-    assert not service.store.is_opted_out(KAREN)
+    assert storage.messages(service.store, KAREN) == []
+    assert not storage.is_opted_out(service.store, KAREN)
     assert ask(service, "JA", sid=sid) == [done]  # Twilio's retry: same answer, nothing stored
-    assert service.store.messages(KAREN) == []
-    assert service.store.messages("+4520000003")
+    assert storage.messages(service.store, KAREN) == []
+    assert storage.messages(service.store, "+4520000003")
     if service.store.path is None:  # PostgreSQL: the tables it deleted from were vacuumed at once
         vacuumed = service.store.db.execute(
             "SELECT relname FROM pg_stat_user_tables WHERE schemaname = current_schema() AND vacuum_count > 0"
@@ -303,7 +304,7 @@ def test_delete_my_data_in_english_and_declined(service: Service) -> None:
     assert "YES" in question
     [kept] = ask(service, "no")
     assert "not deleted" in kept
-    assert len(service.store.messages(KAREN)) == 4
+    assert len(storage.messages(service.store, KAREN)) == 4
 
 
 def test_a_clarifying_question_is_answered_by_its_number(service: Service) -> None:
@@ -386,15 +387,15 @@ def _answered_eventually(
 
 
 def test_delivery_reports_are_recorded_for_messages_we_sent(service: Service) -> None:
-    service.store.record_outgoing(
-        "sms", KAREN, "Din bog er klar.", MOMENT, provider_id="SMout1", status="queued"
+    storage.record_outgoing(
+        service.store, "sms", KAREN, "Din bog er klar.", MOMENT, provider_id="SMout1", status="queued"
     )
     report = {"MessageSid": "SMout1", "MessageStatus": "delivered", "AccountSid": "AC1", "To": KAREN}
     assert post_sms(service.http, service.url, report, path="/sms/status").status_code == 204
-    assert service.store.messages(KAREN)[0]["status"] == "delivered"
+    assert storage.messages(service.store, KAREN)[0]["status"] == "delivered"
     stranger = {**report, "MessageSid": "SMnever"}
     assert post_sms(service.http, service.url, stranger, path="/sms/status").status_code == 204
-    assert len(service.store.messages()) == 1
+    assert len(storage.messages(service.store)) == 1
     assert service.http.post(service.url + "/sms/status", data=report, timeout=10).status_code == 403
     no_status = {"MessageSid": "SMout1"}
     assert post_sms(service.http, service.url, no_status, path="/sms/status").status_code == 400

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot import storage
 from bot.channels import telegram
 from bot.cli import main
 from bot.config import Config, load_config
@@ -79,7 +80,7 @@ def send(
 
 
 def rows(service: Service) -> int:
-    return len(service.store.messages())
+    return len(storage.messages(service.store))
 
 
 @pytest.mark.parametrize(
@@ -88,7 +89,7 @@ def rows(service: Service) -> int:
 def test_a_request_without_the_secret_token_is_refused(service: Service, secret: str | None) -> None:
     response = post_update(service.http, service.url, message_update("STOP"), secret=secret)
     assert response.status_code == 403
-    assert rows(service) == 0 and not service.store.is_opted_out(KAREN)
+    assert rows(service) == 0 and not storage.is_opted_out(service.store, KAREN)
 
 
 def test_a_question_is_answered_in_the_webhook_response(service: Service) -> None:
@@ -97,7 +98,7 @@ def test_a_question_is_answered_in_the_webhook_response(service: Service) -> Non
     payload = send(service, message_update("hvordan fornyer jeg mine lån"))
     text = f"{entry.answer_in('da')}\n{entry.link}"  # Telegram has room for the link on every answer
     assert payload == {"method": "sendMessage", "chat_id": CHAT, "text": text}
-    assert [(m["direction"], m["entry"]) for m in service.store.messages(KAREN)] == [
+    assert [(m["direction"], m["entry"]) for m in storage.messages(service.store, KAREN)] == [
         ("in", "renew"),
         ("out", "renew"),
     ]
@@ -107,7 +108,7 @@ def test_an_update_is_processed_once(service: Service) -> None:
     update = message_update("STOP")
     first, again = send(service, update), send(service, update)
     assert first == again and first is not None
-    assert [m["direction"] for m in service.store.messages(KAREN)] == ["in", "out"]
+    assert [m["direction"] for m in storage.messages(service.store, KAREN)] == ["in", "out"]
 
 
 @pytest.mark.parametrize(
@@ -127,7 +128,7 @@ def test_start_and_help_commands(service: Service, command: str, lang: str | Non
 
 def test_the_stop_command_opts_out(service: Service) -> None:
     assert send(service, message_update("/stop"))
-    assert service.store.is_opted_out(KAREN)
+    assert storage.is_opted_out(service.store, KAREN)
 
 
 def test_a_clarify_question_offers_buttons_and_a_press_answers_it(
@@ -160,7 +161,7 @@ def test_delete_my_data_with_the_buttons(service: Service) -> None:
     assert labels == ["JA", "NEJ"]
     done = send(service, callback_update("JA"))
     assert done is not None and "slettet" in done["text"]
-    assert service.store.messages(KAREN) == []
+    assert storage.messages(service.store, KAREN) == []
 
 
 @pytest.mark.parametrize(

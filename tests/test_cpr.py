@@ -136,7 +136,7 @@ def test_an_sms_with_a_cpr_number_is_answered_with_a_note_and_stored_masked(serv
     [reply] = twiml_messages(response.text)
     assert reply.startswith("Send ikke dit CPR-nummer her")
     assert "forny" in reply.lower()  # the question is still answered
-    [inbound, _] = service.store.messages(KAREN)
+    [inbound, _] = storage.messages(service.store, KAREN)
     assert inbound["text"] == f"hvordan fornyer jeg mine lån, cpr {CPR_MASK}"
     assert_kept_nowhere(service)
 
@@ -189,7 +189,7 @@ def test_old_rows_are_masked_on_the_staff_page_and_in_insight(
     store.db.execute(
         "INSERT INTO message_log (at, channel, sender, direction, text, intent, action) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [storage._ts(MOMENT), "sms", KAREN, "in", question, "faq", "handoff"],
+        [storage.ts(MOMENT), "sms", KAREN, "in", question, "faq", "handoff"],
     )
     assert login(client, "anna@kff.kk.dk").status_code == 302
     for page in ("/staff/", f"/staff/tickets/{ticket_id}", "/staff/api/inbox", "/staff/insight?days=7"):

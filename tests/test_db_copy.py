@@ -21,8 +21,9 @@ def fill(store: Store) -> None:
     """At least one row in every table, through the storage functions the service uses."""
     for i, text in enumerate(["hvornår åbner I", "kontrol\x00tegn", "emoji 😀 og æøå"]):
         pid = f"SM{i}"
-        store.claim_inbound("sms", pid, KAREN, MOMENT + timedelta(minutes=i))
-        store.finish_inbound(
+        storage.claim_inbound(store, "sms", pid, KAREN, MOMENT + timedelta(minutes=i))
+        storage.finish_inbound(
+            store,
             Exchange(
                 "sms",
                 KAREN,
@@ -37,8 +38,8 @@ def fill(store: Store) -> None:
             "Kl. 10.",
             MOMENT,
         )
-    store.set_opt_out(KAREN, True, MOMENT)
-    store.put_conversation(KAREN, {"kind": "clarify", "candidates": ["a", "b"]}, MOMENT)
+    storage.set_opt_out(store, KAREN, True, MOMENT)
+    storage.put_conversation(store, KAREN, {"kind": "clarify", "candidates": ["a", "b"]}, MOMENT)
     ticket, _ = storage.insert_ticket(
         store,
         sender=KAREN,

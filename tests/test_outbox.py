@@ -112,7 +112,7 @@ def test_opting_out_between_queueing_and_sending_cancels_the_message(store: Stor
     sender = ScriptedSender()
     drain, _ = make_drain(config, store, {"sms": sender})
     queue(store, "alert:E1")
-    store.set_opt_out(KAREN, True, MOMENT + timedelta(minutes=1))
+    storage.set_opt_out(store, KAREN, True, MOMENT + timedelta(minutes=1))
     report = drain.send_due(MOMENT + timedelta(minutes=2))
     assert report.cancelled == 1 and sender.sent == []
     assert (row(store, "alert:E1")["state"], row(store, "alert:E1")["last_error"]) == (
@@ -125,7 +125,7 @@ def test_a_reply_the_citizen_asked_for_is_not_held_back_by_the_outbox(store: Sto
     """The outbox does not cancel it; the channel sender still applies its own rules (an SMS STOP is final)."""
     sender = ScriptedSender()
     drain, _ = make_drain(config, store, {"sms": sender})
-    store.set_opt_out(KAREN, True, MOMENT)
+    storage.set_opt_out(store, KAREN, True, MOMENT)
     queue(store, "reply:T1", reply_to_citizen=True, kind="reply")
     assert drain.send_due(MOMENT).messages == 1
     assert sender.sent[0].to == KAREN
@@ -195,7 +195,7 @@ def test_a_500_then_success_delivers_once(tmp_path: Path, fake_twilio: FakeTwili
     assert drain.send_due(MOMENT).retried == 1
     r = row(store, "k")
     assert r["state"] == "pending" and r["attempts"] == 1 and "HTTP 500" in str(r["last_error"])
-    assert r["next_at"] == storage._ts(MOMENT + timedelta(seconds=30))
+    assert r["next_at"] == storage.ts(MOMENT + timedelta(seconds=30))
     assert drain.send_due(MOMENT + timedelta(seconds=29)).messages == 0  # not before the back-off
     assert drain.send_due(MOMENT + timedelta(seconds=30)).messages == 1
     assert len(fake_twilio.requests) == 2 and row(store, "k")["state"] == "sent"
@@ -214,7 +214,7 @@ def test_a_429_waits_as_long_as_retry_after_says(tmp_path: Path, fake_telegram: 
     fake_telegram.fail_next(429, retry_after=120)
     report = drain.send_due(MOMENT)
     assert report.retried == 1
-    assert row(store, "k")["next_at"] == storage._ts(MOMENT + timedelta(seconds=120))  # not the 30 s back-off
+    assert row(store, "k")["next_at"] == storage.ts(MOMENT + timedelta(seconds=120))  # not the 30 s back-off
     # The whole bot was asked to wait: the next message waited those 120 s too (on the virtual clock).
     assert report.messages == 1 and sum(clock.sleeps) >= 119
     assert drain.send_due(MOMENT + timedelta(seconds=120)).messages == 1
@@ -358,7 +358,7 @@ def test_the_flood_guard_holds_the_fourth_message_of_the_day_until_tomorrow(
     report = drain.send_due(MOMENT)
     assert (report.messages, report.deferred) == (4, 1)
     held = row(store, "alert:3")
-    assert held["state"] == "pending" and held["next_at"] == storage._ts(
+    assert held["state"] == "pending" and held["next_at"] == storage.ts(
         datetime(2026, 11, 25, 8, 0, tzinfo=CPH)
     )
     assert drain.send_due(datetime(2026, 11, 25, 8, 0, tzinfo=CPH)).messages == 1

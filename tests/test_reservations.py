@@ -93,7 +93,7 @@ def test_linking_telegram_to_a_phone_by_a_code_sent_by_sms(
     assert "forbundet" in say(code, sender=CHAT).text
     assert "Kongens Fald" in say("er min bog klar?", sender=CHAT).text
     # Deleting the data on either side breaks the link.
-    store.forget_sender(KAREN)
+    storage.forget_sender(store, KAREN)
     assert "LINK" in say("er min bog klar?", sender=CHAT).text
 
 
@@ -135,13 +135,13 @@ def test_reminder_timing(store: Store, brain: Brain, config: Config) -> None:
         notice("L1", "loan_due", deadline="2026-12-10"),
     )
     rows = due_rows(store)
-    assert rows["hold-ready:H1"]["due_at"] == storage._ts(MOMENT)  # at once
-    assert rows["hold-expiring:H1:2026-11-30"]["due_at"] == storage._ts(
+    assert rows["hold-ready:H1"]["due_at"] == storage.ts(MOMENT)  # at once
+    assert rows["hold-expiring:H1:2026-11-30"]["due_at"] == storage.ts(
         datetime(2026, 11, 28, 10, 0, tzinfo=CPH)
     )
-    assert rows["loan-due:L1:2026-12-10"]["due_at"] == storage._ts(datetime(2026, 12, 7, 10, 0, tzinfo=CPH))
+    assert rows["loan-due:L1:2026-12-10"]["due_at"] == storage.ts(datetime(2026, 12, 7, 10, 0, tzinfo=CPH))
     # The hold expires at the end of its last day: a reminder after that is never sent.
-    assert rows["hold-ready:H1"]["expires_at"] == storage._ts(datetime(2026, 12, 1, 0, 0, tzinfo=CPH))
+    assert rows["hold-ready:H1"]["expires_at"] == storage.ts(datetime(2026, 12, 1, 0, 0, tzinfo=CPH))
 
 
 def test_a_hold_ready_close_to_its_deadline_gets_no_second_message(

@@ -90,7 +90,7 @@ def test_the_worker_runs_every_job_once_and_refuses_a_second_scheduler(tmp_path:
     assert "plan-reminders: 2" in result.output
     # No Twilio credentials: the reminder is recorded in the message log, not lost.
     assert storage.outbox_row(store, "hold-ready:H1")["state"] == "sent"  # type: ignore[index]
-    assert store.messages(KAREN)[0]["status"] == "recorded"
+    assert storage.messages(store, KAREN)[0]["status"] == "recorded"
     held = SchedulerLock(database_url(tmp_path / "w.sqlite3"))
     assert held.acquire()
     refused = CliRunner().invoke(main, ["worker", "--once"], env=env)

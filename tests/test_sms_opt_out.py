@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import storage
 from bot.channels import sms_optout
 from bot.config import Config
 from bot.services import outbox
@@ -127,10 +128,12 @@ def test_the_bot_knows_every_opt_out_word_twilio_knows() -> None:
 )
 def test_twilio_default_keywords_get_no_second_reply(default_mode: Service, word: str) -> None:
     kind = sms_optout.default_keyword(word)
-    default_mode.store.set_opt_out(KAREN, kind == "start", MOMENT)  # so each word changes something
+    storage.set_opt_out(default_mode.store, KAREN, kind == "start", MOMENT)  # so each word changes something
     assert text(default_mode, word) == []  # Twilio has answered it
-    assert default_mode.store.is_opted_out(KAREN) is (kind == "stop")  # START opts in; HELP changes nothing
-    [logged] = default_mode.store.messages(KAREN)
+    assert storage.is_opted_out(default_mode.store, KAREN) is (
+        kind == "stop"
+    )  # START opts in; HELP changes nothing
+    [logged] = storage.messages(default_mode.store, KAREN)
     assert (logged["direction"], logged["intent"]) == ("in", kind)
 
 
@@ -143,7 +146,7 @@ def test_danish_keywords_twilio_does_not_know_are_answered_by_the_bot(
 ) -> None:
     [reply] = text(default_mode, word)
     assert says in reply
-    assert default_mode.store.is_opted_out(KAREN) is opted_out
+    assert storage.is_opted_out(default_mode.store, KAREN) is opted_out
 
 
 def test_a_stop_at_twilio_holds_back_alerts_until_start(
@@ -154,7 +157,7 @@ def test_a_stop_at_twilio_holds_back_alerts_until_start(
     assert drain(default_mode).cancelled == 1
     assert fake_twilio.messages() == []
     assert text(default_mode, "START") == []
-    assert not default_mode.store.is_opted_out(KAREN)
+    assert not storage.is_opted_out(default_mode.store, KAREN)
     alert(default_mode, "alert:2")
     assert drain(default_mode, 1).sent == 1
     assert [m["To"] for m in fake_twilio.messages()] == [KAREN]
@@ -166,16 +169,16 @@ def test_yes_still_confirms_delete_my_data(default_mode: Service) -> None:
     assert "YES" in question
     [done] = text(default_mode, "YES")
     assert "deleted" in done
-    assert default_mode.store.messages(KAREN) == []
+    assert storage.messages(default_mode.store, KAREN) == []
 
 
 def test_a_retry_of_a_keyword_twilio_answered_has_one_effect(default_mode: Service) -> None:
     sid = new_sid()
     assert text(default_mode, "STOP", sid=sid) == []
-    default_mode.store.set_opt_out(KAREN, False, MOMENT)  # a START in between, say
+    storage.set_opt_out(default_mode.store, KAREN, False, MOMENT)  # a START in between, say
     assert text(default_mode, "STOP", sid=sid) == []  # the retry repeats the (empty) answer, nothing else
-    assert not default_mode.store.is_opted_out(KAREN)
-    assert len(default_mode.store.messages(KAREN)) == 1
+    assert not storage.is_opted_out(default_mode.store, KAREN)
+    assert len(storage.messages(default_mode.store, KAREN)) == 1
 
 
 # --- error 21610: Twilio refuses a send because the citizen texted it STOP -----------------------------------
@@ -196,8 +199,8 @@ def test_a_21610_refusal_opts_the_citizen_out_and_gives_the_message_up(
         "refused",
         "opted-out-at-twilio",
     )
-    assert default_mode.store.is_opted_out(KAREN)
-    assert not default_mode.store.is_opted_out(OLE)
+    assert storage.is_opted_out(default_mode.store, KAREN)
+    assert not storage.is_opted_out(default_mode.store, OLE)
     tries = len(fake_twilio.messages())
     alert(default_mode, "alert:2")
     assert (
@@ -208,7 +211,9 @@ def test_a_21610_refusal_opts_the_citizen_out_and_gives_the_message_up(
 
 def test_a_21610_in_a_status_callback_opts_the_citizen_out(default_mode: Service) -> None:
     sid = new_sid()
-    default_mode.store.record_outgoing("sms", KAREN, "Svar", MOMENT, provider_id=sid, status="queued")
+    storage.record_outgoing(
+        default_mode.store, "sms", KAREN, "Svar", MOMENT, provider_id=sid, status="queued"
+    )
     form = {
         "MessageSid": sid,
         "MessageStatus": "failed",
@@ -218,7 +223,7 @@ def test_a_21610_in_a_status_callback_opts_the_citizen_out(default_mode: Service
     }
     response = post_sms(default_mode.http, default_mode.url, form, token=TOKEN, path="/sms/status")
     assert response.status_code == 204
-    assert default_mode.store.is_opted_out(KAREN)
+    assert storage.is_opted_out(default_mode.store, KAREN)
 
 
 def test_a_librarians_reply_refused_with_21610_is_refused_not_retried(
@@ -250,9 +255,9 @@ def test_a_librarians_reply_refused_with_21610_is_refused_not_retried(
 def test_keywords_twilio_marked_are_recorded_and_not_answered(
     advanced_mode: Service, body: str, mark: str, opted_out: bool
 ) -> None:
-    advanced_mode.store.set_opt_out(KAREN, not opted_out and mark == "START", MOMENT)
+    storage.set_opt_out(advanced_mode.store, KAREN, not opted_out and mark == "START", MOMENT)
     assert text(advanced_mode, body, OptOutType=mark) == []
-    assert advanced_mode.store.is_opted_out(KAREN) is opted_out
+    assert storage.is_opted_out(advanced_mode.store, KAREN) is opted_out
 
 
 @pytest.mark.parametrize("word, lang_word", [("STOPP", "afmeldt"), ("END", "unsubscribed")])
@@ -261,13 +266,13 @@ def test_unmarked_keywords_get_the_bots_own_text(advanced_mode: Service, word: s
     reaches us unmarked: the bot records it and answers with its own text."""
     [reply] = text(advanced_mode, word)
     assert lang_word in reply.lower()
-    assert advanced_mode.store.is_opted_out(KAREN)
+    assert storage.is_opted_out(advanced_mode.store, KAREN)
 
 
 def test_an_unknown_opt_out_type_is_an_ordinary_message(advanced_mode: Service) -> None:
     [reply] = text(advanced_mode, "hvordan fornyer jeg mine lån", OptOutType="SOMETHING-NEW")
     assert reply
-    assert not advanced_mode.store.is_opted_out(KAREN)
+    assert not storage.is_opted_out(advanced_mode.store, KAREN)
 
 
 def test_the_advanced_opt_out_guide_gives_the_bots_current_texts() -> None:

@@ -451,7 +451,7 @@ def log_inbound(staff: Staff, text: str, channel: str = "sms", days_ago: int = 0
     at = staff.clock() - timedelta(days=days_ago)
     reply = say(staff.store, staff.rt.brain(), staff.config, text, at, sender=f"+45201234{days_ago:02d}")
     pid = f"SM-{next_update_id()}"
-    staff.store.claim_inbound(channel, pid, "+4520000000", at)
+    storage.claim_inbound(staff.store, channel, pid, "+4520000000", at)
     exchange = Exchange(
         channel,
         "+4520000000",
@@ -463,7 +463,7 @@ def log_inbound(staff: Staff, text: str, channel: str = "sms", days_ago: int = 0
         reply.entry,
         str(reply.action),
     )
-    staff.store.finish_inbound(exchange, reply.text, at)
+    storage.finish_inbound(staff.store, exchange, reply.text, at)
 
 
 def test_insight_page_csv_and_report(staff: Staff, tmp_path: Path) -> None:
@@ -575,11 +575,11 @@ def test_insight_shows_campaigns_and_citizens_per_week_without_numbers(staff: St
         storage.attribute_campaign(staff.store, sender, "laeselyst-skole-2027", "sms", "da", i != 2, at)
         for k, when in enumerate((at, at + timedelta(days=8)) if i == 0 else (at,)):
             pid = f"SM-camp-{i}-{k}"
-            staff.store.claim_inbound("sms", pid, sender, when)
+            storage.claim_inbound(staff.store, "sms", pid, sender, when)
             week = iso_week(when.astimezone(staff.config.tz).date())
             exchange = Exchange("sms", sender, "LÆSELYST", pid, "answered", "Velkommen", "campaign", None, "answer",
                                 "da", week)  # fmt: skip
-            staff.store.finish_inbound(exchange, "Velkommen", when)
+            storage.finish_inbound(staff.store, exchange, "Velkommen", when)
     client = staff.client(ANNA)
     page = client.get("/staff/insight?days=30").text
     assert page.count("<svg") == 5 and "Campaigns: senders and what came of them" in page

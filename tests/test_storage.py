@@ -23,8 +23,8 @@ def exchange(sender: str, pid: str, text: str = "hvornår åbner I", reply: str 
 
 
 def converse(store: Store, sender: str, pid: str, at=MOMENT) -> None:
-    assert store.claim_inbound("sms", pid, sender, at)
-    assert store.finish_inbound(exchange(sender, pid), "Kl. 10.", at)
+    assert storage.claim_inbound(store, "sms", pid, sender, at)
+    assert storage.finish_inbound(store, exchange(sender, pid), "Kl. 10.", at)
 
 
 def test_a_new_database_gets_the_newest_schema(store: Store) -> None:
@@ -57,7 +57,7 @@ def test_a_later_migration_runs_once_and_its_sender_rows_are_forgotten_too(
     assert migrate(store.db) == 99
     assert migrate(store.db) == 99
     store.db.execute("INSERT INTO later_table (sender, question) VALUES (?, ?)", [KAREN, "?"])
-    assert store.forget_sender(KAREN) == {"later_table": 1}
+    assert storage.forget_sender(store, KAREN) == {"later_table": 1}
 
 
 @pytest.mark.storage
@@ -98,7 +98,7 @@ def test_one_claim_wins_when_many_connections_race(tmp_path: Path) -> None:
 
     def claim(s: Store) -> None:
         barrier.wait()
-        wins.append(s.claim_inbound("sms", "SM1", KAREN, MOMENT))
+        wins.append(storage.claim_inbound(s, "sms", "SM1", KAREN, MOMENT))
 
     threads = [threading.Thread(target=claim, args=(s,)) for s in stores]
     for t in threads:
@@ -111,83 +111,90 @@ def test_one_claim_wins_when_many_connections_race(tmp_path: Path) -> None:
 
 
 def test_a_finished_claim_keeps_its_reply_and_logs_both_directions(store: Store) -> None:
-    assert store.stored_reply("sms", "SM1") is None
+    assert storage.stored_reply(store, "sms", "SM1") is None
     converse(store, KAREN, "SM1")
-    assert store.stored_reply("sms", "SM1") == "Kl. 10."
-    assert not store.claim_inbound("sms", "SM1", KAREN, MOMENT)
-    assert [(m["direction"], m["text"]) for m in store.messages(KAREN)] == [
+    assert storage.stored_reply(store, "sms", "SM1") == "Kl. 10."
+    assert not storage.claim_inbound(store, "sms", "SM1", KAREN, MOMENT)
+    assert [(m["direction"], m["text"]) for m in storage.messages(store, KAREN)] == [
         ("in", "hvornår åbner I"),
         ("out", "Kl. 10."),
     ]
 
 
 def test_waiting_for_a_reply_returns_when_it_is_stored(store: Store) -> None:
-    store.claim_inbound("sms", "SM1", KAREN, MOMENT)
+    storage.claim_inbound(store, "sms", "SM1", KAREN, MOMENT)
     pauses: list[float] = []
 
     def pause(seconds: float) -> None:  # the other worker finishes while we wait
         pauses.append(seconds)
-        store.finish_inbound(exchange(KAREN, "SM1"), "Kl. 10.", MOMENT)
+        storage.finish_inbound(store, exchange(KAREN, "SM1"), "Kl. 10.", MOMENT)
 
-    assert store.wait_for_reply("sms", "SM1", 5.0, pause=pause) == "Kl. 10."
+    assert storage.wait_for_reply(store, "sms", "SM1", 5.0, pause=pause) == "Kl. 10."
     assert len(pauses) == 1
 
 
 def test_waiting_gives_up_at_the_deadline(store: Store) -> None:
-    store.claim_inbound("sms", "SM1", KAREN, MOMENT)
+    storage.claim_inbound(store, "sms", "SM1", KAREN, MOMENT)
     ticks = iter([0.0, 0.0, 10.0])
-    assert store.wait_for_reply("sms", "SM1", 5.0, clock=lambda: next(ticks), pause=lambda s: None) is None
+    assert (
+        storage.wait_for_reply(store, "sms", "SM1", 5.0, clock=lambda: next(ticks), pause=lambda s: None)
+        is None
+    )
 
 
 def test_a_stale_claim_can_be_taken_over_and_a_fresh_one_cannot(store: Store) -> None:
-    store.claim_inbound("sms", "SM1", KAREN, MOMENT)
-    assert not store.steal_stale_claim("sms", "SM1", MOMENT - timedelta(seconds=60), MOMENT)
+    storage.claim_inbound(store, "sms", "SM1", KAREN, MOMENT)
+    assert not storage.steal_stale_claim(store, "sms", "SM1", MOMENT - timedelta(seconds=60), MOMENT)
     later = MOMENT + timedelta(minutes=5)
-    assert store.steal_stale_claim("sms", "SM1", later - timedelta(seconds=60), later)
+    assert storage.steal_stale_claim(store, "sms", "SM1", later - timedelta(seconds=60), later)
 
 
 def test_a_released_claim_can_be_claimed_again(store: Store) -> None:
-    store.claim_inbound("sms", "SM1", KAREN, MOMENT)
-    store.release_claim("sms", "SM1")
-    assert store.claim_inbound("sms", "SM1", KAREN, MOMENT)
+    storage.claim_inbound(store, "sms", "SM1", KAREN, MOMENT)
+    storage.release_claim(store, "sms", "SM1")
+    assert storage.claim_inbound(store, "sms", "SM1", KAREN, MOMENT)
 
 
 def test_opt_out_reports_whether_it_changed(store: Store) -> None:
-    assert not store.is_opted_out(KAREN)
-    assert store.set_opt_out(KAREN, True, MOMENT)
-    assert not store.set_opt_out(KAREN, True, MOMENT)
-    assert store.is_opted_out(KAREN)
-    assert store.set_opt_out(KAREN, False, MOMENT)
-    assert not store.is_opted_out(KAREN)
+    assert not storage.is_opted_out(store, KAREN)
+    assert storage.set_opt_out(store, KAREN, True, MOMENT)
+    assert not storage.set_opt_out(store, KAREN, True, MOMENT)
+    assert storage.is_opted_out(store, KAREN)
+    assert storage.set_opt_out(store, KAREN, False, MOMENT)
+    assert not storage.is_opted_out(store, KAREN)
 
 
 def test_recent_inbound_counts_the_window_and_the_notices(store: Store) -> None:
     for i in range(3):
         converse(store, KAREN, f"SM{i}", MOMENT + timedelta(minutes=i))
-    store.claim_inbound("sms", "SMn", KAREN, MOMENT)
-    store.finish_inbound(Exchange("sms", KAREN, "?", "SMn", "rate_notice"), "", MOMENT + timedelta(minutes=3))
-    assert store.recent_inbound(KAREN, MOMENT + timedelta(minutes=1)) == (3, 1)
-    assert store.recent_inbound(OLE, MOMENT) == (0, 0)
+    storage.claim_inbound(store, "sms", "SMn", KAREN, MOMENT)
+    storage.finish_inbound(
+        store, Exchange("sms", KAREN, "?", "SMn", "rate_notice"), "", MOMENT + timedelta(minutes=3)
+    )
+    assert storage.recent_inbound(store, KAREN, MOMENT + timedelta(minutes=1)) == (3, 1)
+    assert storage.recent_inbound(store, OLE, MOMENT) == (0, 0)
 
 
 def test_delivery_status_never_goes_backwards(store: Store) -> None:
-    store.record_outgoing("sms", KAREN, "Din bog er klar.", MOMENT, provider_id="SMout", status="queued")
-    assert store.record_delivery_status("SMout", "delivered", None, MOMENT)
-    assert store.record_delivery_status("SMout", "sent", None, MOMENT)  # late, out of order
-    assert store.messages(KAREN)[0]["status"] == "delivered"
-    assert not store.record_delivery_status("SMunknown", "delivered", None, MOMENT)
+    storage.record_outgoing(
+        store, "sms", KAREN, "Din bog er klar.", MOMENT, provider_id="SMout", status="queued"
+    )
+    assert storage.record_delivery_status(store, "SMout", "delivered", None, MOMENT)
+    assert storage.record_delivery_status(store, "SMout", "sent", None, MOMENT)  # late, out of order
+    assert storage.messages(store, KAREN)[0]["status"] == "delivered"
+    assert not storage.record_delivery_status(store, "SMunknown", "delivered", None, MOMENT)
 
 
 def test_forgetting_a_sender_deletes_every_row_and_leaves_no_trace_in_the_files(store: Store) -> None:
     for i in range(30):
         converse(store, KAREN, f"SMk{i}")
         converse(store, OLE, f"SMo{i}")
-    store.set_opt_out(KAREN, True, MOMENT)
-    store.put_conversation(KAREN, {"kind": "clarify"}, MOMENT)
-    deleted = store.forget_sender(KAREN)
+    storage.set_opt_out(store, KAREN, True, MOMENT)
+    storage.put_conversation(store, KAREN, {"kind": "clarify"}, MOMENT)
+    deleted = storage.forget_sender(store, KAREN)
     assert deleted == {"contacts": 1, "inbound": 30, "message_log": 60, "conversations": 1, "citizens": 1}
-    assert store.messages(KAREN) == []
-    assert len(store.messages(OLE)) == 60
+    assert storage.messages(store, KAREN) == []
+    assert len(storage.messages(store, OLE)) == 60
     if store.path is None:  # PostgreSQL: the tables deleted from were vacuumed at once
         vacuumed = store.db.execute(
             "SELECT relname FROM pg_stat_user_tables WHERE schemaname = current_schema() AND vacuum_count > 0"
@@ -203,14 +210,14 @@ def test_forgetting_a_sender_deletes_every_row_and_leaves_no_trace_in_the_files(
 def test_purge_deletes_only_what_is_older_than_the_cutoff(store: Store) -> None:
     converse(store, KAREN, "SMold", MOMENT - timedelta(days=100))
     converse(store, KAREN, "SMnew", MOMENT)
-    counts = store.purge_before(MOMENT - timedelta(days=90))
+    counts = storage.purge_before(store, MOMENT - timedelta(days=90))
     assert counts == {"message_log": 2, "inbound": 1, "conversations": 0}
-    assert [m["provider_id"] for m in store.messages(KAREN) if m["direction"] == "in"] == ["SMnew"]
+    assert [m["provider_id"] for m in storage.messages(store, KAREN) if m["direction"] == "in"] == ["SMnew"]
 
 
 def test_storage_refuses_naive_times(store: Store) -> None:
     with pytest.raises(ValueError):
-        store.claim_inbound("sms", "SM1", KAREN, MOMENT.replace(tzinfo=None))
+        storage.claim_inbound(store, "sms", "SM1", KAREN, MOMENT.replace(tzinfo=None))
 
 
 @pytest.mark.sqlite_only
@@ -300,9 +307,9 @@ def test_a_claim_skips_rows_another_drain_has_locked(store: Store) -> None:
 
 def test_a_nul_in_a_message_is_stored(store: Store) -> None:
     """Any text a citizen sends reaches the log; PostgreSQL's text cannot hold NUL, so it is replaced there."""
-    store.claim_inbound("sms", "SM1", KAREN, MOMENT)
-    assert store.finish_inbound(exchange(KAREN, "SM1", text="kontrol\x00tegn"), "Kl. 10.", MOMENT)
-    stored = store.messages(KAREN)[0]["text"]
+    storage.claim_inbound(store, "sms", "SM1", KAREN, MOMENT)
+    assert storage.finish_inbound(store, exchange(KAREN, "SM1", text="kontrol\x00tegn"), "Kl. 10.", MOMENT)
+    stored = storage.messages(store, KAREN)[0]["text"]
     assert stored == ("kontrol\x00tegn" if store.dialect == "sqlite" else "kontrol\ufffdtegn")
 
 
@@ -331,7 +338,7 @@ def test_a_messages_conversation_state_is_read_once_and_follows_what_it_writes(
 ) -> None:
     """Several handlers look at the citizen's state while one message is decided: one read from the database, the
     state written by this message read back, and a caller's change to what it got does not leak into the next."""
-    store.put_conversation("+4512345678", {"kind": "clarify", "candidates": ["a", "b"]}, MOMENT)
+    storage.put_conversation(store, "+4512345678", {"kind": "clarify", "candidates": ["a", "b"]}, MOMENT)
     reads: list[str] = []
     read = storage.contacts.get_conversation
     monkeypatch.setattr(
@@ -359,7 +366,7 @@ def test_a_messages_conversation_state_is_read_once_and_follows_what_it_writes(
 
 def test_query_gives_rows_as_dicts_without_a_transaction_of_its_own(store: Store) -> None:
     """Reads go straight through the connection (no savepoint around each one), rows as dicts by column name."""
-    store.put_conversation("+4512345678", {"kind": "x"}, MOMENT)
+    storage.put_conversation(store, "+4512345678", {"kind": "x"}, MOMENT)
     rows = list(store.db.query("SELECT sender, state FROM conversations WHERE sender = ?", ["+4512345678"]))
     assert len(rows) == 1 and list(rows[0]) == ["sender", "state"] and rows[0]["sender"] == "+4512345678"
     assert json.loads(rows[0]["state"]) == {"kind": "x"}

@@ -342,7 +342,7 @@ def test_a_closed_ticket_takes_no_reply_and_the_next_message_is_the_bots(
 def test_delete_my_data_removes_the_citizens_tickets(say: Say, store: Store) -> None:
     say(UNSURE)
     say("BIBLIOTEKAR", sender=OLE)
-    assert store.forget_sender(KAREN)["tickets"] == 1  # its messages go with it (ON DELETE CASCADE)
+    assert storage.forget_sender(store, KAREN)["tickets"] == 1  # its messages go with it (ON DELETE CASCADE)
     assert [r["sender"] for r in storage.open_tickets(store)] == [OLE]
     assert (
         store.db.execute("SELECT count(*) FROM ticket_messages WHERE sender = ?", [KAREN]).fetchone()[0] == 0
@@ -410,7 +410,7 @@ def test_a_reply_reaches_a_citizen_who_opted_out_earlier(
     cfg = staff_config(tmp_path, **twilio_env(fake_twilio.url))
     store = Store(cfg.database_url)
     try:
-        store.set_opt_out(KAREN, True, MOMENT - timedelta(days=30))
+        storage.set_opt_out(store, KAREN, True, MOMENT - timedelta(days=30))
         kit.say(store, brain, cfg, UNSURE, MOMENT)
         ticket = only_ticket(store)
         tickets.reply(

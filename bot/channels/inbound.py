@@ -23,7 +23,7 @@ from typing import Any
 
 from flask import Flask, current_app
 
-from bot import core, metrics
+from bot import core, metrics, storage
 from bot.brain import Brain
 from bot.config import Config
 from bot.context import Context
@@ -145,7 +145,7 @@ def _decide(rt: Runtime, message: Message, fixed: Reply | None) -> tuple[Reply, 
     now = message.received_at
     if router.compliance(message.text) is None and message.provider_keyword is None:
         limit = rt.rate_limit()
-        earlier, notices = rt.store.recent_inbound(message.sender, now - limit.window)
+        earlier, notices = storage.recent_inbound(rt.store, message.sender, now - limit.window)
         verdict = ratelimit.verdict(earlier, notices, limit)
         if verdict is ratelimit.Verdict.NOTICE:
             log.info("rate limit reached by %s: one notice, then silence", mask(message.sender))
@@ -185,13 +185,13 @@ def process(
     if cpr:
         message = dataclasses.replace(message, text=mask_cpr(message.text))
     channel, now = str(message.channel), message.received_at
-    if not rt.store.claim_inbound(channel, pid, message.sender, now):
-        body = rt.store.wait_for_reply(channel, pid, DUPLICATE_WAIT_SECONDS)
+    if not storage.claim_inbound(rt.store, channel, pid, message.sender, now):
+        body = storage.wait_for_reply(rt.store, channel, pid, DUPLICATE_WAIT_SECONDS)
         if body is not None:
             log.info("%s message %s was already answered; repeating that answer", channel, pid)
             metrics.duplicate_received(channel)
             return Outcome(body, duplicate=True)
-        if not rt.store.steal_stale_claim(channel, pid, now - STALE_CLAIM, now):
+        if not storage.steal_stale_claim(rt.store, channel, pid, now - STALE_CLAIM, now):
             log.warning("%s message %s is still being answered elsewhere; answering nothing", channel, pid)
             return Outcome("", duplicate=True)
     try:
@@ -200,7 +200,7 @@ def process(
             reply = compliance.with_cpr_note(reply)
         out = render(reply) if reply.text and may_reply else SILENCE
     except BaseException:
-        rt.store.release_claim(channel, pid)
+        storage.release_claim(rt.store, channel, pid)
         raise
     exchange = Exchange(
         channel=channel,
@@ -215,7 +215,7 @@ def process(
         lang=reply.lang,
         week=iso_week(now.astimezone(rt.config.tz).date()),
     )
-    if not rt.store.finish_inbound(exchange, out.body, now):
+    if not storage.finish_inbound(rt.store, exchange, out.body, now):
         log.info("%s message %s: the sender's data was deleted; nothing logged", channel, pid)
     metrics.message_handled(channel, reply.intent, str(reply.action) if out.text else "silence")
     return Outcome(out.body)

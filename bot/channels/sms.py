@@ -28,7 +28,7 @@ from twilio.http.response import Response as TwilioResponse
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from bot import smsformat
+from bot import smsformat, storage
 from bot.channels import sms_optout
 from bot.channels.inbound import Outgoing, process, runtime
 from bot.channels.outbound import SendResult
@@ -158,14 +158,14 @@ def status() -> Response:
     if not sid or not state:
         return _plain(400, "MessageSid and MessageStatus are required")
     error = request.form.get("ErrorCode") or None
-    known = rt.store.record_delivery_status(sid, state, error, rt.now())
+    known = storage.record_delivery_status(rt.store, sid, state, error, rt.now())
     if not known:
         log.info("delivery status %r for a message we did not send (%s); ignored", state, sid)
     elif error == str(sms_optout.UNSUBSCRIBED_RECIPIENT):
         # A reply Twilio would not deliver: the citizen is opted out at Twilio, so they are here too.
         number = to_e164(request.form.get("To", ""), config.sms.default_region)
         if number:
-            rt.store.set_opt_out(number, True, rt.now(), channel="sms")
+            storage.set_opt_out(rt.store, number, True, rt.now(), channel="sms")
             log.info("Twilio refused a message to %s (21610): recorded as opted out", mask(number))
     return Response(status=204)
 
@@ -230,11 +230,13 @@ class SmsSender:
         if not is_allowed(number, sms.allowed_countries):
             log.warning("refused to text %s: country not in sms.allowed_countries", mask(number))
             return SendResult("refused", reason="country")
-        if not reply and self.store.is_opted_out(number):
+        if not reply and storage.is_opted_out(self.store, number):
             return SendResult("refused", reason="opted-out")
         body = smsformat.fit(text, sms.max_segments)
         if self.client is None:
-            self.store.record_outgoing(self.channel, number, body, now, provider_id=None, status="recorded")
+            storage.record_outgoing(
+                self.store, self.channel, number, body, now, provider_id=None, status="recorded"
+            )
             log.info("no Twilio credentials: message to %s recorded, not sent", mask(number))
             return SendResult("recorded")
         sender = self.config.secrets.twilio_from
@@ -248,7 +250,7 @@ class SmsSender:
             if exc.code == sms_optout.UNSUBSCRIBED_RECIPIENT:
                 # The citizen texted STOP to Twilio and we missed it: agree with Twilio, and give the message up
                 # (it can never be delivered until they text START).
-                self.store.set_opt_out(number, True, now, channel="sms")
+                storage.set_opt_out(self.store, number, True, now, channel="sms")
                 log.info("Twilio refused a message to %s (21610): recorded as opted out", mask(number))
                 return SendResult("refused", reason="opted-out-at-twilio")
             retryable = exc.status == 429 or exc.status >= 500
@@ -263,7 +265,13 @@ class SmsSender:
             raise ChannelError(
                 f"Twilio unreachable: {type(exc).__name__}", retryable=True, code="unreachable"
             ) from None
-        self.store.record_outgoing(
-            self.channel, number, body, now, provider_id=message.sid, status=message.status or "queued"
+        storage.record_outgoing(
+            self.store,
+            self.channel,
+            number,
+            body,
+            now,
+            provider_id=message.sid,
+            status=message.status or "queued",
         )
         return SendResult(message.status or "queued", provider_id=message.sid)

@@ -36,6 +36,7 @@ from telegram.error import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
+from bot import storage
 from bot.channels.inbound import Outgoing, Runtime, language_of, process, runtime
 from bot.channels.outbound import SendResult
 from bot.channels.telegram_client import SIDE_CALLS, TelegramClient, TelegramClientClosed
@@ -279,11 +280,13 @@ class TelegramSender:
         if not re.fullmatch(r"-?\d+", chat):
             return SendResult("refused", reason="invalid-chat")
         sender = f"{TELEGRAM_PREFIX}{chat}"
-        if not reply and self.store.is_opted_out(sender):
+        if not reply and storage.is_opted_out(self.store, sender):
             return SendResult("refused", reason="opted-out")
         text = text[:MAX_TEXT]
         if not self.token:
-            self.store.record_outgoing(self.channel, sender, text, now, provider_id=None, status="recorded")
+            storage.record_outgoing(
+                self.store, self.channel, sender, text, now, provider_id=None, status="recorded"
+            )
             log.info("no Telegram bot token: message to %s recorded, not sent", mask(sender))
             return SendResult("recorded")
         markup = keyboard(choices) if choices else None
@@ -302,7 +305,9 @@ class TelegramSender:
                 f"sending to {mask(sender)}: no answer from Telegram", retryable=True
             ) from None
         provider_id = f"{chat}:{sent.message_id}"
-        self.store.record_outgoing(self.channel, sender, text, now, provider_id=provider_id, status="sent")
+        storage.record_outgoing(
+            self.store, self.channel, sender, text, now, provider_id=provider_id, status="sent"
+        )
         return SendResult("sent", provider_id=provider_id)
 
     def call_quietly(self, method: str, params: dict[str, Any]) -> None:

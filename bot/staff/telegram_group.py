@@ -17,6 +17,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
+from bot import storage
 from bot.channels import telegram
 from bot.channels.inbound import Runtime, runtime
 from bot.services import tickets
@@ -62,7 +63,7 @@ def handle_group_message(rt: Runtime, update: Any) -> dict[str, Any] | None:
     message = update.message
     chat = message.chat.id
     now = rt.now()
-    if not rt.store.claim_inbound("telegram", str(update.update_id), f"telegram:{chat}", now):
+    if not storage.claim_inbound(rt.store, "telegram", str(update.update_id), f"telegram:{chat}", now):
         return None  # a retry of an update already handled
     replied = message.reply_to_message
     ticket_id = tickets.ticket_of_post(replied.text or "") if replied is not None else None

@@ -29,8 +29,7 @@ ARCHITECTURE.md's "one named function each" asks; and it is how most of the serv
 the move changed few call sites. A function writes through the store's public doors: `store.write(sql, params)`
 for one statement, `store.transaction()` (or `atomic(store)`, which joins an open one) for several, and reads
 through `store.db` (`claim_outbox` alone holds `store.writer` itself, to read its RETURNING rows inside the lock).
-`Store` also keeps the message path's calls as one-line methods (`store.claim_inbound(...)`) for the channels and
-tests that call them so; store.py lists them.
+`Store` itself only opens and migrates the database.
 """
 
 from __future__ import annotations
@@ -172,9 +171,6 @@ from bot.storage.tickets import (
     ticket_messages,
     tickets_created,
 )
-
-# The tests' name for `ts` (they compare stored times with it).
-_ts = ts
 
 __all__ = [
     "AccountExists",
