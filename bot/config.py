@@ -74,6 +74,14 @@ class LocaleConfig:
 
 
 @dataclass(frozen=True)
+class LibraryConfig:
+    """Who the service speaks for: another city's libraries change these, not the code."""
+
+    website: str = "https://bibliotek.kk.dk"
+    events_page: str = "https://bibliotek.kk.dk/arrangementer"
+
+
+@dataclass(frozen=True)
 class MatchingConfig:
     answer_min_confidence: float = 0.0  # 0: the threshold learned from the knowledge base (bot.understanding)
 
@@ -188,6 +196,7 @@ class Config:
     storage: StorageConfig = field(default_factory=StorageConfig)
     knowledge: KnowledgeConfig = field(default_factory=KnowledgeConfig)
     locale: LocaleConfig = field(default_factory=LocaleConfig)
+    library: LibraryConfig = field(default_factory=LibraryConfig)
     matching: MatchingConfig = field(default_factory=MatchingConfig)
     sms: SmsConfig = field(default_factory=SmsConfig)
     telegram: TelegramConfig = field(default_factory=TelegramConfig)

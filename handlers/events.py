@@ -28,7 +28,6 @@ SMS_PAGE = 3  # one SMS of three segments holds a header, three one-line events 
 TELEGRAM_PAGE = 8
 NEAREST_SHOWN = 2
 TITLE_MAX = 42  # characters of a title in an SMS line
-EVENTS_LINK = "https://bibliotek.kk.dk/arrangementer"
 
 # How a range is named in a header when it was said as a word ("i weekenden (28/11–29/11)").
 # The ranges a header names by a word ("i weekenden (28/11–29/11)"): messages of the context events.kind.
@@ -142,7 +141,7 @@ def _lines(
     return out
 
 
-def _reply(q: EventQuery, text: str, lang: str, ids: list[str]) -> Reply:
+def _reply(q: EventQuery, text: str, lang: str, ids: list[str], link: str) -> Reply:
     return Reply(
         text=text,
         lang=lang,
@@ -151,7 +150,7 @@ def _reply(q: EventQuery, text: str, lang: str, ids: list[str]) -> Reply:
         confidence=1.0,
         filters=q.filters(),
         events=ids,
-        link=EVENTS_LINK,
+        link=link,
     )
 
 
@@ -164,7 +163,7 @@ def page(message: Message, ctx: Context, q: EventQuery, lang: str, offset: int, 
         return _no_match(message, ctx, q, lang, kind)
     if offset >= len(found):
         ctx.conversations.put(message.sender, None)
-        return _reply(q, t("no_more", lang), lang, [])
+        return _reply(q, t("no_more", lang), lang, [], ctx.config.library.events_page)
     shown = found[offset : offset + size]
     left = len(found) - offset - len(shown)
     lines = [] if offset else [_header(q, ctx, lang, kind) + ":"]
@@ -184,7 +183,7 @@ def page(message: Message, ctx: Context, q: EventQuery, lang: str, offset: int, 
         )
     else:
         ctx.conversations.put(message.sender, None)
-    return _reply(q, "\n".join(lines), lang, [e.id for e in shown])
+    return _reply(q, "\n".join(lines), lang, [e.id for e in shown], ctx.config.library.events_page)
 
 
 def _no_match(message: Message, ctx: Context, q: EventQuery, lang: str, kind: str) -> Reply:
@@ -199,9 +198,9 @@ def _no_match(message: Message, ctx: Context, q: EventQuery, lang: str, kind: st
         )
         lines += _lines(offers, ctx, lang, message)
     else:
-        lines.append(t("see_all", lang, link=EVENTS_LINK))
+        lines.append(t("see_all", lang, link=ctx.config.library.events_page))
     ctx.conversations.put(message.sender, None)
-    return _reply(q, "\n".join(lines), lang, [e.id for e in offers])
+    return _reply(q, "\n".join(lines), lang, [e.id for e in offers], ctx.config.library.events_page)
 
 
 def query_of(message: Message, ctx: Context, u: Understanding) -> tuple[EventQuery, str]:

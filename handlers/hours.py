@@ -22,7 +22,6 @@ from handlers.texts import pick
 STATE = "hours-branch"
 FEW_BRANCHES = 3  # branches listed with "which branch?"
 MAX_DAYS = 7  # days listed for a range ("i weekenden", "næste uge")
-HOURS_LINK = "https://bibliotek.kk.dk"
 
 TEXTS = Section("hours")
 
@@ -140,13 +139,13 @@ def answer(ctx: Context, branch: str, days: list[date], explicit: bool, now_aske
     filters = {"date": days[0].isoformat()}
     if not book.has(branch, overrides):
         return Reply(
-            text=t("no_hours", lang, name=name, link=HOURS_LINK),
+            text=t("no_hours", lang, name=name, link=ctx.config.library.website),
             lang=lang,
             intent="hours",
             branch=branch,
             confidence=1.0,
             filters=filters,
-            link=HOURS_LINK,
+            link=ctx.config.library.website,
         )
     today = local_date(ctx.now, ctx.config.tz)
     lines: list[str] = []
@@ -174,7 +173,7 @@ def answer(ctx: Context, branch: str, days: list[date], explicit: bool, now_aske
         branch=branch,
         confidence=1.0,
         filters=filters,
-        link=HOURS_LINK,
+        link=ctx.config.library.website,
     )
 
 
@@ -225,7 +224,7 @@ def _ask_branch(
         confidence=1.0,
         choices=_branch_choices(ctx, ids),
         filters={"date": day.isoformat()},
-        link=HOURS_LINK,
+        link=ctx.config.library.website,
     )
 
 

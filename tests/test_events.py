@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -12,7 +13,7 @@ from click.testing import CliRunner
 
 from bot.brain import Brain
 from bot.cli import main
-from bot.config import Config
+from bot.config import Config, LibraryConfig
 from bot.context import Context
 from bot.conversation import MemoryConversations
 from bot.core import handle
@@ -512,6 +513,16 @@ def test_no_match_offers_the_nearest(events_brain: Brain, config: Config) -> Non
         "No debates next week (30 Nov–6 Dec).\nSee all events at https://bibliotek.kk.dk/arrangementer"
     )
     assert reply.events == []
+
+
+def test_another_library_names_its_own_events_page(events_brain: Brain, config: Config) -> None:
+    aarhus = dataclasses.replace(
+        config,
+        library=LibraryConfig(website="https://www.aakb.dk", events_page="https://www.aakb.dk/arrangementer"),
+    )
+    reply = ask(events_brain, aarhus, "debates next week")
+    assert "See all events at https://www.aakb.dk/arrangementer" in reply.text
+    assert "kk.dk" not in reply.text and reply.link == "https://www.aakb.dk/arrangementer"
 
 
 def test_more_pages_on_in_the_same_conversation(events_brain: Brain, config: Config) -> None:
