@@ -1,6 +1,7 @@
 """How well each knowledge base answers its own questions held out: the figures the decision is chosen by.
 
-For each knowledge base (default: ../shared/eval/knowledge and the project's knowledge/), bot.understanding.training trains the
+For each knowledge base (default: ../shared/eval/knowledge and the project's knowledge/),
+bot.understanding.training trains the
 answer/clarify/hand-off model by five folds over the question variants and scores every held-out question with a
 model that did not see its fold. Printed per kind of held-out question:
 

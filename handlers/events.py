@@ -1,7 +1,8 @@
 """What is on: "koncerter i aften", "noget for børn i weekenden på Valby", "talks tomorrow at Vesterbro".
 
 Dates, audience, category and branch are read from the message in any order and either language; the events come
-from the knowledge folder and the remote sources, merged (bot.services.events). An SMS reply lists at most SMS_PAGE events,
+from the knowledge folder and the remote sources, merged (bot.services.events). An SMS reply lists at most
+SMS_PAGE events,
 one line each, and "MERE"/"MORE" pages on in the same conversation; Telegram gets a longer list with links. With
 no match the reply says so and offers the nearest: later days, other branches, everyone, all of the category.
 """

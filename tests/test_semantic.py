@@ -110,7 +110,8 @@ def test_every_kind_of_held_out_question_is_in_the_training(sample: Brain) -> No
     # Held out, the right entry comes first for most variants; generic out-of-scope questions rarely get answers.
     assert s["clean:top1"] > 0.6
     # (0.15 before the discriminant features, 0.21 since, while wrong answers to all held-out questions fell from
-    # 0.107 to 0.098 at a higher right rate: the threshold spends one budget on every kind, bot/understanding/training.py.)
+    # 0.107 to 0.098 at a higher right rate: the threshold spends one budget on every kind,
+    # bot/understanding/training.py.)
     assert s["oos:wrong"] < 0.25
 
 

@@ -9,7 +9,8 @@ The file is optional: a knowledge folder without it loads. Problems are reported
 other knowledge problem, so a broken edit keeps the last good knowledge base in the running service.
 
 What a keyword may not be is found from the words the rest of the bot already reacts to (STOP/START/HELP, the
-intents of bot.understanding.router, MERE, JA, LINK in bot.understanding.replywords, the branches' names), never from a list kept here, so a
+intents of bot.understanding.router, MERE, JA, LINK in bot.understanding.replywords, the branches' names),
+never from a list kept here, so a
 word added there is refused here too.
 """
 

@@ -3,7 +3,8 @@
 For a new message, every candidate entry's evidence from the ranker (lexical, semantic, the entries-as-classes
 discriminant, how near it comes to other services' questions ...) becomes a feature row (`feature_row`), and a
 logistic regression gives the probability that the candidate is the right answer; `confidence` is that
-probability for the answer given. The model is learned from each knowledge base's own questions (bot.understanding.training)
+probability for the answer given. The model is learned from each knowledge base's own questions
+(bot.understanding.training)
 and kept as plain coefficient vectors (`Linear`), so answering needs no scikit-learn, and this module needs
 nothing of the index that produces the evidence.
 """
@@ -66,7 +67,8 @@ SEMANTIC_FEATURES = frozenset(
     | {"part_sem", "part_lda", "elsewhere", "over_elsewhere"}
 )
 
-# The entries-as-classes features (bot.understanding.discriminant): meaningful against the knowledge base they were learned on.
+# The entries-as-classes features (bot.understanding.discriminant): meaningful against the knowledge base
+# they were learned on.
 DISCRIMINANT_FEATURES = frozenset({"lda", "lda_lead", "lda_rank", "part_lda"})
 
 

@@ -4,8 +4,10 @@ Matching maps words to these concepts before ranking, so "nicked" meets "stjåle
 can match an entry whose closest question is written in English. The words are the libraries' domain language,
 written for bibliobot: general synonyms, never copies of the questions of any knowledge base.
 
-The concepts live in bot/understanding/language/<code>/lexicon.yaml, one concept a line: `concept: [word, phrase, …]`. Words
-are written as people type them; they are folded and stemmed when the lexicon is compiled (bot.understanding.matching). The
+The concepts live in bot/understanding/language/<code>/lexicon.yaml, one concept a line: `concept: [word,
+phrase, …]`. Words
+are written as people type them; they are folded and stemmed when the lexicon is compiled
+(bot.understanding.matching). The
 matcher reads the Danish and English files (a concept may lack one of them).
 """
 

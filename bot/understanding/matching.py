@@ -1,6 +1,7 @@
 """Matching a citizen's question to a knowledge base entry: analyse, rank, decide.
 
-Analysis turns text into terms: lexicon concepts (shared by Danish and English, see bot.understanding.lexicon) where a word or
+Analysis turns text into terms: lexicon concepts (shared by Danish and English, see
+bot.understanding.lexicon) where a word or
 phrase is known, otherwise Snowball stems. Unknown words are first corrected against the knowledge base's own
 vocabulary and Danish compounds are split ("biblioteksbog" -> bibliotek + bog).
 
@@ -705,7 +706,8 @@ class Matcher:
         has no lexical evidence at all; `foreign` (training only) makes a Danish or English variant look like
         one, by leaving out lexical evidence and the variants in that language. `lexical` is this text's lexical
         ranking from a call without a vector, reused (Matcher.rank). `parts` are the vectors of the message's
-        sentences when it has several (bot.understanding.text.sentences): the question in a long message may be one of them."""
+        sentences when it has several (bot.understanding.text.sentences): the question in a long message may
+        be one of them."""
         index = self.semantic if qvec is not None else None
         sem = centre = said = lda = None
         if index is not None and qvec is not None:

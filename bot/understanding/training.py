@@ -1,7 +1,8 @@
 """Learning the decision (bot.understanding.decision) from a knowledge base's own questions.
 
 A knowledge base carries its own training data. Every question variant is held out in turn (five folds), asked
-tidy, with SMS noise (bot.understanding.noise) and after a sentence of story, against an index built without it; some entries are
+tidy, with SMS noise (bot.understanding.noise) and after a sentence of story, against an index built without
+it; some entries are
 held out whole, so their questions are ones the knowledge base cannot answer, and generic out-of-scope questions
 (bot/data/out_of_scope.yaml) are negatives too. For every candidate entry the ranker's evidence becomes a feature
 row and the label says whether it was the right entry; a logistic regression over those rows gives, for a new

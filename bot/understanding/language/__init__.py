@@ -31,7 +31,8 @@ _ID = re.compile(r"[a-z0-9][a-z0-9-]*")
 WEEKDAY_COUNT = 7
 MONTH_COUNT = 12
 
-# The holidays bot.understanding.dates computes for Denmark, in calendar order (a language file names them; it cannot add one),
+# The holidays bot.understanding.dates computes for Denmark, in calendar order (a language file names them;
+# it cannot add one),
 # and the names for several of them at once.
 HOLIDAY_IDS = (
     "nytaarsdag",
