@@ -20,11 +20,10 @@ from pathlib import Path
 import yaml
 
 from bot.errors import LanguageError, Problem
+from bot.knowledge import _compose  # the knowledge files' reader: the same marks and problems
 
 LANGUAGE_DIR = Path(__file__).resolve().parent
 COMMON_FILE = "common.yaml"
-# libyaml's parser when PyYAML was built with it (the same nodes and marks, faster).
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _CODE = re.compile(r"[a-z]{2,3}")
 _CONCEPT = re.compile(r"[a-z][a-z0-9]*")
 _ID = re.compile(r"[a-z0-9][a-z0-9-]*")
@@ -279,23 +278,6 @@ SECTIONS: dict[str, dict[str, _Read]] = {
     "events.yaml": {"categories": _groups(), "audiences": _groups(), "event_words": _list},
 }
 LEXICON_FILE = "lexicon.yaml"
-
-
-def _compose(path: Path, rel: str, problems: list[Problem]) -> yaml.Node | None:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        problems.append(Problem(rel, None, f"not UTF-8 text ({exc.reason})"))
-        return None
-    try:
-        node: yaml.Node | None = yaml.compose(text, Loader=_LOADER)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problems.append(
-            Problem(rel, mark.line + 1 if mark else None, f"YAML syntax error: {exc.problem or exc}")
-        )
-        return None
-    return node
 
 
 def _read_language(folder: Path, root: Path, problems: list[Problem]) -> Language:
