@@ -234,6 +234,37 @@ def _cheap_password_hashing() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _indexes_read_once() -> Iterator[None]:
+    """Each cached FAQ index unpickled once per test process, not once per app: most tests build an app on the same
+    fixture knowledge, and reading its index from disk was 30 ms of each one. The file is looked at every time (a
+    test that deletes it to force a build gets a build), and the index is shared, which the service never mutates
+    once built."""
+    from bot import cache
+
+    real_load = cache.load
+    read: dict[tuple[str, int, int], object] = {}
+
+    def load_once(name: str, key: str) -> object | None:
+        if name != "matcher":
+            return real_load(name, key)
+        try:
+            stat = (cache.CACHE_DIR / f"{name}-{key}.pickle").stat()
+        except OSError:
+            return None
+        seen = (str(cache.CACHE_DIR / key), stat.st_mtime_ns, stat.st_size)
+        if seen not in read:
+            value = real_load(name, key)
+            if value is None:
+                return None
+            read[seen] = value
+        return read[seen]
+
+    cache.load = load_once  # type: ignore[assignment]
+    yield
+    cache.load = real_load  # type: ignore[assignment]
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _decision_model_trained() -> None:
     """Train the sample knowledge's decision model once, before any test: small knowledge bases borrow it, and a
     `bibliobot ask` subprocess must find it in the cache instead of training it inside its timeout (about a
