@@ -25,10 +25,7 @@ HELP_WORDS = set(language.words("words.help_keywords"))
 CATEGORY_WORDS: dict[str, tuple[str, ...]] = language.word_groups("events.categories")
 AUDIENCE_WORDS: dict[str, tuple[str, ...]] = language.word_groups("events.audiences")
 EVENT_WORDS = tuple(language.words("events.event_words"))
-HOURS_WORDS = re.compile(
-    r"\b(aab(e|n)\w*|aben\w*|abn(e|er|ede)|lukke\w*|lukket|aabningstid\w*|open\w*|opening|clos\w*|hours|"
-    r"abningstid\w*|aabningstider)\b"
-)
+HOURS_WORDS = re.compile(rf"\b({language.pattern('dates.hours_words')})\b")
 
 
 @dataclass(frozen=True)
