@@ -151,6 +151,20 @@ def test_a_phrase_is_compiled_to_a_regular_expression(phrase: str, regex: str) -
     assert language.phrase_regex(phrase) == regex
 
 
+def test_the_code_reads_its_phrases_from_the_files() -> None:
+    """The router's, the dates' and the events' phrases are the files' (every language), in a regex each."""
+    assert "tilmeld mig" in language.words("intents.subscribe") and "sign me up" in language.words(
+        "intents.subscribe"
+    )
+    assert router._SUBSCRIBE.pattern == rf"\b({language.pattern('intents.subscribe')})\b"
+    assert router._SUBSCRIBE.search("jeg vil gerne abonnere paa koncerter")
+    assert dates._TOMORROW.pattern == f" ({language.pattern('dates.tomorrow')}) "
+    assert "(the )?day after tomorrow" in language.words("dates.overmorrow")
+    assert language.pattern("intents.no such list") == language.NEVER
+    assert router.route("is my ereolen book ready").intent == "faq"  # [library] digital_services
+    assert router.route("is my book ready").intent == "reservations"
+
+
 def test_an_out_of_scope_name_must_be_a_concept(vocabulary_copy: Path) -> None:
     common = vocabulary_copy / "common.yaml"
     common.write_text(common.read_text(encoding="utf-8").replace("passport,", "pasport,"), encoding="utf-8")
