@@ -80,14 +80,19 @@ def event_topics(norm: str) -> tuple[list[str], list[str]]:
     return cats, auds
 
 
+def _alt(key: str) -> str:
+    """The phrases of an intents.yaml list, every language's, as one regex alternation."""
+    return language.pattern(f"intents.{key}")
+
+
 def _words(key: str) -> re.Pattern[str]:
-    """A phrase list of intents.yaml (every language) as whole words anywhere in the text."""
-    return re.compile(rf"\b({language.pattern(f'intents.{key}')})\b")
+    """A phrase of the list as whole words anywhere in the text."""
+    return re.compile(rf"\b({_alt(key)})\b")
 
 
 def _then(first: str, then: str) -> str:
     """A phrase of one list, and later in the text (after any words) a phrase of another."""
-    return rf"\b({language.pattern(f'intents.{first}')})\b.*\b({language.pattern(f'intents.{then}')})\b"
+    return rf"\b({_alt(first)})\b.*\b({_alt(then)})\b"
 
 
 # The phrase lists are bot/understanding/language/*/intents.yaml (what each one does: the comments of da/).
@@ -96,17 +101,18 @@ _DELETE_HINT = _words("delete_context")
 _DELETE_UNLESS = _words("delete_unless")
 _HUMAN = re.compile(
     _then("handoff_verbs", "handoff_persons")
-    + rf"|\b({language.pattern('intents.handoff_phrases')})\b"
-    + rf"|\b({language.pattern('intents.handoff_rather')}) .*({language.pattern('intents.handoff_rather_persons')})\b"
+    + rf"|\b({_alt('handoff_phrases')})\b"
+    + rf"|\b({_alt('handoff_rather')}) .*({_alt('handoff_rather_persons')})\b"
 )
 # "snakke dansk med rigtige mennesker" is practising a language, not asking for a person.
 _LANGUAGE_PRACTICE = _words("language_practice")
 _RES_OWN = _words("reservations_own")
 _RES_THING = _words("reservations_things")
 _RES_STATUS = _words("reservations_status")
+# "har jeg noget der er klar": the three lists in this order.
 _RES_ANYTHING = re.compile(
     _then("reservations_anything_ask", "reservations_anything")
-    + rf".*\b({language.pattern('intents.reservations_anything_ready')})\b"
+    + rf".*\b({_alt('reservations_anything_ready')})\b"
 )
 _RES_NOT_OWN = _words("reservations_not_own")
 _RES_BUT = _words("reservations_but")
