@@ -79,6 +79,9 @@ class LibraryConfig:
 
     website: str = "https://bibliotek.kk.dk"
     events_page: str = "https://bibliotek.kk.dk/arrangementer"
+    # The national digital services whose loans and reservations the bot cannot look up: a message naming one asks
+    # about that service, not the citizen's loans here (compared folded, so "e-Reolen" is also "e reolen").
+    digital_services: list[str] = field(default_factory=lambda: ["eReolen", "e-Reolen", "Filmstriben"])
 
 
 @dataclass(frozen=True)

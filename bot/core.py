@@ -126,7 +126,7 @@ def understand(message: Message, ctx: Context) -> Understanding:
         # kb check refuses keywords that are the bot's own words or branch names, so nothing else is taken over.
         return Understanding(lang, "campaign", norm)
     content = strip_filler(norm)
-    intent = router.route(message.text).intent
+    intent = router.route(message.text, tuple(ctx.config.library.digital_services)).intent
     least = INTENT_YIELD_MIN_CONFIDENCE.get(intent)
     if least is not None and _faq_answers(message.text, lang, ctx, least):
         intent = "faq"

@@ -20,6 +20,8 @@ from bot.errors import KnowledgeError
 from bot.knowledge_folder import load_knowledge
 from bot.model import Action, Channel, Message, Reply
 from bot.services.hours import HoursBook, HoursFormatError, Interval, parse_intervals, weekdays_of
+from bot.understanding import language
+from bot.understanding.text import fold
 from tests.conftest import FIXTURE_KNOWLEDGE
 
 CPH = ZoneInfo("Europe/Copenhagen")
@@ -170,6 +172,30 @@ def test_parse_intervals_rejects(text: str, message: str) -> None:
 )
 def test_weekday_keys(key: str, days: tuple[int, ...]) -> None:
     assert weekdays_of(key) == days
+
+
+def test_weekday_keys_are_the_language_files_day_names() -> None:
+    """The hours format reads the weekdays of bot/understanding/language/*/dates.yaml, no list of its own: every
+    spelling the format took before still names the same day (and the files' other spellings, "tues", too)."""
+    before = [
+        ("mon", "monday", "man", "mandag"),
+        ("tue", "tuesday", "tir", "tirsdag"),
+        ("wed", "wednesday", "ons", "onsdag"),
+        ("thu", "thursday", "tor", "torsdag"),
+        ("fri", "friday", "fre", "fredag"),
+        ("sat", "saturday", "lor", "loer", "lordag", "loerdag", "lørdag"),
+        ("sun", "sunday", "son", "soen", "sondag", "soendag", "søndag"),
+    ]
+    for day, names in enumerate(before):
+        for name in names:
+            assert weekdays_of(name) == (day,), name
+    assert weekdays_of("tues") == (1,) and weekdays_of("Thurs") == (3,)
+    spellings: dict[str, set[int]] = {}
+    for days in language.weekdays().values():
+        for day, d in enumerate(days):
+            for name in (d.name, d.short, *d.also, *d.short_after_day_word):
+                spellings.setdefault(fold(name), set()).add(day)
+    assert not {name: found for name, found in spellings.items() if len(found) > 1}  # no word names two days
 
 
 BROKEN_BRANCH = """\

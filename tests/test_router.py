@@ -5,6 +5,8 @@ One row per phrasing, in Danish and English; the phrasings are written for these
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from bot.brain import Brain
@@ -267,6 +269,17 @@ def test_short_requests_for_a_human_route_to_handoff(text: str) -> None:
 
 def test_do_i_have_anything_waiting_is_reservations(brain: Brain, settings_only: Config) -> None:
     assert _understand(brain, settings_only, "har jeg noget der ligger klar til mig").intent == "reservations"
+
+
+def test_the_digital_services_are_the_configs(brain: Brain, settings_only: Config) -> None:
+    """eReolen and Filmstriben are [library] digital_services: a loan there is no loan the bot can look up. Another
+    city's config names its own services, and the router reads those."""
+    text = "er min bog fra ereolen klar"
+    assert _understand(brain, settings_only, text).intent != "reservations"
+    library = dataclasses.replace(settings_only.library, digital_services=["BibZoom"])
+    elsewhere = dataclasses.replace(settings_only, library=library)
+    assert _understand(brain, elsewhere, text).intent == "reservations"
+    assert router.route("er min bog fra bibzoom klar", ("BibZoom",)).intent == "faq"
 
 
 def test_english_request_for_a_person_is_english(brain: Brain, settings_only: Config) -> None:

@@ -76,6 +76,95 @@ def test_a_malformed_file_names_file_and_line(
     assert str(problems[0]).startswith(f"language/{file}:{line}: ")
 
 
+@pytest.mark.parametrize(
+    "file, start, new, message",
+    [
+        (
+            "da/intents.yaml",
+            "handoff_verbs:",
+            "handoff_verbs: [tale, snakke (med]",
+            "'snakke (med': a ( without",
+        ),
+        ("en/intents.yaml", "why:", "why: [why, How come]", "'How come': write folded lower-case"),
+        ("da/dates.yaml", "tomorrow:", "tomorrow: [i morgen, i  morgen]", "one space between words"),
+        ("en/dates.yaml", "weekend:", "weekend: [weekend, week(end|ends]", "a ( without its )"),
+        ("en/events.yaml", "not_calendar_last:", "not_calendar_last: [about, (a|)]", "an empty choice"),
+        ("en/intents.yaml", "alert_words:", 'alert_words: [alerts?, "?sms"]', "? goes right after"),
+        ("da/intents.yaml", "why:", "why: [hvor*for]", "* goes at the end of a word"),
+        ("en/intents.yaml", "why:", "why: [why, how|come]", "| separates choices inside"),
+        ("en/intents.yaml", "why:", "why: why", "why must be a list"),
+    ],
+    ids=[
+        "unclosed",
+        "upper-case",
+        "double-space",
+        "unclosed-dates",
+        "empty-choice",
+        "question",
+        "star",
+        "bar",
+        "list",
+    ],
+)
+def test_a_broken_phrase_names_file_and_line(
+    vocabulary_copy: Path, file: str, start: str, new: str, message: str
+) -> None:
+    line = _replace_line(vocabulary_copy / file, start, new)
+    problems = language.check(vocabulary_copy)
+    assert [(p.path, p.line) for p in problems] == [(f"language/{file}", line)], problems
+    assert message in problems[0].message
+
+
+def test_a_broken_phrase_on_a_continued_line_names_that_line(vocabulary_copy: Path) -> None:
+    """A list that goes on over several lines: the problem is on the line of the phrase, not of the key."""
+    path = vocabulary_copy / "da" / "intents.yaml"
+    line = _replace_line(path, "  hvad er det her for en tjeneste]", "  hvad er det her for en (tjeneste]")
+    (problem,) = language.check(vocabulary_copy)
+    assert (problem.path, problem.line) == ("language/da/intents.yaml", line)
+    assert problem.message == "help_about: 'hvad er det her for en (tjeneste': a ( without its )"
+
+
+def test_kb_check_reports_a_broken_phrase_file(
+    vocabulary_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    line = _replace_line(vocabulary_copy / "da" / "dates.yaml", "tomorrow:", "tomorrow: [i morgen, (i aften]")
+    monkeypatch.setattr(language, "LANGUAGE_DIR", vocabulary_copy)
+    result = CliRunner().invoke(main, ["kb", "check", "--brief", str(FIXTURE_KNOWLEDGE)])
+    assert result.exit_code == 1
+    assert f"language/da/dates.yaml:{line}: tomorrow: '(i aften': a ( without its )" in result.output
+
+
+@pytest.mark.parametrize(
+    "phrase, regex",
+    [
+        ("tilmeld mig", "tilmeld mig"),
+        ("abonn*", r"abonn\w*"),
+        ("gaar * ud paa", r"gaar \w+ ud paa"),
+        ("keep me (posted|updated)", "keep me (posted|updated)"),
+        ("tilmeldt (mig )?(et|en|til)", "tilmeldt (mig )?(et|en|til)"),
+        ("books?", "books?"),
+        ("2nite", "2nite"),
+    ],
+)
+def test_a_phrase_is_compiled_to_a_regular_expression(phrase: str, regex: str) -> None:
+    assert language.phrase_problem(phrase) is None
+    assert language.phrase_regex(phrase) == regex
+
+
+def test_the_code_reads_its_phrases_from_the_files() -> None:
+    """The router's, the dates' and the events' phrases are the files' (every language), in a regex each."""
+    assert "tilmeld mig" in language.words("intents.subscribe") and "sign me up" in language.words(
+        "intents.subscribe"
+    )
+    assert router._SUBSCRIBE.pattern == rf"\b({language.pattern('intents.subscribe')})\b"
+    assert router._SUBSCRIBE.search("jeg vil gerne abonnere paa koncerter")
+    assert dates._TOMORROW.pattern == f" ({language.pattern('dates.tomorrow')}) "
+    assert "(the )?day after tomorrow" in language.words("dates.overmorrow")
+    assert language.pattern("intents.no such list") == language.NEVER
+    assert router.route("is my ereolen book ready").intent == "faq"  # [library] digital_services
+    assert router.route("is my book ready").intent == "reservations"
+
+
 def test_an_out_of_scope_name_must_be_a_concept(vocabulary_copy: Path) -> None:
     common = vocabulary_copy / "common.yaml"
     common.write_text(common.read_text(encoding="utf-8").replace("passport,", "pasport,"), encoding="utf-8")

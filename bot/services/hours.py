@@ -24,6 +24,7 @@ import yaml
 
 from bot.errors import Problem
 from bot.knowledge import KnowledgeBase, _compose, _line
+from bot.understanding import language
 from bot.understanding.dates import CPH, HOLIDAY_NAMES, holiday_group, holiday_id, holidays_on
 
 UTC = ZoneInfo("UTC")
@@ -50,20 +51,14 @@ HOLIDAY_LABELS: dict[str, tuple[str, str]] = {
     "nytaarsaften": ("nytårsaften", "New Year's Eve"),
 }
 
+_FOLD = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa"})
+# Weekday keys ("mon", "lørdag", "Sat") -> 0 (Monday) .. 6: every spelling of a day in the language files
+# (dates.yaml weekdays: name, short, also, short_after_day_word), lower case and folded like a key.
 _DAY_KEYS: dict[str, int] = {}
-for _i, _names in enumerate(
-    (
-        ("mon", "monday", "man", "mandag"),
-        ("tue", "tuesday", "tir", "tirsdag"),
-        ("wed", "wednesday", "ons", "onsdag"),
-        ("thu", "thursday", "tor", "torsdag"),
-        ("fri", "friday", "fre", "fredag"),
-        ("sat", "saturday", "lor", "loer", "lordag", "loerdag"),
-        ("sun", "sunday", "son", "soen", "sondag", "soendag"),
-    )
-):
-    for _n in _names:
-        _DAY_KEYS[_n] = _i
+for _days in language.weekdays().values():
+    for _i, _day in enumerate(_days):
+        for _n in (_day.name, _day.short, *_day.also, *_day.short_after_day_word):
+            _DAY_KEYS.setdefault(_n.lower().translate(_FOLD), _i)
 _DAY_GROUPS: dict[str, tuple[int, ...]] = {
     "hverdage": (0, 1, 2, 3, 4),
     "weekdays": (0, 1, 2, 3, 4),
@@ -74,7 +69,6 @@ _DAY_GROUPS: dict[str, tuple[int, ...]] = {
     "all": tuple(range(7)),
 }
 CLOSED_WORDS = {"closed", "lukket", "false", "no", "nej", "off", "-", "none"}
-_FOLD = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa"})
 _TIME = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?$")
 
 

@@ -321,28 +321,23 @@ def _holiday_ranges(words: str, today: date) -> list[tuple[date, date, str]]:
     return out
 
 
-_TODAY = re.compile(
-    r" (i dag|idag|today|2day|i aften|iaften|tonight|tonite|2nite|i nat|i eftermiddag|i formiddag|i morges|"
-    r"this (morning|afternoon|evening)|later today|senere i dag|nu|now|right now|lige nu|currently|"
-    r"at the moment|for tiden|i oejeblikket|just now) "
-)
-_EVENING = re.compile(r" (i aften|iaften|tonight|tonite|2nite|i nat|this evening|senere i aften) ")
-_NOW = re.compile(r" (nu|now|right now|lige nu|currently|at the moment|i oejeblikket|for tiden) ")
-_TOMORROW = re.compile(r" (i morgen|imorgen|tomorrow|tmrw|tmr|2morrow|tomoz) ")
-_OVERMORROW = re.compile(r" (i overmorgen|iovermorgen|overmorgen|(the )?day after tomorrow) ")
+def _phrases(key: str) -> re.Pattern[str]:
+    """A phrase list of dates.yaml (every language) between spaces: `words` is padded with one on each side."""
+    return re.compile(f" ({language.pattern(f'dates.{key}')}) ")
+
+
+# "i dag", "tonight", "lige nu" ... (dates.yaml: every language's phrases for each).
+_TODAY = _phrases("today")
+_EVENING = _phrases("evening")
+_NOW = _phrases("now")
+_TOMORROW = _phrases("tomorrow")
+_OVERMORROW = _phrases("overmorrow")
 _NEXT = set(language.words("dates.next_words"))
-_WEEK_THIS = re.compile(
-    r" (denne uge|i denne uge|i ugen|this week|resten af ugen|rest of (the|this) week|later this week|"
-    r"senere i ugen|i den her uge|this weeks?) "
-)
-_WEEK_NEXT = re.compile(
-    r" (naeste uge|naestkommende uge|i naeste uge|next week|ugen efter|the week after|kommende uge) "
-)
-_WEEK_NUMBER = re.compile(r" (uge|week|wk|u) (?P<n>\d{1,2}) ")
-_WEEKEND_NEXT = re.compile(r" (naeste weekend|next weekend|weekenden efter|the weekend after) ")
-_WEEKEND = re.compile(
-    r" (weekend|weekenden|weekends|the weekend|this weekend|denne weekend|i weekenden|over weekenden) "
-)
+_WEEK_THIS = _phrases("this_week")
+_WEEK_NEXT = _phrases("next_week")
+_WEEK_NUMBER = re.compile(rf" ({language.pattern('dates.week_number_words')}) (?P<n>\d{{1,2}}) ")
+_WEEKEND_NEXT = _phrases("next_weekend")
+_WEEKEND = _phrases("weekend")
 
 
 def _relative_ranges(words: str, today: date) -> list[tuple[date, date, str]]:

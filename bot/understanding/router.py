@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
+from bot.config import LibraryConfig
 from bot.understanding import language
 from bot.understanding.text import fold, normalise, strip_filler
 
@@ -19,16 +21,16 @@ from bot.understanding.text import fold, normalise, strip_filler
 STOP_WORDS = set(language.words("words.stop_keywords"))
 START_WORDS = set(language.words("words.start_keywords"))
 HELP_WORDS = set(language.words("words.help_keywords"))
+# The national digital services as the shipped config.toml names them ([library] digital_services), for a caller
+# without the config.
+DIGITAL_SERVICES = tuple(LibraryConfig().digital_services)
 
 # Event vocabulary shared by events and subscriptions (events.yaml): the ids of ARCHITECTURE's `ask` contract. A
 # word matches the start of a word ("koncert" finds "koncerter"); one ending in a space matches the whole word.
 CATEGORY_WORDS: dict[str, tuple[str, ...]] = language.word_groups("events.categories")
 AUDIENCE_WORDS: dict[str, tuple[str, ...]] = language.word_groups("events.audiences")
 EVENT_WORDS = tuple(language.words("events.event_words"))
-HOURS_WORDS = re.compile(
-    r"\b(aab(e|n)\w*|aben\w*|abn(e|er|ede)|lukke\w*|lukket|aabningstid\w*|open\w*|opening|clos\w*|hours|"
-    r"abningstid\w*|aabningstider)\b"
-)
+HOURS_WORDS = re.compile(rf"\b({language.pattern('dates.hours_words')})\b")
 
 
 @dataclass(frozen=True)
@@ -78,118 +80,102 @@ def event_topics(norm: str) -> tuple[list[str], list[str]]:
     return cats, auds
 
 
-_DELETE = re.compile(
-    r"\b(slet|slette|sletter|slettet|fjern|delete|erase|remove|forget|glem)\b.*\b(data|oplysninger|nummer|"
-    r"number|beskeder|messages|historik|history|info|information|mig)\b"
-)
-_DELETE_HINT = re.compile(
-    r"\b(tjeneste|service|sms|chat|nummer|number|beskeder|messages|history|historik|data)\b"
-)
+def _alt(key: str) -> str:
+    """The phrases of an intents.yaml list, every language's, as one regex alternation."""
+    return language.pattern(f"intents.{key}")
+
+
+def _words(key: str) -> re.Pattern[str]:
+    """A phrase of the list as whole words anywhere in the text."""
+    return re.compile(rf"\b({_alt(key)})\b")
+
+
+def _then(first: str, then: str) -> str:
+    """A phrase of one list, and later in the text (after any words) a phrase of another."""
+    return rf"\b({_alt(first)})\b.*\b({_alt(then)})\b"
+
+
+# The phrase lists are bot/understanding/language/*/intents.yaml (what each one does: the comments of da/).
+_DELETE = re.compile(_then("delete_verbs", "delete_objects"))
+_DELETE_HINT = _words("delete_context")
+_DELETE_UNLESS = _words("delete_unless")
 _HUMAN = re.compile(
-    r"\b(tale|snakke|chatte|skrive|forbind\w*|speak|talk|chat|connect|put me through|transfer)\b.*"
-    r"\b(bibliotekar\w*|menneske|person|medarbejder|human|librarian|someone|somebody|agent|real person|"
-    r"rigtig\w*)\b"
-    r"|\b(spoerg|spoerge) (en|et) (bibliotekar|menneske)\b|\b(rather|prefer) .*(human|person|librarian)\b"
-    r"|\bhuman please\b|\bmenneske tak\b"
+    _then("handoff_verbs", "handoff_persons")
+    + rf"|\b({_alt('handoff_phrases')})\b"
+    + rf"|\b({_alt('handoff_rather')}) .*({_alt('handoff_rather_persons')})\b"
 )
 # "snakke dansk med rigtige mennesker" is practising a language, not asking for a person.
-_LANGUAGE_PRACTICE = re.compile(r"\b(dansk|danish|sprog\w*|language|oeve|traene|practi[cs]e)\b")
-_RES_OWN = re.compile(r"\b(min|mine|mit|my|jeg har|i have|do i have|har jeg|ive got|have i)\b")
-_RES_THING = re.compile(
-    r"\b(reserv\w*|bestil\w*|hold|holds|laan|laanene|loans?|boeger|boegerne|bog|bogen|books?|materialer|"
-    r"checked out|borrowed)\b"
+_LANGUAGE_PRACTICE = _words("language_practice")
+_RES_OWN = _words("reservations_own")
+_RES_THING = _words("reservations_things")
+_RES_STATUS = _words("reservations_status")
+# "har jeg noget der er klar": the three lists in this order.
+_RES_ANYTHING = re.compile(
+    _then("reservations_anything_ask", "reservations_anything")
+    + rf".*\b({_alt('reservations_anything_ready')})\b"
 )
-_RES_STATUS = re.compile(
-    r"\b(klar|ready|kommet|arrived|in yet|yet|due|frist\w*|afleveringsdato|status|lige nu|right now|"
-    r"checked out|hjemme|ligger klar|how many|hvor mange|har jeg|do i have|when|hvornaar|udloeber)\b"
-)
-_HOWTO = re.compile(
-    r"\b(hvordan|how do|how can|how to|kan man|can i|can you|hvor kan|where can|where do|hvorfor|why|"
-    r"hvor laenge|how long|what happens|hvad sker|hvad goer|what do i do|kan jeg|skal jeg|should i)\b"
-)
-_SUBSCRIBE = re.compile(
-    r"\b(abonn\w*|subscribe|sign me up|tilmeld mig|faa besked|faa en besked|faa beskeder|faa en sms|"
-    r"send mig|sende mig|text me|notify me|alert me|alerts?|beskeder om|besked om|besked naar|sms naar|"
-    r"keep me (posted|updated)|let me know)\b"
-)
-_UNSUBSCRIBE = re.compile(
-    r"\b(afmeld\w*|unsubscribe|ikke have flere|ikke faa flere|ikke modtage|no more|take me off|"
-    r"fjern mig|stop sending|stop med at sende|stop alerts|stoppe)\b"
-)
+_RES_NOT_OWN = _words("reservations_not_own")
+_RES_BUT = _words("reservations_but")
+_RES_LATE = _words("reservations_late")
+_RES_HOW_MANY = re.compile(_then("reservations_how_many", "reservations_how_many_rules"))
+_HOWTO = _words("howto")
+_SUBSCRIBE = _words("subscribe")
+_UNSUBSCRIBE = _words("unsubscribe")
+_EVERYTHING = _words("everything")
 # Declining further messages in other words ("gider ikke flere beskeder om …", "don't want texts about … anymore"):
 # with words for messages, an unsubscribe. "Jeg får ikke beskeder" (none arrive) names no wish and is a question.
-_DECLINE = re.compile(
-    r"\b(gider ikke|vil ikke|oensker ikke|ikke flere|ikke mere|ikke laengere|do not want|do not need|"
-    r"not any more|any more|anymore|no longer|not interested)\b"
-)
+_DECLINE = _words("decline")
 # Signed up for one event and cannot come: cancelling that place is a question for the FAQ, not an unsubscribe
 # from alerts (unless alerts are named too).
-_EVENT_PLACE = re.compile(
-    r"\b(tilmeldt (mig )?(et|en|til)|kan (alligevel )?ikke komme|booket (en )?plads|min plads|signed up for|"
-    r"registered for|booked a (seat|place|ticket)|my (seat|place|ticket)|cant make it|cannot make it|"
-    r"can not make it|cant come|cannot come|can not come)\b"
-)
-_ALERT_WORDS = re.compile(
-    r"\b(besked\w*|sms\w*|alerts?|abonn\w*|notif\w*|messages?|texts?|reminders?|paamind\w*)\b"
-)
+_EVENT_PLACE = _words("event_place")
+_ALERT_WORDS = _words("alert_words")
 HELP_ABOUT_MAX_WORDS = 8
-_HELP_ABOUT = re.compile(
-    r"\b(hvad er (det|den) (her|her for)|what is this (number|service|bot)|who are you|hvem er (i|du)|"
-    r"hvordan bruger jeg (den|det|jer|tjenesten|denne)|how does this (work|service)|hvad er det her for en tjeneste)\b"
-)
+_HELP_ABOUT = _words("help_about")
 # "Hvad kan du?" asks what the bot does; in a longer message "what can I do" is part of a question.
-_HELP_WHAT_CAN = re.compile(r"\b(hvad kan (jeg|du|i)|what can (i|you))\b")
+_HELP_WHAT_CAN = _words("help_what_can")
 
 
 # Someone upset about what happened to them wants a person, not the FAQ entry on how to complain; unless they say
 # they want to complain, which that entry tells them how to do.
-_COMPLAIN = re.compile(r"\b(klage|klager|klagen|complain|complaint|file a complaint)\b")
-_UPSET = re.compile(
-    r"\b(uhoeflig\w*|uvenlig\w*|sure|elendig\w*|skuffet|frustreret|ikke i orden|uacceptabel\w*|"
-    r"rude|unfriendly|unacceptable|disappointed|terrible|awful|appalling|not ok|not okay)\b"
-)
+_COMPLAIN = _words("complain")
+_UPSET = _words("upset")
 
 
-_WHY = re.compile(r"\b(hvorfor|why|how come)\b")
+_WHY = _words("why")
 
 
 # The word the HELP text tells citizens to send, alone.
-_ASK_FOR_PERSON = {"bibliotekar", "bibliotekaren", "librarian", "menneske", "human", "person", "agent"}
+_ASK_FOR_PERSON = set(language.words("intents.ask_for_person"))
 
 
-def _own_account(norm: str) -> bool:
-    """A question about the citizen's own holds or loans, not how reserving works."""
-    if re.search(
-        r"\b(har jeg|do i have|have i got)\b.*\b(noget|nogen|anything)\b.*\b(klar|ready|waiting)\b", norm
-    ):
+@lru_cache(maxsize=8)
+def _services(names: tuple[str, ...]) -> re.Pattern[str]:
+    """The digital services of [library] digital_services, folded, as whole words."""
+    folded = "|".join(re.escape(fold(name)) for name in names if fold(name))
+    return re.compile(rf"\b({folded or language.NEVER})\b")
+
+
+def _own_account(norm: str, digital_services: tuple[str, ...]) -> bool:
+    """A question about the citizen's own holds or loans, not how reserving works (nor about a digital service's
+    loans, which the bot cannot see)."""
+    if _RES_ANYTHING.search(norm):
         return True
     if not (_RES_OWN.search(norm) and _RES_THING.search(norm) and _RES_STATUS.search(norm)):
         return False
-    if re.search(
-        r"\b(hvordan|how do|how can|how to|hvorfor|why|hvor kan|where can|where in|where do|hvor finder|"
-        r"hvor henter|hvad sker|what happens|hvad goer jeg|what do i do|hvornaar kan jeg|when can i|can i still|"
-        r"kan jeg stadig|kan man|can i|kan jeg|how will i know|hvordan ved jeg|hvordan faar jeg at vide|"
-        r"hvordan finder jeg ud af|min tur|my turn|foran mig|ahead of me|i koeen|in line|in the queue|how much|"
-        r"hvad koster|hvor meget|hvor tjekker|hvor ser|where do i check|where can i check|er der ikke|not there|"
-        r"selvom|even though|ereolen|"
-        r"e reolen|filmstriben)\b",
-        norm,
-    ):
+    if _RES_NOT_OWN.search(norm) or _services(digital_services).search(norm):
         return False
     # "min reservering var klar, men den står ikke på hylden" reports a status and asks about something else.
-    if re.search(r"\b(men|but|though)\b", norm):
+    if _RES_BUT.search(norm):
         return False
     # "fristen udløb for 2 uger siden": a deadline in the past is a question about being late.
-    if re.search(r"\b(siden|ago|udloeb|udloebet|overskredet|overdue|late|for sent)\b", norm):
+    if _RES_LATE.search(norm):
         return False
-    return not re.search(
-        r"\b(hvor mange|how many)\b.*\b(maa|kan|can|may|allowed|gange|times|dage|days|uger|weeks|til at|to pick)\b",
-        norm,
-    )
+    return not _RES_HOW_MANY.search(norm)
 
 
-def route(text: str) -> Route:
-    """The intent of a message other than a compliance keyword; 'faq' when it is a question for the matcher."""
+def route(text: str, digital_services: tuple[str, ...] = DIGITAL_SERVICES) -> Route:
+    """The intent of a message other than a compliance keyword; 'faq' when it is a question for the matcher.
+    digital_services: [library] digital_services (whose loans the bot cannot see)."""
     norm = strip_filler(normalise(text))
     if not norm:
         # Letters the word lists cannot read (Arabic, Cyrillic) are a question for the FAQ, not a greeting.
@@ -201,7 +187,7 @@ def route(text: str) -> Route:
         or (_UPSET.search(norm) and not _HOWTO.search(norm) and not _COMPLAIN.search(norm))
     ):
         return Route("handoff")
-    if _DELETE.search(norm) and _DELETE_HINT.search(norm) and not re.search(r"\b(reserv|bestil|hold)", norm):
+    if _DELETE.search(norm) and _DELETE_HINT.search(norm) and not _DELETE_UNLESS.search(norm):
         return Route("delete")
     # "what can I do" about a deposit is a question; the bot's own help is asked briefly ("hvad kan du?").
     if _HELP_ABOUT.search(norm) or (
@@ -209,7 +195,7 @@ def route(text: str) -> Route:
     ):
         return Route("help")
     cats, auds = event_topics(norm)
-    topical = bool(cats or auds or _has(norm, EVENT_WORDS) or re.search(r"\b(alle|all|everything)\b", norm))
+    topical = bool(cats or auds or _has(norm, EVENT_WORDS) or _EVERYTHING.search(norm))
     declined = bool(_DECLINE.search(norm) and _ALERT_WORDS.search(norm) and not _WHY.search(norm))
     if (
         (_UNSUBSCRIBE.search(norm) or declined)
@@ -224,6 +210,6 @@ def route(text: str) -> Route:
         and not declined
     ):
         return Route("subscribe")
-    if _own_account(norm):
+    if _own_account(norm, digital_services):
         return Route("reservations")
     return Route("faq")

@@ -69,12 +69,10 @@ def explained_words(norm: str, branch_span: tuple[int, int] | None) -> set[str]:
 # Questions about taking part in, running or paying for an event are for the FAQ, not the calendar: signing up,
 # joining a group, giving a talk, how many hours a rented film lasts.
 _EVENT_BLOCK = re.compile(
-    r"\b(hvordan|how do|how can|how to|tilmeld\w*|sign up|signup|billet\w*|tickets?|gratis|free|koster|cost|"
-    r"price|pris|pay|betale\w*|entrance|entre|aflys\w*|cancel\w*|host|afholde|holde et|holde en|arrangere|book|"
-    r"udstille mine|exhibit my|vise mine|show my|meld\w* (sig|mig|os)|talk to|talk with|snakke med|tale med|lave (en|et)|make an|put on an|"
-    r"skal man|paa forhaand|in advance|register\w*|vaere med i|deltage i|join|medlem|member|give a|could i|can i|"
-    r"kan jeg|kan vi|may i|how many|hvor mange|lej\w*|rent|stream\w*|download\w*|gaar \w+ ud paa)\b|\babout$"
+    rf"\b({language.pattern('events.not_calendar')})\b|\b({language.pattern('events.not_calendar_last')})$"
 )
+# "fristen udløb for 2 uger siden, hvad sker der nu" asks what happens to me, not what is on.
+_LATE = re.compile(rf"\b({language.pattern('events.not_calendar_late')})\b")
 
 
 def _free_topic(norm: str) -> str:
@@ -102,8 +100,7 @@ def is_events_question(norm: str) -> bool:
     """Asks what is on. A category or event word (or an audience with a time) and no how-to or price."""
     if _EVENT_BLOCK.search(_free_topic(norm)):
         return False
-    # "fristen udløb for 2 uger siden, hvad sker der nu" asks what happens to me, not what is on.
-    if re.search(r"\b(frist\w*|for sent|udloeb\w*|siden|overdue|late|gebyr\w*|boede|fine)\b", norm):
+    if _LATE.search(norm):
         return False
     cats, auds = event_topics(norm)
     if cats or _has(norm, _STRONG_EVENT_WORDS) or "aktivitet" in norm:

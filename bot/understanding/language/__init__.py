@@ -27,6 +27,8 @@ COMMON_FILE = "common.yaml"
 _CODE = re.compile(r"[a-z]{2,3}")
 _CONCEPT = re.compile(r"[a-z][a-z0-9]*")
 _ID = re.compile(r"[a-z0-9][a-z0-9-]*")
+_PHRASE_CHARS = re.compile(r"[a-z0-9 ()|*?]+")
+NEVER = r"(?!)"  # the pattern of an empty phrase list: it matches nothing
 WEEKDAY_COUNT = 7
 MONTH_COUNT = 12
 
@@ -208,6 +210,73 @@ def _list(lang: Language, key: str, reader: _Reader, node: yaml.Node) -> None:
         lang.lists[key] = words
 
 
+def phrase_problem(phrase: str) -> str | None:
+    """What is wrong with a phrase of a phrase list (the small pattern syntax of README.md, "Phrases"), or None."""
+    if not _PHRASE_CHARS.fullmatch(phrase):
+        return "write folded lower-case letters a-z, digits and spaces, and only * ? ( | ) besides"
+    if phrase != phrase.strip() or "  " in phrase:
+        return "one space between words, none at the start or end"
+    in_group = False
+    for i, ch in enumerate(phrase):
+        before = phrase[i - 1] if i else ""
+        after = phrase[i + 1] if i + 1 < len(phrase) else ""
+        if ch == "(":
+            if in_group:
+                return "a ( ... ) inside another"
+            in_group = True
+        elif ch == ")":
+            if not in_group:
+                return "a ) without its ("
+            in_group = False
+        elif ch == "|" and not in_group:
+            return "| separates choices inside ( ... ) only"
+        elif ch == "*" and not (
+            ((before.isalnum() or before == ")") and after in ("", " ", ")", "|"))
+            or (before in ("", " ") and after in ("", " "))
+        ):
+            return "* goes at the end of a word (any ending) or stands alone as a word (any one word)"
+        elif ch == "?" and not (before.isalnum() or before == ")"):
+            return "? goes right after the letter or ( ... ) it makes optional"
+        if (ch in "|)" and before in ("(", "|")) or (ch == "|" and after == ")"):
+            return "an empty choice in ( ... )"
+    if in_group:
+        return "a ( without its )"
+    return None
+
+
+def phrase_regex(phrase: str) -> str:
+    """The regular expression of one checked phrase: `word*` -> word\\w*, a lone `*` -> \\w+, ( | ) and ? kept,
+    every other character escaped."""
+    out = []
+    for i, ch in enumerate(phrase):
+        if ch == "*":
+            alone = i == 0 or phrase[i - 1] == " "
+            out.append(r"\w+" if alone else r"\w*")
+        elif ch in "()|?":
+            out.append(ch)
+        else:
+            out.append(" " if ch == " " else re.escape(ch))
+    return "".join(out)
+
+
+def _phrases(lang: Language, key: str, reader: _Reader, node: yaml.Node) -> None:
+    what = key.partition(".")[2]
+    if not isinstance(node, yaml.SequenceNode):
+        reader.fail(node, f"{what} must be a list, like [word, another word]")
+        return
+    found = []
+    for item in node.value:
+        phrase = reader.text(item, f"{what}: each item")
+        if phrase is None:
+            continue
+        problem = phrase_problem(phrase)
+        if problem:
+            reader.fail(item, f"{what}: '{phrase}': {problem}")
+            continue
+        found.append(phrase)
+    lang.lists[key] = found
+
+
 def _map(lang: Language, key: str, reader: _Reader, node: yaml.Node) -> None:
     found = reader.word_map(node, key.partition(".")[2])
     if found is not None:
@@ -274,8 +343,67 @@ SECTIONS: dict[str, dict[str, _Read]] = {
         "date_words": _list,
         "time_words": _list,
         "library_words": _list,
+        "hours_words": _phrases,
+        "today": _phrases,
+        "evening": _phrases,
+        "now": _phrases,
+        "tomorrow": _phrases,
+        "overmorrow": _phrases,
+        "this_week": _phrases,
+        "next_week": _phrases,
+        "week_number_words": _phrases,
+        "next_weekend": _phrases,
+        "weekend": _phrases,
     },
-    "events.yaml": {"categories": _groups(), "audiences": _groups(), "event_words": _list},
+    "events.yaml": {
+        "categories": _groups(),
+        "audiences": _groups(),
+        "event_words": _list,
+        "not_calendar": _phrases,
+        "not_calendar_last": _phrases,
+        "not_calendar_late": _phrases,
+    },
+    "intents.yaml": {
+        "ask_for_person": _list,
+        **{
+            key: _phrases
+            for key in (
+                "handoff_verbs",
+                "handoff_persons",
+                "handoff_phrases",
+                "handoff_rather",
+                "handoff_rather_persons",
+                "language_practice",
+                "upset",
+                "complain",
+                "howto",
+                "delete_verbs",
+                "delete_objects",
+                "delete_context",
+                "delete_unless",
+                "help_about",
+                "help_what_can",
+                "everything",
+                "subscribe",
+                "unsubscribe",
+                "decline",
+                "why",
+                "event_place",
+                "alert_words",
+                "reservations_own",
+                "reservations_things",
+                "reservations_status",
+                "reservations_anything_ask",
+                "reservations_anything",
+                "reservations_anything_ready",
+                "reservations_not_own",
+                "reservations_but",
+                "reservations_late",
+                "reservations_how_many",
+                "reservations_how_many_rules",
+            )
+        },
+    },
 }
 LEXICON_FILE = "lexicon.yaml"
 
@@ -398,6 +526,13 @@ def words(key: str) -> list[str]:
 def words_of(code: str, key: str) -> list[str]:
     found = language(code)
     return list(found.lists.get(key, [])) if found else []
+
+
+def pattern(key: str) -> str:
+    """The phrases of a phrase list ("intents.subscribe") of every language, in language order, as one regular
+    expression alternation `a|b|c`, for the code to put in its context (`\\b(...)\\b`); NEVER when no language
+    gives any."""
+    return "|".join(phrase_regex(p) for p in words(key)) or NEVER
 
 
 def maps_of(code: str, key: str) -> dict[str, str]:
