@@ -17,6 +17,7 @@ from bot.core import handle, understand
 from bot.knowledge_folder import load_knowledge
 from bot.model import Action, Channel, Message
 from bot.understanding import router
+from bot.understanding.router import Route, route
 from tests.conftest import MOMENT, ROOT
 
 
@@ -370,3 +371,25 @@ def test_the_citizens_own_requests_yield_only_to_a_near_certain_faq_answer(
     sample_brain: Brain, settings_only: Config, text: str, intent: str
 ) -> None:
     assert _understand(sample_brain, settings_only, text).intent == intent
+
+
+def test_upset_words_route_to_a_person_softly_and_a_request_firmly() -> None:
+    assert route("the staff were terrible to me today") == Route("handoff", firm=False)
+    assert route("personalet var uhøflige, det er ikke i orden") == Route("handoff", firm=False)
+    assert route("can I talk to a librarian") == Route("handoff")
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        # The mood is about something the FAQ answers surely: the answer, not a ticket.
+        ("the wifi here is terrible, what is the wifi password?", "faq"),
+        ("det er uacceptabelt, hvordan fornyer jeg mine lån?", "faq"),
+        # Upset with nothing the FAQ answers: a person.
+        ("the staff were terrible to me today", "handoff"),
+    ],
+)
+def test_an_upset_message_yields_to_a_sure_faq_answer(
+    brain: Brain, settings_only: Config, text: str, intent: str
+) -> None:
+    assert _understand(brain, settings_only, text).intent == intent

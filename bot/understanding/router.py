@@ -37,6 +37,10 @@ HOURS_WORDS = re.compile(rf"\b({language.pattern('dates.hours_words')})\b")
 class Route:
     intent: str
     lang_hint: str | None = None
+    # False when the intent is read from the mood of the words rather than asked for outright: an upset message
+    # goes to a person unless the FAQ answers it surely ("my CV is terrible, can you look at it" asks about
+    # help with job applications). bot.core decides which.
+    firm: bool = True
 
 
 def _has(norm: str, words: tuple[str, ...] | list[str]) -> bool:
@@ -181,12 +185,10 @@ def route(text: str, digital_services: tuple[str, ...] = DIGITAL_SERVICES) -> Ro
         # Letters the word lists cannot read (Arabic, Cyrillic) are a question for the FAQ, not a greeting.
         unreadable = not normalise(text) and any(ch.isalpha() for ch in text)
         return Route("faq" if unreadable else "greeting")
-    if (
-        norm in _ASK_FOR_PERSON
-        or (_HUMAN.search(normalise(text)) and not _LANGUAGE_PRACTICE.search(norm))
-        or (_UPSET.search(norm) and not _HOWTO.search(norm) and not _COMPLAIN.search(norm))
-    ):
+    if norm in _ASK_FOR_PERSON or (_HUMAN.search(normalise(text)) and not _LANGUAGE_PRACTICE.search(norm)):
         return Route("handoff")
+    if _UPSET.search(norm) and not _HOWTO.search(norm) and not _COMPLAIN.search(norm):
+        return Route("handoff", firm=False)
     if _DELETE.search(norm) and _DELETE_HINT.search(norm) and not _DELETE_UNLESS.search(norm):
         return Route("delete")
     # "what can I do" about a deposit is a question; the bot's own help is asked briefly ("hvad kan du?").
