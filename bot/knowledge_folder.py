@@ -71,7 +71,11 @@ class KnowledgeHolder:
         return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
 
     def reload(self, force: bool = False) -> bool:
-        """Reload if files changed. True when a new knowledge base is in use."""
+        """Reload if files changed. True when a new knowledge base is in use.
+
+        Files that are wrong (KnowledgeError) are not read again until they change: reading them again would say
+        the same. Any other failure (an index build that timed out, bot.brain.BuildTimeout; a full disk) is raised
+        with these files still counted as unread, so the next look tries them again; the knowledge in use stays."""
         from bot import (
             metrics,
         )  # here, not at the top: `bibliobot serve` picks prometheus-client's mode first
@@ -80,15 +84,19 @@ class KnowledgeHolder:
             signature = self._files_signature()
             if not force and signature == self._signature:
                 return False
-            self._signature = signature
             try:
                 kb = load_knowledge(self.root)
+                prepared = self._on_load(kb) if self._on_load else None
             except KnowledgeError as exc:
+                self._signature = signature
                 self.last_problems = exc.problems
                 log.error("knowledge reload failed; still answering from the last good version:\n%s", exc)
                 metrics.knowledge_reloaded(ok=False)
                 return False
-            prepared = self._on_load(kb) if self._on_load else None
+            except Exception:
+                metrics.knowledge_reloaded(ok=False)
+                raise
+            self._signature = signature
             self.kb, self.prepared, self.last_problems = kb, prepared, []
             metrics.knowledge_reloaded(ok=True)
             log.info("knowledge reloaded: %d entries, %d branches", len(kb.entries), len(kb.branches))

@@ -150,3 +150,29 @@ def test_messages_are_answered_from_the_old_knowledge_while_the_new_index_is_bui
     finish.set()
     assert rt._reloading is not None and rt._reloading.result(timeout=60) is True
     assert rt.brain() is not old
+
+
+def test_a_build_that_fails_keeps_the_old_knowledge_and_is_tried_again_at_the_next_look(
+    holder: KnowledgeHolder, folder: Path
+) -> None:
+    """A hung index build is killed (bot.brain.BuildTimeout): unlike a broken file, the same files may build next
+    time, so they are not marked as read."""
+    good_kb, good_brain = holder.kb, holder.prepared
+    loans = folder / "faq" / "loans.yaml"
+    _write(loans, loans.read_text(encoding="utf-8") + "\n")
+    attempts: list[int] = []
+
+    def hung_once(kb: KnowledgeBase) -> Brain:
+        attempts.append(len(attempts))
+        if len(attempts) == 1:
+            raise RuntimeError("the index build timed out")
+        return Brain.build(kb)
+
+    holder._on_load = hung_once
+    with pytest.raises(RuntimeError, match="timed out"):
+        holder.reload()
+    assert holder.kb is good_kb and holder.prepared is good_brain
+    assert _answer(holder, RENEW_QUESTION) == "renew"
+    assert holder.reload() is True  # nothing edited since: the same files, tried again
+    assert len(attempts) == 2 and holder.kb is not good_kb
+    assert holder.reload() is False  # and once in use, not again
