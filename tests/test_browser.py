@@ -277,7 +277,7 @@ def test_logged_out_every_staff_url_leads_to_the_login_form(page: Page, site: Se
     try:
         urls = [(method, url) for endpoint, method, url in staff_urls(app) if endpoint not in PUBLIC]
     finally:
-        app.extensions["bibliobot"].store.close()
+        app.extensions["bibliobot"].close()
     assert len(urls) >= 15
     for method, url in urls:
         if method == "GET" and url.startswith("/staff/api/"):

@@ -73,7 +73,7 @@ def test_serve_runs_the_jobs_in_one_web_process_only(config: Config) -> None:
         for s in scheds:
             s.shutdown(wait=False)
         for app in (one, two):
-            app.extensions["bibliobot"].store.close()
+            app.extensions["bibliobot"].close()
 
 
 @pytest.mark.storage
