@@ -99,7 +99,9 @@ def main() -> None:
             posted, known = one_run(workdir)
         posts.append(posted)
         knowns.append(known)
-        print(f"run {run + 1}: POST answered in {posted:.2f} s; the bot answers the question {known:.2f} s after it")
+        print(
+            f"run {run + 1}: POST answered in {posted:.2f} s; the bot answers the question {known:.2f} s after it"
+        )
     print(
         f"median of {args.runs}: POST {statistics.median(posts):.2f} s, "
         f"known {statistics.median(knowns):.2f} s after the POST"
