@@ -105,6 +105,17 @@ class Runtime:
     def now(self) -> datetime:
         return self.clock()
 
+    def in_reloader(self, work: Callable[[], object]) -> Future[object] | None:
+        """Run `work` in the reloader's thread, after the reloads and changes queued before it; None once the
+        runtime is closed. For a change to the knowledge that must not hold up the request asking for it (the
+        staff page's teach): changes and reloads then happen one at a time, and the request answers at once."""
+        with self._reload_lock:
+            if self._closed:
+                return None
+            done = self.reloader.submit(work)
+        done.add_done_callback(_log_reload_failure)
+        return done
+
     def close(self) -> None:
         """Stop what this runtime started and let go of what it holds: no reload is started after this, one
         waiting to start is dropped, one running is waited for (bounded by the index build's timeout, bot.brain),
@@ -137,7 +148,7 @@ def runtime(app: Flask | None = None) -> Runtime:
     return rt
 
 
-def _log_reload_failure(done: Future[bool]) -> None:
+def _log_reload_failure(done: Future[Any]) -> None:
     """A reload that failed for another reason than the librarians' YAML (KnowledgeHolder reports those itself)."""
     exc = done.exception()
     if exc is not None:
