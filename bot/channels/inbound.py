@@ -150,6 +150,8 @@ def runtime(app: Flask | None = None) -> Runtime:
 
 def _log_reload_failure(done: Future[Any]) -> None:
     """A reload that failed for another reason than the librarians' YAML (KnowledgeHolder reports those itself)."""
+    if done.cancelled():  # dropped by Runtime.close before it started
+        return
     exc = done.exception()
     if exc is not None:
         log.error("knowledge reload failed; still answering from the last good version", exc_info=exc)
