@@ -595,7 +595,10 @@ def run_teach(
         rt.knowledge.reload(force=True)
     except Exception:
         log.exception("the knowledge taught from ticket %d is written but could not be loaded yet", ticket_id)
-        message = f"{saved}; the bot will answer it once the knowledge is reloaded, which failed this time and is tried again"
+        message = (
+            f"{saved}; the bot will answer it once the knowledge is reloaded "
+            "(that failed this time; it is tried again)"
+        )
         storage.finish_teach(rt.store, job, "done", message, [], rt.now())
         return
     storage.finish_teach(rt.store, job, "done", f"{saved}; {answered_now(rt, question)}.", [], rt.now())
@@ -624,6 +627,7 @@ LOST_TEACH_MARGIN_SECONDS = 600
 def api_teach_status(ticket_id: int) -> BaseResponse:
     """The teach status of a ticket page, for staff.js to replace while a teach is under way."""
     rt = runtime()
+    load(rt, ticket_id)
     teaching = teach_status(rt, ticket_id)
     html = render_template("staff/_teach_status.html", teaching=teaching, ticket_id=ticket_id)
     return jsonify(pending=bool(teaching and teaching["state"] == "queued"), html=html)
