@@ -19,7 +19,6 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from bot import cases, metrics
 from bot.channels import ils, sms, telegram
 from bot.channels.inbound import EXTENSION, Runtime, runtime
-from bot.channels.outbound import close_senders
 from bot.config import Config, load_config
 from bot.knowledge_folder import KnowledgeHolder
 from bot.services.events import RemoteEvents
@@ -119,9 +118,10 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = config.service.max_request_bytes
     trust_forwarded_headers(app, config.service.trusted_proxies)
     app.extensions[EXTENSION] = rt  # what the blueprints' views read, with bot.channels.inbound.runtime()
-    # The Telegram sender's client (one Bot, one connection pool, one loop thread) is closed when the app goes
-    # away or, in a gunicorn worker, when the process exits.
-    weakref.finalize(app, close_senders, list(rt.senders.values()))
+    # The runtime's threads (the reloader's, the background calls'), the Telegram sender's client (one Bot, one
+    # connection pool, one loop thread) and the storage are closed when the app goes away or, in a gunicorn
+    # worker, when the process exits (`Runtime.close`, which a test or a script may call first).
+    weakref.finalize(app, rt.close)
     app.register_blueprint(observability)
     _time_replies(app)
     app.register_blueprint(sms.bp)

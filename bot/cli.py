@@ -372,7 +372,9 @@ def worker(once: bool, standby: bool, metrics_port: int | None, at: str | None) 
     if not once:
         from bot.brain import build_apart
 
-        build_apart()  # a long-running worker, like the web processes: indexes are built in a child process
+        build_apart(
+            timeout_seconds=config.knowledge.build_timeout_seconds
+        )  # a long-running worker, like the web processes: indexes are built in a child process
     if once and standby:
         raise click.BadParameter(
             "--once runs the jobs now; it cannot wait as a standby", param_hint="--standby"

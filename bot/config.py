@@ -63,6 +63,7 @@ class StorageConfig:
 class KnowledgeConfig:
     dir: str = "knowledge"
     reload_seconds: int = 30
+    build_timeout_seconds: int = 7200  # bot.brain.BUILD_TIMEOUT_SECONDS, and why that much
 
 
 @dataclass(frozen=True)
@@ -344,6 +345,10 @@ def _check(config: Config, problems: list[str]) -> None:
         problems.append(f"service.log_format: 'text' or 'json', got {config.service.log_format!r}")
     if config.service.workers < 1 or config.service.threads < 1:
         problems.append("service.workers/service.threads: must be at least 1")
+    if config.knowledge.build_timeout_seconds < 1:
+        problems.append(
+            f"knowledge.build_timeout_seconds: must be at least 1, got {config.knowledge.build_timeout_seconds}"
+        )
     if not config.knowledge_dir.is_dir():
         problems.append(f"knowledge.dir: no such folder {str(config.knowledge_dir)!r}")
     if not 1 <= config.sms.max_segments <= 10:

@@ -33,18 +33,30 @@ READERS: tuple[tuple[str, Reader], ...] = (
 )
 
 
-def load_knowledge(root: Path | str) -> KnowledgeBase:
-    """Load a knowledge folder; raise KnowledgeError listing every problem if anything is wrong."""
+def load_knowledge(root: Path | str, *, run_cases: bool = True) -> KnowledgeBase:
+    """Load a knowledge folder; raise KnowledgeError listing every problem if anything is wrong.
+
+    `run_cases=False` reads the regression cases and checks their form and entries but does not run the bot over
+    them, so no index is built: what the staff page checks before it queues a change, in milliseconds instead of
+    the training a changed FAQ needs (the change is then checked in full before it is written, bot.services.teach).
+    """
     root = Path(root)
     if not root.is_dir():
         raise KnowledgeError([Problem(str(root), None, "no such knowledge folder")])
     problems: list[Problem] = []
     kb = read_entries(root, problems)
     for name, read in READERS:
+        if name == "cases" and not run_cases:
+            read = _cases_unrun
         kb.extras[name] = read(root, problems, kb)
     if problems:
         raise KnowledgeError(problems)
     return kb
+
+
+def _cases_unrun(root: Path, problems: list[Problem], kb: KnowledgeBase) -> cases.CaseReport:
+    """The "cases" reader of `load_knowledge(run_cases=False)`: the cases read and checked, none run."""
+    return cases.CaseReport(cases.read_cases(root, problems, kb), [])
 
 
 class KnowledgeHolder:
@@ -71,7 +83,11 @@ class KnowledgeHolder:
         return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
 
     def reload(self, force: bool = False) -> bool:
-        """Reload if files changed. True when a new knowledge base is in use."""
+        """Reload if files changed. True when a new knowledge base is in use.
+
+        Files that are wrong (KnowledgeError) are not read again until they change: reading them again would say
+        the same. Any other failure (an index build that timed out, bot.brain.BuildTimeout; a full disk) is raised
+        with these files still counted as unread, so the next look tries them again; the knowledge in use stays."""
         from bot import (
             metrics,
         )  # here, not at the top: `bibliobot serve` picks prometheus-client's mode first
@@ -80,15 +96,19 @@ class KnowledgeHolder:
             signature = self._files_signature()
             if not force and signature == self._signature:
                 return False
-            self._signature = signature
             try:
                 kb = load_knowledge(self.root)
+                prepared = self._on_load(kb) if self._on_load else None
             except KnowledgeError as exc:
+                self._signature = signature
                 self.last_problems = exc.problems
                 log.error("knowledge reload failed; still answering from the last good version:\n%s", exc)
                 metrics.knowledge_reloaded(ok=False)
                 return False
-            prepared = self._on_load(kb) if self._on_load else None
+            except Exception:
+                metrics.knowledge_reloaded(ok=False)
+                raise
+            self._signature = signature
             self.kb, self.prepared, self.last_problems = kb, prepared, []
             metrics.knowledge_reloaded(ok=True)
             log.info("knowledge reloaded: %d entries, %d branches", len(kb.entries), len(kb.branches))

@@ -181,7 +181,9 @@ def serve(config: Config, bind: str) -> None:
     from bot.brain import build_apart
     from bot.storage import Store
 
-    build_apart()  # a knowledge base's index is built in a child process, not in a web worker (bot/brain.py)
+    build_apart(
+        timeout_seconds=config.knowledge.build_timeout_seconds
+    )  # a knowledge base's index is built in a child process, not in a web worker (bot/brain.py)
 
     configure_logging(log_format=config.service.log_format)
     Store(config.database_url).close()

@@ -97,6 +97,17 @@ def build_services(
 # ---------------------------------------------------------------------------------------------------------------
 
 
+def _reload(services: Services) -> None:
+    """Read edited knowledge before a job that answers from it. A reload that fails for another reason than the
+    files (an index build that was killed at its timeout, bot.brain.BuildTimeout) is logged and the job goes on
+    with the last good knowledge: reminders, digests and event refreshes are not stopped for a build, and the same
+    files are tried again before the next job (KnowledgeHolder.reload counts them as unread)."""
+    try:
+        services.knowledge.reload()
+    except Exception:
+        log.exception("knowledge reload failed; this job goes on with the last good version")
+
+
 def drain_outbox(now: datetime, *, services: Services, max_messages: int | None = None) -> DrainReport:
     assert services.drain is not None
     report = services.drain.send_due(now, max_messages=max_messages)
@@ -107,13 +118,13 @@ def drain_outbox(now: datetime, *, services: Services, max_messages: int | None 
 
 def plan_reminders(now: datetime, *, services: Services) -> int:
     assert services.planner is not None
-    services.knowledge.reload()
+    _reload(services)
     return plan_all(services.planner, now)
 
 
 def refresh_events(now: datetime, *, services: Services) -> dict[str, str]:
     """Refresh the remote sources (reading the knowledge folder again if it changed)."""
-    services.knowledge.reload()
+    _reload(services)
     return refresh_event_sources(now, config=services.config, remote=services.remote, kb=services.brain().kb)
 
 
@@ -197,7 +208,7 @@ def weekly_digest(now: datetime, *, services: Services) -> int:
     moment = digest_moment(now, config)
     if not config.digest.enabled or not moment <= now < moment + DIGEST_LATE:
         return 0
-    services.knowledge.reload()
+    _reload(services)
     ctx = services.context(now)
     first = moment.astimezone(config.tz).date()
     last = first + timedelta(days=config.digest.days - 1)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
@@ -233,6 +234,25 @@ def _cheap_password_hashing() -> Iterator[None]:
     auth.HASHER = production
 
 
+RUNTIME_THREADS = (
+    "bibliobot-reload",
+)  # the thread name prefixes of a Runtime's executors (bot.channels.inbound)
+
+
+@pytest.fixture(autouse=True)
+def _no_runtime_thread_left() -> Iterator[None]:
+    """Every test closes the runtimes it makes (`Runtime.close`; the `app` fixture and `running_service` do): a
+    reloader thread started during the test and still alive after it is a leak, named here."""
+    before = set(threading.enumerate())
+    yield
+    left = [
+        t.name
+        for t in threading.enumerate()
+        if t not in before and t.is_alive() and t.name.startswith(RUNTIME_THREADS)
+    ]
+    assert not left, f"threads left running by a runtime nobody closed: {left}"
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _indexes_read_once() -> Iterator[None]:
     """Each cached FAQ index unpickled once per test process, not once per app: most tests build an app on the same
@@ -303,9 +323,7 @@ def app(config: Config) -> Iterator[Flask]:
     """
     service = create_app(config, clock=Clock(MOMENT))
     yield service
-    rt = runtime(service)
-    rt.background.shutdown(wait=True)
-    rt.store.close()
+    runtime(service).close()
 
 
 @pytest.fixture

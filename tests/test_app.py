@@ -31,7 +31,7 @@ def test_every_blueprint_is_registered_from_its_module(config: Config) -> None:
         with pytest.raises(AssertionError, match="can no longer be called"):
             sms.bp.add_url_rule("/sms/late", view_func=lambda: "")
     finally:
-        app.extensions[EXTENSION].store.close()
+        app.extensions[EXTENSION].close()
 
 
 @pytest.mark.storage
@@ -64,5 +64,4 @@ def test_two_apps_share_the_blueprints_and_each_answers_from_its_own_runtime(tmp
         assert second.get("/staff/").status_code == 302
     finally:
         for rt in (rt_one, rt_two):
-            rt.background.shutdown(wait=True)
-            rt.store.close()
+            rt.close()

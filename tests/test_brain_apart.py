@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import re
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -84,3 +90,121 @@ def test_a_service_that_cannot_start_a_process_builds_the_index_itself(
 
 def test_one_shot_commands_build_where_they_run() -> None:
     assert not brain._apart  # `bibliobot ask`, `kb check` and the tests: no child process
+
+
+# -- a build that hangs, a lock that is never let go ------------------------------------------------------------
+
+
+def _hang(*args: object) -> None:
+    """A child's whole work in the tests below: never finish (the spawned child imports it from this module)."""
+    time.sleep(3600)
+
+
+def _within(seconds: float, work: Callable[[], object]) -> object:
+    """`work()`'s result or exception, failing the test if it has neither after `seconds` (a hang is a failure
+    here, not a suite that never ends)."""
+    outcome: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = work()
+        except BaseException as exc:  # noqa: BLE001 - handed to the test as it is
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"still waiting after {seconds} s"
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return outcome["value"]
+
+
+def _free(lock: Path) -> bool:
+    """Whether nobody holds the flock on `lock`."""
+    with lock.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return True
+
+
+def test_a_hung_build_is_killed_at_the_timeout_and_lets_go_of_the_lock(
+    apart: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(cache, "CACHE_DIR", tmp_path)  # nothing cached: a child is started
+    monkeypatch.setattr(brain, "_build_and_store", _hang)
+    monkeypatch.setattr(brain, "_timeout", 3, raising=False)
+    kb = load_knowledge(FIXTURE_KNOWLEDGE)
+    started = time.monotonic()
+    with caplog.at_level(logging.ERROR, logger="bot.brain"), pytest.raises(brain.BuildTimeout):
+        _within(90, lambda: brain.prepared_matcher(kb))
+    assert time.monotonic() - started < 60
+    pid = int(re.search(r"the process (\d+) building", caplog.text).group(1))  # type: ignore[union-attr]
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # killed, and reaped
+    assert "was still at it after 3 s ([knowledge] build_timeout_seconds) and was killed" in caplog.text
+    assert "the last good knowledge stays in use" in caplog.text
+    assert _free(tmp_path / f"matcher-{brain.matcher_key(kb)}.lock")
+    # Not built here instead: the same build would hang here too, where nothing can kill it.
+    assert "building it here" not in caplog.text
+    assert not list(tmp_path.glob("matcher-*.pickle"))
+
+
+HOLD_LOCK = """
+import fcntl, os, sys, time
+handle = open(sys.argv[1], "a+")
+fcntl.flock(handle, fcntl.LOCK_EX)
+handle.seek(0); handle.truncate(); handle.write(f"{os.getpid()}\\n"); handle.flush()
+print("locked", flush=True)
+time.sleep(600)
+"""
+
+
+def _holder(lock: Path) -> subprocess.Popen[str]:
+    """Another process holding the build lock, as a service process building the same index would."""
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(lock)], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    return holder
+
+
+def test_a_lock_left_by_a_process_that_died_blocks_nobody(
+    apart: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A regression guard more than a fix: the lock is an flock, which the kernel lets go of with the process."""
+    kb = load_knowledge(FIXTURE_KNOWLEDGE)
+    monkeypatch.setattr(brain, "_apart", False)
+    built = brain.prepared_matcher(kb)  # in the cache, so the service below only has to load it
+    monkeypatch.setattr(brain, "_apart", True)
+    lock = cache.CACHE_DIR / f"matcher-{brain.matcher_key(kb)}.lock"
+    holder = _holder(lock)
+    holder.kill()  # SIGKILL: no clean-up of its own
+    holder.wait()
+    assert lock.exists()
+    matcher = _within(30, lambda: brain.prepared_matcher(kb))
+    assert isinstance(matcher, Matcher) and _decisions(matcher) == _decisions(built)
+
+
+def test_a_process_that_never_lets_go_of_the_lock_is_waited_for_only_so_long(
+    apart: None, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    kb = load_knowledge(FIXTURE_KNOWLEDGE)
+    monkeypatch.setattr(brain, "_apart", False)
+    built = brain.prepared_matcher(kb)
+    monkeypatch.setattr(brain, "_apart", True)
+    monkeypatch.setattr(brain, "_timeout", 1, raising=False)
+    monkeypatch.setattr(brain, "LOCK_GRACE_SECONDS", 1, raising=False)
+    lock = cache.CACHE_DIR / f"matcher-{brain.matcher_key(kb)}.lock"
+    holder = _holder(lock)
+    try:
+        started = time.monotonic()
+        with caplog.at_level(logging.ERROR, logger="bot.brain"):
+            matcher = _within(60, lambda: brain.prepared_matcher(kb))
+        assert 2 <= time.monotonic() - started < 30
+        assert isinstance(matcher, Matcher) and _decisions(matcher) == _decisions(built)
+        assert f"held by process {holder.pid} for over 2 s; building without it" in caplog.text
+    finally:
+        holder.kill()
+        holder.wait()

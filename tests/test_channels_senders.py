@@ -292,8 +292,7 @@ def test_the_service_closes_its_telegram_client_when_it_stops(
     sender = rt.senders["telegram"]
     assert sender.send("telegram:5550001", "Hej", MOMENT).status == "sent"
     assert [t.name for t in threading.enumerate()].count("telegram-client") == before + 1
-    rt.background.shutdown(wait=True)
-    rt.store.close()
+    rt.close()
     del app, rt
     gc.collect()
     assert [t.name for t in threading.enumerate()].count("telegram-client") == before

@@ -53,6 +53,8 @@ def fill(store: Store) -> None:
     )
     anna = storage.add_staff(store, "anna@kk.dk", "$argon2id$x", True, MOMENT)
     storage.add_ticket_message(store, ticket, KAREN, "in", "question", "kan I anbefale en krimi", MOMENT)
+    job = storage.queue_teach(store, ticket, "anna@kk.dk", "question", MOMENT)
+    storage.finish_teach(store, job, "refused", "The change was refused.", ["a case went elsewhere"], MOMENT)
     storage.create_staff_session(store, "tokenhash", anna, "csrf", MOMENT, MOMENT + timedelta(hours=12))
     storage.record_login_attempt(store, "anna@kk.dk", "127.0.0.1", True, MOMENT)
     storage.add_reply_template(store, "Åbningstider", "da", "Vi har åbent 10-16.", anna, MOMENT)

@@ -44,7 +44,7 @@ def app_for(tmp_path: Path, **env: str) -> Flask:
 def behind_one_proxy(tmp_path: Path) -> Iterator[Flask]:
     app = app_for(tmp_path, BIBLIOBOT_SERVICE__TRUSTED_PROXIES="1")
     yield app
-    app.extensions["bibliobot"].store.close()
+    app.extensions["bibliobot"].close()
 
 
 def via_proxy(app: Flask, client_address: str, forged: str | None = None) -> FlaskClient:
@@ -107,7 +107,7 @@ def test_trusting_no_proxy_behind_one_puts_everyone_behind_its_address(tmp_path:
         attack(app, limit)
         assert login(via_proxy(app, ANNAS_DESK), ANNA).status_code == 429
     finally:
-        app.extensions["bibliobot"].store.close()
+        app.extensions["bibliobot"].close()
 
 
 def test_guessing_one_librarians_password_does_not_lock_her_out_at_her_desk(behind_one_proxy: Flask) -> None:
@@ -151,7 +151,7 @@ def test_forwarded_headers_are_ignored_unless_a_proxy_is_trusted(tmp_path: Path)
         )  # a client could have written those headers
         assert post_sms(client, "http://localhost/sms") == 200  # the URL the request really arrived at
     finally:
-        app.extensions["bibliobot"].store.close()
+        app.extensions["bibliobot"].close()
 
 
 def test_a_trusted_proxy_gives_the_public_url(behind_one_proxy: Flask) -> None:
@@ -169,7 +169,7 @@ def test_the_configured_base_url_wins_over_any_header(tmp_path: Path) -> None:
         assert post_sms(client, "https://sms.kk.dk/sms") == 200
         assert post_sms(client, f"https://{PUBLIC_HOST}/sms") == 403
     finally:
-        app.extensions["bibliobot"].store.close()
+        app.extensions["bibliobot"].close()
 
 
 @pytest.mark.parametrize("hops", ["-1", "6", "one"])

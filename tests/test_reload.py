@@ -11,11 +11,14 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
+from bot.app import create_app
 from bot.brain import Brain
 from bot.channels.inbound import runtime
+from bot.config import Config
 from bot.knowledge import KnowledgeBase
 from bot.knowledge_folder import KnowledgeHolder
-from tests.conftest import FIXTURE_KNOWLEDGE, Say
+from tests.conftest import FIXTURE_KNOWLEDGE, MOMENT, Say
+from tests.fakes.service import Clock
 
 RENEW_QUESTION = "hvordan fornyer jeg mine lån"
 
@@ -150,3 +153,68 @@ def test_messages_are_answered_from_the_old_knowledge_while_the_new_index_is_bui
     finish.set()
     assert rt._reloading is not None and rt._reloading.result(timeout=60) is True
     assert rt.brain() is not old
+
+
+def test_a_build_that_fails_keeps_the_old_knowledge_and_is_tried_again_at_the_next_look(
+    holder: KnowledgeHolder, folder: Path
+) -> None:
+    """A hung index build is killed (bot.brain.BuildTimeout): unlike a broken file, the same files may build next
+    time, so they are not marked as read."""
+    good_kb, good_brain = holder.kb, holder.prepared
+    loans = folder / "faq" / "loans.yaml"
+    _write(loans, loans.read_text(encoding="utf-8") + "\n")
+    attempts: list[int] = []
+
+    def hung_once(kb: KnowledgeBase) -> Brain:
+        attempts.append(len(attempts))
+        if len(attempts) == 1:
+            raise RuntimeError("the index build timed out")
+        return Brain.build(kb)
+
+    holder._on_load = hung_once
+    with pytest.raises(RuntimeError, match="timed out"):
+        holder.reload()
+    assert holder.kb is good_kb and holder.prepared is good_brain
+    assert _answer(holder, RENEW_QUESTION) == "renew"
+    assert holder.reload() is True  # nothing edited since: the same files, tried again
+    assert len(attempts) == 2 and holder.kb is not good_kb
+    assert holder.reload() is False  # and once in use, not again
+
+
+def test_closing_the_runtime_stops_its_reloader_and_starts_no_reload_after(config: Config) -> None:
+    before = set(threading.enumerate())
+    app = create_app(config, clock=Clock(MOMENT))
+    rt = runtime(app)
+    rt._next_reload = 0.0  # a look is due
+    old = rt.brain()
+    assert rt._reloading is not None and rt._reloading.result(timeout=60) is False  # nothing edited
+    started = [t for t in threading.enumerate() if t not in before and t.name.startswith("bibliobot-reload")]
+    assert started
+    rt.close()
+    assert not [t.name for t in started if t.is_alive()]
+    rt._next_reload = 0.0
+    assert rt.brain() is old  # a message still being answered as the app closes gets the knowledge in use
+    assert not [
+        t.name for t in threading.enumerate() if t not in before and t.name.startswith("bibliobot-reload")
+    ]
+    rt.close()  # twice is harmless (a test, then the app's finalizer)
+
+
+def test_closing_waits_for_the_reload_under_way_and_drops_the_ones_waiting(config: Config) -> None:
+    app = create_app(config, clock=Clock(MOMENT))
+    rt = runtime(app)
+    started, finish = threading.Event(), threading.Event()
+    ran: list[str] = []
+
+    def slow() -> None:
+        started.set()
+        finish.wait(60)
+        ran.append("slow")
+
+    running = rt.reloader.submit(slow)
+    waiting = rt.reloader.submit(lambda: ran.append("waiting"))
+    assert started.wait(60)
+    threading.Timer(0.5, finish.set).start()
+    rt.close()
+    assert running.done() and ran == ["slow"]
+    assert waiting.cancelled()

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -73,7 +74,7 @@ def test_serve_runs_the_jobs_in_one_web_process_only(config: Config) -> None:
         for s in scheds:
             s.shutdown(wait=False)
         for app in (one, two):
-            app.extensions["bibliobot"].store.close()
+            app.extensions["bibliobot"].close()
 
 
 @pytest.mark.storage
@@ -236,3 +237,21 @@ def test_a_standby_worker_runs_nothing_until_it_takes_the_lock_over(services: jo
         assert {job.id for job in sched.get_jobs()} == JOB_IDS | {"scheduler-leader"}
     finally:
         sched.shutdown(wait=False)
+
+
+def test_a_job_goes_on_with_the_last_good_knowledge_when_a_reload_fails(
+    services: jobs.Services, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A reload that fails for another reason than the files (a build killed at its timeout) is tried again at
+    every job now (KnowledgeHolder.reload): it must not stop the reminders, the digest or the event refresh."""
+    kb = services.knowledge.kb
+
+    def build_timed_out(force: bool = False) -> bool:
+        raise RuntimeError("the FAQ index build was killed after the timeout")
+
+    monkeypatch.setattr(services.knowledge, "reload", build_timed_out)
+    with caplog.at_level(logging.ERROR, logger="scheduler.jobs"):
+        assert jobs.plan_reminders(MOMENT, services=services) == 0
+        jobs.refresh_events(MOMENT, services=services)
+    assert caplog.text.count("this job goes on with the last good version") == 2
+    assert services.knowledge.kb is kb

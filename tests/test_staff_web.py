@@ -74,8 +74,7 @@ class Staff:
         return int(storage.open_ticket_for(self.store, sender)["id"])  # type: ignore[index]
 
     def close(self) -> None:
-        self.rt.background.shutdown(wait=True)
-        self.rt.store.close()
+        self.rt.close()
 
 
 @pytest.fixture

@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import difflib
 import json
+import threading
+import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from bot import cases, storage
+from bot.channels.inbound import runtime
 from bot.cli import main
 from bot.config import Config
 from bot.knowledge_folder import KnowledgeHolder, load_knowledge
@@ -255,13 +260,30 @@ def new_entry(client: FlaskClient, ticket: int, entry_id: str, question: str, an
     )
 
 
-def test_teaching_from_a_ticket_is_answered_at_once_without_a_restart(
-    anna: FlaskClient, say: Say, store: Store, config: Config
+def teach_question(client: FlaskClient, ticket: int, entry: str, question: str) -> TestResponse:
+    token = csrf_of(client.get(f"/staff/tickets/{ticket}").text)
+    return client.post(
+        f"/staff/tickets/{ticket}/teach",
+        data={"csrf_token": token, "entry": entry, "lang": "da", "question": question},
+    )
+
+
+def settled(app: Flask) -> None:
+    """Wait until the teaches queued so far are checked, written and loaded: the reloader has one thread, so
+    nothing queued after them runs before they are done."""
+    done = runtime(app).in_reloader(lambda: None)
+    assert done is not None
+    done.result(timeout=300)
+
+
+def test_teaching_from_a_ticket_is_answered_without_a_restart(
+    app: Flask, anna: FlaskClient, say: Say, store: Store, config: Config
 ) -> None:
     question = "kan I anbefale en god krimi"
     ticket = handed_off(say, store, question)
     answer = "Spørg os om vores krimilister, eller se bibliotek.kk.dk/krimi."
     assert new_entry(anna, ticket, "crime-tips", question, answer).status_code == 302
+    settled(app)
     page = anna.get(f"/staff/tickets/{ticket}").text
     assert "the bot now answers it with &#39;crime-tips&#39;" in page
     assert say(question, sender="+4540123456").entry == "crime-tips"
@@ -271,7 +293,7 @@ def test_teaching_from_a_ticket_is_answered_at_once_without_a_restart(
 
 
 def test_a_new_entry_that_reads_hard_is_saved_with_plain_language_warnings(
-    anna: FlaskClient, say: Say, store: Store
+    app: Flask, anna: FlaskClient, say: Say, store: Store
 ) -> None:
     question = "hvad koster en erstatning for en bog"
     ticket = handed_off(say, store, question)
@@ -279,7 +301,121 @@ def test_a_new_entry_that_reads_hard_is_saved_with_plain_language_warnings(
     assert "LIX 45 or less" in anna.get(f"/staff/tickets/{ticket}").text
     long_answer = " ".join(["Erstatningen"] + ["fastsættes"] * 29) + "."
     assert new_entry(anna, ticket, "replacement-cost", question, long_answer).status_code == 302
+    settled(app)
     page = anna.get(f"/staff/tickets/{ticket}").text
     assert "replacement-cost" in page and "Saved to" in page
     assert '<li class="note warning">Plain language, answer in da: a sentence of 30 words' in page
     assert "LIX" in page.split("note warning")[-1]
+
+
+def test_the_teach_post_answers_at_once_and_the_ticket_page_follows_the_change(
+    app: Flask, anna: FlaskClient, say: Say, store: Store, config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The full check (the cases against a newly trained index) is held up here until the page has been seen."""
+    question = "kan I anbefale en god krimi"
+    ticket = handed_off(say, store, question)
+    checking, release = threading.Event(), threading.Event()
+    full_check = teach._apply
+
+    def held(root: Path, changes: dict[Path, str]) -> object:
+        checking.set()
+        release.wait(20)  # before the POST answered at once, it waited here itself: 20 s, then a failure
+        return full_check(root, changes)
+
+    monkeypatch.setattr(teach, "_apply", held)
+    before = snapshot(config.knowledge_dir)
+    started = time.monotonic()
+    assert teach_question(anna, ticket, "card-new", question).status_code == 302
+    assert time.monotonic() - started < 5
+    assert checking.wait(10)
+    page = anna.get(f"/staff/tickets/{ticket}").text
+    assert "the bot will know the question shortly" in page and "data-pending" in page
+    assert anna.get(f"/staff/api/tickets/{ticket}/teach").get_json()["pending"] is True
+    assert snapshot(config.knowledge_dir) == before  # nothing written before the full check passes
+    assert say(question, sender="+4540123456").entry != "card-new"
+    release.set()
+    settled(app)
+    status = anna.get(f"/staff/api/tickets/{ticket}/teach").get_json()
+    assert status["pending"] is False
+    assert "the bot now answers it with &#39;card-new&#39;" in status["html"]
+    assert "the bot now answers it with &#39;card-new&#39;" in anna.get(f"/staff/tickets/{ticket}").text
+    assert say(question, sender="+4540123456").entry == "card-new"
+    assert [a["action"] for a in storage.audit_entries(store, ticket_id=ticket)][0] == "teach"
+
+
+def test_a_teach_the_cases_refuse_is_shown_on_the_ticket_with_why_and_nothing_is_written(
+    app: Flask, anna: FlaskClient, say: Say, store: Store, config: Config
+) -> None:
+    root = config.knowledge_dir
+    assert ask(root, PERIOD_CASE)["entry"] == "loan-period"
+    teach.add_case(root, "loan-period", PERIOD_CASE, note="librarian's own")
+    ticket = handed_off(say, store, "kan I anbefale en god krimi")
+    before = snapshot(root)
+    assert teach_question(anna, ticket, "renew", PERIOD_CASE).status_code == 302
+    settled(app)
+    page = anna.get(f"/staff/tickets/{ticket}").text
+    assert '<li class="note error">The change was refused; the knowledge base is as it was.</li>' in page
+    assert "should be answered by &#39;loan-period&#39; but is now answered by &#39;renew&#39;" in page
+    assert snapshot(root) == before
+    assert [a["action"] for a in storage.audit_entries(store, ticket_id=ticket)][0] == "teach-refused"
+
+
+def test_a_knowledge_folder_that_fails_validation_refuses_the_teach_at_once(
+    anna: FlaskClient, say: Say, store: Store, config: Config
+) -> None:
+    """As before the teach moved out of the request: a file that is wrong (here another FAQ file than the one
+    taught) is named on the page the POST leads to, without waiting for any index."""
+    card = config.knowledge_dir / "faq" / "card.yaml"
+    card.write_text(card.read_text(encoding="utf-8").replace("- id: wifi", "- id: card-lost", 1), "utf-8")
+    ticket = handed_off(say, store, "kan I anbefale en god krimi")
+    before = snapshot(config.knowledge_dir)
+    response = teach_question(anna, ticket, "renew", "kan jeg forlænge min bog")
+    assert response.status_code == 302
+    page = anna.get(f"/staff/tickets/{ticket}").text
+    assert '<li class="note error">The change was refused; the knowledge base is as it was.</li>' in page
+    assert "duplicate id" in page and "faq/card.yaml" in page
+    assert storage.latest_teach(store, ticket) is None  # nothing queued
+    assert snapshot(config.knowledge_dir) == before
+
+
+def test_a_teach_that_cannot_be_checked_says_so_and_one_never_finished_is_not_left_pending(
+    app: Flask, anna: FlaskClient, say: Say, store: Store, config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def build_timed_out(root: Path, changes: dict[Path, str]) -> object:
+        raise RuntimeError("the index build was killed after the timeout")
+
+    monkeypatch.setattr(teach, "_apply", build_timed_out)
+    ticket = handed_off(say, store, "kan I anbefale en god krimi")
+    before = snapshot(config.knowledge_dir)
+    assert teach_question(anna, ticket, "renew", "kan jeg forlænge min bog").status_code == 302
+    settled(app)
+    page = anna.get(f"/staff/tickets/{ticket}").text
+    assert "The change could not be checked, so nothing was changed" in page
+    assert snapshot(config.knowledge_dir) == before
+    # A teach queued by a worker process that stopped before it finished is not shown as under way for ever.
+    old = MOMENT - timedelta(seconds=config.knowledge.build_timeout_seconds + 3600)
+    storage.queue_teach(store, ticket, "anna@kk.dk", "question", old)
+    page = anna.get(f"/staff/tickets/{ticket}").text
+    assert "was never finished" in page and "data-pending" not in page
+
+
+def test_what_was_taught_from_a_ticket_goes_with_the_citizens_data(store: Store) -> None:
+    """A refusal's problems may quote the taught question, a citizen's words: "delete my data" deletes them."""
+    ticket, _ = storage.insert_ticket(
+        store,
+        sender=KAREN,
+        channel="sms",
+        lang="da",
+        reason="unsure",
+        question="hvad med min bog",
+        candidates=[],
+        confidence=0.1,
+        now=MOMENT,
+    )
+    job = storage.queue_teach(store, ticket, "anna@kk.dk", "question", MOMENT)
+    storage.finish_teach(
+        store, job, "refused", "The change was refused.", ["case 'hvad med min bog'"], MOMENT
+    )
+    assert storage.latest_teach(store, ticket)["problems"] == ["case 'hvad med min bog'"]  # type: ignore[index]
+    storage.forget_sender(store, KAREN)
+    assert storage.latest_teach(store, ticket) is None

@@ -25,6 +25,7 @@ from flask import Flask, current_app
 
 from bot import core, metrics, storage
 from bot.brain import Brain
+from bot.channels.outbound import close_senders
 from bot.config import Config
 from bot.context import Context
 from bot.knowledge_folder import KnowledgeHolder
@@ -81,6 +82,7 @@ class Runtime:
     _next_reload: float = 0.0
     _reloading: Future[bool] | None = None
     _reload_lock: threading.Lock = field(default_factory=threading.Lock)
+    _closed: bool = False
 
     def __post_init__(self) -> None:
         self._next_reload = self.monotonic() + self.config.knowledge.reload_seconds
@@ -91,7 +93,9 @@ class Runtime:
         message waits for it; until it is in place, messages are answered from the last good knowledge."""
         moment = self.monotonic()
         with self._reload_lock:
-            if moment >= self._next_reload and (self._reloading is None or self._reloading.done()):
+            if self._closed:
+                pass  # closing: answered from what is loaded, and no new thread started
+            elif moment >= self._next_reload and (self._reloading is None or self._reloading.done()):
                 self._next_reload = moment + self.config.knowledge.reload_seconds
                 self._reloading = self.reloader.submit(self.knowledge.reload)
                 self._reloading.add_done_callback(_log_reload_failure)
@@ -100,6 +104,34 @@ class Runtime:
 
     def now(self) -> datetime:
         return self.clock()
+
+    def in_reloader(self, work: Callable[[], object]) -> Future[object] | None:
+        """Run `work` in the reloader's thread, after the reloads and changes queued before it; None once the
+        runtime is closed. For a change to the knowledge that must not hold up the request asking for it (the
+        staff page's teach): changes and reloads then happen one at a time, and the request answers at once."""
+        with self._reload_lock:
+            if self._closed:
+                return None
+            done = self.reloader.submit(work)
+        done.add_done_callback(_log_reload_failure)
+        return done
+
+    def close(self) -> None:
+        """Stop what this runtime started and let go of what it holds: no reload is started after this, one
+        waiting to start is dropped, one running is waited for (bounded by the index build's timeout, bot.brain),
+        then the background calls finish, the senders' connections and the storage are closed. Idempotent.
+
+        Why: the executors' threads otherwise live as long as the process. In a test session that makes hundreds
+        of apps they pile up, and at interpreter exit concurrent.futures joins every one of them, so a reload
+        still running would hold up the process's exit with nobody waiting for its result."""
+        with self._reload_lock:
+            if self._closed:
+                return
+            self._closed = True
+        self.reloader.shutdown(wait=True, cancel_futures=True)
+        self.background.shutdown(wait=True)
+        close_senders(self.senders.values())
+        self.store.close()
 
     def rate_limit(self) -> ratelimit.RateLimit:
         sms = self.config.sms
@@ -116,8 +148,10 @@ def runtime(app: Flask | None = None) -> Runtime:
     return rt
 
 
-def _log_reload_failure(done: Future[bool]) -> None:
+def _log_reload_failure(done: Future[Any]) -> None:
     """A reload that failed for another reason than the librarians' YAML (KnowledgeHolder reports those itself)."""
+    if done.cancelled():  # dropped by Runtime.close before it started
+        return
     exc = done.exception()
     if exc is not None:
         log.error("knowledge reload failed; still answering from the last good version", exc_info=exc)

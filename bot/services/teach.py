@@ -9,6 +9,11 @@ Every change follows the same steps, under one lock so two librarians cannot int
 A file is edited only if ruamel.yaml writes it back byte for byte unchanged (comments, order, quoting, layout are
 kept), and the edited text is checked to mean the old data plus the change, nothing else. The caller reloads the
 running knowledge afterwards (`KnowledgeHolder.reload(force=True)`); no restart is needed.
+
+Running the regression cases needs the changed knowledge's index, trained anew when the FAQ changed: tens of
+seconds on a large knowledge base. `check_question` and `check_entry` are the same steps without the cases (no
+index; milliseconds), so the staff page can refuse a wrong change at once and leave the full `add_question` or
+`add_entry` to its background thread.
 """
 
 from __future__ import annotations
@@ -171,8 +176,9 @@ def _rel(root: Path, path: Path) -> str:
     return str(path.relative_to(root.parent))
 
 
-def _apply(root: Path, changes: dict[Path, str]) -> KnowledgeBase:
-    """Validate the knowledge folder with `changes` (path -> new text) on a copy, then write them for real."""
+def _trial(root: Path, changes: dict[Path, str], *, run_cases: bool = True) -> KnowledgeBase:
+    """Load a copy of the knowledge folder with `changes` (path -> new text) like `kb check`; TeachError naming
+    every problem when it is refused. `run_cases=False`: the cases are read, not run (no index is built)."""
     with tempfile.TemporaryDirectory(prefix="bibliobot-teach-") as tmp:
         trial = Path(tmp) / root.name  # same folder name, so problems read "knowledge/faq/x.yaml:12: ..."
         shutil.copytree(root, trial, ignore=shutil.ignore_patterns(".*"))
@@ -181,11 +187,16 @@ def _apply(root: Path, changes: dict[Path, str]) -> KnowledgeBase:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
         try:
-            kb = load_knowledge(trial)
+            return load_knowledge(trial, run_cases=run_cases)
         except KnowledgeError as exc:
             raise TeachError(
                 "The change was refused; the knowledge base is as it was.", [str(p) for p in exc.problems]
             ) from None
+
+
+def _apply(root: Path, changes: dict[Path, str]) -> KnowledgeBase:
+    """Validate the knowledge folder with `changes` on a copy, the cases run, then write them for real."""
+    kb = _trial(root, changes)
     for path, text in changes.items():
         _replace(path, text)
     return kb
@@ -275,6 +286,64 @@ def _owner_of(kb: KnowledgeBase | None, question: str) -> str | None:
 # The three changes
 
 
+def _question_input(entry_id: str, lang: str, question: str, kb: KnowledgeBase | None) -> str:
+    """The question as it will be written, or TeachError: what is refused before any file is read."""
+    if lang not in LANGUAGES:
+        raise TeachError(f"Unknown language {lang!r} (an ISO 639-1 code such as da, en, ar).")
+    text = _check_question(question)
+    owner = _owner_of(kb, text)
+    if owner == entry_id:
+        raise TeachError(f"'{entry_id}' has this question already.")
+    if owner is not None:
+        raise TeachError(f"This question is already one of entry '{owner}'.")
+    return text
+
+
+def _question_texts(
+    root: Path, entry_id: str, lang: str, text: str, note: str | None
+) -> tuple[str, Path, dict[Path, str]]:
+    """(the FAQ file's name, cases.yaml's path, path -> new text) for a question added; under `_locked(root)`."""
+    path, index = _find_entry(root, entry_id)
+    rel = _rel(root, path)
+    doc = _load(path, rel)
+    plain = yaml.safe_load(doc.text)
+    entry = doc.data[index]
+    questions = entry.get("questions")
+    if not isinstance(questions, dict):
+        raise TeachError(f"{rel}: entry '{entry_id}' has no questions to add to; fix it by hand first")
+    if lang not in entry.get("answer", {}):
+        raise TeachError(f"Entry '{entry_id}' has no answer in {lang}; add one by hand before its questions.")
+    if lang in questions and isinstance(questions[lang], list) and questions[lang]:
+        seq = questions[lang]
+        seq.append(_like(seq[-1], text))
+    else:
+        seq = CommentedSeq([DoubleQuotedScalarString(text)])
+        siblings = [v for v in questions.values() if isinstance(v, CommentedSeq)]
+        if siblings and siblings[0].fa.flow_style():
+            seq.fa.set_flow_style()
+        questions[lang] = seq
+    plain[index].setdefault("questions", {}).setdefault(lang, [])
+    if plain[index]["questions"][lang] is None:
+        plain[index]["questions"][lang] = []
+    plain[index]["questions"][lang].append(text)
+    new_text = doc.dump()
+    _write_check(doc, new_text, plain, rel)
+    case_path, case_text = _case_change(root, entry_id, [text], note)
+    return rel, case_path, {path: new_text, case_path: case_text}
+
+
+def check_question(
+    root: Path | str, entry_id: str, lang: str, question: str, *, kb: KnowledgeBase | None = None
+) -> None:
+    """Refuse at once (TeachError) what `add_question` would refuse without running the regression cases: the
+    input, the files' round trip, the changed knowledge read like `kb check`. Writes nothing."""
+    root = Path(root)
+    text = _question_input(entry_id, lang, question, kb)
+    with _locked(root):
+        _, _, changes = _question_texts(root, entry_id, lang, text, None)
+        _trial(root, changes, run_cases=False)
+
+
 def add_question(
     root: Path | str,
     entry_id: str,
@@ -289,60 +358,34 @@ def add_question(
     `kb` (the running knowledge) lets a question that is already some entry's be refused by name.
     """
     root = Path(root)
-    if lang not in LANGUAGES:
-        raise TeachError(f"Unknown language {lang!r} (an ISO 639-1 code such as da, en, ar).")
-    text = _check_question(question)
-    owner = _owner_of(kb, text)
-    if owner == entry_id:
-        raise TeachError(f"'{entry_id}' has this question already.")
-    if owner is not None:
-        raise TeachError(f"This question is already one of entry '{owner}'.")
+    text = _question_input(entry_id, lang, question, kb)
     with _locked(root):
-        path, index = _find_entry(root, entry_id)
-        rel = _rel(root, path)
-        doc = _load(path, rel)
-        plain = yaml.safe_load(doc.text)
-        entry = doc.data[index]
-        questions = entry.get("questions")
-        if not isinstance(questions, dict):
-            raise TeachError(f"{rel}: entry '{entry_id}' has no questions to add to; fix it by hand first")
-        if lang not in entry.get("answer", {}):
-            raise TeachError(
-                f"Entry '{entry_id}' has no answer in {lang}; add one by hand before its questions."
-            )
-        if lang in questions and isinstance(questions[lang], list) and questions[lang]:
-            seq = questions[lang]
-            seq.append(_like(seq[-1], text))
-        else:
-            seq = CommentedSeq([DoubleQuotedScalarString(text)])
-            siblings = [v for v in questions.values() if isinstance(v, CommentedSeq)]
-            if siblings and siblings[0].fa.flow_style():
-                seq.fa.set_flow_style()
-            questions[lang] = seq
-        plain[index].setdefault("questions", {}).setdefault(lang, [])
-        if plain[index]["questions"][lang] is None:
-            plain[index]["questions"][lang] = []
-        plain[index]["questions"][lang].append(text)
-        new_text = doc.dump()
-        _write_check(doc, new_text, plain, rel)
-        case_path, case_text = _case_change(root, entry_id, [text], note)
-        kb_new = _apply(root, {path: new_text, case_path: case_text})
+        rel, case_path, changes = _question_texts(root, entry_id, lang, text, note)
+        kb_new = _apply(root, changes)
     log.info("taught: a %s question added to '%s' (%s)", lang, entry_id, rel)
     return Taught(entry_id, [rel, _rel(root, case_path)], kb_new)
 
 
-def add_entry(
-    root: Path | str,
+@dataclass(frozen=True)
+class _NewEntry:
+    """A new entry's input, checked and tidied (`_entry_input`)."""
+
+    path: Path
+    entry_id: str
+    questions: dict[str, list[str]]
+    answers: dict[str, str]
+    link: str | None
+
+
+def _entry_input(
+    root: Path,
     file: str,
     entry_id: str,
     questions: dict[str, list[str]],
     answers: dict[str, str],
-    *,
-    link: str | None = None,
-    note: str | None = None,
-) -> Taught:
-    """Append a new entry to an FAQ file (`faq/<name>.yaml`); its questions become regression cases."""
-    root = Path(root)
+    link: str | None,
+) -> _NewEntry:
+    """The new entry as it will be written, or TeachError: what is refused before any file is read."""
     path = (root / file).resolve()
     faq = (root / "faq").resolve()
     if path.parent != faq or path.suffix not in (".yaml", ".yml") or not path.exists():
@@ -363,42 +406,83 @@ def add_entry(
     for lang, answer in answers.items():
         if len(answer) > MAX_ANSWER_CHARS:
             raise TeachError(f"The answer in {lang} is longer than {MAX_ANSWER_CHARS} characters.")
+    return _NewEntry(root / "faq" / path.name, entry_id, questions, answers, link.strip() if link else None)
+
+
+def _entry_texts(root: Path, new: _NewEntry, note: str | None) -> tuple[str, Path, dict[Path, str]]:
+    """(the FAQ file's name, cases.yaml's path, path -> new text) for a new entry; under `_locked(root)`."""
+    path, entry_id = new.path, new.entry_id
+    rel = _rel(root, path)
+    doc = _load(path, rel)
+    if not isinstance(doc.data, CommentedSeq):
+        raise TeachError(f"{rel} is not a list of entries; fix it by hand first")
+    if any(isinstance(e, dict) and e.get("id") == entry_id for e in doc.data):
+        raise TeachError(f"There is an entry '{entry_id}' already.")
+    plain = yaml.safe_load(doc.text)
+    item = CommentedMap()
+    item["id"] = entry_id
+    qmap = CommentedMap()
+    for lang, qs in new.questions.items():
+        qmap[lang] = CommentedSeq(DoubleQuotedScalarString(q) for q in qs)
+    item["questions"] = qmap
+    amap = CommentedMap()
+    for lang, answer in new.answers.items():
+        amap[lang] = DoubleQuotedScalarString(answer)
+    item["answer"] = amap
+    if new.link:
+        item["link"] = new.link
+    doc.data.append(item)
+    doc.data.yaml_set_comment_before_after_key(len(doc.data) - 1, before="\n")
+    plain.append(
+        {
+            "id": entry_id,
+            "questions": new.questions,
+            "answer": new.answers,
+            **({"link": new.link} if new.link else {}),
+        }
+    )
+    new_text = doc.dump()
+    _write_check(doc, new_text, plain, rel)
+    all_questions = [q for qs in new.questions.values() for q in qs]
+    case_path, case_text = _case_change(root, entry_id, all_questions, note)
+    return rel, case_path, {path: new_text, case_path: case_text}
+
+
+def check_entry(
+    root: Path | str,
+    file: str,
+    entry_id: str,
+    questions: dict[str, list[str]],
+    answers: dict[str, str],
+    *,
+    link: str | None = None,
+) -> dict[str, str]:
+    """Refuse at once (TeachError) what `add_entry` would refuse without running the regression cases. Writes
+    nothing; returns the answers as they would be written (language -> text), for the plain-language check."""
+    root = Path(root)
+    new = _entry_input(root, file, entry_id, questions, answers, link)
     with _locked(root):
-        path = root / "faq" / path.name
-        rel = _rel(root, path)
-        doc = _load(path, rel)
-        if not isinstance(doc.data, CommentedSeq):
-            raise TeachError(f"{rel} is not a list of entries; fix it by hand first")
-        if any(isinstance(e, dict) and e.get("id") == entry_id for e in doc.data):
-            raise TeachError(f"There is an entry '{entry_id}' already.")
-        plain = yaml.safe_load(doc.text)
-        item = CommentedMap()
-        item["id"] = entry_id
-        qmap = CommentedMap()
-        for lang, qs in questions.items():
-            qmap[lang] = CommentedSeq(DoubleQuotedScalarString(q) for q in qs)
-        item["questions"] = qmap
-        amap = CommentedMap()
-        for lang, answer in answers.items():
-            amap[lang] = DoubleQuotedScalarString(answer)
-        item["answer"] = amap
-        if link:
-            item["link"] = link.strip()
-        doc.data.append(item)
-        doc.data.yaml_set_comment_before_after_key(len(doc.data) - 1, before="\n")
-        plain.append(
-            {
-                "id": entry_id,
-                "questions": questions,
-                "answer": answers,
-                **({"link": link.strip()} if link else {}),
-            }
-        )
-        new_text = doc.dump()
-        _write_check(doc, new_text, plain, rel)
-        all_questions = [q for qs in questions.values() for q in qs]
-        case_path, case_text = _case_change(root, entry_id, all_questions, note)
-        kb_new = _apply(root, {path: new_text, case_path: case_text})
+        _, _, changes = _entry_texts(root, new, None)
+        _trial(root, changes, run_cases=False)
+    return new.answers
+
+
+def add_entry(
+    root: Path | str,
+    file: str,
+    entry_id: str,
+    questions: dict[str, list[str]],
+    answers: dict[str, str],
+    *,
+    link: str | None = None,
+    note: str | None = None,
+) -> Taught:
+    """Append a new entry to an FAQ file (`faq/<name>.yaml`); its questions become regression cases."""
+    root = Path(root)
+    new = _entry_input(root, file, entry_id, questions, answers, link)
+    with _locked(root):
+        rel, case_path, changes = _entry_texts(root, new, note)
+        kb_new = _apply(root, changes)
     log.info("taught: new entry '%s' in %s", entry_id, rel)
     return Taught(entry_id, [rel, _rel(root, case_path)], kb_new)
 

@@ -379,6 +379,7 @@ def ticket_page(
         faq_files=faq_files,
         mine=ticket.claimed_by == user().id,
         audit=storage.audit_entries(rt.store, 20, ticket_id=ticket.id),
+        teaching=teach_status(rt, ticket.id),
         max_segments=rt.config.sms.max_segments,
         direction=direction(ticket.lang),
         language=language_name(ticket.lang),
@@ -494,13 +495,13 @@ def answered_now(rt: Runtime, question: str) -> str:
 
 
 def taught(rt: Runtime, ticket_id: int | None, change: Callable[[], teach.Taught], what: str) -> BaseResponse:
+    """A change made within the request (a regression case: the FAQ is unchanged, so its index comes from the
+    cache and the check takes a moment), then the running knowledge reloaded and the outcome flashed."""
     back = url_for("staff.ticket", ticket_id=ticket_id) if ticket_id else url_for("staff.cases")
     try:
         result = change()
     except teach.TeachError as exc:
-        flash(exc.message, "error")
-        for problem in exc.problems:
-            flash(problem, "problem")
+        refused(exc)
         storage.add_audit(rt.store, actor(), "teach-refused", rt.now(), ticket_id=ticket_id, what=what)
         return redirect(back)
     rt.knowledge.reload(force=True)
@@ -508,16 +509,128 @@ def taught(rt: Runtime, ticket_id: int | None, change: Callable[[], teach.Taught
         rt.store, actor(), "teach", rt.now(), ticket_id=ticket_id, what=what, entry=result.entry,
         files=result.files,
     )  # fmt: skip
-    question = (
-        request.form.get("question") or request.form.get("question_da") or request.form.get("question_en")
-    )
-    flash(f"Saved to {', '.join(result.files)}; {answered_now(rt, question or '')}.", "ok")
-    entry = result.kb.entry(result.entry)
-    if what == "new-entry" and entry is not None:
-        for lang, answer in entry.answer.items():
-            for warning in plainlang.warnings(answer, rt.config.sms.max_segments, lang):
-                flash(f"Plain language, answer in {lang}: {warning}.", "warning")
+    question = request.form.get("question", "")
+    flash(f"Saved to {', '.join(result.files)}; {answered_now(rt, question)}.", "ok")
     return redirect(back)
+
+
+def refused(exc: teach.TeachError) -> None:
+    flash(exc.message, "error")
+    for problem in exc.problems:
+        flash(problem, "problem")
+
+
+def teach_later(
+    rt: Runtime,
+    ticket_id: int,
+    check: Callable[[], object],
+    change: Callable[[], teach.Taught],
+    what: str,
+    question: str,
+) -> BaseResponse:
+    """A change to the FAQ from a ticket: refused at once when `check` refuses it (the input, the YAML, the
+    knowledge read like `kb check` without running the cases: milliseconds), else queued in the reloader's thread
+    (`run_teach`), and the page answers at once.
+
+    Why not within the request: the full check runs the regression cases against the changed knowledge's index,
+    which has to be trained anew (tens of seconds on the sample knowledge, minutes on a large one), and a
+    librarian should not wait for it, nor a web worker's thread be held. The files are still written only after
+    the full check passes, so the knowledge folder never holds a change the cases refuse; the ticket page shows
+    the outcome (bot/storage/tickets.py: teach jobs) from whichever worker process answers it."""
+    back = url_for("staff.ticket", ticket_id=ticket_id)
+    try:
+        check()
+    except teach.TeachError as exc:
+        refused(exc)
+        storage.add_audit(rt.store, actor(), "teach-refused", rt.now(), ticket_id=ticket_id, what=what)
+        return redirect(back)
+    who = actor()
+    job = storage.queue_teach(rt.store, ticket_id, who, what, rt.now())
+    queued = rt.in_reloader(lambda: run_teach(rt, job, ticket_id, who, change, what, question))
+    if queued is None:  # the service is stopping
+        storage.finish_teach(rt.store, job, "failed", STOPPING, [], rt.now())
+    return redirect(back)
+
+
+STOPPING = "The service was stopping, so nothing was changed; teach it again in a minute."
+FAILED = (
+    "The change could not be checked, so nothing was changed; the service's log says why. Try again later."
+)
+
+
+def run_teach(
+    rt: Runtime,
+    job: int,
+    ticket_id: int,
+    who: str,
+    change: Callable[[], teach.Taught],
+    what: str,
+    question: str,
+) -> None:
+    """The reloader thread's part of a teach (`teach_later`): check it in full and write it, reload, and record
+    what the librarian is to see. Never raises: every outcome is the teach's record."""
+    try:
+        result = change()
+    except teach.TeachError as exc:
+        storage.finish_teach(rt.store, job, "refused", exc.message, exc.problems, rt.now())
+        storage.add_audit(rt.store, who, "teach-refused", rt.now(), ticket_id=ticket_id, what=what)
+        return
+    except Exception:
+        # An index build that timed out (bot.brain.BuildTimeout), a full disk: nothing was written.
+        log.exception("teaching from ticket %d failed; nothing was changed", ticket_id)
+        storage.finish_teach(rt.store, job, "failed", FAILED, [], rt.now())
+        return
+    storage.add_audit(
+        rt.store,
+        who,
+        "teach",
+        rt.now(),
+        ticket_id=ticket_id,
+        what=what,
+        entry=result.entry,
+        files=result.files,
+    )
+    saved = f"Saved to {', '.join(result.files)}"
+    try:
+        rt.knowledge.reload(force=True)
+    except Exception:
+        log.exception("the knowledge taught from ticket %d is written but could not be loaded yet", ticket_id)
+        message = (
+            f"{saved}; the bot will answer it once the knowledge is reloaded "
+            "(that failed this time; it is tried again)"
+        )
+        storage.finish_teach(rt.store, job, "done", message, [], rt.now())
+        return
+    storage.finish_teach(rt.store, job, "done", f"{saved}; {answered_now(rt, question)}.", [], rt.now())
+
+
+def teach_status(rt: Runtime, ticket_id: int) -> dict[str, Any] | None:
+    """The newest teach from a ticket as the page shows it; a queued one older than any build can take is "lost"
+    (the worker process that had it stopped before it finished)."""
+    row = storage.latest_teach(rt.store, ticket_id)
+    if row is None:
+        return None
+    queued_at = datetime.fromisoformat(str(row["queued_at"]).replace("Z", "+00:00"))
+    lost_after = timedelta(seconds=rt.config.knowledge.build_timeout_seconds + LOST_TEACH_MARGIN_SECONDS)
+    if row["state"] == "queued" and rt.now() - queued_at > lost_after:
+        row["state"] = "lost"
+    row["since"] = queued_at.strftime("%H:%M")
+    return row
+
+
+# A queued teach is taken for lost this long after a build would have been killed (bot.brain's timeout and lock
+# grace, and the cases run twice on the way).
+LOST_TEACH_MARGIN_SECONDS = 600
+
+
+@bp.get("/api/tickets/<int:ticket_id>/teach")
+def api_teach_status(ticket_id: int) -> BaseResponse:
+    """The teach status of a ticket page, for staff.js to replace while a teach is under way."""
+    rt = runtime()
+    load(rt, ticket_id)
+    teaching = teach_status(rt, ticket_id)
+    html = render_template("staff/_teach_status.html", teaching=teaching, ticket_id=ticket_id)
+    return jsonify(pending=bool(teaching and teaching["state"] == "queued"), html=html)
 
 
 def note(rt: Runtime, ticket_id: int | None) -> str:
@@ -532,13 +645,14 @@ def teach_question(ticket_id: int) -> BaseResponse:
     entry = request.form.get("entry", "")
     lang = request.form.get("lang") or ticket.lang
     question = request.form.get("question", "")
-    return taught(
+    root, kb, ticket_note = rt.knowledge.root, rt.brain().kb, note(rt, ticket_id)
+    return teach_later(
         rt,
         ticket_id,
-        lambda: teach.add_question(
-            rt.knowledge.root, entry, lang, question, note=note(rt, ticket_id), kb=rt.brain().kb
-        ),
+        lambda: teach.check_question(root, entry, lang, question, kb=kb),
+        lambda: teach.add_question(root, entry, lang, question, note=ticket_note, kb=kb),
         "question",
+        question,
     )
 
 
@@ -547,19 +661,24 @@ def new_entry(ticket_id: int) -> BaseResponse:
     rt = runtime()
     load(rt, ticket_id)
     form = request.form
-    return taught(
+    root, ticket_note = rt.knowledge.root, note(rt, ticket_id)
+    file, entry_id, link = form.get("file", ""), form.get("entry_id", "").strip(), form.get("link") or None
+    questions = {"da": [form.get("question_da", "")], "en": [form.get("question_en", "")]}
+    answers = {"da": form.get("answer_da", ""), "en": form.get("answer_en", "")}
+
+    def check() -> None:
+        written = teach.check_entry(root, file, entry_id, questions, answers, link=link)
+        for lang, answer in written.items():
+            for warning in plainlang.warnings(answer, rt.config.sms.max_segments, lang):
+                flash(f"Plain language, answer in {lang}: {warning}.", "warning")
+
+    return teach_later(
         rt,
         ticket_id,
-        lambda: teach.add_entry(
-            rt.knowledge.root,
-            form.get("file", ""),
-            form.get("entry_id", "").strip(),
-            {"da": [form.get("question_da", "")], "en": [form.get("question_en", "")]},
-            {"da": form.get("answer_da", ""), "en": form.get("answer_en", "")},
-            link=form.get("link") or None,
-            note=note(rt, ticket_id),
-        ),
+        check,
+        lambda: teach.add_entry(root, file, entry_id, questions, answers, link=link, note=ticket_note),
         "new-entry",
+        form.get("question_da") or form.get("question_en") or "",
     )
 
 

@@ -344,12 +344,38 @@ def _m004_campaigns(db: Db) -> None:
     )
 
 
+def _m005_teach_jobs(db: Db) -> None:
+    """A librarian's teach from a ticket, done after the request that asked for it (bot/staff/views.py).
+
+    Checking a change runs the regression cases against a newly trained index, tens of seconds on a large
+    knowledge base, so the POST answers at once and the worker that took it checks and writes the change in its
+    reloader thread. The outcome is kept here, because the librarian's next page may come from another worker
+    process. A refusal's problems may quote the taught question (a citizen's words): the row goes with its ticket
+    (retention, and "delete my data", which deletes the citizen's tickets)."""
+    ddl(
+        db,
+        """CREATE TABLE teach_jobs (
+            id INTEGER PRIMARY KEY,
+            ticket_id INTEGER NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
+            actor TEXT NOT NULL,
+            what TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'done', 'refused', 'failed')),
+            queued_at TEXT NOT NULL,
+            finished_at TEXT,
+            message TEXT NOT NULL DEFAULT '',
+            problems TEXT NOT NULL DEFAULT '[]'
+        )""",
+    )
+    ddl(db, "CREATE INDEX teach_jobs_ticket ON teach_jobs (ticket_id, id)")
+
+
 # (version reached, function). Append only; a released step is never edited.
 MIGRATIONS: list[tuple[int, Callable[[Db], None]]] = [
     (1, _m001_channels),
     (2, _m002_outbox),
     (3, _m003_staff),
     (4, _m004_campaigns),
+    (5, _m005_teach_jobs),
 ]
 
 

@@ -1,4 +1,4 @@
-"""Hand-off tickets and their conversation. Tickets name the citizen in `sender`."""
+"""Hand-off tickets, their conversation and what librarians taught from them. Tickets name the citizen in `sender`."""
 
 from __future__ import annotations
 
@@ -183,3 +183,42 @@ def tickets_created(store: Database, since: datetime, until: datetime) -> list[d
             [ts(since), ts(until)],
         )
     )
+
+
+# -- teaching from a ticket (migration 5: the POST answers at once, the outcome is recorded when it is known)
+
+TEACH_STATES = ("queued", "done", "refused", "failed")
+
+
+def queue_teach(store: Database, ticket_id: int, actor: str, what: str, now: datetime) -> int:
+    """Record a teach that is to be checked and written after the request; returns its id."""
+    with atomic(store) as db:
+        cur = db.execute(
+            "INSERT INTO teach_jobs (ticket_id, actor, what, queued_at) VALUES (?, ?, ?, ?) RETURNING id",
+            [ticket_id, actor, what, ts(now)],
+        )
+        return int(cur.fetchone()[0])
+
+
+def finish_teach(
+    store: Database, job_id: int, state: str, message: str, problems: list[str], now: datetime
+) -> None:
+    """The outcome of a queued teach: done (written, with what the bot now answers), refused (why), failed."""
+    if state not in TEACH_STATES[1:]:
+        raise ValueError(f"a teach finishes as one of {TEACH_STATES[1:]}, not {state!r}")
+    store.write(
+        "UPDATE teach_jobs SET state = ?, message = ?, problems = ?, finished_at = ? WHERE id = ?",
+        [state, message, json.dumps(problems, ensure_ascii=False), ts(now), job_id],
+    )
+
+
+def latest_teach(store: Database, ticket_id: int) -> dict[str, Any] | None:
+    """The newest teach from a ticket, its `problems` a list."""
+    rows = list(
+        store.db.query("SELECT * FROM teach_jobs WHERE ticket_id = ? ORDER BY id DESC LIMIT 1", [ticket_id])
+    )
+    if not rows:
+        return None
+    row = dict(rows[0])
+    row["problems"] = json.loads(row["problems"] or "[]")
+    return row

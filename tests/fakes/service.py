@@ -50,8 +50,7 @@ def running_service(config: Config, start: datetime) -> Iterator[Service]:
     runtime: Runtime = app.extensions["bibliobot"]
     with serve_wsgi(app) as url, session() as http:
         yield Service(url, runtime, clock, http)
-    runtime.background.shutdown(wait=True)
-    runtime.store.close()
+    runtime.close()
 
 
 def twiml_messages(body: str) -> list[str]:

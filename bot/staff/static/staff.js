@@ -1,4 +1,4 @@
-// bibliobot staff page: inbox refresh, live SMS segment counter, reply templates. Every action works without it.
+// bibliobot staff page: inbox refresh, live SMS segment counter, reply templates, a teach's outcome. Every action works without it.
 "use strict";
 
 // The SMS rules come from the server (bot/smsformat.py) in a JSON block, so the alphabets are written once;
@@ -97,10 +97,35 @@ function setUpInbox(inbox) {
   window.setTimeout(refresh, every);
 }
 
+// A teach under way (views.teach_later): its note is replaced until the change is in or refused.
+function watchTeach(status) {
+  const poll = async () => {
+    try {
+      const response = await fetch(status.dataset.url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+      if (response.status === 401) { window.location.reload(); return; }
+      if (response.ok) {
+        const data = await response.json();
+        if (!data.pending) {
+          const holder = document.createElement("div");
+          holder.innerHTML = data.html;
+          status.replaceWith(...holder.childNodes);
+          return;
+        }
+      }
+    } catch (err) {
+      // Offline for a moment: try again at the next tick.
+    }
+    window.setTimeout(poll, 1000);
+  };
+  window.setTimeout(poll, 1000);
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   for (const area of document.querySelectorAll("textarea[data-channel]")) setUpCounter(area);
   const inbox = document.getElementById("inbox");
   if (inbox) setUpInbox(inbox);
+  const teaching = document.querySelector("#teach-status[data-pending]");
+  if (teaching) watchTeach(teaching);
   for (const picker of document.querySelectorAll("select[data-template-for]")) {
     picker.addEventListener("change", () => {
       const area = document.getElementById(picker.dataset.templateFor);
