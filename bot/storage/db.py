@@ -500,10 +500,24 @@ class AdvisoryLock:
         return True
 
     def release(self) -> None:
-        self._held = False
-        if self._db is not None:
+        """Let the lock go now. Closing the session frees it too, but only once the server has noticed the
+        disconnect, a moment later: a standby asking at once could be refused (seen in CI under load). So the lock
+        is given back in the session first; a session that is already gone has no lock left to give."""
+        import psycopg
+
+        held, self._held = self._held, False
+        if self._db is None:
+            return
+        try:
+            if held and not self._db.broken:
+                self._db.execute(
+                    "SELECT pg_advisory_unlock(hashtextextended(? || current_schema(), 0))", [self.name]
+                ).fetchone()
+        except psycopg.Error:
+            log.info("could not give %s back; closing the session frees it", self.path, exc_info=True)
+        finally:
             try:
-                self._db.close()  # ending the session frees the lock
+                self._db.close()
             finally:
                 self._db = None
 
