@@ -119,6 +119,7 @@ def matcher_key(kb: KnowledgeBase) -> str:
         (
             [(e.id, e.questions, e.answer, e.tags) for e in kb.entries],
             [(b.id, b.name, b.aliases) for b in kb.branches],
+            kb.local_lexicon,
         )
     )
     code = cache.source_digest(
@@ -212,7 +213,7 @@ def _built_in_child(kb: KnowledgeBase, key: str) -> bool:
     import multiprocessing
 
     # What the matcher reads; the events, hours and cases in `extras` need not cross to the child.
-    slim = KnowledgeBase(kb.entries, kb.branches, kb.root, {})
+    slim = KnowledgeBase(kb.entries, kb.branches, kb.root, {}, kb.local_lexicon)
     started = time.perf_counter()
     try:
         child = multiprocessing.get_context("spawn").Process(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,6 +85,10 @@ class KnowledgeBase:
     branches: list[Branch]
     root: Path
     extras: dict[str, Any] = field(default_factory=dict)
+    # This library's own words for concepts of the generic lexicon (bot/understanding/language/<code>/lexicon.yaml),
+    # from the folder's lexicon.yaml: language -> concept -> words. Place names such as the neighbouring
+    # municipalities or the library's website belong to one city, not to the code every library runs.
+    local_lexicon: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
     def entry(self, entry_id: str) -> Entry | None:
         return self._by_id.get(entry_id)
@@ -338,9 +343,54 @@ def _list_file(path: Path, root: Path, problems: list[Problem]) -> tuple[str, li
     return rel, list(node.value)
 
 
-def read_entries(root: Path, problems: list[Problem]) -> KnowledgeBase:
+LOCAL_LEXICON_FILE = "lexicon.yaml"
+
+
+def _local_lexicon(
+    root: Path, problems: list[Problem], concepts: Collection[str] | None
+) -> dict[str, dict[str, list[str]]]:
+    """The folder's lexicon.yaml: `language: {concept: [word, ...]}`. With `concepts`, a concept the generic
+    lexicon does not have is a problem (its words would match nothing)."""
+    path = root / LOCAL_LEXICON_FILE
+    if not path.is_file():
+        return {}
+    rel = str(path.relative_to(root.parent)) if path.is_relative_to(root.parent) else str(path)
+    node = _compose(path, rel, problems)
+    if node is None or (isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null")):
+        return {}
+    if not isinstance(node, yaml.MappingNode):
+        problems.append(Problem(rel, _line(node), "the file must map a language code to its concepts"))
+        return {}
+    out: dict[str, dict[str, list[str]]] = {}
+    for lang_node, concepts_node in node.value:
+        lang = str(lang_node.value)
+        if not re.fullmatch(r"[a-z]{2,3}", lang):
+            problems.append(Problem(rel, _line(lang_node), f"'{lang}' is not a language code (da, en, ...)"))
+            continue
+        if not isinstance(concepts_node, yaml.MappingNode):
+            problems.append(Problem(rel, _line(concepts_node), f"{lang}: must map a concept to its words"))
+            continue
+        for concept_node, words_node in concepts_node.value:
+            concept = str(concept_node.value)
+            if concepts is not None and concept not in concepts:
+                problems.append(
+                    Problem(
+                        rel, _line(concept_node), f"'{concept}' is no concept of the bot's lexicon.yaml files"
+                    )
+                )
+                continue
+            words = _string_list(words_node, rel, f"{lang}.{concept}", None, problems)
+            if words:
+                out.setdefault(lang, {}).setdefault(concept, []).extend(words)
+    return out
+
+
+def read_entries(
+    root: Path, problems: list[Problem], concepts: Collection[str] | None = None
+) -> KnowledgeBase:
     """The FAQ entries and branches of a knowledge folder (no extras), every problem added to `problems`:
-    what the FAQ index is built from. bot.knowledge_folder.load_knowledge reads the rest of the folder."""
+    what the FAQ index is built from. bot.knowledge_folder.load_knowledge reads the rest of the folder.
+    `concepts`: the generic lexicon's concept names, to check the folder's own lexicon.yaml against."""
     entries: list[Entry] = []
     seen: dict[str, str] = {}
     faq_files = sorted((root / "faq").glob("*.yaml")) + sorted((root / "faq").glob("*.yml"))
@@ -361,4 +411,4 @@ def read_entries(root: Path, problems: list[Problem]) -> KnowledgeBase:
             branch = _parse_branch(node, rel, problems)
             if first_use(node, rel, bseen, "duplicate branch id", problems) and branch is not None:
                 branches.append(branch)
-    return KnowledgeBase(entries, branches, root)
+    return KnowledgeBase(entries, branches, root, local_lexicon=_local_lexicon(root, problems, concepts))

@@ -19,6 +19,7 @@ from bot.errors import KnowledgeError, Problem
 from bot.knowledge import KnowledgeBase, read_entries
 from bot.services import campaigns, hours
 from bot.services.events import files as event_files
+from bot.understanding import language
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ def load_knowledge(root: Path | str, *, run_cases: bool = True) -> KnowledgeBase
     if not root.is_dir():
         raise KnowledgeError([Problem(str(root), None, "no such knowledge folder")])
     problems: list[Problem] = []
-    kb = read_entries(root, problems)
+    kb = read_entries(root, problems, concepts=language.concepts())
     for name, read in READERS:
         if name == "cases" and not run_cases:
             read = _cases_unrun

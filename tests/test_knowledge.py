@@ -336,6 +336,27 @@ BROKEN: list[tuple[str, dict[str, str], str, int | None, str]] = [
         3,
         "aliases must be a list",
     ),
+    (
+        "lexicon-unknown-concept",
+        {"faq/a.yaml": GOOD, "lexicon.yaml": "da:\n  municipality: [gladsaxe]\n  suburbs: [valby]\n"},
+        "lexicon.yaml",
+        3,
+        "'suburbs' is no concept of the bot's lexicon.yaml files",
+    ),
+    (
+        "lexicon-words-as-a-string",
+        {"faq/a.yaml": GOOD, "lexicon.yaml": "en:\n  municipality: gladsaxe\n"},
+        "lexicon.yaml",
+        2,
+        "en.municipality must be a list",
+    ),
+    (
+        "lexicon-not-a-language",
+        {"faq/a.yaml": GOOD, "lexicon.yaml": "Danish:\n  municipality: [gladsaxe]\n"},
+        "lexicon.yaml",
+        1,
+        "'Danish' is not a language code",
+    ),
 ]
 
 
@@ -496,3 +517,20 @@ def test_kb_check_ok_on_a_good_folder(tmp_path: Path) -> None:
 def test_kb_check_on_a_missing_folder_exits_non_zero(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["kb", "check", str(tmp_path / "nowhere")])
     assert result.exit_code != 0
+
+
+def test_a_folders_own_words_join_the_lexicons_concepts(tmp_path: Path) -> None:
+    """A city's own names (knowledge/lexicon.yaml) count as the shared concept: "bor i Skødstrup" asks what "bor i
+    en anden kommune" asks, for the library whose folder names Skødstrup, and for no other."""
+    from bot.understanding.matching import Matcher
+
+    files = {"faq/a.yaml": GOOD}
+    plain = Matcher(load_knowledge(write_kb(tmp_path / "plain", files)))
+    local = Matcher(
+        load_knowledge(
+            write_kb(tmp_path / "local", {**files, "lexicon.yaml": "da:\n  municipality: [skødstrup]\n"})
+        )
+    )
+    assert "#municipality" in local.analyzer.terms("jeg bor i skødstrup", "da")
+    assert "#municipality" not in plain.analyzer.terms("jeg bor i skødstrup", "da")
+    assert load_knowledge(tmp_path / "local").local_lexicon == {"da": {"municipality": ["skødstrup"]}}

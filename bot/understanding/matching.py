@@ -189,10 +189,29 @@ class Lexicon:
         return vocab
 
 
-@lru_cache(maxsize=1)
-def compiled_lexicon() -> Lexicon:
-    """Compiled on first use (about 0.3 s): a matcher loaded from the cache carries its own copy."""
-    return Lexicon(CONCEPTS)
+LocalWords = tuple[
+    tuple[str, str, tuple[str, ...]], ...
+]  # (language, concept, words): hashable, for the memo
+
+
+def local_words(kb: KnowledgeBase) -> LocalWords:
+    """The knowledge folder's own words for the lexicon's concepts (KnowledgeBase.local_lexicon), hashable."""
+    return tuple(
+        (lang, concept, tuple(words))
+        for lang, by_concept in sorted(kb.local_lexicon.items())
+        for concept, words in by_concept.items()
+    )
+
+
+@lru_cache(maxsize=4)
+def compiled_lexicon(local: LocalWords = ()) -> Lexicon:
+    """Compiled on first use (about 0.3 s): a matcher loaded from the cache carries its own copy. `local`: a
+    knowledge folder's own words (place names, its website) added to the generic concepts."""
+    concepts = {concept: (list(da), list(en)) for concept, (da, en) in CONCEPTS.items()}
+    for lang, concept, words in local:
+        if concept in concepts and lang in LEXICAL_LANGUAGES:
+            concepts[concept][LEXICAL_LANGUAGES.index(lang)].extend(words)
+    return Lexicon(concepts)
 
 
 class Analyzer:
@@ -436,7 +455,7 @@ def lexical_view(kb: KnowledgeBase) -> KnowledgeBase:
         if questions:
             answer = {lang: a for lang, a in e.answer.items() if lang in LEXICAL_LANGUAGES} or e.answer
             entries.append(replace(e, questions=questions, answer=answer))
-    return KnowledgeBase(entries, kb.branches, kb.root, kb.extras)
+    return KnowledgeBase(entries, kb.branches, kb.root, kb.extras, kb.local_lexicon)
 
 
 class Matcher:
@@ -468,7 +487,7 @@ class Matcher:
                 if lang in LEXICAL_LANGUAGES:
                     vocab.update(_split_words(a))
         # Branch names say where, not what: the router extracts them, the FAQ match ignores them.
-        self.analyzer = Analyzer(compiled_lexicon(), vocab, ignore=branch_words(kb))
+        self.analyzer = Analyzer(compiled_lexicon(local_words(kb)), vocab, ignore=branch_words(kb))
         self.variants: list[_Variant] = []
         entry_terms: list[set[str]] = []
         answer_terms: list[set[str]] = []

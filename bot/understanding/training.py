@@ -150,7 +150,7 @@ def _swapped_queries(
 
 def _sub_kb(kb: KnowledgeBase, keep: dict[str, dict[str, list[str]]]) -> KnowledgeBase:
     entries = [replace(e, questions=keep[e.id]) for e in kb.entries if keep.get(e.id)]
-    return KnowledgeBase(entries, kb.branches, kb.root, {})
+    return KnowledgeBase(entries, kb.branches, kb.root, {}, kb.local_lexicon)
 
 
 def training_rows(
