@@ -227,3 +227,69 @@ def test_an_edited_vocabulary_changes_the_index_cache_key(monkeypatch: pytest.Mo
     edited = replace(language.vocabulary(), digest_source=language.vocabulary().digest_source + b"new word")
     monkeypatch.setattr(language, "vocabulary", lambda: edited)
     assert brain.matcher_key(kb) != before
+
+
+# Every key added when the last words in Python moved to the files: (file, the line's start, what it becomes,
+# what kb check says). Word lists get a value that is no list; phrase lists a phrase that breaks the syntax.
+_NEW_KEYS = [
+    ("da/words.yaml", "stop_with_companions:", "stop_with_companions: stop", "must be a list"),
+    ("da/words.yaml", "start_with_companions:", "start_with_companions: start", "must be a list"),
+    ("da/words.yaml", "ago_before:", "ago_before: [(for]", "a ( without its )"),
+    ("en/words.yaml", "ago_numbers:", "ago_numbers: [a, A few]", "write folded lower-case"),
+    ("da/words.yaml", "ago_units:", "ago_units: [dag, dage)]", "a ) without its ("),
+    ("en/words.yaml", "ago_after:", "ago_after: [a*go]", "* goes at the end of a word"),
+    ("en/dates.yaml", "place_words:", "place_words: in", "must be a list"),
+    ("da/dates.yaml", "  weekdays: [hverdage]", "  workdays: [hverdage]", "unknown id 'workdays'"),
+    ("en/dates.yaml", "closed_words:", "closed_words: {closed: 1}", "must be a list"),
+    ("da/dates.yaml", "days_only_after_day_word:", "days_only_after_day_word: mon", "must be a list"),
+    ("en/dates.yaml", "in_month:", "in_month: [in, all  of]", "one space between words"),
+    ("da/dates.yaml", "between_words:", "between_words: [mellem|imellem]", "| separates choices inside"),
+    ("en/dates.yaml", "between_christmas:", "between_christmas: [(christmas|)]", "an empty choice"),
+    ("da/dates.yaml", "between_and_words:", 'between_and_words: ["?og"]', "? goes right after"),
+    ("en/dates.yaml", "between_new_year:", "between_new_year: [new (years]", "a ( without its )"),
+    ("da/dates.yaml", "after_christmas:", "after_christmas: [efter (jul|(julen))]", "inside another"),
+    ("en/dates.yaml", "after_new_year:", "after_new_year: [after New Year]", "write folded lower-case"),
+    ("da/dates.yaml", "before_clock:", "before_clock: [kl., klokken]", "write folded lower-case"),
+    ("da/events.yaml", "weak_event_words:", "weak_event_words: sker der", "must be a list"),
+    ("da/events.yaml", "event_word_parts:", "event_word_parts: [[aktivitet]]", "each item must be a word"),
+    ("en/events.yaml", "free_words:", "free_words: [free, '']", "empty text"),
+]
+
+
+@pytest.mark.parametrize("file, start, new, message", _NEW_KEYS, ids=[k[1].strip(" :") for k in _NEW_KEYS])
+def test_kb_check_names_file_and_line_of_a_broken_new_key(
+    vocabulary_copy: Path, monkeypatch: pytest.MonkeyPatch, file: str, start: str, new: str, message: str
+) -> None:
+    line = _replace_line(vocabulary_copy / file, start, new)
+    problems = language.check(vocabulary_copy)
+    assert [(p.path, p.line) for p in problems] == [(f"language/{file}", line)], problems
+    assert message in problems[0].message
+    monkeypatch.setattr(language, "LANGUAGE_DIR", vocabulary_copy)
+    result = CliRunner().invoke(main, ["kb", "check", "--brief", str(FIXTURE_KNOWLEDGE)])
+    assert result.exit_code == 1
+    assert f"language/{file}:{line}: {problems[0].message}" in result.output
+
+
+def test_the_code_reads_the_moved_words_from_the_files() -> None:
+    """The words that were literals in Python are the files' now (every language)."""
+    from bot.services import hours
+    from bot.understanding import timeintent
+
+    assert router.compliance("stop med at sende") == "stop"
+    assert router.compliance("afmeld min reservation") is None
+    assert sorted(router.STOP_WITH_COMPANIONS) == ["stop", "stopp"]
+    assert sorted(router.START_WITH_COMPANIONS) == ["start"]
+    assert text.strip_filler("jeg afleverede for 2 uger siden bogen") == "jeg afleverede bogen"
+    assert text.strip_filler("i returned it a few days ago") == "i returned it"
+    assert hours.weekdays_of("hverdage") == (0, 1, 2, 3, 4)
+    assert hours.weekdays_of("every day") == tuple(range(7))
+    assert hours.parse_intervals("lukket") == () and hours.parse_intervals("-") == ()
+    assert timeintent._WEAK_EVENT_WORDS == ("sker der", "happening", "going on")
+    assert timeintent.is_events_question("fritidsaktiviteter for boern")
+    now = dates.datetime(2026, 11, 24, 10, tzinfo=dates.CPH)
+    assert dates.understand_when("aabent mellem jul og nytaar", now).start == dates.date(2026, 12, 27)
+    assert dates.understand_when("open after new year", now).start == dates.date(2027, 1, 2)
+    assert dates.understand_when("hele maj", now).kind == "month"
+    assert dates.understand_when("mon de har aabent", now).kind == "default"
+    assert dates.understand_when("on mon", now).kind == "weekday"
+    assert dates.understand_when("kl. 10.12", now).kind == "default"

@@ -59,16 +59,20 @@ for _days in language.weekdays().values():
     for _i, _day in enumerate(_days):
         for _n in (_day.name, _day.short, *_day.also, *_day.short_after_day_word):
             _DAY_KEYS.setdefault(_n.lower().translate(_FOLD), _i)
-_DAY_GROUPS: dict[str, tuple[int, ...]] = {
-    "hverdage": (0, 1, 2, 3, 4),
+# Names for several days at once ("hverdage", "every day"): dates.yaml `day_groups`, by the ids of these days.
+_GROUP_DAYS: dict[str, tuple[int, ...]] = {
     "weekdays": (0, 1, 2, 3, 4),
     "weekend": (5, 6),
-    "alle dage": tuple(range(7)),
-    "daily": tuple(range(7)),
-    "every day": tuple(range(7)),
-    "all": tuple(range(7)),
+    "every-day": tuple(range(7)),
 }
-CLOSED_WORDS = {"closed", "lukket", "false", "no", "nej", "off", "-", "none"}
+_DAY_GROUPS: dict[str, tuple[int, ...]] = {
+    word: _GROUP_DAYS[gid]
+    for gid, words in language.word_groups("dates.day_groups").items()
+    for word in words
+}
+# A closed day: dates.yaml `closed_words` ("lukket", "closed"), and YAML's `false` and a dash, which are no
+# language's words.
+CLOSED_WORDS = set(language.words("dates.closed_words")) | {"false", "-"}
 _TIME = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?$")
 
 

@@ -56,6 +56,8 @@ SHORT_WEEKDAYS = {
     w: i for days in _DAYS.values() for i, day in enumerate(days) for w in day.short_after_day_word
 }
 _ON = set(language.words("dates.day_words"))
+# Weekday words that are also another language's words ("mon" is Danish for "I wonder"): a day only after _ON.
+_ONLY_AFTER_ON = set(language.words("dates.days_only_after_day_word"))
 
 # Folded month words -> 1..12. Short forms only count next to a day number ("Dec 24th", "24. dec").
 MONTH_WORDS: dict[str, int] = {
@@ -149,7 +151,8 @@ _MONTH_DAY = re.compile(
 )
 # "den 5.", "d. 5.", "the 5th", "on the 21st": that day of this month, or of the next when it has passed.
 _DAY_OF_MONTH = re.compile(r"(?:\bden|\bd\.|\bthe)\s(?P<d>\d{1,2})(?:\.|st|nd|rd|th)(?![\d:./]?\d)")
-_CLOCK_BEFORE = re.compile(r"(kl|klokken|at|from|fra|til|until|to)\.?\s$")
+# "kl. 10.30", "fra 9.30": a number right after dates.yaml `before_clock` is a time of day, not a date.
+_CLOCK_BEFORE = re.compile(rf"({language.pattern('dates.before_clock')})\.?\s$")
 
 
 def _explicit_dates(raw: str, today: date) -> list[date]:
@@ -279,6 +282,22 @@ def _has(words: str, phrase: str) -> bool:
     return f" {phrase} " in words
 
 
+def _alt(key: str) -> str:
+    """A phrase list of dates.yaml, every language's, as one regex alternation."""
+    return language.pattern(f"dates.{key}")
+
+
+# "mellem jul og nytår", "between christmas and new year", "efter jul"; "efter nytår", "after new year".
+_BETWEEN_CHRISTMAS_AND_NEW_YEAR = re.compile(
+    f" ({_alt('between_words')}) ({_alt('between_christmas')}) ({_alt('between_and_words')})"
+    f" ({_alt('between_new_year')}) "
+)
+_AFTER_CHRISTMAS = re.compile(f" ({_alt('after_christmas')}) ")
+_AFTER_NEW_YEAR = re.compile(f" ({_alt('after_new_year')}) ")
+# "i maj", "hele december", "in may": the whole month (dates.yaml `in_month`).
+_IN_MONTH = _alt("in_month")
+
+
 def _holiday_ranges(words: str, today: date) -> list[tuple[date, date, str]]:
     out: list[tuple[date, date, str]] = []
     # Longest names first, so "2 juledag" is not also read as "juledag".
@@ -299,16 +318,11 @@ def _holiday_ranges(words: str, today: date) -> list[tuple[date, date, str]]:
                     out.append((max(a, today), b, "holiday"))
                     break
     # Between Christmas and New Year (27-30 December), and after New Year (from 2 January).
-    between = re.search(
-        r" (mellem|between) (jul|julen|christmas|xmas) (og|and) (nytaar|new years?) | efter (jul|julen) "
-        r"| after (christmas|xmas) ",
-        words,
-    )
-    if between:
+    if _BETWEEN_CHRISTMAS_AND_NEW_YEAR.search(words) or _AFTER_CHRISTMAS.search(words):
         year = today.year if today <= date(today.year, 12, 30) else today.year + 1
         out.append((max(date(year, 12, 27), today), date(year, 12, 30), "holiday"))
         return out
-    if re.search(r" (efter nytaar|after (the )?new years?) ", words):
+    if _AFTER_NEW_YEAR.search(words):
         start = date(today.year + (today > date(today.year, 1, 2)), 1, 2)
         out.append((start, start + timedelta(days=DEFAULT_DAYS - 1), "holiday"))
         return out
@@ -323,7 +337,7 @@ def _holiday_ranges(words: str, today: date) -> list[tuple[date, date, str]]:
 
 def _phrases(key: str) -> re.Pattern[str]:
     """A phrase list of dates.yaml (every language) between spaces: `words` is padded with one on each side."""
-    return re.compile(f" ({language.pattern(f'dates.{key}')}) ")
+    return re.compile(f" ({_alt(key)}) ")
 
 
 # "i dag", "tonight", "lige nu" ... (dates.yaml: every language's phrases for each).
@@ -372,7 +386,7 @@ def _relative_ranges(words: str, today: date) -> list[tuple[date, date, str]]:
             day is None and prev in _ON
         ):  # "on sat", "på lør": short forms only after a word that asks for a day
             day = SHORT_WEEKDAYS.get(tok)
-        if day is None or (tok == "mon" and prev not in _ON):  # Danish "mon" is "I wonder"
+        if day is None or (tok in _ONLY_AFTER_ON and prev not in _ON):
             continue
         if week_kind == "next-week":
             d = next_week + timedelta(days=day)
@@ -409,7 +423,7 @@ def _relative_ranges(words: str, today: date) -> list[tuple[date, date, str]]:
 def _month_ranges(words: str, today: date) -> list[tuple[date, date, str]]:
     out = []
     for name, month in MONTH_WORDS.items():
-        prefixed = re.search(rf" (i|in|during|hele|all of) {name} ", words)
+        prefixed = re.search(rf" ({_IN_MONTH}) {name} ", words)
         if not prefixed and (name in _MONTH_NEEDS_PREFIX or f" {name} " not in words):
             continue
         year = today.year if month >= today.month else today.year + 1

@@ -55,6 +55,9 @@ def _whole(norm: str, words: set[str]) -> bool:
 # Words that may stand around STOP or START without changing what they mean ("stop texting me", "start igen tak",
 # "please stop sending me messages"): about messaging and politeness, nothing that names one kind of message.
 KEYWORD_COMPANIONS = frozenset(language.words("words.keyword_companions"))
+# The keywords that still count with companions around them (words.yaml `stop_with_companions`, ...).
+STOP_WITH_COMPANIONS = set(language.words("words.stop_with_companions"))
+START_WITH_COMPANIONS = set(language.words("words.start_with_companions"))
 
 
 def compliance(text: str) -> str | None:
@@ -70,7 +73,7 @@ def compliance(text: str) -> str | None:
     if len(tokens) < 2:
         return None
     # Only the plain words: "unsubscribe all" and "cancel my reservation" mean something of their own.
-    for intent, words in (("stop", {"stop", "stopp"}), ("start", {"start"})):
+    for intent, words in (("stop", STOP_WITH_COMPANIONS), ("start", START_WITH_COMPANIONS)):
         keywords = [t for t in tokens if t in words]
         if len(keywords) == 1 and all(t in KEYWORD_COMPANIONS for t in tokens if t not in words):
             return intent

@@ -75,11 +75,10 @@ _FILLER_RE = re.compile(
 
 
 # "for 2 uger siden", "a few days ago": when something happened, not what the question is about ("uger" would
-# otherwise read as a loan period).
+# otherwise read as a loan period). The words are words.yaml `ago_before`, `ago_numbers`, `ago_units`, `ago_after`.
 _AGO_RE = re.compile(
-    r"\b(?:for )?(?:\d+|en|et|to|tre|fire|fem|et par|nogle|a|one|two|three|four|five|a few|a couple of|some)"
-    r" (?:dag|dage|uge|uger|maaned|maaneder|aar|day|days|week|weeks|month|months|year|years)"
-    r" (?:siden|ago)\b"
+    rf"\b(?:(?:{language.pattern('words.ago_before')}) )?(?:\d+|{language.pattern('words.ago_numbers')})"
+    rf" (?:{language.pattern('words.ago_units')}) (?:{language.pattern('words.ago_after')})\b"
 )
 
 

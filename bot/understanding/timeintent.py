@@ -16,6 +16,7 @@ from bot.understanding.text import STOPWORDS
 _ANY_MOMENT = datetime(2026, 1, 1, 12, tzinfo=CPH)  # whether a date is named does not depend on when
 
 LIBRARY_WORDS = set(language.words("dates.library_words"))
+PLACE_WORDS = set(language.words("dates.place_words"))  # "biblioteket i X", "the library in X"
 
 
 def _unexplained(norm: str, explained: set[str]) -> list[str]:
@@ -46,7 +47,7 @@ def unknown_place(norm: str, explained: set[str]) -> str | None:
     after = words[i + 1] if i + 1 < len(words) else ""
     before = words[i - 2 : i]
     if after in LIBRARY_WORDS or (
-        len(before) == 2 and before[0] in LIBRARY_WORDS and before[1] in ("i", "paa", "in", "at", "on")
+        len(before) == 2 and before[0] in LIBRARY_WORDS and before[1] in PLACE_WORDS
     ):
         return word
     return None
@@ -75,13 +76,16 @@ _EVENT_BLOCK = re.compile(
 _LATE = re.compile(rf"\b({language.pattern('events.not_calendar_late')})\b")
 
 
+_FREE_WORDS = set(language.words("events.free_words"))
+
+
 def _free_topic(norm: str) -> str:
     """ "gratis koncerter"/"free events" asks for events; "er det gratis" asks a price. Drop the former's word."""
     out = []
     words = norm.split()
     for i, w in enumerate(words):
         rest = " ".join(words[i + 1 : i + 3])
-        if w in ("gratis", "free") and rest and (any(event_topics(rest)) or _has(rest, EVENT_WORDS)):
+        if w in _FREE_WORDS and rest and (any(event_topics(rest)) or _has(rest, EVENT_WORDS)):
             continue
         out.append(w)
     return " ".join(out)
@@ -92,8 +96,11 @@ def names_a_time(norm: str) -> bool:
     return understand_when(norm, _ANY_MOMENT).explicit
 
 
-_WEAK_EVENT_WORDS = ("sker der", "happening", "going on")
+# events.yaml: the event words that count only with the library, an audience or a time, and the word parts that
+# count inside any word.
+_WEAK_EVENT_WORDS = tuple(language.words("events.weak_event_words"))
 _STRONG_EVENT_WORDS = tuple(w for w in EVENT_WORDS if w not in _WEAK_EVENT_WORDS)
+_EVENT_WORD_PARTS = tuple(language.words("events.event_word_parts"))
 
 
 def is_events_question(norm: str) -> bool:
@@ -103,7 +110,7 @@ def is_events_question(norm: str) -> bool:
     if _LATE.search(norm):
         return False
     cats, auds = event_topics(norm)
-    if cats or _has(norm, _STRONG_EVENT_WORDS) or "aktivitet" in norm:
+    if cats or _has(norm, _STRONG_EVENT_WORDS) or any(part in norm for part in _EVENT_WORD_PARTS):
         return True
     # "hvad sker der" / "what is happening" is what is on only about the library or a time; alone it asks what
     # happens to me ("bliver jeg spærret eller hvad sker der").

@@ -52,6 +52,8 @@ HOLIDAY_IDS = (
     "nytaarsaften",
 )
 HOLIDAY_GROUP_IDS = ("paaske", "pinse")
+# The groups of weekdays a key in the opening hours of branches.yaml may name (bot.services.hours knows their days).
+DAY_GROUP_IDS = ("weekdays", "weekend", "every-day")
 # The languages whose day and month names bot.understanding.dates writes itself (others come from CLDR).
 NEEDED = ("da", "en")
 
@@ -329,6 +331,12 @@ SECTIONS: dict[str, dict[str, _Read]] = {
         "start_keywords": _list,
         "help_keywords": _list,
         "keyword_companions": _list,
+        "stop_with_companions": _list,
+        "start_with_companions": _list,
+        "ago_before": _phrases,
+        "ago_numbers": _phrases,
+        "ago_units": _phrases,
+        "ago_after": _phrases,
     },
     "dates.yaml": {
         "weekdays": _weekdays,
@@ -343,6 +351,18 @@ SECTIONS: dict[str, dict[str, _Read]] = {
         "date_words": _list,
         "time_words": _list,
         "library_words": _list,
+        "place_words": _list,
+        "day_groups": _groups(DAY_GROUP_IDS),
+        "closed_words": _list,
+        "days_only_after_day_word": _list,
+        "in_month": _phrases,
+        "between_words": _phrases,
+        "between_christmas": _phrases,
+        "between_and_words": _phrases,
+        "between_new_year": _phrases,
+        "after_christmas": _phrases,
+        "after_new_year": _phrases,
+        "before_clock": _phrases,
         "hours_words": _phrases,
         "today": _phrases,
         "evening": _phrases,
@@ -359,6 +379,9 @@ SECTIONS: dict[str, dict[str, _Read]] = {
         "categories": _groups(),
         "audiences": _groups(),
         "event_words": _list,
+        "weak_event_words": _list,
+        "event_word_parts": _list,
+        "free_words": _list,
         "not_calendar": _phrases,
         "not_calendar_last": _phrases,
         "not_calendar_late": _phrases,
