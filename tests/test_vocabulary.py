@@ -216,7 +216,9 @@ def test_the_code_reads_its_words_from_the_files() -> None:
     assert {"loerdag", "sunday"} <= text.STOPWORDS
     assert text.ABBREVIATIONS["pls"] == "please" and text.ABBREVIATIONS["ka"] == "kan"
     assert "koncert" in router.CATEGORY_WORDS["concert"] and "concert" in router.CATEGORY_WORDS["concert"]
-    assert lexicon.CONCEPTS["card"][0][0] == "lånekort" and "library card" in lexicon.CONCEPTS["card"][1]
+    assert (
+        lexicon.CONCEPTS["card"]["da"][0] == "lånekort" and "library card" in lexicon.CONCEPTS["card"]["en"]
+    )
     assert "passport" in lexicon.OUT_OF_SCOPE
 
 
@@ -293,3 +295,41 @@ def test_the_code_reads_the_moved_words_from_the_files() -> None:
     assert dates.understand_when("mon de har aabent", now).kind == "default"
     assert dates.understand_when("on mon", now).kind == "weekday"
     assert dates.understand_when("kl. 10.12", now).kind == "default"
+
+
+def test_a_third_language_is_a_folder_of_words(vocabulary_copy: Path) -> None:
+    """A deployment adds German by adding de/ to its copy of the vocabulary (BIBLIOBOT_LANGUAGE_DIR): a German
+    question then meets the Danish and English entries word by word, through the shared concepts, and its words
+    are stemmed by Snowball's German stemmer; no code changes."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    de = vocabulary_copy / "de"
+    de.mkdir()
+    (de / "lexicon.yaml").write_text(
+        "card: [bibliotheksausweis, ausweis]\nlost: [verloren]\n", encoding="utf-8"
+    )
+    (de / "words.yaml").write_text("stopwords: [ich, habe, meinen, mein]\n", encoding="utf-8")
+    script = (
+        "import json\n"
+        "from bot.knowledge_folder import load_knowledge\n"
+        "from bot.understanding.matching import LEXICAL_LANGUAGES, Matcher\n"
+        "from bot.understanding.text import stem\n"
+        f"m = Matcher(load_knowledge({str(FIXTURE_KNOWLEDGE)!r}))\n"
+        "ranked, terms = m.rank('Ich habe meinen Bibliotheksausweis verloren', 'de')\n"
+        "print(json.dumps({'lexical': list(LEXICAL_LANGUAGES), 'terms': terms,\n"
+        "                  'top': ranked[0].entry if ranked else None, 'stem': stem('ausweise', 'de')}))\n"
+    )
+    env = {**os.environ, "BIBLIOBOT_LANGUAGE_DIR": str(vocabulary_copy)}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300, check=True
+    )
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found["lexical"] == ["da", "de", "en"]
+    assert {"#card", "#lost"} <= set(found["terms"])
+    assert found["top"] == "card-lost"
+    assert found["stem"] == "ausweis"
+    # The shipped vocabulary reads Danish and English word by word; other languages by meaning alone.
+    assert language.lexical_codes() == ["da", "en"]

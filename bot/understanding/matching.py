@@ -28,7 +28,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from bot.knowledge import Entry, KnowledgeBase
-from bot.understanding import decision, semantic
+from bot.understanding import decision, language, semantic
 from bot.understanding.decision import DecisionModel
 from bot.understanding.lexicon import CONCEPTS, OUT_OF_SCOPE
 from bot.understanding.semantic import SemanticIndex
@@ -65,7 +65,9 @@ UNUSED_CONCEPT_WEIGHT = 0.35  # a lexicon concept that no entry uses: a library 
 UNKNOWN_COMMON_ZIPF = 5.5
 TYPO_MIN_SIMILARITY = 0.80
 TYPO_KNOWN_ZIPF = 4.0  # a word this common is a word, not a typo ("telling" is not "selling")
-LEXICAL_LANGUAGES = ("da", "en")
+LEXICAL_LANGUAGES = tuple(
+    language.lexical_codes()
+)  # a language folder with a lexicon: Danish and English shipped
 SHORTLIST = 12  # 25 gave the same dev figures at three times the cost
 FALSE_FRIENDS = frozenset(
     {
@@ -158,15 +160,17 @@ def _unknown_share(term: str) -> float:
 class Lexicon:
     """The compiled bilingual lexicon: folded words, stems and phrases -> concept ids."""
 
-    def __init__(self, concepts: dict[str, tuple[list[str], list[str]]]) -> None:
+    def __init__(self, concepts: dict[str, dict[str, list[str]]]) -> None:
         self.words: dict[str, set[str]] = defaultdict(set)
-        self.words_by_lang: dict[str, dict[str, set[str]]] = {"da": defaultdict(set), "en": defaultdict(set)}
-        self.stems: dict[str, dict[str, set[str]]] = {"da": defaultdict(set), "en": defaultdict(set)}
+        self.words_by_lang: dict[str, dict[str, set[str]]] = {
+            lang: defaultdict(set) for lang in LEXICAL_LANGUAGES
+        }
+        self.stems: dict[str, dict[str, set[str]]] = {lang: defaultdict(set) for lang in LEXICAL_LANGUAGES}
         self.phrases: dict[tuple[str, ...], set[str]] = defaultdict(set)
         self.max_phrase = 1
-        for concept, (da, en) in concepts.items():
-            for lang, words in (("da", da), ("en", en)):
-                for raw in words:
+        for concept, by_lang in concepts.items():
+            for lang in LEXICAL_LANGUAGES:
+                for raw in by_lang.get(lang, []):
                     tokens = fold(raw).split()
                     if not tokens:
                         continue
@@ -207,10 +211,13 @@ def local_words(kb: KnowledgeBase) -> LocalWords:
 def compiled_lexicon(local: LocalWords = ()) -> Lexicon:
     """Compiled on first use (about 0.3 s): a matcher loaded from the cache carries its own copy. `local`: a
     knowledge folder's own words (place names, its website) added to the generic concepts."""
-    concepts = {concept: (list(da), list(en)) for concept, (da, en) in CONCEPTS.items()}
+    concepts = {
+        concept: {lang: list(words) for lang, words in by_lang.items()}
+        for concept, by_lang in CONCEPTS.items()
+    }
     for lang, concept, words in local:
-        if concept in concepts and lang in LEXICAL_LANGUAGES:
-            concepts[concept][LEXICAL_LANGUAGES.index(lang)].extend(words)
+        if concept in concepts:
+            concepts[concept].setdefault(lang, []).extend(words)
     return Lexicon(concepts)
 
 
@@ -510,7 +517,7 @@ class Matcher:
                     )
                     terms |= vt
             for tag in e.tags:
-                for lang in ("da", "en"):
+                for lang in LEXICAL_LANGUAGES:
                     terms.update(self.analyzer.terms(tag, lang, correct=False))
             entry_terms.append(terms)
             said: set[str] = set()

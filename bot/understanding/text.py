@@ -109,9 +109,21 @@ class Stemmer(Protocol):
     def stemWord(self, word: str) -> str: ...
 
 
-@lru_cache(maxsize=2)
+# Snowball's name for each language it stems, by ISO 639-1 code: a language folder added for one of these is
+# stemmed; any other code keeps the English stemmer the matcher has always used for it.
+SNOWBALL = {
+    "ar": "arabic", "ca": "catalan", "cs": "czech", "da": "danish", "de": "german", "el": "greek", "en": "english",
+    "es": "spanish", "et": "estonian", "eu": "basque", "fi": "finnish", "fr": "french", "ga": "irish",
+    "hi": "hindi", "hu": "hungarian", "hy": "armenian", "id": "indonesian", "it": "italian", "lt": "lithuanian",
+    "nb": "norwegian", "ne": "nepali", "nl": "dutch", "nn": "norwegian", "no": "norwegian", "pl": "polish",
+    "pt": "portuguese", "ro": "romanian", "ru": "russian", "sr": "serbian", "sv": "swedish", "ta": "tamil",
+    "tr": "turkish", "yi": "yiddish",
+}  # fmt: skip
+
+
+@lru_cache(maxsize=8)
 def _stemmer(lang: str) -> Stemmer:
-    stemmer: Stemmer = snowballstemmer.stemmer("danish" if lang == "da" else "english")
+    stemmer: Stemmer = snowballstemmer.stemmer(SNOWBALL.get(lang, "english"))
     return stemmer
 
 

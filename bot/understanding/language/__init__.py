@@ -11,6 +11,7 @@ suburbs, local services) belong in the knowledge folder.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -22,7 +23,9 @@ import yaml
 from bot.errors import LanguageError, Problem
 from bot.knowledge import _compose  # the knowledge files' reader: the same marks and problems
 
-LANGUAGE_DIR = Path(__file__).resolve().parent
+# The shipped vocabulary; BIBLIOBOT_LANGUAGE_DIR names a copy of this folder to read instead, so that a deployment
+# can add a language (a folder with a lexicon.yaml) or edit words without editing the installed package.
+LANGUAGE_DIR = Path(os.environ.get("BIBLIOBOT_LANGUAGE_DIR") or Path(__file__).resolve().parent)
 COMMON_FILE = "common.yaml"
 _CODE = re.compile(r"[a-z]{2,3}")
 _CONCEPT = re.compile(r"[a-z][a-z0-9]*")
@@ -579,6 +582,12 @@ def word_groups(key: str) -> dict[str, tuple[str, ...]]:
         for k, v in lang.groups.get(key, {}).items():
             out.setdefault(k, []).extend(v)
     return {k: tuple(v) for k, v in out.items()}
+
+
+def lexical_codes() -> list[str]:
+    """The languages the matcher reads word by word: those whose lexicon.yaml gives words. A message in any other
+    language is matched by meaning alone (the semantic signal)."""
+    return [lang.code for lang in vocabulary().languages if any(lang.concepts.values())]
 
 
 def concepts() -> dict[str, dict[str, list[str]]]:
