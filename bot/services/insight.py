@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from bot import storage
 from bot.phone import mask_cpr
 from bot.storage import Store
-from bot.understanding import langid, router
+from bot.understanding import langid, language, router
 from bot.understanding.dates import iso_week
 from bot.understanding.text import STOPWORDS, normalise, stem, strip_filler
 
@@ -152,7 +152,7 @@ def _time(value: str) -> datetime:
 def _stems(text: str) -> frozenset[str]:
     norm = strip_filler(normalise(text))
     lang = langid.detect(text)
-    lang = lang if lang in ("da", "en") else "da"  # the stemmers of the matcher
+    lang = lang if lang in language.lexical_codes() else "da"  # the languages the matcher stems
     return frozenset(stem(w, lang) for w in norm.split() if w not in STOPWORDS and len(w) > 1)
 
 
