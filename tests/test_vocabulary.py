@@ -255,6 +255,10 @@ _NEW_KEYS = [
     ("da/events.yaml", "weak_event_words:", "weak_event_words: sker der", "must be a list"),
     ("da/events.yaml", "event_word_parts:", "event_word_parts: [[aktivitet]]", "each item must be a word"),
     ("en/events.yaml", "free_words:", "free_words: [free, '']", "empty text"),
+    ("da/dates.yaml", "weekday_endings:", "weekday_endings: e", "must be a list"),
+    ("en/dates.yaml", "weekday_endings:", "weekday_endings: [s, '']", "empty text"),
+    ("da/dates.yaml", "and_words:", "and_words: og", "must be a list"),
+    ("en/dates.yaml", "and_words:", "and_words: [[and]]", "each item must be a word"),
 ]
 
 
@@ -295,6 +299,10 @@ def test_the_code_reads_the_moved_words_from_the_files() -> None:
     assert dates.understand_when("mon de har aabent", now).kind == "default"
     assert dates.understand_when("on mon", now).kind == "weekday"
     assert dates.understand_when("kl. 10.12", now).kind == "default"
+    assert dates._WEEKDAY_ENDINGS == ("e", "en", "s", "es")
+    assert dates.WEEKDAY_WORDS["loerdagen"] == dates.WEEKDAY_WORDS["saturdays"] == 5
+    assert hours.parse_intervals("8-12 and 13-22") == hours.parse_intervals("8-12 og 13-22")
+    assert len(hours.parse_intervals("8-12 og 13-22")) == 2
 
 
 def test_a_third_language_is_a_folder_of_words(vocabulary_copy: Path) -> None:

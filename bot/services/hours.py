@@ -73,6 +73,12 @@ _DAY_GROUPS: dict[str, tuple[int, ...]] = {
 # A closed day: dates.yaml `closed_words` ("lukket", "closed"), and YAML's `false` and a dash, which are no
 # language's words.
 CLOSED_WORDS = set(language.words("dates.closed_words")) | {"false", "-"}
+# Between two intervals of a day: a comma, a plus or a word of dates.yaml `and_words` ("10-12 og 13-17").
+_INTERVAL_SEPARATOR = re.compile(
+    r"\s*(?:"
+    + "|".join([",", r"\+", *(rf"\b{re.escape(word)}\b" for word in language.words("dates.and_words"))])
+    + r")\s*"
+)
 _TIME = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?$")
 
 
@@ -263,7 +269,7 @@ def parse_intervals(value: Any) -> tuple[Interval, ...]:
         text = str(value).strip()
         if text.lower().translate(_FOLD) in CLOSED_WORDS:
             return ()
-        parts = re.split(r"\s*(?:,|\+|\bog\b|\band\b)\s*", text)
+        parts = _INTERVAL_SEPARATOR.split(text)
     out = []
     for part in parts:
         if part.strip().lower().translate(_FOLD) in CLOSED_WORDS:

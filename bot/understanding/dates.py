@@ -39,7 +39,9 @@ MONTHS_DA_LONG = tuple(month.written for month in _MONTHS["da"])
 MONTHS_EN = tuple(month.written for month in _MONTHS["en"])
 
 # Folded weekday words -> 0 (Monday) .. 6: every language's names and other spellings. Plural and definite forms
-# too ("lørdage", "om lørdagen", "sundays").
+# too ("lørdage", "om lørdagen", "sundays"): the endings of every language's dates.yaml `weekday_endings`, in
+# language order without repeats, after every name over four letters.
+_WEEKDAY_ENDINGS = tuple(dict.fromkeys(language.words("dates.weekday_endings")))
 _WEEKDAY_STEMS: dict[int, tuple[str, ...]] = {
     i: tuple(w for days in _DAYS.values() for w in (fold(days[i].name), *days[i].also)) for i in range(7)
 }
@@ -48,7 +50,7 @@ for _day, _stems in _WEEKDAY_STEMS.items():
     for _stem in _stems:
         WEEKDAY_WORDS[_stem] = _day
         if len(_stem) > 4:
-            for _suffix in ("e", "en", "s", "es"):
+            for _suffix in _WEEKDAY_ENDINGS:
                 WEEKDAY_WORDS[_stem + _suffix] = _day
 
 # Short weekday forms that are also other words ("sat", "fri", "man"): only after _ON ("on sat", "på fre").

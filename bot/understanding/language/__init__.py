@@ -343,6 +343,7 @@ SECTIONS: dict[str, dict[str, _Read]] = {
     },
     "dates.yaml": {
         "weekdays": _weekdays,
+        "weekday_endings": _list,
         "months": _months,
         "months_only_after_in": _list,
         "holidays": _groups(HOLIDAY_IDS),
@@ -357,6 +358,7 @@ SECTIONS: dict[str, dict[str, _Read]] = {
         "place_words": _list,
         "day_groups": _groups(DAY_GROUP_IDS),
         "closed_words": _list,
+        "and_words": _list,
         "days_only_after_day_word": _list,
         "in_month": _phrases,
         "between_words": _phrases,
