@@ -17,6 +17,7 @@ the config through `service_env` (override the fixture, or parametrise it).
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import threading
 import uuid
@@ -314,13 +315,36 @@ def config(tmp_path: Path, _backend: str, service_env: dict[str, str]) -> Config
     )
 
 
+_MIGRATED: list[Path] = []  # the session's migrated, empty SQLite database, made on first need
+
+
+def _migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty SQLite database at the newest schema, made once per session by the real `Store` (the migrations;
+    `schema_version` holds the version, so a copy is current) and closed, which checkpoints its WAL into the file.
+    Only the migrations: what the service writes at its first start (the staff session key) is left to each app."""
+    if not _MIGRATED:
+        path = tmp_path_factory.mktemp("migrated") / "bibliobot.sqlite3"
+        Store(path).close()
+        assert not Path(f"{path}-wal").exists(), "the template's WAL was not checkpointed into it"
+        _MIGRATED.append(path)
+    return _MIGRATED[0]
+
+
 @pytest.fixture
-def app(config: Config) -> Iterator[Flask]:
+def app(config: Config, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """The whole service (`create_app`) on `config`, its clock a `Clock` at MOMENT that moves only when the test
     says so (`runtime(app).clock.advance(hours=1)`). The `store` fixture is then the app's own Store.
 
+    On SQLite the test's database starts as a copy of a database migrated once per session (`_migrated_template`):
+    creating and migrating a new file was a third of each app's start. The migrations find it current, as the
+    service finds its database after the first start. A database a test names itself (`service_env`) and the
+    `store` fixture without an app start empty, and the storage tests migrate from nothing there.
+
     Teaching from the staff page writes to the knowledge folder: a test that teaches sets a copy in `service_env`.
     """
+    database = tmp_path / "bibliobot.sqlite3"
+    if config.database_url == f"sqlite:///{database}" and not database.exists():
+        shutil.copyfile(_migrated_template(tmp_path_factory), database)
     service = create_app(config, clock=Clock(MOMENT))
     yield service
     runtime(service).close()
