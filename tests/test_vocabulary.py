@@ -308,7 +308,7 @@ def test_the_code_reads_the_moved_words_from_the_files() -> None:
 def test_a_third_language_is_a_folder_of_words(vocabulary_copy: Path) -> None:
     """A deployment adds German by adding de/ to its copy of the vocabulary (BIBLIOBOT_LANGUAGE_DIR): a German
     question then meets the Danish and English entries word by word, through the shared concepts, and its words
-    are stemmed by Snowball's German stemmer; no code changes."""
+    are stemmed by Snowball's German stemmer and weighed by German word frequencies; no code changes."""
     import json
     import os
     import subprocess
@@ -325,10 +325,12 @@ def test_a_third_language_is_a_folder_of_words(vocabulary_copy: Path) -> None:
         "from bot.knowledge_folder import load_knowledge\n"
         "from bot.understanding.matching import LEXICAL_LANGUAGES, Matcher\n"
         "from bot.understanding.text import stem\n"
+        "from bot.understanding.wordfreqs import zipf\n"
         f"m = Matcher(load_knowledge({str(FIXTURE_KNOWLEDGE)!r}))\n"
         "ranked, terms = m.rank('Ich habe meinen Bibliotheksausweis verloren', 'de')\n"
         "print(json.dumps({'lexical': list(LEXICAL_LANGUAGES), 'terms': terms,\n"
-        "                  'top': ranked[0].entry if ranked else None, 'stem': stem('ausweise', 'de')}))\n"
+        "                  'top': ranked[0].entry if ranked else None, 'stem': stem('ausweise', 'de'),\n"
+        "                  'und': zipf('und', 'de'), 'fur': zipf('fur', 'de')}))\n"
     )
     env = {**os.environ, "BIBLIOBOT_LANGUAGE_DIR": str(vocabulary_copy)}
     done = subprocess.run(
@@ -339,5 +341,8 @@ def test_a_third_language_is_a_folder_of_words(vocabulary_copy: Path) -> None:
     assert {"#card", "#lost"} <= set(found["terms"])
     assert found["top"] == "card-lost"
     assert found["stem"] == "ausweis"
+    # Its word frequencies too, looked up folded as the matcher writes words ("fur" for "für"): an unknown common
+    # word is noise, a rare one a topic the knowledge base does not cover.
+    assert found["und"] > 6 and found["fur"] > 5
     # The shipped vocabulary reads Danish and English word by word; other languages by meaning alone.
     assert language.lexical_codes() == ["da", "en"]

@@ -13,31 +13,51 @@ import re
 from functools import lru_cache
 
 from bot import cache
-from bot.understanding.text import unfold_danish
+from bot.understanding import language
+from bot.understanding.text import fold, unfold_danish
 
-LANGUAGES = ("da", "en")
+LANGUAGES = ("da", "en")  # tabled as wordfreq spells them; a Danish word is looked up with æøå put back
 MIN_ZIPF = 2.0
 TABLE_VERSION = "1"
 
 
-def _build() -> dict[str, dict[str, float]]:
-    from wordfreq import get_frequency_dict
+def _languages() -> tuple[str, ...]:
+    """Danish and English, and any other language the matcher reads word by word (a folder with a lexicon)."""
+    return LANGUAGES + tuple(code for code in language.lexical_codes() if code not in LANGUAGES)
+
+
+def _build(languages: tuple[str, ...]) -> dict[str, dict[str, float]]:
+    from wordfreq import available_languages, get_frequency_dict
 
     table: dict[str, dict[str, float]] = {}
-    for lang in LANGUAGES:
+    for lang in languages:
+        if lang not in available_languages():
+            continue  # no word frequencies: every word of it counts as rare
         # Zipf is log10 of the frequency per billion words.
-        table[lang] = {
+        words = {
             w: round(z, 2)
             for w, f in get_frequency_dict(lang).items()
             if (z := math.log10(f) + 9) >= MIN_ZIPF
         }
+        if lang not in LANGUAGES:
+            # A third language's words are looked up folded ("fur" for "für"), as the matcher writes them.
+            folded: dict[str, float] = {}
+            for w, z in words.items():
+                key = fold(w)
+                folded[key] = max(z, folded.get(key, 0.0))
+            words = folded
+        table[lang] = words
     return table
 
 
 @lru_cache(maxsize=1)
 def _table() -> dict[str, dict[str, float]]:
     version = importlib.metadata.version("wordfreq")
-    return cache.cached("zipf", cache.digest(TABLE_VERSION, version, str(MIN_ZIPF)), _build)
+    languages = _languages()
+    # The key names the languages only beyond Danish and English, so the shipped table's key is what it was.
+    extra = [",".join(languages)] if languages != LANGUAGES else []
+    key = cache.digest(TABLE_VERSION, version, str(MIN_ZIPF), *extra)
+    return cache.cached("zipf", key, lambda: _build(languages))
 
 
 def zipf(word: str, lang: str) -> float:
