@@ -7,10 +7,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from bot import brain
 from bot.cli import main
+from bot.errors import Problem
 from bot.knowledge_folder import load_knowledge
 from bot.understanding import dates, language, lexicon, router, text
 from tests.conftest import FIXTURE_KNOWLEDGE
@@ -31,6 +32,18 @@ def _replace_line(path: Path, start: str, new: str) -> int:
     lines[number] = new
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return number + 1
+
+
+def _one_problem(vocabulary: Path, file: str, start: str, new: str) -> tuple[int, list[Problem]]:
+    """Break the line of `file` that starts with `start`: its number and the problems `language.check` finds."""
+    line = _replace_line(vocabulary / file, start, new)
+    return line, language.check(vocabulary)
+
+
+def _kb_check(vocabulary: Path, monkeypatch: pytest.MonkeyPatch) -> Result:
+    """`bibliobot kb check --brief` on the fixture knowledge, reading the vocabulary at `vocabulary`."""
+    monkeypatch.setattr(language, "LANGUAGE_DIR", vocabulary)
+    return CliRunner().invoke(main, ["kb", "check", "--brief", str(FIXTURE_KNOWLEDGE)])
 
 
 def test_the_shipped_files_have_no_problem() -> None:
@@ -69,8 +82,7 @@ def test_a_syntax_error_names_file_and_line(vocabulary_copy: Path) -> None:
 def test_a_malformed_file_names_file_and_line(
     vocabulary_copy: Path, file: str, start: str, new: str, message: str
 ) -> None:
-    line = _replace_line(vocabulary_copy / file, start, new)
-    problems = language.check(vocabulary_copy)
+    line, problems = _one_problem(vocabulary_copy, file, start, new)
     assert [(p.path, p.line) for p in problems] == [(f"language/{file}", line)], problems
     assert message in problems[0].message
     assert str(problems[0]).startswith(f"language/{file}:{line}: ")
@@ -109,8 +121,7 @@ def test_a_malformed_file_names_file_and_line(
 def test_a_broken_phrase_names_file_and_line(
     vocabulary_copy: Path, file: str, start: str, new: str, message: str
 ) -> None:
-    line = _replace_line(vocabulary_copy / file, start, new)
-    problems = language.check(vocabulary_copy)
+    line, problems = _one_problem(vocabulary_copy, file, start, new)
     assert [(p.path, p.line) for p in problems] == [(f"language/{file}", line)], problems
     assert message in problems[0].message
 
@@ -128,8 +139,7 @@ def test_kb_check_reports_a_broken_phrase_file(
     vocabulary_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     line = _replace_line(vocabulary_copy / "da" / "dates.yaml", "tomorrow:", "tomorrow: [i morgen, (i aften]")
-    monkeypatch.setattr(language, "LANGUAGE_DIR", vocabulary_copy)
-    result = CliRunner().invoke(main, ["kb", "check", "--brief", str(FIXTURE_KNOWLEDGE)])
+    result = _kb_check(vocabulary_copy, monkeypatch)
     assert result.exit_code == 1
     assert f"language/da/dates.yaml:{line}: tomorrow: '(i aften': a ( without its )" in result.output
 
@@ -203,8 +213,7 @@ def test_kb_check_reports_a_broken_vocabulary_file(
     vocabulary_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     line = _replace_line(vocabulary_copy / "en" / "words.yaml", "stop_keywords:", "stop_keywords: {stop: 1}")
-    monkeypatch.setattr(language, "LANGUAGE_DIR", vocabulary_copy)
-    result = CliRunner().invoke(main, ["kb", "check", "--brief", str(FIXTURE_KNOWLEDGE)])
+    result = _kb_check(vocabulary_copy, monkeypatch)
     assert result.exit_code == 1
     assert f"language/en/words.yaml:{line}: stop_keywords must be a list" in result.output
 
@@ -266,12 +275,10 @@ _NEW_KEYS = [
 def test_kb_check_names_file_and_line_of_a_broken_new_key(
     vocabulary_copy: Path, monkeypatch: pytest.MonkeyPatch, file: str, start: str, new: str, message: str
 ) -> None:
-    line = _replace_line(vocabulary_copy / file, start, new)
-    problems = language.check(vocabulary_copy)
+    line, problems = _one_problem(vocabulary_copy, file, start, new)
     assert [(p.path, p.line) for p in problems] == [(f"language/{file}", line)], problems
     assert message in problems[0].message
-    monkeypatch.setattr(language, "LANGUAGE_DIR", vocabulary_copy)
-    result = CliRunner().invoke(main, ["kb", "check", "--brief", str(FIXTURE_KNOWLEDGE)])
+    result = _kb_check(vocabulary_copy, monkeypatch)
     assert result.exit_code == 1
     assert f"language/{file}:{line}: {problems[0].message}" in result.output
 

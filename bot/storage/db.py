@@ -54,7 +54,9 @@ BUSY_TIMEOUT_S = 5.0  # a writer waits this long for another worker's transactio
 SQLITE_PREFIX = "sqlite:///"
 POSTGRES_PREFIXES = ("postgresql://", "postgres://")
 # Advisory lock keys are 64-bit numbers; these are hashed with the schema's name (hashtextextended), so two
-# services sharing one PostgreSQL server in different schemas never share a lock.
+# services sharing one PostgreSQL server in different schemas never share a lock. LOCK_KEY is that number for the
+# lock name given as the statement's parameter.
+LOCK_KEY = "hashtextextended(? || current_schema(), 0)"
 WRITE_LOCK_NAME = "bibliobot.write"
 SCHEDULER_LOCK_NAME = "bibliobot.scheduler"
 PG_CONNECT_TIMEOUT_S = 10
@@ -372,10 +374,7 @@ def write_transaction(db: Db, *, serial: bool = True) -> Iterator[Db]:
         db.execute("BEGIN")
         try:
             if serial:
-                db.execute(
-                    "SELECT pg_advisory_xact_lock(hashtextextended(? || current_schema(), 0))",
-                    [WRITE_LOCK_NAME],
-                )
+                db.execute(f"SELECT pg_advisory_xact_lock({LOCK_KEY})", [WRITE_LOCK_NAME])
         except BaseException:
             db.execute("ROLLBACK")
             raise
@@ -466,9 +465,7 @@ class AdvisoryLock:
         if self._db is None or self._db.broken:
             self._db = PgDb(self.url)
         try:
-            got = self._db.execute(
-                "SELECT pg_try_advisory_lock(hashtextextended(? || current_schema(), 0))", [self.name]
-            ).fetchone()[0]
+            got = self._db.execute(f"SELECT pg_try_advisory_lock({LOCK_KEY})", [self.name]).fetchone()[0]
         except psycopg.Error:
             log.warning("could not ask for %s", self.path, exc_info=True)
             self.release()
@@ -510,9 +507,7 @@ class AdvisoryLock:
             return
         try:
             if held and not self._db.broken:
-                self._db.execute(
-                    "SELECT pg_advisory_unlock(hashtextextended(? || current_schema(), 0))", [self.name]
-                ).fetchone()
+                self._db.execute(f"SELECT pg_advisory_unlock({LOCK_KEY})", [self.name]).fetchone()
         except psycopg.Error:
             log.info("could not give %s back; closing the session frees it", self.path, exc_info=True)
         finally:
