@@ -393,3 +393,27 @@ def test_an_upset_message_yields_to_a_sure_faq_answer(
     brain: Brain, settings_only: Config, text: str, intent: str
 ) -> None:
     assert _understand(brain, settings_only, text).intent == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        # A letter: "my" in one sentence, "books" in the next and a status word in a third say three things.
+        (
+            "Hej. Min mand er syg. Vi har mange bøger vi er færdige med. De står klar i kælderen. Vil I have dem?",
+            "faq",
+        ),
+        (
+            "Dear library. My mother is 90. She loves books and reads a lot right now. Can someone bring them home to her?",
+            "faq",
+        ),
+        # Still a request when one sentence asks it, whatever comes before.
+        ("Hej. Jeg har været på ferie. Er mine bestilte bøger kommet?", "reservations"),
+        ("Hi there. I was away last week. Is my hold ready yet?", "reservations"),
+        # What speaks against a request counts in any sentence.
+        ("Jeg fik en sms om at min bog er klar. Hvor finder jeg den?", "faq"),
+        ("I got a message that my hold is ready. Where do I find it?", "faq"),
+    ],
+)
+def test_own_requests_are_read_a_sentence_at_a_time(text: str, intent: str) -> None:
+    assert route(text).intent == intent

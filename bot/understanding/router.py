@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from bot.config import LibraryConfig
 from bot.understanding import language
-from bot.understanding.text import fold, normalise, strip_filler
+from bot.understanding.text import fold, normalise, split_sentences, strip_filler
 
 # SMS compliance keywords, matched only when they are the whole message (any case, punctuation ignored).
 # The bot's own list covers every opt-out word Twilio acts on by default (bot/channels/sms_optout.py) and the
@@ -162,12 +162,12 @@ def _services(names: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(rf"\b({folded or language.NEVER})\b")
 
 
-def _own_account(norm: str, digital_services: tuple[str, ...]) -> bool:
-    """A question about the citizen's own holds or loans, not how reserving works (nor about a digital service's
-    loans, which the bot cannot see)."""
-    if _RES_ANYTHING.search(norm):
+def _own_account(piece: str, norm: str, digital_services: tuple[str, ...]) -> bool:
+    """A question about the citizen's own holds or loans (asked in the sentence `piece` of the message `norm`),
+    not how reserving works (nor about a digital service's loans, which the bot cannot see)."""
+    if _RES_ANYTHING.search(piece):
         return True
-    if not (_RES_OWN.search(norm) and _RES_THING.search(norm) and _RES_STATUS.search(norm)):
+    if not (_RES_OWN.search(piece) and _RES_THING.search(piece) and _RES_STATUS.search(piece)):
         return False
     if _RES_NOT_OWN.search(norm) or _services(digital_services).search(norm):
         return False
@@ -199,22 +199,41 @@ def route(text: str, digital_services: tuple[str, ...] = DIGITAL_SERVICES) -> Ro
         _HELP_WHAT_CAN.search(norm) and len(norm.split()) <= HELP_ABOUT_MAX_WORDS
     ):
         return Route("help")
-    cats, auds = event_topics(norm)
-    topical = bool(cats or auds or _has(norm, EVENT_WORDS) or _EVERYTHING.search(norm))
-    declined = bool(_DECLINE.search(norm) and _ALERT_WORDS.search(norm) and not _WHY.search(norm))
+    # The bot's own requests are read a sentence at a time: in a letter, "my" in one sentence, "books" in the next
+    # and "right now" in a third are three things said, not a request to see one's loans. What speaks against a
+    # request ("... is ready. Where do I find it?") counts wherever it is.
+    pieces = [p for p in (strip_filler(normalise(s)) for s in split_sentences(text)) if p] or [norm]
+    for piece in pieces:
+        request = _own_request(piece, norm, digital_services)
+        if request is not None:
+            return Route(request)
+    return Route("faq")
+
+
+def _declines(piece: str, norm: str) -> bool:
+    """'Gider ikke flere beskeder om ...': declining messages in other words (not asking why they come)."""
+    return bool(_DECLINE.search(piece) and _ALERT_WORDS.search(piece) and not _WHY.search(norm))
+
+
+def _own_request(piece: str, norm: str, digital_services: tuple[str, ...]) -> str | None:
+    """Unsubscribe, subscribe or reservations when the sentence `piece` asks for it and nothing in the whole
+    message `norm` speaks against it; else None."""
+    cats, auds = event_topics(piece)
+    topical = bool(cats or auds or _has(piece, EVENT_WORDS) or _EVERYTHING.search(piece))
+    declined = _declines(piece, norm)
     if (
-        (_UNSUBSCRIBE.search(norm) or declined)
+        (_UNSUBSCRIBE.search(piece) or declined)
         and topical
         and not (_EVENT_PLACE.search(norm) and not _ALERT_WORDS.search(norm))
     ):
-        return Route("unsubscribe")
+        return "unsubscribe"
     if (
-        _SUBSCRIBE.search(norm)
-        and (cats or auds or _has(norm, EVENT_WORDS))
+        _SUBSCRIBE.search(piece)
+        and (cats or auds or _has(piece, EVENT_WORDS))
         and not _UNSUBSCRIBE.search(norm)
-        and not declined
+        and not _declines(norm, norm)
     ):
-        return Route("subscribe")
-    if _own_account(norm, digital_services):
-        return Route("reservations")
-    return Route("faq")
+        return "subscribe"
+    if _own_account(piece, norm, digital_services):
+        return "reservations"
+    return None

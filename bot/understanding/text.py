@@ -155,9 +155,13 @@ SENTENCE_MIN_WORDS = 3  # shorter pieces ("Hej.", "Tak!") say nothing on their o
 MAX_SENTENCES = 4
 
 
+def split_sentences(text: str) -> list[str]:
+    """Every sentence of a message, however short, in order."""
+    return [p.strip() for p in _SENTENCE_END.split(text) if p and p.strip()]
+
+
 def sentences(text: str) -> list[str]:
     """The sentences of a long message that could each be the question ("Jeg var forbi i går. Hvordan fornyer
     jeg?"); empty when the message is one sentence, so a short message costs nothing more."""
-    parts = [p.strip() for p in _SENTENCE_END.split(text) if p and p.strip()]
-    parts = [p for p in parts if len(p.split()) >= SENTENCE_MIN_WORDS]
+    parts = [p for p in split_sentences(text) if len(p.split()) >= SENTENCE_MIN_WORDS]
     return parts[-MAX_SENTENCES:] if len(parts) >= 2 else []
