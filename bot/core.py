@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from bot.context import Context, Understanding
 from bot.model import Action, Message, Reply
-from bot.understanding import keywords, langid, router, timeintent
+from bot.understanding import keywords, langid, language, router, timeintent
 from bot.understanding.branches import BranchMatch
 from bot.understanding.text import normalise, strip_filler
 from handlers import (
@@ -69,12 +69,12 @@ HANDLERS: dict[str, Handler] = {
 OFFERING_MIN_CONFIDENCE = 0.70
 
 
-# "Har I en sprogcafé?", "do you run courses": asked as whether we offer something, any FAQ answer will do.
+# "Har I en sprogcafé?", "do you run courses": asked as whether we offer something, any FAQ answer will do
+# (events.yaml: offer_questions anywhere, offer_openings first).
 _DO_YOU_OFFER = re.compile(
-    r"\b(har i|laver i|holder i|tilbyder i|findes der|er der|do you have|do you run|do you offer|do you do|"
-    r"do you hold|is there|are there|^any|^nogen|^noget)\b"
+    rf"\b({language.pattern('events.offer_questions')})\b|^({language.pattern('events.offer_openings')})\b"
 )
-_SOON = re.compile(r"\b(snart|kommende|coming up|upcoming|soon)\b")
+_SOON = re.compile(rf"\b({language.pattern('events.soon')})\b")
 
 
 def _offering_question(content: str, lang: str, found: BranchMatch | None, ctx: Context) -> bool:

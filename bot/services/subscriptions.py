@@ -16,9 +16,10 @@ from bot import storage
 from bot.services.events import Event
 from bot.services.events.query import RELATED_AUDIENCES
 from bot.storage import Store
+from bot.understanding import language
 from bot.understanding.router import event_topics
 
-_ALL = re.compile(r"\b(alle|all|alt|everything|samtlige)\b")
+_ALL = re.compile(rf"\b({language.pattern('intents.all_topics')})\b")
 _LISTING = re.compile(
     r"^(vis |show |se |see |list )?(mine|my|mit|hvilke|which|what)( \w+)?? "
     r"(abonnementer|abonnement|abonnementerne|subscriptions|subscription)( har jeg| do i have| have i)?$"

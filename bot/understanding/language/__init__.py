@@ -390,6 +390,9 @@ SECTIONS: dict[str, dict[str, _Read]] = {
         "not_calendar": _phrases,
         "not_calendar_last": _phrases,
         "not_calendar_late": _phrases,
+        "offer_questions": _phrases,
+        "offer_openings": _phrases,
+        "soon": _phrases,
     },
     "intents.yaml": {
         "ask_for_person": _list,
@@ -412,6 +415,7 @@ SECTIONS: dict[str, dict[str, _Read]] = {
                 "help_about",
                 "help_what_can",
                 "everything",
+                "all_topics",
                 "subscribe",
                 "unsubscribe",
                 "decline",
