@@ -364,8 +364,8 @@ def _local_lexicon(
     out: dict[str, dict[str, list[str]]] = {}
     for lang_node, concepts_node in node.value:
         lang = str(lang_node.value)
-        if not re.fullmatch(r"[a-z]{2,3}", lang):
-            problems.append(Problem(rel, _line(lang_node), f"'{lang}' is not a language code (da, en, ...)"))
+        if lang not in LANGUAGES:
+            problems.append(Problem(rel, _line(lang_node), unknown_language(lang)))
             continue
         if not isinstance(concepts_node, yaml.MappingNode):
             problems.append(Problem(rel, _line(concepts_node), f"{lang}: must map a concept to its words"))

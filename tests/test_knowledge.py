@@ -355,7 +355,14 @@ BROKEN: list[tuple[str, dict[str, str], str, int | None, str]] = [
         {"faq/a.yaml": GOOD, "lexicon.yaml": "Danish:\n  municipality: [gladsaxe]\n"},
         "lexicon.yaml",
         1,
-        "'Danish' is not a language code",
+        "unknown language 'Danish'",
+    ),
+    (
+        "lexicon-not-a-known-code",
+        {"faq/a.yaml": GOOD, "lexicon.yaml": "xx:\n  municipality: [gladsaxe]\n"},
+        "lexicon.yaml",
+        1,
+        "unknown language 'xx'",
     ),
 ]
 
