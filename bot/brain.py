@@ -217,7 +217,10 @@ def _built_in_child(kb: KnowledgeBase, key: str) -> bool:
     started = time.perf_counter()
     try:
         child = multiprocessing.get_context("spawn").Process(
-            target=_build_and_store, args=(slim, key, cache.CACHE_DIR), name="bibliobot-index", daemon=True
+            target=_build_and_store,
+            args=(slim, key, cache.CACHE_DIR, os.getpid()),
+            name="bibliobot-index",
+            daemon=True,
         )
         child.start()
         child.join(_timeout)
@@ -253,8 +256,29 @@ def _stop(child: BaseProcess) -> None:
         child.join(5)
 
 
-def _build_and_store(kb: KnowledgeBase, key: str, cache_dir: Path) -> None:
+PARENT_POLL_SECONDS = 1.0
+
+
+def exit_with_parent(parent: int, poll_seconds: float = PARENT_POLL_SECONDS) -> None:
+    """End this process soon after the process `parent` is gone. A web worker killed with SIGKILL (an out-of-memory
+    kill, gunicorn's timeout) cannot stop its build child, which would go on for minutes or hours beside the build
+    the restarted worker starts, both at full memory; on Linux an orphan is handed to another parent, which is how
+    it notices."""
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(poll_seconds)
+        log.warning("the process %d that started this index build is gone; the build stops", parent)
+        os._exit(4)
+
+    threading.Thread(target=watch, name="bibliobot-parent-watch", daemon=True).start()
+
+
+def _build_and_store(kb: KnowledgeBase, key: str, cache_dir: Path, parent: int | None = None) -> None:
     """The child's whole work (see `_built_in_child`); it exits with an error code if the index is not stored."""
+    if parent is not None:
+        exit_with_parent(parent)
     cache.CACHE_DIR = cache_dir
     if not cache.store("matcher", key, trained_matcher(kb)):
         raise SystemExit(3)

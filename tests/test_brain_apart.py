@@ -208,3 +208,47 @@ def test_a_process_that_never_lets_go_of_the_lock_is_waited_for_only_so_long(
     finally:
         holder.kill()
         holder.wait()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A child that exited but was not yet reaped by its (new) parent is a zombie: gone for our purpose.
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_a_build_child_ends_when_its_parent_is_killed() -> None:
+    """A web worker killed with SIGKILL cannot stop its build child; the child notices the parent is gone and ends,
+    instead of building on beside the restarted worker's own build."""
+    child_code = (
+        "import sys, time\n"
+        "from bot import brain\n"
+        "brain.exit_with_parent(int(sys.argv[1]), 0.05)\n"
+        "time.sleep(60)\n"
+    )
+    parent_code = (
+        "import os, subprocess, sys, time\n"
+        f"child = subprocess.Popen([sys.executable, '-c', {child_code!r}, str(os.getpid())])\n"
+        "print(child.pid, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", parent_code], stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    child = int(parent.stdout.readline())
+    try:
+        time.sleep(1.0)  # the child has imported the bot and is watching
+        assert _alive(child), "the child must live while its parent does"
+        parent.kill()
+        parent.wait(10)
+        deadline = time.monotonic() + 10
+        while _alive(child) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(child)
+    finally:
+        if _alive(child):
+            os.kill(child, 9)
