@@ -354,6 +354,31 @@ def test_a_claim_skips_rows_another_drain_has_locked(store: Store) -> None:
     assert storage.claim_outbox(store, ids, "third", MOMENT) == [ids[0]]
 
 
+@pytest.mark.postgres_only
+def test_a_message_is_recorded_wholly_before_or_after_a_serial_transaction(store: Store) -> None:
+    """record_inbound takes the write lock's shared side: it waits while "delete my data" (an exclusive write
+    transaction) runs, so none of its rows can land between that transaction's deletes; two messages do not wait
+    for each other."""
+    other = Store(store.target.url)
+    done = threading.Event()
+
+    def record() -> None:
+        storage.record_inbound(store, exchange(KAREN, "SM1"), "Kl. 10.", MOMENT)
+        done.set()
+
+    try:
+        with other.transaction():  # exclusive, as forget_sender's
+            worker = threading.Thread(target=record)
+            worker.start()
+            assert not done.wait(0.5), "a message was recorded while a serial transaction held the write lock"
+        worker.join(10)
+        assert done.is_set() and storage.stored_reply(store, "sms", "SM1") == "Kl. 10."
+        with other.transaction(lock="shared"):  # another message's transaction does not hold this one up
+            assert storage.record_inbound(store, exchange(KAREN, "SM2"), "Kl. 10.", MOMENT)
+    finally:
+        other.close()
+
+
 def test_a_nul_in_a_message_is_stored(store: Store) -> None:
     """Any text a citizen sends reaches the log; PostgreSQL's text cannot hold NUL, so it is replaced there."""
     storage.claim_inbound(store, "sms", "SM1", KAREN, MOMENT)
