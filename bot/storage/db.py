@@ -362,6 +362,15 @@ def ddl(db: Db, sql: str) -> None:
     db.execute(_pg_ddl(sql) if db.dialect == "postgresql" else sql)
 
 
+# BEGIN and the write lock's advisory lock in one simple query, without parameters (the lock's name written into
+# LOCK_KEY, the same key), so psycopg sends both in one round trip rather than two.
+_PG_WRITE_KEY = LOCK_KEY.replace("?", f"'{WRITE_LOCK_NAME}'")
+_PG_BEGIN = {
+    "exclusive": f"BEGIN; SELECT pg_advisory_xact_lock({_PG_WRITE_KEY})",
+    "shared": f"BEGIN; SELECT pg_advisory_xact_lock_shared({_PG_WRITE_KEY})",
+    "none": "BEGIN",
+}
+
 # How a transaction of `write_transaction` keeps out the others on PostgreSQL (on SQLite every one is BEGIN
 # IMMEDIATE): "exclusive" takes the write lock, "shared" its shared side (it waits only for the exclusive ones, so
 # transactions that take it do not queue behind each other), "none" no advisory lock at all.
@@ -379,13 +388,13 @@ def write_transaction(db: Db, *, lock: TxLock = "exclusive") -> Iterator[Db]:
     data" deletes a sender's rows table by table; a message of theirs committed in between would leave some).
     """
     if db.dialect == "postgresql":
-        db.execute("BEGIN")
         try:
-            if lock != "none":
-                shared = "_shared" if lock == "shared" else ""
-                db.execute(f"SELECT pg_advisory_xact_lock{shared}({LOCK_KEY})", [WRITE_LOCK_NAME])
+            db.execute(_PG_BEGIN[lock])
         except BaseException:
-            db.execute("ROLLBACK")
+            # BEGIN ran and the lock did not (interrupted, or a statement timeout): end the open transaction. A
+            # connection that broke has none to end; the error is what the caller sees.
+            if db.in_transaction and not (isinstance(db, PgDb) and db.broken):
+                db.execute("ROLLBACK")
             raise
     else:
         db.execute("BEGIN IMMEDIATE")
