@@ -5,6 +5,7 @@ BibliobotError
  ├── KnowledgeError       the librarians' YAML is wrong; carries every problem with file and line
  │    └── LanguageError   a vocabulary file of bot/understanding/language/ is wrong (read at start-up)
  ├── StorageError         the database named by [storage] url cannot be used (bad URL, unreachable)
+ │    └── WriteRefused    a read-only view of the storage was asked to write (the caller takes the writing way)
  └── ChannelError         a provider failed (retryable tells the outbox whether to try again)
       └── SignatureError  an inbound webhook was not signed by the provider
 """
@@ -55,6 +56,11 @@ class LanguageError(KnowledgeError):
 
 class StorageError(BibliobotError):
     """The database cannot be opened or used as asked; the message names the setting to look at."""
+
+
+class WriteRefused(StorageError):
+    """A statement that writes, sent through a read-only view of the storage (`bot.storage.ReadOnlyView`): a
+    message is first decided without writing, and one whose handling must write is decided again the old way."""
 
 
 class ChannelError(BibliobotError):

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot import storage
+from bot.errors import WriteRefused
 from bot.storage import Exchange, Store, migrate, open_db, schema_version
 from tests.conftest import MOMENT, database_url
 
@@ -153,6 +154,54 @@ def test_a_released_claim_can_be_claimed_again(store: Store) -> None:
     storage.claim_inbound(store, "sms", "SM1", KAREN, MOMENT)
     storage.release_claim(store, "sms", "SM1")
     assert storage.claim_inbound(store, "sms", "SM1", KAREN, MOMENT)
+
+
+def test_recording_a_message_claims_it_with_its_answer_state_and_log_at_once(store: Store) -> None:
+    pending = {"kind": "choice", "at": MOMENT.isoformat()}
+    assert storage.record_inbound(store, exchange(KAREN, "SM1"), "Kl. 10.", MOMENT, {KAREN: pending})
+    assert storage.stored_reply(store, "sms", "SM1") == "Kl. 10."
+    assert storage.get_conversation(store, KAREN) == pending
+    assert [m["direction"] for m in storage.messages(store, KAREN)] == ["in", "out"]
+    # A duplicate loses the claim and writes nothing: not its state, not its log rows.
+    assert not storage.record_inbound(
+        store, exchange(KAREN, "SM1", reply="Other"), "Other", MOMENT, {KAREN: None}
+    )
+    assert storage.stored_reply(store, "sms", "SM1") == "Kl. 10."
+    assert storage.get_conversation(store, KAREN) == pending
+    assert len(storage.messages(store, KAREN)) == 2
+    # A claim taken the other way (claimed first, still being answered) is a duplicate too.
+    assert storage.claim_inbound(store, "sms", "SM2", KAREN, MOMENT)
+    assert not storage.record_inbound(store, exchange(KAREN, "SM2"), "Kl. 10.", MOMENT)
+
+
+def test_a_read_only_view_reads_and_refuses_every_way_to_write(store: Store) -> None:
+    storage.set_opt_out(store, KAREN, True, MOMENT)
+    view = storage.ReadOnlyView(store)
+    assert storage.is_opted_out(view, KAREN)
+    assert list(view.db.query("SELECT sender FROM contacts")) == [{"sender": KAREN}]
+    writes = [
+        lambda: storage.set_opt_out(view, KAREN, False, MOMENT),  # a transaction
+        lambda: storage.put_conversation(view, KAREN, None, MOMENT),  # the write lock, then a statement
+        lambda: storage.claim_inbound(view, "sms", "SM1", KAREN, MOMENT),  # one statement
+        lambda: view.db.execute("UPDATE contacts SET opted_out = 0"),
+        lambda: view.db.executemany("DELETE FROM contacts WHERE sender = ?", [[KAREN]]),
+        lambda: storage.atomic(view).__enter__(),
+    ]
+    for write in writes:
+        with pytest.raises(WriteRefused):
+            write()
+    assert storage.is_opted_out(store, KAREN) and storage.stored_reply(store, "sms", "SM1") is None
+
+
+def test_deferred_conversations_write_only_what_changed(store: Store) -> None:
+    storage.put_conversation(store, OLE, {"kind": "events", "at": MOMENT.isoformat()}, MOMENT)
+    conversations = storage.DeferredConversations(store)
+    assert conversations.get(KAREN) is None
+    conversations.put(KAREN, None)  # nothing there, nothing left: nothing to write
+    conversations.put(OLE, None)
+    assert conversations.get(OLE) is None  # what this message put, before it is written
+    assert storage.get_conversation(store, OLE) is not None  # not written yet
+    assert conversations.changes() == {OLE: None}
 
 
 def test_opt_out_reports_whether_it_changed(store: Store) -> None:
@@ -303,6 +352,31 @@ def test_a_claim_skips_rows_another_drain_has_locked(store: Store) -> None:
         other.execute("ROLLBACK")
         other.close()
     assert storage.claim_outbox(store, ids, "third", MOMENT) == [ids[0]]
+
+
+@pytest.mark.postgres_only
+def test_a_message_is_recorded_wholly_before_or_after_a_serial_transaction(store: Store) -> None:
+    """record_inbound takes the write lock's shared side: it waits while "delete my data" (an exclusive write
+    transaction) runs, so none of its rows can land between that transaction's deletes; two messages do not wait
+    for each other."""
+    other = Store(store.target.url)
+    done = threading.Event()
+
+    def record() -> None:
+        storage.record_inbound(store, exchange(KAREN, "SM1"), "Kl. 10.", MOMENT)
+        done.set()
+
+    try:
+        with other.transaction():  # exclusive, as forget_sender's
+            worker = threading.Thread(target=record)
+            worker.start()
+            assert not done.wait(0.5), "a message was recorded while a serial transaction held the write lock"
+        worker.join(10)
+        assert done.is_set() and storage.stored_reply(store, "sms", "SM1") == "Kl. 10."
+        with other.transaction(lock="shared"):  # another message's transaction does not hold this one up
+            assert storage.record_inbound(store, exchange(KAREN, "SM2"), "Kl. 10.", MOMENT)
+    finally:
+        other.close()
 
 
 def test_a_nul_in_a_message_is_stored(store: Store) -> None:

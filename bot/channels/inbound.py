@@ -1,8 +1,14 @@
 """What every channel does with an inbound message, whichever provider it came from.
 
-    claim the provider's id ─► compliance keyword? ─► rate limit ─► core.handle ─► render ─► store answer + log
-         │ already claimed                              │ over the limit
-         └─► the answer given the first time            └─► one notice, then silence
+    rate limit ─► core.handle, reading only ─► render ─► one transaction: claim the id + answer, state, log
+        │ over the limit      │ must write (STOP, a ticket)           │ claimed already
+        └─► one notice,       └─► claim the id first, then decide    └─► the answer given the first time
+            then silence          with the store, store the answer
+
+A message is decided before its provider id is claimed, and the claim is written with everything the answer
+changes (`storage.record_inbound`): one commit per message, and a duplicate that loses the claim has no effect.
+An answer whose handlers write while deciding is found out (WriteRefused from the store's read-only view) and
+decided again the older way, which commits the claim first, so its writes happen once.
 
 The channel adapters (`sms.py`, `telegram.py`) verify and parse a request into a `Message`, call `process`, and
 turn the stored body into their HTTP response. `Runtime` holds what they share, built once by `create_app`, which
@@ -28,11 +34,12 @@ from bot.brain import Brain
 from bot.channels.outbound import close_senders
 from bot.config import Config
 from bot.context import Context
+from bot.errors import WriteRefused
 from bot.knowledge_folder import KnowledgeHolder
 from bot.model import Message, Reply
 from bot.phone import has_cpr, mask, mask_cpr
 from bot.services import ratelimit
-from bot.storage import Exchange, SqliteConversations, Store
+from bot.storage import DeferredConversations, Exchange, ReadOnlyView, SqliteConversations, Store
 from bot.understanding import langid, router
 from bot.understanding.dates import iso_week
 from handlers import compliance
@@ -174,8 +181,23 @@ def context(rt: Runtime, now: datetime) -> Context:
     )
 
 
-def _decide(rt: Runtime, message: Message, fixed: Reply | None) -> tuple[Reply, str]:
-    """The reply and the log status for a claimed message."""
+def reading_context(rt: Runtime, now: datetime) -> tuple[Context, DeferredConversations]:
+    """The context of a message decided before it is claimed: the store's reads only (a write raises
+    WriteRefused), and the conversation state the handlers put kept for `record_inbound`."""
+    conversations = DeferredConversations(rt.store)
+    ctx = Context(
+        brain=rt.brain(),
+        config=rt.config,
+        now=now,
+        conversations=conversations,
+        store=ReadOnlyView(rt.store),
+        events=rt.services.get("events"),
+    )
+    return ctx, conversations
+
+
+def _decide(rt: Runtime, message: Message, fixed: Reply | None, ctx: Context) -> tuple[Reply, str]:
+    """The reply and the log status of a message, decided in `ctx`."""
     now = message.received_at
     if router.compliance(message.text) is None and message.provider_keyword is None:
         limit = rt.rate_limit()
@@ -188,13 +210,33 @@ def _decide(rt: Runtime, message: Message, fixed: Reply | None) -> tuple[Reply, 
             return Reply(text="", lang="", intent="notice"), "rate_silenced"
     if fixed is not None:
         return fixed, "answered"
-    ctx = context(rt, now)
     try:
         return core.handle(message, ctx), "answered"
+    except WriteRefused:
+        raise  # decided without writing, and this answer writes: the caller decides it again, claimed first
     except Exception:
         # The edge of the service: log with the traceback, give the citizen a safe answer, keep serving.
         log.exception("handling a message from %s failed", mask(message.sender))
         return compliance.notice("error", language_of(message.text, rt.config)), "error"
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One inbound message as `process` is asked to handle it."""
+
+    message: Message
+    render: Callable[[Reply], Outgoing]
+    fixed: Reply | None
+    may_reply: bool
+    cpr: bool  # the text held a CPR number (masked in `message`): the reply says not to send one
+
+    @property
+    def channel(self) -> str:
+        return str(self.message.channel)
+
+    @property
+    def pid(self) -> str:
+        return self.message.provider_id or ""
 
 
 def process(
@@ -209,47 +251,96 @@ def process(
 
     `fixed` answers without the core (Telegram's non-text messages); `may_reply=False` handles the message but
     answers nothing (a number outside the allow-list).
+
+    The message is decided first, reading only, and then claimed with everything its answer changes in one
+    transaction (`storage.record_inbound`): one commit per message. An answer that must write while it is decided
+    (STOP, a ticket, "delete my data": WriteRefused) is decided again the way that claims first and commits the
+    claim, so its writes happen once however many duplicates arrive.
     """
-    pid = message.provider_id
-    if not pid:
+    if not message.provider_id:
         raise ValueError("an inbound message needs the provider's id")
     # A CPR number never goes further than this: the message is masked before it is claimed, decided on, logged,
     # put in a ticket or a conversation, and the citizen is told not to send it.
     cpr = has_cpr(message.text)
     if cpr:
         message = dataclasses.replace(message, text=mask_cpr(message.text))
-    channel, now = str(message.channel), message.received_at
-    if not storage.claim_inbound(rt.store, channel, pid, message.sender, now):
-        body = storage.wait_for_reply(rt.store, channel, pid, DUPLICATE_WAIT_SECONDS)
-        if body is not None:
-            log.info("%s message %s was already answered; repeating that answer", channel, pid)
-            metrics.duplicate_received(channel)
-            return Outcome(body, duplicate=True)
-        if not storage.steal_stale_claim(rt.store, channel, pid, now - STALE_CLAIM, now):
-            log.warning("%s message %s is still being answered elsewhere; answering nothing", channel, pid)
-            return Outcome("", duplicate=True)
+    item = Inbound(message, render, fixed, may_reply, cpr)
+    ctx, conversations = reading_context(rt, message.received_at)
     try:
-        reply, status = _decide(rt, message, fixed)
-        if cpr:
-            reply = compliance.with_cpr_note(reply)
-        out = render(reply) if reply.text and may_reply else SILENCE
+        reply, status, out = _answer(rt, item, ctx)
+    except WriteRefused:
+        return _claimed_first(rt, item)
+    exchange = _exchange(rt, item, reply, status, out)
+    if not storage.record_inbound(rt.store, exchange, out.body, message.received_at, conversations.changes()):
+        return _duplicate(rt, item) or _answer_claimed(rt, item)
+    return _handled(item, reply, out)
+
+
+def _claimed_first(rt: Runtime, item: Inbound) -> Outcome:
+    """Claim the message's id (committed), then decide with the store and store the answer: for an answer that
+    writes while it is decided, so a duplicate waits for it instead of writing again."""
+    now = item.message.received_at
+    if not storage.claim_inbound(rt.store, item.channel, item.pid, item.message.sender, now):
+        duplicate = _duplicate(rt, item)
+        if duplicate is not None:
+            return duplicate
+    return _answer_claimed(rt, item)
+
+
+def _duplicate(rt: Runtime, item: Inbound) -> Outcome | None:
+    """The answer to a message id claimed already: the first answer, waited for while another worker is still
+    giving it; None when that worker died (its claim is stale) and this caller took the claim over."""
+    channel, pid, now = item.channel, item.pid, item.message.received_at
+    body = storage.wait_for_reply(rt.store, channel, pid, DUPLICATE_WAIT_SECONDS)
+    if body is not None:
+        log.info("%s message %s was already answered; repeating that answer", channel, pid)
+        metrics.duplicate_received(channel)
+        return Outcome(body, duplicate=True)
+    if not storage.steal_stale_claim(rt.store, channel, pid, now - STALE_CLAIM, now):
+        log.warning("%s message %s is still being answered elsewhere; answering nothing", channel, pid)
+        return Outcome("", duplicate=True)
+    return None
+
+
+def _answer_claimed(rt: Runtime, item: Inbound) -> Outcome:
+    """Decide a message whose id this caller holds the claim on, writing as it goes, and store the answer."""
+    try:
+        reply, status, out = _answer(rt, item, context(rt, item.message.received_at))
     except BaseException:
-        storage.release_claim(rt.store, channel, pid)
+        storage.release_claim(rt.store, item.channel, item.pid)
         raise
-    exchange = Exchange(
-        channel=channel,
+    exchange = _exchange(rt, item, reply, status, out)
+    if not storage.finish_inbound(rt.store, exchange, out.body, item.message.received_at):
+        log.info("%s message %s: the sender's data was deleted; nothing logged", item.channel, item.pid)
+    return _handled(item, reply, out)
+
+
+def _answer(rt: Runtime, item: Inbound, ctx: Context) -> tuple[Reply, str, Outgoing]:
+    """The reply, its log status and what the channel sends."""
+    reply, status = _decide(rt, item.message, item.fixed, ctx)
+    if item.cpr:
+        reply = compliance.with_cpr_note(reply)
+    out = item.render(reply) if reply.text and item.may_reply else SILENCE
+    return reply, status, out
+
+
+def _exchange(rt: Runtime, item: Inbound, reply: Reply, status: str, out: Outgoing) -> Exchange:
+    message = item.message
+    return Exchange(
+        channel=item.channel,
         sender=message.sender,
         text=message.text,
-        provider_id=pid,
-        status=status if may_reply else "not_answered",
+        provider_id=item.pid,
+        status=status if item.may_reply else "not_answered",
         reply_text=out.text,
         intent=reply.intent,
         entry=reply.entry,
         action=str(reply.action),
         lang=reply.lang,
-        week=iso_week(now.astimezone(rt.config.tz).date()),
+        week=iso_week(message.received_at.astimezone(rt.config.tz).date()),
     )
-    if not storage.finish_inbound(rt.store, exchange, out.body, now):
-        log.info("%s message %s: the sender's data was deleted; nothing logged", channel, pid)
-    metrics.message_handled(channel, reply.intent, str(reply.action) if out.text else "silence")
+
+
+def _handled(item: Inbound, reply: Reply, out: Outgoing) -> Outcome:
+    metrics.message_handled(item.channel, reply.intent, str(reply.action) if out.text else "silence")
     return Outcome(out.body)

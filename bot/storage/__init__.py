@@ -6,7 +6,7 @@ The package, one module a job:
                       PgDb behind one small `Db` interface, open_db, the write lock, the PostgreSQL advisory lock,
                       `Database` (a service's connections) with `write` (one statement) and `transaction`, `atomic`
     migrations.py     the schema: MIGRATIONS (append only), schema_version, migrate
-    store.py          `Store`: a `Database` migrated when opened
+    store.py          `Store`: a `Database` migrated when opened; `ReadOnlyView`, a store's reads and no writes
     exchanges.py      inbound dedupe claims and the message log (what came in, what was answered, delivery status)
     contacts.py       opt-out and conversation state
     privacy.py        "delete my data" (every table with a `sender` column) and the message log's retention
@@ -47,6 +47,7 @@ from bot.storage.campaigns import (
     stop_campaigns,
 )
 from bot.storage.contacts import (
+    DeferredConversations,
     SqliteConversations,
     get_conversation,
     is_opted_out,
@@ -78,6 +79,7 @@ from bot.storage.exchanges import (
     recent_exchange,
     recent_inbound,
     record_delivery_status,
+    record_inbound,
     record_outgoing,
     release_claim,
     steal_stale_claim,
@@ -147,7 +149,7 @@ from bot.storage.staff import (
     staff_key,
     staff_session,
 )
-from bot.storage.store import Store
+from bot.storage.store import ReadOnlyView, Store
 from bot.storage.subscriptions import (
     add_subscription,
     all_subscriptions,
@@ -206,6 +208,7 @@ __all__ = [
     "Db",
     "ddl",
     "defer_outbox",
+    "DeferredConversations",
     "delete_reply_template",
     "delete_staff_session",
     "due_outbox",
@@ -264,10 +267,12 @@ __all__ = [
     "put_link_code",
     "put_notice",
     "queue_teach",
+    "ReadOnlyView",
     "recent_exchange",
     "recent_inbound",
     "recent_link_codes",
     "record_delivery_status",
+    "record_inbound",
     "record_login_attempt",
     "record_outgoing",
     "release_claim",

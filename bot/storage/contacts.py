@@ -1,5 +1,6 @@
 """Per citizen: opted out of proactive messages or not (`contacts`), and the conversation state the handlers keep
-between messages (`conversations`, read through `SqliteConversations`).
+between messages (`conversations`, read through `SqliteConversations`, or `DeferredConversations` for a message
+that is decided before it is claimed).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from bot.storage.db import Database, ts
+from bot.storage.db import Database, Db, ts
 
 
 def set_opt_out(
@@ -40,13 +41,19 @@ def get_conversation(store: Database, sender: str) -> dict[str, Any] | None:
 
 
 def put_conversation(store: Database, sender: str, state: dict[str, Any] | None, now: datetime) -> None:
+    with store.writer.held():
+        write_conversation(store.db, sender, state, ts(now))
+
+
+def write_conversation(db: Db, sender: str, state: dict[str, Any] | None, at: str) -> None:
+    """One citizen's state (None: none) on a connection, for a caller that holds the write lock or a transaction."""
     if state is None:
-        store.write("DELETE FROM conversations WHERE sender = ?", [sender])
+        db.execute("DELETE FROM conversations WHERE sender = ?", [sender])
         return
-    store.write(
+    db.execute(
         "INSERT INTO conversations (sender, state, updated_at) VALUES (?, ?, ?) "
         "ON CONFLICT (sender) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
-        [sender, json.dumps(state, ensure_ascii=False), ts(now)],
+        [sender, json.dumps(state, ensure_ascii=False), at],
     )
 
 
@@ -71,3 +78,37 @@ class SqliteConversations:
     def put(self, sender: str, state: dict[str, Any] | None) -> None:
         put_conversation(self._store, sender, state, self._now)
         self._seen[sender] = copy.deepcopy(state) if state is not None else None
+
+
+class DeferredConversations:
+    """The ConversationStore of a message decided before it is claimed (bot/channels/inbound.py): the state is
+    read once, and what the handlers put is kept here, to be written with the claim in one transaction
+    (`record_inbound`), so a duplicate that loses the claim changes no state.
+
+    `changes()` leaves out removing a state that was not there: a message that finds no pending question and
+    leaves none (most of them) writes no conversation row at all."""
+
+    def __init__(self, store: Database) -> None:
+        self._store = store
+        self._read: dict[str, dict[str, Any] | None] = {}
+        self._put: dict[str, dict[str, Any] | None] = {}
+
+    def get(self, sender: str) -> dict[str, Any] | None:
+        if sender in self._put:
+            state = self._put[sender]
+        else:
+            if sender not in self._read:
+                self._read[sender] = get_conversation(self._store, sender)
+            state = self._read[sender]
+        return copy.deepcopy(state) if state is not None else None
+
+    def put(self, sender: str, state: dict[str, Any] | None) -> None:
+        self._put[sender] = copy.deepcopy(state) if state is not None else None
+
+    def changes(self) -> dict[str, dict[str, Any] | None]:
+        """What to write per sender: a state, or None to remove one."""
+        return {
+            sender: state
+            for sender, state in self._put.items()
+            if not (state is None and sender in self._read and self._read[sender] is None)
+        }

@@ -33,10 +33,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TypedDict
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict
 from urllib.parse import urlsplit, urlunsplit
 
-from bot.errors import StorageError
+from bot.errors import StorageError, WriteRefused
 
 if TYPE_CHECKING:  # imported where a database is opened: `bibliobot ask` never opens one and starts faster
     import psycopg
@@ -362,21 +362,39 @@ def ddl(db: Db, sql: str) -> None:
     db.execute(_pg_ddl(sql) if db.dialect == "postgresql" else sql)
 
 
+# BEGIN and the write lock's advisory lock in one simple query, without parameters (the lock's name written into
+# LOCK_KEY, the same key), so psycopg sends both in one round trip rather than two.
+_PG_WRITE_KEY = LOCK_KEY.replace("?", f"'{WRITE_LOCK_NAME}'")
+_PG_BEGIN = {
+    "exclusive": f"BEGIN; SELECT pg_advisory_xact_lock({_PG_WRITE_KEY})",
+    "shared": f"BEGIN; SELECT pg_advisory_xact_lock_shared({_PG_WRITE_KEY})",
+    "none": "BEGIN",
+}
+
+# How a transaction of `write_transaction` keeps out the others on PostgreSQL (on SQLite every one is BEGIN
+# IMMEDIATE): "exclusive" takes the write lock, "shared" its shared side (it waits only for the exclusive ones, so
+# transactions that take it do not queue behind each other), "none" no advisory lock at all.
+TxLock = Literal["exclusive", "shared", "none"]
+
+
 @contextmanager
-def write_transaction(db: Db, *, serial: bool = True) -> Iterator[Db]:
+def write_transaction(db: Db, *, lock: TxLock = "exclusive") -> Iterator[Db]:
     """A transaction that holds the write lock from its first statement (on PostgreSQL: an advisory lock that
     every such transaction of every process takes, so a read-then-write behaves as it does on SQLite).
 
-    `serial=False` leaves the advisory lock out on PostgreSQL, for a transaction whose statements are each safe
+    `lock="none"` leaves the advisory lock out on PostgreSQL, for a transaction whose statements are each safe
     under concurrent writers (row locks and ON CONFLICT decide), so the hot path does not queue behind others.
+    `lock="shared"` is for such a transaction that must still not interleave with an exclusive one ("delete my
+    data" deletes a sender's rows table by table; a message of theirs committed in between would leave some).
     """
     if db.dialect == "postgresql":
-        db.execute("BEGIN")
         try:
-            if serial:
-                db.execute(f"SELECT pg_advisory_xact_lock({LOCK_KEY})", [WRITE_LOCK_NAME])
+            db.execute(_PG_BEGIN[lock])
         except BaseException:
-            db.execute("ROLLBACK")
+            # BEGIN ran and the lock did not (interrupted, or a statement timeout): end the open transaction. A
+            # connection that broke has none to end; the error is what the caller sees.
+            if db.in_transaction and not (isinstance(db, PgDb) and db.broken):
+                db.execute("ROLLBACK")
             raise
     else:
         db.execute("BEGIN IMMEDIATE")
@@ -566,9 +584,9 @@ class Database:
         self._local = threading.local()
 
     @contextmanager
-    def transaction(self, *, serial: bool = True) -> Iterator[Db]:
+    def transaction(self, *, lock: TxLock = "exclusive") -> Iterator[Db]:
         """Several statements as one transaction, holding the write lock from the first (`write_transaction`)."""
-        with self.writer.held(), write_transaction(self.db, serial=serial) as db:
+        with self.writer.held(), write_transaction(self.db, lock=lock) as db:
             yield db
 
     def write(self, sql: str, params: list[Any]) -> Cursor:
@@ -598,3 +616,48 @@ def atomic(store: Database) -> Iterator[Db]:
         return
     with store.transaction() as db:
         yield db
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Reads only: deciding a message before anything of it is written
+
+_READ = re.compile(r"\s*SELECT\b", re.IGNORECASE)
+
+
+def _refuse_unless_read(sql: str) -> None:
+    if not _READ.match(sql):
+        raise WriteRefused(
+            f"a read-only view was asked to run {sql.split(None, 1)[0] if sql.strip() else sql!r}"
+        )
+
+
+class ReadOnlyDb:
+    """A connection's SELECTs; any other statement raises WriteRefused before it reaches the database."""
+
+    def __init__(self, db: Db) -> None:
+        self.inner = db
+        self.dialect = db.dialect
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> Cursor:
+        _refuse_unless_read(sql)
+        return self.inner.execute(sql, params)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        raise WriteRefused("a read-only view was asked to run executemany")
+
+    def query(self, sql: str, params: Sequence[Any] | None = None) -> Iterator[dict[str, Any]]:
+        _refuse_unless_read(sql)
+        return self.inner.query(sql, params)
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.inner.in_transaction
+
+    def table_names(self) -> list[str]:
+        return self.inner.table_names()
+
+    def columns(self, table: str) -> list[str]:
+        return self.inner.columns(table)
+
+    def close(self) -> None:
+        """The connection is the store's, which closes it."""

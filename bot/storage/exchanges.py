@@ -6,11 +6,12 @@ of the log (the rate limit, the conversation before a hand-off, insight's inboun
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.storage.contacts import write_conversation
 from bot.storage.db import Database, Db, ts
 
 
@@ -107,10 +108,10 @@ def finish_inbound(store: Database, exchange: Exchange, reply_body: str, now: da
     logged.
     """
     at = ts(now)
-    # Every message ends here, so on PostgreSQL it does not queue behind the other workers' transactions: the
-    # UPDATE's row lock orders it against "delete my data" (which deletes the claim first, then the log), and
-    # a claim deleted meanwhile leaves nothing logged.
-    with store.transaction(serial=False) as db:
+    # The messages claimed before they were handled end here. On PostgreSQL it does not queue behind the other
+    # workers' transactions: the UPDATE's row lock orders it against "delete my data" (which deletes the claim
+    # first, then the log), and a claim deleted meanwhile leaves nothing logged.
+    with store.transaction(lock="none") as db:
         cur = db.execute(
             "UPDATE inbound SET reply = ? WHERE channel = ? AND provider_id = ?",
             [reply_body, exchange.channel, exchange.provider_id],
@@ -122,32 +123,60 @@ def finish_inbound(store: Database, exchange: Exchange, reply_body: str, now: da
                 [exchange.channel, exchange.provider_id, at, reply_body],
             )
             return False
-        if exchange.channel in CITIZEN_CHANNELS:
-            _record_contact(db, exchange, at)
-        # Both directions in one statement: one round trip to PostgreSQL instead of two.
-        e = exchange
-        rows = [[at, e.channel, e.sender, "in", e.text, e.intent, e.entry, e.action, e.provider_id, e.status]]
-        if e.reply_text:
-            rows.append(
-                [
-                    at,
-                    e.channel,
-                    e.sender,
-                    "out",
-                    e.reply_text,
-                    e.intent,
-                    e.entry,
-                    e.action,
-                    None,
-                    "replied",
-                ]
-            )
-        db.execute(
-            "INSERT INTO message_log (at, channel, sender, direction, text, intent, entry, action, provider_id, "
-            "status) VALUES " + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(rows)),
-            [value for row in rows for value in row],
-        )
+        _log_exchange(db, exchange, at)
     return True
+
+
+def record_inbound(
+    store: Database,
+    exchange: Exchange,
+    reply_body: str,
+    now: datetime,
+    conversations: Mapping[str, dict[str, Any] | None] | None = None,
+) -> bool:
+    """Claim a message's provider id and keep everything its answer changes, in one transaction: the claim with
+    the answer, the conversation state the handlers left (`conversations`, per sender; None removes one), the
+    citizen's contact and both log rows. False, with nothing written, when the id was claimed already: a
+    duplicate, whose caller repeats the first answer (`stored_reply`, `wait_for_reply`).
+
+    Why one transaction: a message decided before it is claimed (bot/channels/inbound.py) costs one commit
+    instead of two (the claim, then the answer), and a duplicate that loses the claim has no effect at all.
+    On PostgreSQL the transaction takes the write lock's shared side: messages do not queue behind each other,
+    and "delete my data", which takes it exclusively, deletes a sender's rows before or after a message of
+    theirs, never between its rows (the other statements are safe under concurrent writers: the claim's ON
+    CONFLICT waits for a claim of the same id still being written, and decides).
+    """
+    at = ts(now)
+    with store.transaction(lock="shared") as db:
+        cur = db.execute(
+            "INSERT INTO inbound (channel, provider_id, sender, claimed_at, reply) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (channel, provider_id) DO NOTHING",
+            [exchange.channel, exchange.provider_id, exchange.sender, at, reply_body],
+        )
+        if cur.rowcount != 1:
+            return False
+        for sender, state in (conversations or {}).items():
+            write_conversation(db, sender, state, at)
+        _log_exchange(db, exchange, at)
+    return True
+
+
+def _log_exchange(db: Db, exchange: Exchange, at: str) -> None:
+    """The citizen's contact and both directions of an exchange in the message log."""
+    if exchange.channel in CITIZEN_CHANNELS:
+        _record_contact(db, exchange, at)
+    # Both directions in one statement: one round trip to PostgreSQL instead of two.
+    e = exchange
+    rows = [[at, e.channel, e.sender, "in", e.text, e.intent, e.entry, e.action, e.provider_id, e.status]]
+    if e.reply_text:
+        rows.append(
+            [at, e.channel, e.sender, "out", e.reply_text, e.intent, e.entry, e.action, None, "replied"]
+        )
+    db.execute(
+        "INSERT INTO message_log (at, channel, sender, direction, text, intent, entry, action, provider_id, "
+        "status) VALUES " + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(rows)),
+        [value for row in rows for value in row],
+    )
 
 
 def _record_contact(db: Db, exchange: Exchange, at: str) -> None:
