@@ -6,6 +6,7 @@ lost card / new card. Every phrasing below is written for these tests, not copie
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 
 import pytest
@@ -438,3 +439,24 @@ def test_every_out_of_scope_name_is_a_lexicon_concept() -> None:
     from bot.understanding.lexicon import CONCEPTS, OUT_OF_SCOPE
 
     assert not OUT_OF_SCOPE - set(CONCEPTS)
+
+
+def test_feature_rows_are_the_rows_of_each_candidate_and_share_message_values() -> None:
+    """The columns Matcher.features passes (a list per candidate, one value for the message's own evidence) give
+    the row each candidate's evidence gives alone, derivations included (ranks, log counts, sem x lex)."""
+    from bot.understanding.decision import FEATURES, feature_row, feature_rows
+
+    shared = {"elsewhere": 0.2, "unknown": 0.1, "terms": 3, "words": 7, "outside": False, "other_lang": False}
+    apart = [
+        {name: 0.5 + n / 10 for name in FEATURES} | {"lex_rank": n, "sem_rank": None, "lda_rank": 2} | shared
+        for n in range(3)
+    ]
+    columns = {name: [e[name] for e in apart] for name in apart[0]} | shared
+    x = feature_rows(columns, 3)
+    assert x.flags.c_contiguous and x.dtype == "float64"
+    assert x.tolist() == [feature_row(e) for e in apart]
+    row = dict(zip(FEATURES, x[1].tolist(), strict=True))
+    assert row["lex_rank"] == 0.5 and row["sem_rank"] == 0.0 and row["words"] == math.log1p(7)
+    assert row["sem_x_lex"] == 0.6 * 0.6
+    with pytest.raises(ValueError):
+        feature_rows(columns | {"lex": [0.1, None, 0.3]}, 3)

@@ -1,7 +1,7 @@
 """Answer, clarify or hand off: the calibrated model that reads a candidate entry's evidence, as numbers.
 
 For a new message, every candidate entry's evidence from the ranker (lexical, semantic, the entries-as-classes
-discriminant, how near it comes to other services' questions ...) becomes a feature row (`feature_row`), and a
+discriminant, how near it comes to other services' questions ...) becomes a feature row (`feature_rows`), and a
 logistic regression gives the probability that the candidate is the right answer; `confidence` is that
 probability for the answer given. The model is learned from each knowledge base's own questions
 (bot.understanding.training)
@@ -12,7 +12,7 @@ nothing of the index that produces the evidence.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -119,20 +119,53 @@ def contested(top: float, second: float) -> bool:
     return second >= TWIN_RATIO * top
 
 
-def feature_row(evidence: Mapping[str, float | int | bool | None]) -> list[float]:
-    """One candidate's evidence in FEATURES order. Ranks come as 0-based positions (None: not ranked), counts of
-    terms and words as counts; the rest is derived here so training and answering cannot differ."""
+Evidence = float | int | bool | None
 
-    def number(name: str) -> float:
-        value = evidence[name]
-        if value is None:
-            raise ValueError(f"evidence {name!r} has no value")
-        return float(value)
+RANKS = frozenset({"lex_rank", "sem_rank", "lda_rank"})  # 0-based positions, None: not ranked
+COUNTS = frozenset({"terms", "words"})  # counts, read on a log scale
 
-    e = {name: number(name) for name in evidence if evidence[name] is not None}
-    for rank in ("lex_rank", "sem_rank", "lda_rank"):
-        e[rank] = 0.0 if evidence[rank] is None else 1.0 / (1 + number(rank))
-    e["sem_x_lex"] = e["sem"] * e["lex"]
-    e["terms"] = math.log1p(e["terms"])
-    e["words"] = math.log1p(e["words"])
-    return [e[name] for name in FEATURES]
+
+def feature_rows(evidence: Mapping[str, Evidence | Sequence[Evidence]], count: int) -> np.ndarray:
+    """Every candidate's evidence in FEATURES order, one row each. A value is a sequence with one item per
+    candidate, or a single value that all of them share (the message's own: its words, its unknown share).
+    Ranks come as 0-based positions (None: not ranked), counts of terms and words as counts; the rest is
+    derived here so training and answering cannot differ. Built a column at a time and converted once, as a
+    message's ~10 candidates cost a dict and a function call per value when built a row at a time; each value
+    is the float that row-at-a-time derivation gave (the same operations in the same precision), in the same
+    C-ordered array."""
+    columns = {name: _column(name, evidence[name], count) for name in FEATURES if name != "sem_x_lex"}
+    columns["sem_x_lex"] = [
+        float(s) * float(lex)  # type: ignore[arg-type]  # _column lets no None through here
+        for s, lex in zip(columns["sem"], columns["lex"], strict=True)
+    ]
+    return np.ascontiguousarray(np.array([columns[name] for name in FEATURES], dtype=np.float64).T)
+
+
+def feature_row(evidence: Mapping[str, Evidence]) -> list[float]:
+    """One candidate's evidence in FEATURES order (feature_rows, for a single candidate)."""
+    row: list[float] = feature_rows(evidence, 1)[0].tolist()
+    return row
+
+
+def _column(name: str, value: Evidence | Sequence[Evidence], count: int) -> list[Evidence]:
+    """One feature's value for each candidate: floats, or bools and ints that numpy converts as float() does."""
+    if value is None or isinstance(value, (float, int)):  # one for all (bool is an int)
+        return [_number(name, value)] * count
+    if len(value) != count:
+        raise ValueError(f"evidence {name!r} has {len(value)} values for {count} candidates")
+    if name in RANKS:
+        return [0.0 if v is None else 1.0 / (1 + float(v)) for v in value]
+    if None in value:
+        raise ValueError(f"evidence {name!r} has no value")
+    if name in COUNTS:
+        return [math.log1p(float(v)) for v in value]  # type: ignore[arg-type]  # None is ruled out above
+    return list(value)
+
+
+def _number(name: str, value: Evidence) -> float:
+    """One value as its feature reads it."""
+    if name in RANKS:
+        return 0.0 if value is None else 1.0 / (1 + float(value))
+    if value is None:
+        raise ValueError(f"evidence {name!r} has no value")
+    return math.log1p(float(value)) if name in COUNTS else float(value)

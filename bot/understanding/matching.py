@@ -19,9 +19,10 @@ import math
 import sys
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
+from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -450,6 +451,27 @@ def _sentence_vectors(text: str) -> np.ndarray | None:
     return np.stack([v for v in vecs if v is not None])
 
 
+def _picked(scores: np.ndarray | None, rows: list[int]) -> list[float]:
+    """Each row's score as a Python float (what float() of the item gives), or zeros where there are no scores."""
+    if scores is None:
+        return [0.0] * len(rows)
+    picked: list[float] = scores[rows].tolist()
+    return picked
+
+
+def _top_two(scores: np.ndarray, order: list[int]) -> list[tuple[int, float]]:
+    """The first two entries of a best-first order with their scores: a candidate's rival is among them."""
+    return [(i, float(scores[i])) for i in order[:2]]
+
+
+def _leads(here: list[float], keys: list[Any], top: list[tuple[Any, float]], none: float) -> list[float]:
+    """Each candidate's score over its best rival: the first of the (best-first) top two that is not itself, or
+    `none` when there is no other."""
+    return [
+        h - next((score for key, score in top if key != own), none) for h, own in zip(here, keys, strict=True)
+    ]
+
+
 def lexical_view(kb: KnowledgeBase) -> KnowledgeBase:
     """The knowledge base in its Danish and English alone, which is what the decision is learned from: questions in
     other languages reach answers through the semantic index, and learning from them too would move the learned
@@ -774,53 +796,43 @@ class Matcher:
             return [], np.zeros((0, len(decision.FEATURES))), ranked, terms
         by_id = {c.entry: c for c in ranked}
         lex_rank = {c.entry: n for n, c in enumerate(ranked)}
-        unknown = self.unknown_share(terms) if terms else 1.0
-        outside = self.names_outside(terms)
-        words = len(text.split())
         sem_rank = {self.entries[i].id: n for n, i in enumerate(sem_order)}
         lda_rank = {self.entries[i].id: n for n, i in enumerate(lda_order)}
-        rows = []
-        for entry_id in ids:
-            c = by_id.get(entry_id)
-            lex = c.score if c else 0.0
-            at = self._index[entry_id]
-            # Each list is best first, so the best rival is the first of the top two that is another entry.
-            lex_rival = next((x.score for x in ranked[:2] if x.entry != entry_id), 0.0)
-            s_here = float(sem[at]) if sem is not None else 0.0
-            s_rival = (
-                next((float(sem[i]) for i in sem_order[:2] if i != at), -1.0) if sem is not None else s_here
-            )
-            evidence = {
-                "lex": lex,
-                "lex_lead": lex - lex_rival,
-                "coverage": c.coverage if c else 0.0,
-                "jaccard": c.jaccard if c else 0.0,
-                "fuzzy": c.fuzzy if c else 0.0,
-                "core_missing": c.core_missing if c else 1.0,
-                "lex_rank": lex_rank.get(entry_id),
-                "sem": max(0.0, s_here),
-                "sem_lead": s_here - s_rival,
-                "sem_rank": sem_rank.get(entry_id),
-                "sem_centroid": max(0.0, float(centre[at])) if centre is not None else 0.0,
-                "sem_answer": max(0.0, float(said[at])) if said is not None else 0.0,
-                "lda": float(lda[at]) if lda is not None else 0.0,
-                "lda_lead": float(lda[at]) - next((float(lda[i]) for i in lda_order[:2] if i != at), 0.0)
-                if lda is not None
-                else 0.0,
-                "lda_rank": lda_rank.get(entry_id),
-                "part_sem": max(0.0, float(part_sem[at])) if part_sem is not None else 0.0,
-                "part_lda": float(part_lda[at]) if part_lda is not None else 0.0,
-                "elsewhere": near_elsewhere,
-                "over_elsewhere": max(0.0, s_here) - near_elsewhere if sem is not None else 0.0,
-                "unknown": unknown,
-                "terms": len(set(terms)),
-                "words": words,
-                "outside": outside,
-                "other_lang": blind,
-                "has_lex": bool(ranked) and ranked[0].coverage > 0,
-            }
-            rows.append(decision.feature_row(evidence))
-        return ids, np.asarray(rows, dtype=np.float64), ranked, terms
+        at = [self._index[entry_id] for entry_id in ids]
+        found = [by_id.get(entry_id) for entry_id in ids]
+        lex = [c.score if c else 0.0 for c in found]
+        s_here = _picked(sem, at)
+        sem_floor = [max(0.0, s) for s in s_here]
+        evidence: dict[str, decision.Evidence | Sequence[decision.Evidence]] = {
+            "lex": lex,
+            "lex_lead": _leads(lex, ids, [(c.entry, c.score) for c in ranked[:2]], 0.0),
+            "coverage": [c.coverage if c else 0.0 for c in found],
+            "jaccard": [c.jaccard if c else 0.0 for c in found],
+            "fuzzy": [c.fuzzy if c else 0.0 for c in found],
+            "core_missing": [c.core_missing if c else 1.0 for c in found],
+            "lex_rank": [lex_rank.get(entry_id) for entry_id in ids],
+            "sem": sem_floor,
+            "sem_lead": _leads(s_here, at, _top_two(sem, sem_order), -1.0) if sem is not None else 0.0,
+            "sem_rank": [sem_rank.get(entry_id) for entry_id in ids],
+            "sem_centroid": [max(0.0, s) for s in _picked(centre, at)],
+            "sem_answer": [max(0.0, s) for s in _picked(said, at)],
+            "lda": _picked(lda, at),
+            "lda_lead": _leads(_picked(lda, at), at, _top_two(lda, lda_order), 0.0)
+            if lda is not None
+            else 0.0,
+            "lda_rank": [lda_rank.get(entry_id) for entry_id in ids],
+            "part_sem": [max(0.0, s) for s in _picked(part_sem, at)],
+            "part_lda": _picked(part_lda, at),
+            "elsewhere": near_elsewhere,
+            "over_elsewhere": [s - near_elsewhere for s in sem_floor] if sem is not None else 0.0,
+            "unknown": self.unknown_share(terms) if terms else 1.0,
+            "terms": len(set(terms)),
+            "words": len(text.split()),
+            "outside": self.names_outside(terms),
+            "other_lang": blind,
+            "has_lex": bool(ranked) and ranked[0].coverage > 0,
+        }
+        return ids, decision.feature_rows(evidence, len(ids)), ranked, terms
 
     def decide(self, text: str, lang: str, answer_min: float | None = None) -> Decision:
         """Answer, clarify or hand off, from the learned model's probability that each candidate is right.
