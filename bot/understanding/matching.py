@@ -655,9 +655,13 @@ class Matcher:
 
     def core_missing(self, idx: int, query: set[str]) -> float:
         """Share of an entry's core weight that the question does not mention: 0 = all there, 1 = no core."""
-        core = self.core.get(idx, ())
-        total = sum(w for _, w in core)
-        return sum(w for t, w in core if t not in query) / total if total else 1.0
+        total = self._core_weight.get(idx, 0)
+        return sum(w for t, w in self.core[idx] if t not in query) / total if total else 1.0
+
+    @cached_property
+    def _core_weight(self) -> dict[int, float]:
+        """Each entry's core weight, summed once: it does not depend on the message."""
+        return {idx: sum(w for _, w in core) for idx, core in self.core.items()}
 
     def weight(self, term: str) -> float:
         known = self.idf.get(term)
@@ -687,10 +691,10 @@ class Matcher:
         weights = {t: self.weight(t) for t in terms}
         total = sum(weights.values())
         coverage: dict[int, float] = defaultdict(float)
-        for t in terms:
+        for t, weight in weights.items():
             ids, factors = self.postings.get(t, _NO_POSTINGS)
             for idx, factor in zip(ids, factors, strict=True):
-                coverage[idx] += weights[t] * factor
+                coverage[idx] += weight * factor
         shortlist = sorted(coverage, key=coverage.__getitem__, reverse=True)[:SHORTLIST]
         shortlist += [i for i in extra if i not in shortlist]
         if not shortlist:
@@ -713,11 +717,7 @@ class Matcher:
             if words[idx]:
                 best_fuzzy[idx] = max(fuzzy[at : at + len(words[idx])]) / 100
                 at += len(words[idx])
-        best_jaccard: dict[int, float] = defaultdict(float)
-        for v in pool:
-            if not q.isdisjoint(v.terms):
-                inter = sum(weights[t] for t in terms if t in v.terms)
-                best_jaccard[v.entry] = max(best_jaccard[v.entry], inter / (total + v.weight - inter))
+        best_jaccard = self._best_jaccard(pool, q, list(weights.items()), total)
         # Candidates scored before come first, as their entries come first in a fresh shortlist, so that the stable
         # sort below breaks ties as a fresh ranking would.
         scored: list[Candidate] = list(kept)
@@ -729,6 +729,24 @@ class Matcher:
             scored.append(Candidate(self.entries[idx].id, round(score, 4), cov, jac, fz, missing))
         scored.sort(key=lambda c: c.score, reverse=True)
         return scored, terms
+
+    @staticmethod
+    def _best_jaccard(
+        pool: list[_Variant], query: set[str], weighted: list[tuple[str, float]], total: float
+    ) -> dict[int, float]:
+        """Per entry, its best variant's weighted Jaccard overlap with the message. `weighted`: the message's
+        terms with their weights, in its word order, so that the shared weight is summed in that order (the
+        order a set would give changes with PYTHONHASHSEED); the loop the ~90 variants of a shortlist run."""
+        best: dict[int, float] = defaultdict(float)
+        for v in pool:
+            terms = v.terms
+            if query.isdisjoint(terms):
+                continue
+            inter = sum([w for t, w in weighted if t in terms])
+            jaccard = inter / (total + v.weight - inter)
+            if jaccard > best[v.entry]:
+                best[v.entry] = jaccard
+        return best
 
     @cached_property
     def _sorted_words(self) -> dict[int, list[str]]:
