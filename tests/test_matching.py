@@ -460,3 +460,14 @@ def test_feature_rows_are_the_rows_of_each_candidate_and_share_message_values() 
     assert row["sem_x_lex"] == 0.6 * 0.6
     with pytest.raises(ValueError):
         feature_rows(columns | {"lex": [0.1, None, 0.3]}, 3)
+
+
+def test_a_rescored_candidate_is_the_candidate_with_a_new_score() -> None:
+    """decide's cheap copy of a candidate keeps every field dataclasses.replace would (a new field must be kept)."""
+    from dataclasses import fields, replace
+
+    from bot.understanding.matching import Candidate, _rescored
+
+    c = Candidate("loans", *[n / 7 for n in range(1, len(fields(Candidate)))])  # every field its own value
+    assert _rescored(c, "loans", 0.9) == replace(c, score=0.9)
+    assert _rescored(None, "hours", 0.1) == Candidate("hours", 0.1)

@@ -109,6 +109,16 @@ class Candidate:
     core_missing: float = 0.0
 
 
+def _rescored(lexical: Candidate | None, entry: str, score: float) -> Candidate:
+    """A candidate with the decision's probability for its score, its lexical evidence kept: what
+    dataclasses.replace gives, without the field-by-field introspection it costs for each candidate."""
+    if lexical is None:
+        return Candidate(entry, score)
+    return Candidate(
+        lexical.entry, score, lexical.coverage, lexical.jaccard, lexical.fuzzy, lexical.core_missing
+    )
+
+
 @dataclass(frozen=True)
 class Decision:
     action: str  # answer | clarify | handoff
@@ -876,9 +886,7 @@ class Matcher:
             return Decision("handoff", None, [], 0.0, terms)
         order = np.argsort(-p)
         by_id = {c.entry: c for c in ranked}
-        cands = [
-            replace(by_id.get(ids[i]) or Candidate(ids[i], 0.0), score=round(float(p[i]), 4)) for i in order
-        ]
+        cands = [_rescored(by_id.get(ids[i]), ids[i], round(float(p[i]), 4)) for i in order]
         top = cands[0]
         threshold = answer_min if answer_min is not None else threshold
         # A message that is word for word one of an entry's questions is that entry's: the librarians wrote it
