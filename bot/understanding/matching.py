@@ -476,10 +476,13 @@ def _top_two(scores: np.ndarray, order: list[int]) -> list[tuple[int, float]]:
 
 def _leads(here: list[float], keys: list[Any], top: list[tuple[Any, float]], none: float) -> list[float]:
     """Each candidate's score over its best rival: the first of the (best-first) top two that is not itself, or
-    `none` when there is no other."""
-    return [
-        h - next((score for key, score in top if key != own), none) for h, own in zip(here, keys, strict=True)
-    ]
+    `none` when there is no other. The top two are two different entries, so the rival of the first is the
+    second and the rival of any other is the first."""
+    if not top:
+        return [h - none for h in here]
+    first, best = top[0]
+    second = top[1][1] if len(top) > 1 else none
+    return [h - (second if own == first else best) for h, own in zip(here, keys, strict=True)]
 
 
 def lexical_view(kb: KnowledgeBase) -> KnowledgeBase:
