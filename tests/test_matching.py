@@ -471,3 +471,20 @@ def test_a_rescored_candidate_is_the_candidate_with_a_new_score() -> None:
     c = Candidate("loans", *[n / 7 for n in range(1, len(fields(Candidate)))])  # every field its own value
     assert _rescored(c, "loans", 0.9) == replace(c, score=0.9)
     assert _rescored(None, "hours", 0.1) == Candidate("hours", 0.1)
+
+
+def test_a_second_ranking_of_a_message_reuses_its_analysis_and_the_cache_stores_none(brain: Brain) -> None:
+    """decide ranks a message twice; the second ranking reads the first's analysis (Matcher._query), with the
+    result a fresh analysis gives, and a stored index carries no message with it."""
+    import pickle
+
+    m = brain.matcher
+    first = m.rank("hvordan fornyer jeg mine lån", "da")
+    analysis = m._last_query
+    assert analysis is not None and m.rank("hvordan fornyer jeg mine lån", "da") == first
+    assert m._last_query is analysis
+    m.rank("åbningstider i dag", "da")
+    assert m._last_query is not analysis
+    stored = pickle.loads(pickle.dumps(m))
+    assert stored._last_query is None
+    assert stored.rank("hvordan fornyer jeg mine lån", "da") == first

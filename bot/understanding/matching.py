@@ -20,6 +20,7 @@ import sys
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from typing import Any
@@ -107,6 +108,21 @@ class Candidate:
     jaccard: float = 0.0
     fuzzy: float = 0.0
     core_missing: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Query:
+    """A message's lexical analysis (Matcher._query): its distinct terms in word order and their weights, and each
+    entry's coverage with the best covered entries first. Read, never changed, once made."""
+
+    text: str
+    lang: str
+    terms: tuple[str, ...]
+    unique: frozenset[str]
+    weights: dict[str, float]
+    total: float
+    coverage: dict[int, float]
+    shortlist: tuple[int, ...]
 
 
 def _rescored(lexical: Candidate | None, entry: str, score: float) -> Candidate:
@@ -599,6 +615,11 @@ class Matcher:
             elsewhere = [q for qs in decision.out_of_scope().values() for q in qs]
         self.elsewhere = semantic.embed(elsewhere) if self.semantic is not None and elsewhere else None
         self.model: DecisionModel | None = None
+        self._last_query: _Query | None = None  # the last message's analysis (_query)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """What the cache stores: the index, without the last message it saw."""
+        return {**self.__dict__, "_last_query": None}
 
     def _semantic_index(self, vector_of: dict[str, np.ndarray] | None) -> SemanticIndex | None:
         if semantic.embedder() is None or not self.variants:
@@ -666,7 +687,7 @@ class Matcher:
             self.variants[row].text: self.semantic.vectors[i] for i, row in enumerate(self.semantic.row_of)
         }
 
-    def core_missing(self, idx: int, query: set[str]) -> float:
+    def core_missing(self, idx: int, query: AbstractSet[str]) -> float:
         """Share of an entry's core weight that the question does not mention: 0 = all there, 1 = no core."""
         total = self._core_weight.get(idx, 0)
         return sum(w for t, w in self.core[idx] if t not in query) / total if total else 1.0
@@ -694,22 +715,12 @@ class Matcher:
         lang = (
             lang if lang in LEXICAL_LANGUAGES else "en"
         )  # the lexicon and the stems know Danish and English
-        terms = list(dict.fromkeys(self.analyzer.terms(text, lang)))
+        query = self._query(text, lang)
+        terms = list(query.terms)
         if not terms:
             return [], terms
-        q = set(terms)
-        # Sums and the shortlist's ties follow the message's word order, never a set's: a set of strings iterates
-        # in an order that changes with PYTHONHASHSEED, and with it the 12th place of the shortlist, the learned
-        # model and the figures, from one process to the next.
-        weights = {t: self.weight(t) for t in terms}
-        total = sum(weights.values())
-        coverage: dict[int, float] = defaultdict(float)
-        for t, weight in weights.items():
-            ids, factors = self.postings.get(t, _NO_POSTINGS)
-            for idx, factor in zip(ids, factors, strict=True):
-                coverage[idx] += weight * factor
-        shortlist = sorted(coverage, key=coverage.__getitem__, reverse=True)[:SHORTLIST]
-        shortlist += [i for i in extra if i not in shortlist]
+        q, weights, total, coverage = query.unique, query.weights, query.total, query.coverage
+        shortlist = [*query.shortlist, *(i for i in extra if i not in query.shortlist)]
         if not shortlist:
             return [], terms
         kept: list[Candidate] = []
@@ -743,9 +754,33 @@ class Matcher:
         scored.sort(key=lambda c: c.score, reverse=True)
         return scored, terms
 
+    def _query(self, text: str, lang: str) -> _Query:
+        """The message's analysis that every entry is scored against. decide ranks most messages twice (lexically,
+        then with the semantic neighbours): the second time reuses the first's, as it depends on the text and
+        this index alone (the analyser's caches only ever give a word the result it gave before)."""
+        last = self._last_query
+        if last is not None and last.text == text and last.lang == lang:
+            return last
+        terms = tuple(dict.fromkeys(self.analyzer.terms(text, lang)))
+        # Sums and the shortlist's ties follow the message's word order, never a set's: a set of strings iterates
+        # in an order that changes with PYTHONHASHSEED, and with it the 12th place of the shortlist, the learned
+        # model and the figures, from one process to the next.
+        weights = {t: self.weight(t) for t in terms}
+        coverage: dict[int, float] = defaultdict(float)
+        for t, weight in weights.items():
+            ids, factors = self.postings.get(t, _NO_POSTINGS)
+            for idx, factor in zip(ids, factors, strict=True):
+                coverage[idx] += weight * factor
+        shortlist = tuple(sorted(coverage, key=coverage.__getitem__, reverse=True)[:SHORTLIST])
+        query = _Query(
+            text, lang, terms, frozenset(terms), weights, sum(weights.values()), coverage, shortlist
+        )
+        self._last_query = query  # one reference, replaced whole: a thread reading it sees one message's
+        return query
+
     @staticmethod
     def _best_jaccard(
-        pool: list[_Variant], query: set[str], weighted: list[tuple[str, float]], total: float
+        pool: list[_Variant], query: AbstractSet[str], weighted: list[tuple[str, float]], total: float
     ) -> dict[int, float]:
         """Per entry, its best variant's weighted Jaccard overlap with the message. `weighted`: the message's
         terms with their weights, in its word order, so that the shared weight is summed in that order (the
