@@ -519,6 +519,9 @@ def lexical_view(kb: KnowledgeBase) -> KnowledgeBase:
 class Matcher:
     """The prepared index of one knowledge base. Build once per (re)load; `decide` is cheap."""
 
+    # The last message's analysis (_query); a class default, so an index pickled without it reads None.
+    _last_query: _Query | None = None
+
     def __init__(
         self,
         kb: KnowledgeBase,
@@ -615,7 +618,6 @@ class Matcher:
             elsewhere = [q for qs in decision.out_of_scope().values() for q in qs]
         self.elsewhere = semantic.embed(elsewhere) if self.semantic is not None and elsewhere else None
         self.model: DecisionModel | None = None
-        self._last_query: _Query | None = None  # the last message's analysis (_query)
 
     def __getstate__(self) -> dict[str, Any]:
         """What the cache stores: the index, without the last message it saw."""
