@@ -488,3 +488,21 @@ def test_a_second_ranking_of_a_message_reuses_its_analysis_and_the_cache_stores_
     stored = pickle.loads(pickle.dumps(m))
     assert stored._last_query is None
     assert stored.rank("hvordan fornyer jeg mine lån", "da") == first
+
+
+@pytest.mark.parametrize(
+    "text", ["hvordan fornyer jeg mine lån", "kan jeg låne en bog", "wifi password", "mit lånekort", "åbent"]
+)
+def test_coverage_in_arrays_is_the_loops_to_the_bit(brain: Brain, text: str) -> None:
+    """A large knowledge base sums coverage in arrays (COVERAGE_LOOP_MAX): every entry's figure and the shortlist,
+    ties included, are the loop's."""
+    from bot.understanding.matching import _NO_POSTINGS, _coverage_arrays, _coverage_loop
+
+    m = brain.matcher
+    terms = dict.fromkeys(m.analyzer.terms(text, "da"))
+    postings = [(m.weight(t), *m.postings.get(t, _NO_POSTINGS)) for t in terms]
+    loop, loop_best = _coverage_loop(postings)
+    arrays, arrays_best = _coverage_arrays(postings, len(m.entries))
+    assert arrays_best == loop_best
+    assert [float(arrays[i]).hex() for i in loop] == [loop[i].hex() for i in loop]
+    assert int((arrays > 0).sum()) == len(loop)
