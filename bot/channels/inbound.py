@@ -265,6 +265,12 @@ def process(
     if cpr:
         message = dataclasses.replace(message, text=mask_cpr(message.text))
     item = Inbound(message, render, fixed, may_reply, cpr)
+    # A provider retries when an answer was slow to come (Twilio after 15 s, Telegram until it gets a 200), which is
+    # when the service is busiest: a retry of an id already claimed gets the first answer without being decided
+    # again. One read of the claim's primary key; a retry that arrives before the first is claimed still loses
+    # the claim in `record_inbound` below.
+    if storage.inbound_known(rt.store, item.channel, item.pid):
+        return _duplicate(rt, item) or _answer_claimed(rt, item)
     ctx, conversations = reading_context(rt, message.received_at)
     try:
         reply, status, out = _answer(rt, item, ctx)

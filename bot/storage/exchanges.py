@@ -72,6 +72,14 @@ def release_claim(store: Database, channel: str, provider_id: str) -> None:
     )
 
 
+def inbound_known(store: Database, channel: str, provider_id: str) -> bool:
+    """Whether a message id is claimed already: answered, or being answered by another worker."""
+    row = store.db.execute(
+        "SELECT 1 FROM inbound WHERE channel = ? AND provider_id = ?", [channel, provider_id]
+    ).fetchone()
+    return row is not None
+
+
 def stored_reply(store: Database, channel: str, provider_id: str) -> str | None:
     """The answer given to a message id, or None while it is still being worked on (or unknown)."""
     row = store.db.execute(
