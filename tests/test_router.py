@@ -417,3 +417,21 @@ def test_an_upset_message_yields_to_a_sure_faq_answer(
 )
 def test_own_requests_are_read_a_sentence_at_a_time(text: str, intent: str) -> None:
     assert route(text).intent == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        # A verb of talking in one sentence and a person in the next are not asking to talk to someone.
+        ("We went to a talk at the library. Someone mentioned a book. How do I reserve it?", "faq"),
+        (
+            "Min datter skal skrive en opgave. En medarbejder nævnte en bog. Hvordan reserverer jeg den?",
+            "faq",
+        ),
+        # Asked within one sentence, after anything, it is a person that is wanted.
+        ("I have a question about my card. Can I talk to someone?", "handoff"),
+        ("Jeg har et spørgsmål om mit lånekort. Kan jeg tale med en bibliotekar?", "handoff"),
+    ],
+)
+def test_asking_for_a_person_is_read_a_sentence_at_a_time(text: str, intent: str) -> None:
+    assert route(text).intent == intent

@@ -188,7 +188,11 @@ def route(text: str, digital_services: tuple[str, ...] = DIGITAL_SERVICES) -> Ro
         # Letters the word lists cannot read (Arabic, Cyrillic) are a question for the FAQ, not a greeting.
         unreadable = not normalise(text) and any(ch.isalpha() for ch in text)
         return Route("faq" if unreadable else "greeting")
-    if norm in _ASK_FOR_PERSON or (_HUMAN.search(normalise(text)) and not _LANGUAGE_PRACTICE.search(norm)):
+    sentences = split_sentences(text) or [text]
+    # Asking for a person is said within one sentence: "an author talk" in one sentence and "someone" in the next
+    # are not "talk to someone".
+    asks_person = any(_HUMAN.search(normalise(s)) for s in sentences)
+    if norm in _ASK_FOR_PERSON or (asks_person and not _LANGUAGE_PRACTICE.search(norm)):
         return Route("handoff")
     if _UPSET.search(norm) and not _HOWTO.search(norm) and not _COMPLAIN.search(norm):
         return Route("handoff", firm=False)
@@ -202,7 +206,7 @@ def route(text: str, digital_services: tuple[str, ...] = DIGITAL_SERVICES) -> Ro
     # The bot's own requests are read a sentence at a time: in a letter, "my" in one sentence, "books" in the next
     # and "right now" in a third are three things said, not a request to see one's loans. What speaks against a
     # request ("... is ready. Where do I find it?") counts wherever it is.
-    pieces = [p for p in (strip_filler(normalise(s)) for s in split_sentences(text)) if p] or [norm]
+    pieces = [p for p in (strip_filler(normalise(s)) for s in sentences) if p] or [norm]
     for piece in pieces:
         request = _own_request(piece, norm, digital_services)
         if request is not None:
