@@ -3,7 +3,8 @@
 - A message worded exactly as a question variant takes that variant's vector from the index instead of being
   embedded again (Matcher.known_vector).
 - The lexical ranking of the first, vector-less pass is reused when the semantic neighbours join (Matcher.rank).
-- The semantic model's slow first query happens when the app is built, not inside a citizen's request.
+- The semantic model's slow first query happens when the app is built, not inside a citizen's request, and so
+  does the rest of what the first message would load (catalogues, keywords, holidays, the matcher's tables).
 """
 
 from __future__ import annotations
@@ -11,9 +12,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from bot import catalogues
+from bot.app import create_app
 from bot.brain import Brain
+from bot.channels.inbound import runtime
 from bot.config import Config
-from bot.understanding import semantic
+from bot.understanding import dates, keywords, semantic
 from bot.understanding.matching import Matcher
 from tests.conftest import MOMENT
 from tests.fakes.service import running_service
@@ -77,3 +81,14 @@ def test_the_model_is_warm_before_the_first_request(config: Config, monkeypatch:
     monkeypatch.setattr(semantic, "_warmed", False)
     with running_service(config, MOMENT):
         assert semantic._warmed is True
+
+
+def test_what_a_first_message_loads_is_loaded_when_the_app_is_built(config: Config) -> None:
+    loaded_once = (catalogues.catalogues, keywords._table, dates.danish_holidays)
+    for cached in loaded_once:
+        cached.cache_clear()
+    app = create_app(config)
+    try:
+        assert [f.cache_info().currsize for f in loaded_once] == [1, 1, 1]
+    finally:
+        runtime(app).close()
