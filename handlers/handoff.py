@@ -31,8 +31,8 @@ TEXTS = Section("handoff")
 
 
 def _text(key: str, lang: str, ctx: Context) -> str:
-    when = tickets.when_phrase(tickets.answer_time(ctx.now, ctx.config), ctx.now, lang)
-    return pick(TEXTS, key, lang, when=when)
+    at = tickets.answer_time(ctx.now, ctx.config)
+    return pick(TEXTS, key, lang, when=lambda part: tickets.when_phrase(at, ctx.now, part))
 
 
 @functools.lru_cache(maxsize=4)

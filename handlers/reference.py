@@ -59,8 +59,13 @@ def handle(message: Message, ctx: Context, u: Understanding) -> Reply:
     if decision.action == "clarify":
         ids = [c.entry for c in decision.candidates]
         labels = [_label(ctx, i, u.lang) for i in ids]
-        options = " ".join(f"{n}) {label}" for n, label in enumerate(labels, 1))
-        numbers = ", ".join(str(n) for n in range(1, len(ids))) + f" {text('or', u.lang)} {len(ids)}"
+
+        def options(lang: str) -> str:
+            return " ".join(f"{n}) {_label(ctx, i, lang)}" for n, i in enumerate(ids, 1))
+
+        def numbers(lang: str) -> str:
+            return ", ".join(str(n) for n in range(1, len(ids))) + f" {text('or', lang)} {len(ids)}"
+
         ctx.conversations.put(
             message.sender, {"kind": "clarify", "candidates": ids, "lang": u.lang, "at": ctx.now.isoformat()}
         )

@@ -9,7 +9,10 @@ from handlers.texts import TEXTS, text
 
 def handle(message: Message, ctx: Context, u: Understanding) -> Reply:
     key = "instead_subscribe" if u.intent == "unsubscribe" else f"instead_{u.intent}"
-    instead = text(key, u.lang) if key in TEXTS else ""
+
+    def instead(lang: str) -> str:
+        return text(key, lang) if key in TEXTS else ""
+
     return Reply(
         text=text("not_yet", u.lang, instead=instead).strip(),
         lang=u.lang,

@@ -30,6 +30,7 @@ from bot.model import Action, Channel, Message, Reply
 from bot.services.coverage import coverage, report
 from bot.storage import Store
 from bot.understanding import keywords
+from bot.understanding.matching import Candidate, Decision
 from handlers import delete
 from handlers.texts import in_language, more_languages, pick, text
 from tests.browser.kit import KAREN, say, staff_config
@@ -183,6 +184,33 @@ def test_pick_still_takes_a_plain_table() -> None:
     table = {"hi": {"da": "Hej {name}", "en": "Hi {name}"}}
     assert pick(table, "hi", "en", name="Ole") == "Hi Ole"
     assert pick(table, "hi", "ar", name="Ole").endswith("Hej Ole\n\nHi Ole")
+
+
+def test_each_part_of_a_fallback_reply_is_filled_in_its_own_language() -> None:
+    """A value given per language goes into each part in that part's language: a Danish and English reply to a
+    Somali message must not carry the Danish and the English words (and the Somali line) inside each."""
+    table = {"ask": {"da": "Svar {numbers}.", "en": "Reply {numbers}."}}
+    words = {"da": "1 eller 2", "en": "1 or 2"}
+    reply = pick(table, "ask", "so", numbers=lambda lang: words[lang])
+    note = more_languages("so")
+    assert note is not None
+    assert reply == f"{note}\n\nSvar 1 eller 2.\n\nReply 1 or 2."
+    assert pick(table, "ask", "en", numbers=lambda lang: words[lang]) == "Reply 1 or 2."
+
+
+def test_a_did_you_mean_in_a_language_without_it_reads_right_in_danish_and_english(
+    sample: Brain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entries = sample.kb.entries[:3]
+    unsure = Decision("clarify", None, [Candidate(e.id, 0.3) for e in entries], 0.3)
+    monkeypatch.setattr(sample.matcher, "decide", lambda *args, **kwargs: unsure)
+    reply = ask(sample, "Kaarka maktabadda sideen ku helaa")  # Somali: no catalogue has its "did you mean"
+    assert (reply.lang, reply.action) == ("so", Action.CLARIFY)
+    note, danish, english = reply.text.split("\n\n")
+    assert note == more_languages("so")
+    assert danish.endswith("Svar 1, 2 eller 3.") and english.endswith("Reply 1, 2 or 3.")
+    assert f"1) {entries[0].questions['da'][0].rstrip('?.! ')}" in danish
+    assert f"1) {entries[0].questions['en'][0].rstrip('?.! ')}" in english
 
 
 @pytest.mark.parametrize(

@@ -7,14 +7,18 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from flask import Flask
 
 from bot import storage
 from bot.brain import Brain
+from bot.channels.inbound import runtime
 from bot.config import Config
 from bot.errors import ConfigError
 from bot.model import Action, Channel
 from bot.services import tickets
 from bot.storage import Store
+from bot.understanding.matching import Decision
+from handlers.texts import more_languages
 from tests.browser import kit
 from tests.browser.kit import KAREN, OLE, drain, staff_config, twilio_env
 from tests.conftest import CPH, MOMENT, Say
@@ -117,6 +121,22 @@ def test_the_hand_off_reply_says_when_in_the_citizens_language(say: Say) -> None
     assert "from 10 tomorrow" in reply.text
     reply = say("BIBLIOTEKAR", at=evening, sender=OLE)
     assert "fra kl. 10 i morgen" in reply.text
+
+
+def test_a_hand_off_in_a_language_without_the_text_says_when_in_danish_and_in_english(
+    app: Flask, say: Say, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Somali has no catalogue of these replies yet: its line, then the Danish reply with the Danish time and the
+    English one with the English time, not both times in each."""
+    matcher = runtime(app).brain().matcher
+    monkeypatch.setattr(matcher, "decide", lambda *args, **kwargs: Decision("handoff", None, [], 0.05))
+    evening = datetime(2026, 11, 24, 19, 0, tzinfo=CPH)
+    reply = say("Deriskayga ayaa aad u qaylo badan, maxaan sameeyaa?", at=evening)
+    assert (reply.lang, reply.action) == ("so", Action.HANDOFF)
+    note, danish, english = reply.text.split("\n\n")
+    assert note == more_languages("so")
+    assert "fra kl. 10 i morgen" in danish and "tomorrow" not in danish
+    assert "from 10 tomorrow" in english and "i morgen" not in english
 
 
 def test_staffed_hours_are_configurable(tmp_path: Path) -> None:
