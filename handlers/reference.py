@@ -10,6 +10,9 @@ from bot.model import Action, Choice, Message, Reply
 from handlers.texts import in_language, text
 
 CHOICE_RE = re.compile(r"^\s*([1-3])\s*[.)!]?\s*$")
+# What ends a question, in the scripts of the questions: the "did you mean" adds its own mark after the options
+# (Arabic, Urdu and Farsi write "؟", Chinese and Japanese "？").
+QUESTION_END = "?.!؟？。 "
 
 
 def _entry_reply(ctx: Context, entry_id: str, lang: str, confidence: float, candidates: list[str]) -> Reply:
@@ -31,7 +34,7 @@ def _label(ctx: Context, entry_id: str, lang: str) -> str:
     entry = ctx.brain.kb.entry(entry_id)
     assert entry is not None
     questions = entry.questions.get(lang) or next(iter(entry.questions.values()))
-    return questions[0].rstrip("?.! ")
+    return questions[0].rstrip(QUESTION_END)
 
 
 def pick_choice(message: Message, ctx: Context) -> Reply | None:

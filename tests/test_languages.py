@@ -213,6 +213,21 @@ def test_a_did_you_mean_in_a_language_without_it_reads_right_in_danish_and_engli
     assert f"1) {entries[0].questions['en'][0].rstrip('?.! ')}" in english
 
 
+def test_a_did_you_mean_in_arabic_ends_each_option_once(
+    sample: Brain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The options are the entries' own questions without their question marks, the Arabic one included ("؟"):
+    the reply adds one after the last option."""
+    entries = [e for e in sample.kb.entries if e.questions.get("ar", [""])[0].endswith("؟")][:2]
+    assert len(entries) == 2
+    unsure = Decision("clarify", None, [Candidate(e.id, 0.3) for e in entries], 0.3)
+    monkeypatch.setattr(sample.matcher, "decide", lambda *args, **kwargs: unsure)
+    reply = ask(sample, "كيف أجد كتابًا؟")
+    assert (reply.lang, reply.action) == ("ar", Action.CLARIFY)
+    assert "؟؟" not in reply.text
+    assert all(f") {e.questions['ar'][0].rstrip('؟ ')}" in reply.text for e in entries)
+
+
 @pytest.mark.parametrize(
     "lang, one, few, many",
     [
