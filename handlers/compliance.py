@@ -12,6 +12,7 @@ from bot import storage
 from bot.catalogues import Section
 from bot.context import Context, Understanding
 from bot.model import Action, Message, Reply
+from bot.understanding import router
 from handlers import campaigns
 from handlers.texts import pick, text
 
@@ -47,7 +48,9 @@ def help_in(lang: str) -> Reply:
 
 
 def greeting(message: Message, ctx: Context, u: Understanding) -> Reply:
-    return _fixed("greeting", u, "help")
+    """A message with no question in it: thanks are answered as thanks, anything else ("hej", "👍") with the
+    greeting that says what to ask."""
+    return _fixed("thanks" if router.thanks(message.text) else "greeting", u, "help")
 
 
 def stop(message: Message, ctx: Context, u: Understanding) -> Reply:

@@ -18,6 +18,7 @@ from bot.knowledge_folder import load_knowledge
 from bot.model import Action, Channel, Message
 from bot.understanding import router
 from bot.understanding.router import Route, route
+from handlers import texts
 from tests.conftest import MOMENT, ROOT
 
 
@@ -434,4 +435,52 @@ def test_own_requests_are_read_a_sentence_at_a_time(text: str, intent: str) -> N
     ],
 )
 def test_asking_for_a_person_is_read_a_sentence_at_a_time(text: str, intent: str) -> None:
+    assert route(text).intent == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("tak for hjælpen", "da"),
+        ("Tusind tak for hjælpen!", "da"),
+        ("super, tak skal du have", "da"),
+        ("mange tak", "da"),
+        ("thanks!", "en"),
+        ("thank you so much for your help", "en"),
+        ("great, thanks a lot", "en"),
+    ],
+)
+def test_thanks_get_you_are_welcome_not_a_menu_an_answer_or_a_librarian(
+    brain: Brain, settings_only: Config, text: str, lang: str
+) -> None:
+    ctx = Context(brain=brain, config=settings_only, now=MOMENT, conversations=MemoryConversations())
+    reply = handle(Message(text, "+4520304050", Channel.SMS, MOMENT), ctx)
+    assert (reply.lang, reply.action, reply.entry) == (lang, Action.ANSWER, None)
+    assert reply.text == texts.text("thanks", lang)
+
+
+def test_a_greeting_is_not_taken_for_thanks_and_thanks_with_a_question_get_the_answer(
+    brain: Brain, settings_only: Config
+) -> None:
+    ctx = Context(brain=brain, config=settings_only, now=MOMENT, conversations=MemoryConversations())
+    hello = handle(Message("hej", "+4520304050", Channel.SMS, MOMENT), ctx)
+    assert hello.text == texts.text("greeting", "da")
+    asked = _understand(brain, settings_only, "tak for hjælpen, hvornår åbner Valby bibliotek")
+    assert asked.intent == "hours"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        # "stop" with what to stop is about those alerts (STOP alone, or with polite words, is the keyword).
+        ("stop børnearrangementer", "unsubscribe"),
+        ("stop koncerter", "unsubscribe"),
+        ("stop all alerts", "unsubscribe"),
+        ("stop concerts", "unsubscribe"),
+        ("afmeld alt", "unsubscribe"),
+        # "stop" without alerts or events is no unsubscribe.
+        ("stop min reservering", "faq"),
+    ],
+)
+def test_stop_with_a_topic_unsubscribes_from_it(text: str, intent: str) -> None:
     assert route(text).intent == intent

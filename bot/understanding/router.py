@@ -80,6 +80,15 @@ def compliance(text: str) -> str | None:
     return None
 
 
+_THANKS = re.compile(rf"\b({language.pattern('words.thanks_words')})\b")
+
+
+def thanks(text: str) -> bool:
+    """Whether a message thanks ("tak for hjælpen", "thanks!"): with nothing else in it, it gets "you're welcome"
+    rather than the greeting's "how can I help?"."""
+    return bool(_THANKS.search(normalise(text)))
+
+
 def event_topics(norm: str) -> tuple[list[str], list[str]]:
     """Category and audience ids named in normalised text, in the order of the vocabulary."""
     cats = [c for c, words in CATEGORY_WORDS.items() if _has(norm, words)]

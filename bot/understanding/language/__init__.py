@@ -328,6 +328,7 @@ SECTIONS: dict[str, dict[str, _Read]] = {
         "stopwords": _list,
         "filler_words": _list,
         "filler_phrases": _list,
+        "thanks_words": _list,
         "abbreviations": _map,
         "stem_exceptions": _map,
         "stop_keywords": _list,
