@@ -484,3 +484,35 @@ def test_a_greeting_is_not_taken_for_thanks_and_thanks_with_a_question_get_the_a
 )
 def test_stop_with_a_topic_unsubscribes_from_it(text: str, intent: str) -> None:
     assert route(text).intent == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("hjælp mig", "da"),
+        ("kan du hjælpe mig", "da"),
+        ("help me", "en"),
+        ("can you help me", "en"),
+        ("I need help", "en"),
+        ("2", "da"),  # a choice whose "did you mean" has expired (or never was)
+        ("mere", "da"),  # "more" of a list that has expired
+    ],
+)
+def test_a_message_that_asks_nothing_gets_the_greeting_not_a_guess_or_a_ticket(
+    brain: Brain, settings_only: Config, text: str, lang: str
+) -> None:
+    ctx = Context(brain=brain, config=settings_only, now=MOMENT, conversations=MemoryConversations())
+    reply = handle(Message(text, "+4520304050", Channel.SMS, MOMENT), ctx)
+    assert (reply.action, reply.entry, reply.text) == (Action.ANSWER, None, texts.text("greeting", lang))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hjælpemidler",  # starts like "hjælp", asks about aids
+        "kan du hjælpe mig med at forny mine lån",
+        "Де моя донька (11 років) може брати електронні книжки?",  # folds to "11": the word lists cannot read it
+    ],
+)
+def test_a_question_that_only_looks_empty_is_still_a_question(text: str) -> None:
+    assert route(text).intent == "faq"

@@ -8,12 +8,14 @@ which hands off when it is not sure.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.config import LibraryConfig
 from bot.understanding import language
-from bot.understanding.text import fold, normalise, split_sentences, strip_filler
+from bot.understanding.replywords import MORE_WORDS
+from bot.understanding.text import STOPWORDS, fold, normalise, split_sentences, stem, strip_filler
 
 # SMS compliance keywords, matched only when they are the whole message (any case, punctuation ignored).
 # The bot's own list covers every opt-out word Twilio acts on by default (bot/channels/sms_optout.py) and the
@@ -189,6 +191,35 @@ def _own_account(piece: str, norm: str, digital_services: tuple[str, ...]) -> bo
     return not _RES_HOW_MANY.search(norm)
 
 
+def asks_nothing(norm: str) -> bool:
+    """A message with no question in it: only small words, asking for help in general ("hjælp mig", "can you help
+    me"), a number or "more" with nothing they answer (the choice or list they belonged to has expired). It gets
+    the greeting that says what to ask, not a guess from the FAQ or a ticket a librarian cannot act on."""
+    words = norm.split()
+    if not words or norm in MORE_WORDS or all(w.isdigit() for w in words):
+        return bool(words)
+    # Small words alone can still ask something ("what's on this week": the events, by the time words), so only
+    # with a help word among them.
+    return any(_is_help(w) for w in words) and all(
+        w in STOPWORDS or w.isdigit() or _is_help(w) for w in words
+    )
+
+
+def _other_script(text: str) -> bool:
+    """Letters of a script the word lists cannot read (Arabic, Cyrillic): "Де моя донька (11 років) ..." folds to
+    "11", which asks nothing only to the word lists."""
+    return any(ch.isalpha() and not unicodedata.name(ch, "").startswith("LATIN") for ch in text)
+
+
+_STEMMED = ("da", "en")
+_HELP_STEMS = {stem(w, lang) for w in HELP_WORDS for lang in _STEMMED}
+
+
+def _is_help(word: str) -> bool:
+    """A form of a help keyword ("hjælpe", "helping"), not a word that starts like one ("hjælpemidler")."""
+    return any(stem(word, lang) in _HELP_STEMS for lang in _STEMMED)
+
+
 def route(text: str, digital_services: tuple[str, ...] = DIGITAL_SERVICES) -> Route:
     """The intent of a message other than a compliance keyword; 'faq' when it is a question for the matcher.
     digital_services: [library] digital_services (whose loans the bot cannot see)."""
@@ -212,6 +243,8 @@ def route(text: str, digital_services: tuple[str, ...] = DIGITAL_SERVICES) -> Ro
         _HELP_WHAT_CAN.search(norm) and len(norm.split()) <= HELP_ABOUT_MAX_WORDS
     ):
         return Route("help")
+    if asks_nothing(norm) and not _other_script(text):
+        return Route("greeting")
     # The bot's own requests are read a sentence at a time: in a letter, "my" in one sentence, "books" in the next
     # and "right now" in a third are three things said, not a request to see one's loans. What speaks against a
     # request ("... is ready. Where do I find it?") counts wherever it is.
