@@ -113,6 +113,13 @@ def _faq_answers(text: str, lang: str, ctx: Context, least: float) -> bool:
     return decision.action == "answer" and decision.confidence >= least
 
 
+def without_names(text: str, names: frozenset[str]) -> str:
+    """The message without the words of the branches' names, for telling its language: "opening hours Brønshøj"
+    is English, however Danish "Brønshøj" looks to the n-grams. Unchanged when nothing else would be left."""
+    kept = [word for word in text.split() if normalise(word) not in names]
+    return " ".join(kept) if kept and len(kept) < len(text.split()) else text
+
+
 def understand(message: Message, ctx: Context) -> Understanding:
     """Language, intent and branch of one message, before any handler runs."""
     default = ctx.config.locale.default_language
@@ -127,7 +134,7 @@ def understand(message: Message, ctx: Context) -> Understanding:
     if own is not None:
         intent, lang = own
         return Understanding(lang, "handoff" if intent == "librarian" else intent, norm)
-    lang = langid.detect(message.text, default)
+    lang = langid.detect(without_names(message.text, ctx.brain.matcher.analyzer.ignore), default)
     if campaigns.named(message, ctx) is not None:
         # A campaign's keyword (alone or first, with a few words): before the FAQ, like the compliance keywords.
         # kb check refuses keywords that are the bot's own words or branch names, so nothing else is taken over.

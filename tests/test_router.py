@@ -516,3 +516,18 @@ def test_a_message_that_asks_nothing_gets_the_greeting_not_a_guess_or_a_ticket(
 )
 def test_a_question_that_only_looks_empty_is_still_a_question(text: str) -> None:
     assert route(text).intent == "faq"
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("opening hours Hovedbiblioteket", "en"),  # the name reads Danish to the n-grams
+        ("is Ørestad open on sunday", "en"),
+        ("åbningstider Ørestad", "da"),
+        ("Ørestad", "da"),  # nothing but a name: the default language
+    ],
+)
+def test_a_branchs_name_does_not_decide_the_language(
+    brain: Brain, settings_only: Config, text: str, lang: str
+) -> None:
+    assert _understand(brain, settings_only, text).lang == lang
