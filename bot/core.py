@@ -196,6 +196,8 @@ def handle(message: Message, ctx: Context) -> Reply:
         if picked is not None:
             return picked
     reply = HANDLERS.get(u.intent, unavailable.handle)(message, ctx, u)
+    if reply.action == Action.HANDOFF and u.intent == "faq":
+        reply = events.titled(message, ctx, u) or reply
     if reply.action == Action.HANDOFF and u.intent != "handoff":
         reply = handoff.escalate(message, ctx, u, reply)
     if reply.branch is None and u.intent not in ("faq",):

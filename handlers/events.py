@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, timedelta
 
 from bot.catalogues import Section, fragment
@@ -18,10 +19,11 @@ from bot.context import Context, Understanding
 from bot.conversation import fresh
 from bot.model import Channel, Message, Reply
 from bot.services.events import Event, EventQuery, EventState, nearest, select
+from bot.services.events.query import word_stems
 from bot.understanding.dates import day_label, day_name, local_date, range_label, short_date, understand_when
 from bot.understanding.replywords import MORE_WORDS
 from bot.understanding.router import event_topics
-from bot.understanding.text import fold
+from bot.understanding.text import STOPWORDS, fold
 from handlers.texts import pick
 
 STATE = "events-more"
@@ -175,7 +177,7 @@ def page(message: Message, ctx: Context, q: EventQuery, lang: str, offset: int, 
             message.sender,
             {
                 "kind": STATE,
-                "query": {**q.filters(), "branch": q.branch, "evening": q.evening},
+                "query": {**q.filters(), "branch": q.branch, "evening": q.evening, "words": list(q.words)},
                 "said": kind,
                 "offset": offset + len(shown),
                 "lang": lang,
@@ -224,6 +226,25 @@ def handle(message: Message, ctx: Context, u: Understanding) -> Reply:
     return page(message, ctx, q, u.lang, 0, kind)
 
 
+# A search-like message ("strikkeklub", "er der juleklip for børn i dag") that the FAQ cannot answer asks about
+# the events whose titles it names; a longer question that names one ("my son loved the knitting club, can you
+# recommend books on knitting") is still one for a librarian.
+TITLE_SEARCH_MAX_WORDS = 3
+
+
+def titled(message: Message, ctx: Context, u: Understanding) -> Reply | None:
+    """The events whose titles a short message names, in its dates (the next days when it gives none); None when
+    it names none."""
+    words = [w for w in u.norm.split() if w not in STOPWORDS]
+    if not words or len(words) > TITLE_SEARCH_MAX_WORDS:
+        return None
+    q, kind = query_of(message, ctx, u)
+    q = replace(q, words=tuple(sorted(word_stems(words))))
+    if not q.words or not select(_fetch(ctx)(q.start, q.end), q, ctx.now, ctx.config.tz):
+        return None
+    return page(message, ctx, q, u.lang, 0, kind)
+
+
 def more(message: Message, ctx: Context, u: Understanding) -> Reply | None:
     """ "MERE"/"MORE" after an events reply: the next page of the same search."""
     if fold(message.text) not in MORE_WORDS:
@@ -239,6 +260,7 @@ def more(message: Message, ctx: Context, u: Understanding) -> Reply | None:
         category=f.get("category"),
         branch=f.get("branch"),
         evening=bool(f.get("evening")),
+        words=tuple(f.get("words", ())),
     )
     return page(
         message,

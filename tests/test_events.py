@@ -18,7 +18,7 @@ from bot.context import Context
 from bot.conversation import MemoryConversations
 from bot.core import handle
 from bot.knowledge_folder import load_knowledge
-from bot.model import Channel, Message, Reply
+from bot.model import Action, Channel, Message, Reply
 from bot.services.events import Event, EventCatalog, EventQuery, EventState, Source, select
 from bot.services.events.ics import FeedError, parse_feed
 from bot.services.events.merge import merge
@@ -594,3 +594,35 @@ def test_an_event_in_the_repeated_october_hour() -> None:
     q = EventQuery(date(2026, 10, 25), date(2026, 10, 25))
     assert select([event], q, second_0215) == []
     assert select([event], q, first_0230 - timedelta(minutes=30)) == [event]
+
+
+@pytest.mark.parametrize(
+    ("text", "titles"),
+    [
+        ("udstilling om byen", ["Udstilling om byen"]),
+        ("babysalmesang?", ["Babysalmesang"]),
+        ("er der lego værksted", ["LEGO-værksted"]),
+    ],
+)
+def test_a_short_message_naming_an_events_title_lists_those_events(
+    events_brain: Brain, config: Config, text: str, titles: list[str]
+) -> None:
+    """A search-like message the FAQ cannot answer gets the events whose titles it names, not a librarian."""
+    reply = ask(events_brain, config, text)
+    assert (reply.intent, reply.action) == ("events", Action.ANSWER)
+    assert reply.events is not None and len(reply.events) == len(titles)
+    assert all(title in reply.text for title in titles)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "strygekvartet",  # the only event so named is cancelled
+        "kaffemaskine",  # no event is
+        "min datter spiller i en strygekvartet og vil gerne låne noder, hvordan gør hun",  # a question for a person
+    ],
+)
+def test_a_message_naming_no_upcoming_event_title_is_still_handed_off(
+    events_brain: Brain, config: Config, text: str
+) -> None:
+    assert ask(events_brain, config, text).intent != "events"

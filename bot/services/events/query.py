@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot.services.events.model import Event
 from bot.understanding.dates import CPH, EVENING
+from bot.understanding.text import STOPWORDS, normalise, stem
 
 UTC = ZoneInfo("UTC")
 NEAREST_DAYS = 60  # how far ahead "the next one" looks when nothing matches
@@ -27,6 +28,9 @@ class EventQuery:
     category: str | None = None
     branch: str | None = None
     evening: bool = False
+    # Words of an event's title the question names ("strikkeklub", "juleklip"), as stems (title_stems); any one
+    # of them will do.
+    words: tuple[str, ...] = ()
 
     def filters(self) -> dict[str, str | None]:
         """The `filters` of the `ask` contract."""
@@ -66,7 +70,24 @@ def matches(event: Event, q: EventQuery, now: datetime, tz: ZoneInfo = CPH) -> b
         return False
     if q.category and q.category not in event.categories:
         return False
+    if q.words and title_stems(event).isdisjoint(q.words):
+        return False
     return _audience_ok(event, q.audience)
+
+
+STEMMED = ("da", "en")
+TITLE_WORD_MIN = 4  # shorter title words ("for", "med", "jul") name no event of their own
+
+
+def word_stems(words: list[str]) -> set[str]:
+    """Each folded word's Danish and English stems: a title and a question meet whatever language each is in."""
+    return {stem(w, lang) for w in words if len(w) >= TITLE_WORD_MIN for lang in STEMMED}
+
+
+def title_stems(event: Event) -> set[str]:
+    return word_stems(
+        [w for title in event.title.values() for w in normalise(title).split() if w not in STOPWORDS]
+    )
 
 
 def select(events: list[Event], q: EventQuery, now: datetime, tz: ZoneInfo = CPH) -> list[Event]:
