@@ -165,6 +165,21 @@ def understand(message: Message, ctx: Context) -> Understanding:
     )
 
 
+# The bot's questions in reply to the citizen's last message ("did you mean 1, 2 or 3?", "which library?", "reply
+# YES to delete", "which topics?", "MORE for more"): a message that answers none of them moves the conversation
+# on, so a later "2" or "JA" is not taken as the answer to a question asked before the last one. A digest's MORE
+# and a campaign's offer came without being asked for and last their own time.
+SUPERSEDED = frozenset(
+    {reference.STATE, events.STATE, hours.STATE, delete.PENDING, subscriptions.WHICH_STATE}
+)
+
+
+def _move_on(message: Message, ctx: Context) -> None:
+    state = ctx.conversations.get(message.sender)
+    if state is not None and state.get("kind") in SUPERSEDED:
+        ctx.conversations.put(message.sender, None)
+
+
 def handle(message: Message, ctx: Context) -> Reply:
     """Decide the answer to one inbound message."""
     u = understand(message, ctx)
@@ -190,11 +205,13 @@ def handle(message: Message, ctx: Context) -> Reply:
             or reference.pick_choice(message, ctx)
             or events.more(message, ctx, u)
             or subscriptions.digest_more(message, ctx, u)
+            or subscriptions.which_reply(message, ctx, u)
             or reservations.code_entry(message, ctx, u)
             or hours.follow_up(message, ctx, u)
         )
         if picked is not None:
             return picked
+        _move_on(message, ctx)
     reply = HANDLERS.get(u.intent, unavailable.handle)(message, ctx, u)
     if reply.action == Action.HANDOFF and u.intent == "faq":
         reply = events.titled(message, ctx, u) or reply

@@ -13,6 +13,7 @@ CHOICE_RE = re.compile(r"^\s*([1-3])\s*[.)!]?\s*$")
 # What ends a question, in the scripts of the questions: the "did you mean" adds its own mark after the options
 # (Arabic, Urdu and Farsi write "؟", Chinese and Japanese "？").
 QUESTION_END = "?.!؟？。 "
+STATE = "clarify"  # the conversation state of a "did you mean": the candidates, for a bare "1"-"3"
 
 
 def _entry_reply(ctx: Context, entry_id: str, lang: str, confidence: float, candidates: list[str]) -> Reply:
@@ -43,7 +44,7 @@ def pick_choice(message: Message, ctx: Context) -> Reply | None:
     if not m:
         return None
     state = fresh(ctx.conversations.get(message.sender), ctx.now)
-    if not state or state.get("kind") != "clarify":
+    if not state or state.get("kind") != STATE:
         return None
     options: list[str] = state["candidates"]
     index = int(m.group(1)) - 1
@@ -70,7 +71,7 @@ def handle(message: Message, ctx: Context, u: Understanding) -> Reply:
             return ", ".join(str(n) for n in range(1, len(ids))) + f" {text('or', lang)} {len(ids)}"
 
         ctx.conversations.put(
-            message.sender, {"kind": "clarify", "candidates": ids, "lang": u.lang, "at": ctx.now.isoformat()}
+            message.sender, {"kind": STATE, "candidates": ids, "lang": u.lang, "at": ctx.now.isoformat()}
         )
         return Reply(
             text=text("clarify", u.lang, options=options, numbers=numbers),

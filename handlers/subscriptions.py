@@ -7,12 +7,14 @@ storage (`bibliobot ask`) the reply is the same and nothing is stored.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot import smsformat, storage
 from bot.catalogues import Section
 from bot.context import Context, Understanding
+from bot.conversation import fresh
 from bot.model import Channel, Message, Reply
 from bot.services import subscriptions as subs
 from bot.services.events import Event
@@ -26,6 +28,7 @@ from handlers.events import event_line, label
 from handlers.texts import pick
 
 DIGEST_STATE = "digest-more"
+WHICH_STATE = "subscribe-which"  # "ABONNER" alone was asked which topics: a reply naming some subscribes
 DIGEST_STATE_TTL = timedelta(days=7)  # MERE after a digest works until the next one
 WEEKDAY_INDEX = {name.lower(): i for i, name in enumerate(WEEKDAYS_EN)}
 
@@ -113,7 +116,11 @@ def handle(message: Message, ctx: Context, u: Understanding) -> Reply:
         return listing(message, ctx, u)
     topics = subs.topics_in(u.norm)
     if not topics:
+        ctx.conversations.put(
+            message.sender, {"kind": WHICH_STATE, "lang": u.lang, "at": ctx.now.isoformat()}
+        )
         return _reply(t("which", u.lang, topics=_all_topics(u.lang)), u)
+    ctx.conversations.put(message.sender, None)
     branch = u.branch or ""
     what = _what(ctx, topics, branch, u.lang)
     word = " ".join(topic_word(tp, u.lang) for tp in topics[:1])
@@ -129,6 +136,15 @@ def handle(message: Message, ctx: Context, u: Understanding) -> Reply:
     if ctx.store is not None and storage.is_opted_out(ctx.store, message.sender):
         text += t("opted_out", u.lang)
     return _reply(text, u)
+
+
+def which_reply(message: Message, ctx: Context, u: Understanding) -> Reply | None:
+    """The topics named in reply to "which topics?" ("børn", "koncerter på Valby"): subscribed to, as ABONNER
+    BØRN would be. A reply that names none is another question."""
+    state = fresh(ctx.conversations.get(message.sender), ctx.now)
+    if not state or state.get("kind") != WHICH_STATE or not subs.topics_in(u.norm):
+        return None
+    return handle(message, ctx, replace(u, intent="subscribe"))
 
 
 def _channel(message: Message) -> str:

@@ -15,7 +15,7 @@ from bot.context import Context, Understanding
 from bot.conversation import MemoryConversations
 from bot.core import handle, understand
 from bot.knowledge_folder import load_knowledge
-from bot.model import Action, Channel, Message
+from bot.model import Action, Channel, Message, Reply
 from bot.understanding import router
 from bot.understanding.router import Route, route
 from handlers import texts
@@ -531,3 +531,26 @@ def test_a_branchs_name_does_not_decide_the_language(
     brain: Brain, settings_only: Config, text: str, lang: str
 ) -> None:
     assert _understand(brain, settings_only, text).lang == lang
+
+
+def test_a_question_left_behind_is_not_answered_by_a_later_number_or_yes(
+    brain: Brain, settings_only: Config
+) -> None:
+    """The bot's last question ends when the citizen moves on: a "2" after another answer is not option 2 of a
+    "did you mean" from before it, and a "JA" is not the yes to deleting their data."""
+    conversations = MemoryConversations()
+    ctx = Context(brain=brain, config=settings_only, now=MOMENT, conversations=conversations)
+
+    def say(text: str) -> Reply:
+        return handle(Message(text, "+4520304050", Channel.SMS, MOMENT), ctx)
+
+    conversations.put(
+        "+4520304050",
+        {"kind": "clarify", "candidates": [brain.kb.entries[0].id], "lang": "da", "at": MOMENT.isoformat()},
+    )
+    assert say("hvornår har Hovedbiblioteket åbent").intent == "hours"
+    assert conversations.get("+4520304050") is None
+    assert say("1").entry is None
+    assert say("slet mine data").intent == "delete"
+    say("hvornår har Hovedbiblioteket åbent")
+    assert say("JA").intent != "delete"

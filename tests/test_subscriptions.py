@@ -227,3 +227,20 @@ def test_matching_children_includes_family_events() -> None:
     assert subs.matches(family, subs.Topic("audience", "children"), "", MOMENT)
     assert not subs.matches(family, subs.Topic("audience", "teens"), "", MOMENT)
     assert not subs.matches(family, subs.Topic("audience", "children"), "valby", MOMENT)
+
+
+def test_topics_named_in_reply_to_which_topics_are_subscribed_to(say: Say, store: Store) -> None:
+    asked = say("ABONNER")
+    assert asked.intent == "subscribe" and storage.subscriptions_of(store, KAREN) == []
+    done = say("børn")
+    assert done.intent == "subscribe" and "arrangementer for børn" in done.text
+    assert [r["topic"] for r in storage.subscriptions_of(store, KAREN)] == ["audience:children"]
+    # answered: "børn" again is a question for the FAQ, not another subscription
+    assert say("børn").intent != "subscribe"
+
+
+def test_a_reply_naming_no_topic_is_another_question(say: Say, store: Store) -> None:
+    say("ABONNER")
+    assert say("hvornår har Hovedbiblioteket åbent").intent == "hours"
+    assert say("børn").intent != "subscribe"  # the question was left behind
+    assert storage.subscriptions_of(store, KAREN) == []
