@@ -170,7 +170,7 @@ def understand(message: Message, ctx: Context) -> Understanding:
 # on, so a later "2" or "JA" is not taken as the answer to a question asked before the last one. A digest's MORE
 # and a campaign's offer came without being asked for and last their own time.
 SUPERSEDED = frozenset(
-    {reference.STATE, events.STATE, hours.STATE, delete.PENDING, subscriptions.WHICH_STATE}
+    {reference.STATE, events.STATE, hours.STATE, hours.LAST_STATE, delete.PENDING, subscriptions.WHICH_STATE}
 )
 
 

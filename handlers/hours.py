@@ -9,6 +9,7 @@ names one is answered with the same date); a name it does not know gets the clos
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from bot.catalogues import Section, fragment
 from bot.context import Context, Understanding
@@ -16,10 +17,14 @@ from bot.conversation import fresh
 from bot.model import Action, Choice, Message, Reply
 from bot.services.hours import HOLIDAY_LABELS, DayHours, HoursBook, Overrides, Status, intervals_label
 from bot.understanding.dates import day_label, day_name, local_date, short_date, understand_when, weekday_name
+from bot.understanding.text import STOPWORDS
 from bot.understanding.timeintent import explained_words, unknown_place
 from handlers.texts import pick
 
 STATE = "hours-branch"
+# The branch and day just answered, so a short follow-up ("og i morgen?", "hvad med Sundby", "what about Saturday")
+# is answered for the day or branch it changes.
+LAST_STATE = "hours-answered"
 FEW_BRANCHES = 3  # branches listed with "which branch?"
 MAX_DAYS = 7  # days listed for a range ("i weekenden", "næste uge")
 
@@ -246,21 +251,61 @@ def handle(message: Message, ctx: Context, u: Understanding) -> Reply:
     days = when.days() if when.explicit else [today]
     if u.branch is None:
         return _ask_branch(message, ctx, u, days[0], when.explicit, when.now)
-    return answer(ctx, u.branch, days, when.explicit, when.now, u.lang)
+    return _answered(message, ctx, u.branch, days, when.explicit, when.now, u.lang)
+
+
+def _answered(
+    message: Message, ctx: Context, branch: str, days: list[date], explicit: bool, now_asked: bool, lang: str
+) -> Reply:
+    """`answer`, remembering what was answered for a follow-up."""
+    ctx.conversations.put(
+        message.sender,
+        {
+            "kind": LAST_STATE,
+            "branch": branch,
+            "date": days[0].isoformat(),
+            "lang": lang,
+            "at": ctx.now.isoformat(),
+        },
+    )
+    return answer(ctx, branch, days, explicit, now_asked, lang)
+
+
+def _only_changes_day_or_branch(u: Understanding, ctx: Context) -> bool:
+    """Nothing in the message but small words, words of time and a branch's name: "og i morgen?", "hvad med
+    Sundby". "Kan jeg aflevere i morgen?" asks something else."""
+    explained = explained_words(u.norm, None) | ctx.brain.matcher.analyzer.ignore
+    return all(w in STOPWORDS or w in explained for w in u.norm.split())
 
 
 def follow_up(message: Message, ctx: Context, u: Understanding) -> Reply | None:
-    """A reply naming a branch after we asked "which library?": the hours for the day that was asked about."""
+    """A reply naming a branch after we asked "which library?": the hours for the day that was asked about. After
+    an answer, a message that only changes the day or the branch: the hours for that."""
     state = fresh(ctx.conversations.get(message.sender), ctx.now)
+    if state and state.get("kind") == LAST_STATE:
+        return _changed(message, ctx, u, state)
     if not state or state.get("kind") != STATE or u.branch is None:
         return None
     if u.intent not in ("faq", "hours", "handoff") or len(u.norm.split()) > 6:
         return None
     ctx.conversations.put(message.sender, None)
     when = understand_when(message.text, ctx.now, ctx.config.tz)
+    lang = state.get("lang", u.lang)
     if when.explicit:
-        return answer(ctx, u.branch, when.days(), True, when.now, state.get("lang", u.lang))
+        return _answered(message, ctx, u.branch, when.days(), True, when.now, lang)
     day = date.fromisoformat(state["date"])
-    return answer(
-        ctx, u.branch, [day], bool(state.get("explicit")), bool(state.get("now")), state.get("lang", u.lang)
-    )
+    return _answered(message, ctx, u.branch, [day], bool(state.get("explicit")), bool(state.get("now")), lang)
+
+
+def _changed(message: Message, ctx: Context, u: Understanding, state: dict[str, Any]) -> Reply | None:
+    if u.intent not in ("faq", "hours", "handoff") or not _only_changes_day_or_branch(u, ctx):
+        return None
+    when = understand_when(message.text, ctx.now, ctx.config.tz)
+    if not when.explicit and u.branch is None:
+        return None
+    branch = u.branch or str(state["branch"])
+    days = when.days() if when.explicit else [date.fromisoformat(state["date"])]
+    # A branch's name alone says nothing of the language; "what about Saturday" does.
+    names = ctx.brain.matcher.analyzer.ignore
+    lang = u.lang if any(w not in names for w in u.norm.split()) else state.get("lang", u.lang)
+    return _answered(message, ctx, branch, days, when.explicit, when.now, lang)

@@ -531,8 +531,31 @@ def test_no_branch_asks_which_and_a_reply_naming_one_answers(hours_brain: Brain,
     assert second.branch == "valby"
     assert second.filters == {"date": "2026-11-25"}
     assert "Staffed 10-19, self-service 8-22" in second.text
-    # The question is answered; a later "valby" is a new message, not an answer to it.
-    assert conversations.get("+4512345678") is None
+    # The question is answered; what is kept now is the answer, for a follow-up that changes the day or branch.
+    state = conversations.get("+4512345678")
+    assert state is not None and (state["kind"], state["branch"]) == ("hours-answered", "valby")
+
+
+def test_a_follow_up_that_changes_the_day_or_the_branch_is_answered(
+    hours_brain: Brain, config: Config
+) -> None:
+    conversations = MemoryConversations()
+
+    def say(text: str, minutes: int) -> Reply:
+        return ask(hours_brain, config, text, TUESDAY_MORNING + timedelta(minutes=minutes), conversations)
+
+    first = say("hvornår har Valby åbent", 0)
+    assert (first.intent, first.branch, first.filters) == ("hours", "valby", {"date": "2026-11-24"})
+    tomorrow = say("og i morgen?", 1)
+    assert (tomorrow.intent, tomorrow.branch, tomorrow.filters) == ("hours", "valby", {"date": "2026-11-25"})
+    other = say("hvad med Sundby", 2)
+    assert (other.intent, other.branch, other.filters) == ("hours", "sundby", {"date": "2026-11-25"})
+    english = say("what about Saturday", 3)
+    assert (english.intent, english.branch, english.lang) == ("hours", "sundby", "en")
+    # a question of its own, even with a time in it, is not a follow-up
+    assert say("kan jeg aflevere bøger i morgen", 4).intent != "hours"
+    after = say("og på søndag?", 5)  # the answer above moved the conversation on from Sundby's hours
+    assert (after.intent, after.branch) != ("hours", "sundby")
 
 
 def test_unknown_branch_gets_closest_names(hours_brain: Brain, config: Config) -> None:
