@@ -170,7 +170,15 @@ def understand(message: Message, ctx: Context) -> Understanding:
 # on, so a later "2" or "JA" is not taken as the answer to a question asked before the last one. A digest's MORE
 # and a campaign's offer came without being asked for and last their own time.
 SUPERSEDED = frozenset(
-    {reference.STATE, events.STATE, hours.STATE, hours.LAST_STATE, delete.PENDING, subscriptions.WHICH_STATE}
+    {
+        reference.STATE,
+        events.STATE,
+        events.LAST_STATE,
+        hours.STATE,
+        hours.LAST_STATE,
+        delete.PENDING,
+        subscriptions.WHICH_STATE,
+    }
 )
 
 
@@ -204,6 +212,7 @@ def handle(message: Message, ctx: Context) -> Reply:
             or (handoff.absorb(message, ctx, u) if u.intent != "delete" else None)
             or reference.pick_choice(message, ctx)
             or events.more(message, ctx, u)
+            or events.follow_up(message, ctx, u)
             or subscriptions.digest_more(message, ctx, u)
             or subscriptions.which_reply(message, ctx, u)
             or reservations.code_entry(message, ctx, u)

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
+from typing import Any
 
 from bot.catalogues import Section, fragment
 from bot.context import Context, Understanding
@@ -24,9 +25,12 @@ from bot.understanding.dates import day_label, day_name, local_date, range_label
 from bot.understanding.replywords import MORE_WORDS
 from bot.understanding.router import event_topics
 from bot.understanding.text import STOPWORDS, fold
+from bot.understanding.timeintent import explained_words
 from handlers.texts import pick
 
 STATE = "events-more"
+# The search just answered in full (or with nothing found), for a follow-up that changes its day, topic or branch.
+LAST_STATE = "events-answered"
 SMS_PAGE = 3  # one SMS of three segments holds a header, three one-line events and the MERE hint
 TELEGRAM_PAGE = 8
 NEAREST_SHOWN = 2
@@ -177,7 +181,7 @@ def page(message: Message, ctx: Context, q: EventQuery, lang: str, offset: int, 
             message.sender,
             {
                 "kind": STATE,
-                "query": {**q.filters(), "branch": q.branch, "evening": q.evening, "words": list(q.words)},
+                "query": _state_query(q),
                 "said": kind,
                 "offset": offset + len(shown),
                 "lang": lang,
@@ -185,8 +189,31 @@ def page(message: Message, ctx: Context, q: EventQuery, lang: str, offset: int, 
             },
         )
     else:
-        ctx.conversations.put(message.sender, None)
+        _remember(message, ctx, q, lang, kind)
     return _reply(q, "\n".join(lines), lang, [e.id for e in shown], ctx.config.library.events_page)
+
+
+def _remember(message: Message, ctx: Context, q: EventQuery, lang: str, kind: str) -> None:
+    ctx.conversations.put(
+        message.sender,
+        {"kind": LAST_STATE, "query": _state_query(q), "said": kind, "lang": lang, "at": ctx.now.isoformat()},
+    )
+
+
+def _state_query(q: EventQuery) -> dict[str, object]:
+    return {**q.filters(), "branch": q.branch, "evening": q.evening, "words": list(q.words)}
+
+
+def _query_of_state(f: dict[str, Any]) -> EventQuery:
+    return EventQuery(
+        date.fromisoformat(f["from"]),
+        date.fromisoformat(f["to"]),
+        audience=f.get("audience"),
+        category=f.get("category"),
+        branch=f.get("branch"),
+        evening=bool(f.get("evening")),
+        words=tuple(f.get("words", ())),
+    )
 
 
 def _no_match(message: Message, ctx: Context, q: EventQuery, lang: str, kind: str) -> Reply:
@@ -202,7 +229,7 @@ def _no_match(message: Message, ctx: Context, q: EventQuery, lang: str, kind: st
         lines += _lines(offers, ctx, lang, message)
     else:
         lines.append(t("see_all", lang, link=ctx.config.library.events_page))
-    ctx.conversations.put(message.sender, None)
+    _remember(message, ctx, q, lang, kind)
     return _reply(q, "\n".join(lines), lang, [e.id for e in offers], ctx.config.library.events_page)
 
 
@@ -252,16 +279,7 @@ def more(message: Message, ctx: Context, u: Understanding) -> Reply | None:
     state = fresh(ctx.conversations.get(message.sender), ctx.now)
     if not state or state.get("kind") != STATE:
         return None
-    f = state["query"]
-    q = EventQuery(
-        date.fromisoformat(f["from"]),
-        date.fromisoformat(f["to"]),
-        audience=f.get("audience"),
-        category=f.get("category"),
-        branch=f.get("branch"),
-        evening=bool(f.get("evening")),
-        words=tuple(f.get("words", ())),
-    )
+    q = _query_of_state(state["query"])
     return page(
         message,
         ctx,
@@ -270,3 +288,34 @@ def more(message: Message, ctx: Context, u: Understanding) -> Reply | None:
         int(state.get("offset", 0)),
         str(state.get("said", "date")),
     )
+
+
+def follow_up(message: Message, ctx: Context, u: Understanding) -> Reply | None:
+    """After a list of events, a message that only changes its day, topic or branch ("og i morgen?", "hvad med
+    børn", "and on Sunday?"): the same search changed so."""
+    state = fresh(ctx.conversations.get(message.sender), ctx.now)
+    if not state or state.get("kind") not in (STATE, LAST_STATE) or fold(message.text) in MORE_WORDS:
+        return None
+    names = ctx.brain.matcher.analyzer.ignore
+    words = u.norm.split()
+    explained = explained_words(u.norm, None) | names
+    if u.intent not in ("faq", "events", "handoff") or not all(
+        w in STOPWORDS or w in explained or any(event_topics(w)) for w in words
+    ):
+        return None
+    when = understand_when(message.text, ctx.now, ctx.config.tz)
+    cats, auds = event_topics(u.norm)
+    if not (when.explicit or cats or auds or u.branch):
+        return None
+    old = _query_of_state(state["query"])
+    q = replace(
+        old,
+        start=when.start if when.explicit else old.start,
+        end=when.end if when.explicit else old.end,
+        evening=(when.evening and when.start == when.end) if when.explicit else old.evening,
+        audience=auds[0] if auds else old.audience,
+        category=cats[0] if cats else old.category,
+        branch=u.branch or old.branch,
+    )
+    lang = u.lang if any(w not in names for w in words) else str(state.get("lang", u.lang))
+    return page(message, ctx, q, lang, 0, when.kind if when.explicit else str(state.get("said", "date")))

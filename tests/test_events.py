@@ -546,7 +546,9 @@ def test_more_pages_on_in_the_same_conversation(events_brain: Brain, config: Con
     assert fourth.events is not None and len(fourth.events) == 1 and "MERE" not in fourth.text
     seen += fourth.events
     assert len(seen) == len(set(seen)) == 10
-    assert conversations.get("+4512345678") is None  # nothing more to page
+    state = conversations.get("+4512345678")  # nothing more to page; the search is kept for a follow-up
+    assert state is not None and state["kind"] == "events-answered"
+    assert "MERE" not in ask(events_brain, config, "mere", later, conversations).text
 
 
 def test_more_in_english_and_only_with_a_search_behind_it(events_brain: Brain, config: Config) -> None:
@@ -626,3 +628,25 @@ def test_a_message_naming_no_upcoming_event_title_is_still_handed_off(
     events_brain: Brain, config: Config, text: str
 ) -> None:
     assert ask(events_brain, config, text).intent != "events"
+
+
+def test_a_follow_up_that_changes_the_day_topic_or_branch_searches_again(
+    events_brain: Brain, config: Config
+) -> None:
+    conversations = MemoryConversations()
+
+    def say(text: str, minutes: int) -> Reply:
+        return ask(events_brain, config, text, TUESDAY + timedelta(minutes=minutes), conversations)
+
+    first = say("koncerter i dag", 0)
+    assert first.intent == "events" and first.filters is not None
+    assert (first.filters["from"], first.filters["category"]) == ("2026-11-24", "concert")
+    later = say("og i morgen?", 1)
+    assert later.intent == "events" and later.filters is not None
+    assert (later.filters["from"], later.filters["category"]) == ("2026-11-25", "concert")
+    kids = say("hvad med børn", 2)
+    assert kids.intent == "events" and kids.filters is not None
+    assert (kids.filters["from"], kids.filters["audience"]) == ("2026-11-25", "children")
+    # a question of its own moves on: the next short message is not a follow-up to the events
+    assert say("hvordan fornyer jeg mine lån", 3).intent == "faq"
+    assert say("og i morgen?", 4).intent != "events"
