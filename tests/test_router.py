@@ -495,6 +495,8 @@ def test_stop_with_a_topic_unsubscribes_from_it(text: str, intent: str) -> None:
         ("can you help me", "en"),
         ("I need help", "en"),
         ("2", "da"),  # a choice whose "did you mean" has expired (or never was)
+        ("hvordan?", "da"),  # small words alone
+        ("what?", "en"),
         ("mere", "da"),  # "more" of a list that has expired
     ],
 )

@@ -205,6 +205,13 @@ def asks_nothing(norm: str) -> bool:
     )
 
 
+def only_small_words(text: str, norm: str) -> bool:
+    """Nothing but words that carry no question of their own ("hvordan?", "what?", "hvad så"), in a script the
+    word lists read. Told apart from "what's on this week" (the events) by the caller, which asks after the
+    times and branches first."""
+    return bool(norm) and all(w in STOPWORDS for w in norm.split()) and not _other_script(text)
+
+
 def _other_script(text: str) -> bool:
     """Letters of a script the word lists cannot read (Arabic, Cyrillic): "Де моя донька (11 років) ..." folds to
     "11", which asks nothing only to the word lists."""
