@@ -156,7 +156,11 @@ def understand(message: Message, ctx: Context) -> Understanding:
             intent = "hours"
         elif timeintent.is_events_question(content) and not _offering_question(content, lang, found, ctx):
             intent = "events"
-        elif found is None and router.only_small_words(message.text, content):
+        elif (
+            found is None
+            and not timeintent.names_a_time(content)
+            and router.only_small_words(message.text, content)
+        ):
             intent = "greeting"  # "hvordan?", "what?": nothing asked yet
     return Understanding(
         lang=lang,
