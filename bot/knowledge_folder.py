@@ -109,6 +109,11 @@ class KnowledgeHolder:
             except Exception:
                 metrics.knowledge_reloaded(ok=False)
                 raise
+            if self._files_signature() != signature:
+                # Saved again while it was read (an editor truncates a file, then writes it: read in between, it
+                # was empty or half a file). Not put in use; the next look reads the files as they are then.
+                log.info("knowledge files changed while they were read; reading them again at the next look")
+                return False
             self._signature = signature
             self.kb, self.prepared, self.last_problems = kb, prepared, []
             metrics.knowledge_reloaded(ok=True)

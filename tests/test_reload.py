@@ -218,3 +218,27 @@ def test_closing_waits_for_the_reload_under_way_and_drops_the_ones_waiting(confi
     rt.close()
     assert running.done() and ran == ["slow"]
     assert waiting.cancelled()
+
+
+def test_a_file_caught_in_the_middle_of_its_save_is_not_put_in_use(
+    holder: KnowledgeHolder, folder: Path
+) -> None:
+    """An editor truncates a file, then writes it: a look in between reads an empty file. What was read while
+    the files changed is not put in use; the next look reads them whole."""
+    loans = folder / "faq" / "loans.yaml"
+    saved = loans.read_text(encoding="utf-8").replace("Forny dine lån", "Forlæng dine lån")
+    _write(loans, "")  # the save has begun
+    build = holder._on_load
+    assert build is not None
+
+    def read_during_the_save(kb: KnowledgeBase) -> Brain:
+        _write(loans, saved)  # and ends while the half-saved files are being read
+        return build(kb)
+
+    holder._on_load = read_during_the_save
+    assert holder.reload() is False
+    assert _answer(holder, RENEW_QUESTION) == "renew"  # the knowledge in use is the last whole one
+    holder._on_load = build
+    assert holder.reload() is True
+    renew = holder.kb.entry("renew")
+    assert renew is not None and renew.answer["da"].startswith("Forlæng dine lån")
