@@ -20,7 +20,7 @@ from bot.context import Context, Understanding
 from bot.conversation import fresh
 from bot.model import Channel, Message, Reply
 from bot.services.events import Event, EventQuery, EventState, nearest, select
-from bot.services.events.query import word_stems
+from bot.services.events.query import title_stems_of, word_stems
 from bot.understanding.dates import day_label, day_name, local_date, range_label, short_date, understand_when
 from bot.understanding.replywords import MORE_WORDS
 from bot.understanding.router import event_topics
@@ -265,9 +265,17 @@ def titled(message: Message, ctx: Context, u: Understanding) -> Reply | None:
     words = [w for w in u.norm.split() if w not in STOPWORDS]
     if not words or len(words) > TITLE_SEARCH_MAX_WORDS:
         return None
+    stems = word_stems(words)
+    # A look at the titles first: most messages handed off name no event, and finding the dates of the events
+    # that are named means expanding every feed's recurring ones.
+    named = stems & ctx.brain.events.title_words
+    if not named and ctx.events is not None:
+        named = stems & title_stems_of(ctx.events.titles())
+    if not named:
+        return None
     q, kind = query_of(message, ctx, u)
-    q = replace(q, words=tuple(sorted(word_stems(words))))
-    if not q.words or not select(_fetch(ctx)(q.start, q.end), q, ctx.now, ctx.config.tz):
+    q = replace(q, words=tuple(sorted(stems)))
+    if not select(_fetch(ctx)(q.start, q.end), q, ctx.now, ctx.config.tz):
         return None
     return page(message, ctx, q, u.lang, 0, kind)
 

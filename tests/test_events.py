@@ -19,7 +19,7 @@ from bot.conversation import MemoryConversations
 from bot.core import handle
 from bot.knowledge_folder import load_knowledge
 from bot.model import Action, Channel, Message, Reply
-from bot.services.events import Event, EventCatalog, EventQuery, EventState, Source, select
+from bot.services.events import Event, EventCatalog, EventQuery, EventState, RemoteEvents, Source, select
 from bot.services.events.ics import FeedError, parse_feed
 from bot.services.events.merge import merge
 from tests.test_hours import problems_of, write_knowledge
@@ -650,3 +650,17 @@ def test_a_follow_up_that_changes_the_day_topic_or_branch_searches_again(
     # a question of its own moves on: the next short message is not a follow-up to the events
     assert say("hvordan fornyer jeg mine lån", 3).intent == "faq"
     assert say("og i morgen?", 4).intent != "events"
+
+
+def test_an_event_only_a_remote_source_knows_is_found_by_its_title(
+    events_brain: Brain, config: Config
+) -> None:
+    remote = RemoteEvents()
+    remote.put_events(
+        "dpl", [ev("remote-knit", "Strikkecafé", TUESDAY + timedelta(days=2), Source.DPL)], TUESDAY
+    )
+    ctx = Context(
+        brain=events_brain, config=config, now=TUESDAY, conversations=MemoryConversations(), events=remote
+    )
+    reply = handle(Message("strikkecafé", "+4512345678", Channel.SMS, TUESDAY), ctx)
+    assert (reply.intent, reply.events) == ("events", ["remote-knit"])

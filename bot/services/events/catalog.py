@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from bot.services.events.ics import IcsFeed
 from bot.services.events.merge import merge
 from bot.services.events.model import Event
+from bot.services.events.query import title_stems_of
 from bot.services.events.remote import EventSources
 from bot.understanding.dates import CPH
 
@@ -18,6 +20,15 @@ class EventCatalog:
     def __init__(self, events: list[Event] | None = None, feeds: list[IcsFeed] | None = None) -> None:
         self.events = list(events or [])
         self.feeds = list(feeds or [])
+
+    @cached_property
+    def title_words(self) -> frozenset[str]:
+        """The stems of every title's words (bot.services.events.query.word_stems), built once per knowledge
+        load: whether a message can name an event at all, before any date is expanded."""
+        titles = [t for e in self.events for t in e.title.values()] + [
+            t for f in self.feeds for t in f.titles()
+        ]
+        return frozenset(title_stems_of(titles))
 
     def between(
         self, first: date, last: date, remote: EventSources | None = None, tz: ZoneInfo = CPH

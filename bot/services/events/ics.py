@@ -49,6 +49,10 @@ class IcsFeed:
     resolve: BranchResolver
     tz: ZoneInfo = CPH
 
+    def titles(self) -> list[str]:
+        """Every event's title, without expanding the recurring ones (cheap: a look for names, not dates)."""
+        return [str(c.get("SUMMARY", "")) for c in self.calendar.walk("VEVENT")]
+
     def between(self, start: datetime, end: datetime) -> list[Event]:
         try:
             components = recurring_ical_events.of(self.calendar, skip_bad_series=True).between(start, end)

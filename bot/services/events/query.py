@@ -85,9 +85,11 @@ def word_stems(words: list[str]) -> set[str]:
 
 
 def title_stems(event: Event) -> set[str]:
-    return word_stems(
-        [w for title in event.title.values() for w in normalise(title).split() if w not in STOPWORDS]
-    )
+    return title_stems_of(list(event.title.values()))
+
+
+def title_stems_of(titles: list[str]) -> set[str]:
+    return word_stems([w for title in titles for w in normalise(title).split() if w not in STOPWORDS])
 
 
 def select(events: list[Event], q: EventQuery, now: datetime, tz: ZoneInfo = CPH) -> list[Event]:

@@ -31,6 +31,8 @@ class EventSources(Protocol):
 
     def event_lists(self, start: datetime, end: datetime) -> list[list[Event]]: ...
 
+    def titles(self) -> list[str]: ...
+
     def hours(self) -> dict[str, dict[date, DayHours]]: ...
 
 
@@ -70,6 +72,13 @@ class RemoteEvents:
         out = [[e for e in events if e.end > start and e.start < end] for events in lists]
         out += [feed.between(start, end) for feed in feeds]
         return out
+
+    def titles(self) -> list[str]:
+        """Every remote event's titles, in every language, and the feeds' (without expanding their dates)."""
+        with self._lock:
+            events = [e for v in self._events.values() for e in v]
+            feeds = list(self._feeds.values())
+        return [t for e in events for t in e.title.values()] + [t for f in feeds for t in f.titles()]
 
     def hours(self) -> dict[str, dict[date, DayHours]]:
         with self._lock:
