@@ -116,6 +116,8 @@ def _faq_answers(text: str, lang: str, ctx: Context, least: float) -> bool:
 def without_names(text: str, names: frozenset[str]) -> str:
     """The message without the words of the branches' names, for telling its language: "opening hours Brønshøj"
     is English, however Danish "Brønshøj" looks to the n-grams. Unchanged when nothing else would be left."""
+    if names.isdisjoint(normalise(text).split()):
+        return text  # most messages name no branch: one normalisation, not one per word
     kept = [word for word in text.split() if normalise(word) not in names]
     return " ".join(kept) if kept and len(kept) < len(text.split()) else text
 
