@@ -196,12 +196,26 @@ def reading_context(rt: Runtime, now: datetime) -> tuple[Context, DeferredConver
     return ctx, conversations
 
 
-def _decide(rt: Runtime, message: Message, fixed: Reply | None, ctx: Context) -> tuple[Reply, str]:
-    """The reply and the log status of a message, decided in `ctx`."""
+class AlreadyClaimed(Exception):
+    """The message id is claimed already: a provider's retry, to be given the first answer, not decided again."""
+
+
+def _decide(
+    rt: Runtime, message: Message, fixed: Reply | None, ctx: Context, unclaimed: bool = False
+) -> tuple[Reply, str]:
+    """The reply and the log status of a message, decided in `ctx`. `unclaimed`: not yet claimed by this caller,
+    so a claim found raises AlreadyClaimed before anything is decided. A provider retries when an answer was slow
+    to come (Twilio after 15 s, Telegram until it gets a 200), which is when the service is busiest; the claim is
+    read with the rate limit's count, in the same statement. A retry that arrives before the first is claimed
+    still loses the claim in `record_inbound`."""
     now = message.received_at
     if router.compliance(message.text) is None and message.provider_keyword is None:
         limit = rt.rate_limit()
-        earlier, notices = storage.recent_inbound(rt.store, message.sender, now - limit.window)
+        earlier, notices, claimed = storage.recent_inbound_and_claim(
+            rt.store, message.sender, now - limit.window, str(message.channel), message.provider_id or ""
+        )
+        if claimed and unclaimed:
+            raise AlreadyClaimed
         verdict = ratelimit.verdict(earlier, notices, limit)
         if verdict is ratelimit.Verdict.NOTICE:
             log.info("rate limit reached by %s: one notice, then silence", mask(message.sender))
@@ -265,15 +279,11 @@ def process(
     if cpr:
         message = dataclasses.replace(message, text=mask_cpr(message.text))
     item = Inbound(message, render, fixed, may_reply, cpr)
-    # A provider retries when an answer was slow to come (Twilio after 15 s, Telegram until it gets a 200), which is
-    # when the service is busiest: a retry of an id already claimed gets the first answer without being decided
-    # again. One read of the claim's primary key; a retry that arrives before the first is claimed still loses
-    # the claim in `record_inbound` below.
-    if storage.inbound_known(rt.store, item.channel, item.pid):
-        return _duplicate(rt, item) or _answer_claimed(rt, item)
     ctx, conversations = reading_context(rt, message.received_at)
     try:
-        reply, status, out = _answer(rt, item, ctx)
+        reply, status, out = _answer(rt, item, ctx, unclaimed=True)
+    except AlreadyClaimed:
+        return _duplicate(rt, item) or _answer_claimed(rt, item)
     except WriteRefused:
         return _claimed_first(rt, item)
     exchange = _exchange(rt, item, reply, status, out)
@@ -321,9 +331,9 @@ def _answer_claimed(rt: Runtime, item: Inbound) -> Outcome:
     return _handled(item, reply, out)
 
 
-def _answer(rt: Runtime, item: Inbound, ctx: Context) -> tuple[Reply, str, Outgoing]:
+def _answer(rt: Runtime, item: Inbound, ctx: Context, unclaimed: bool = False) -> tuple[Reply, str, Outgoing]:
     """The reply, its log status and what the channel sends."""
-    reply, status = _decide(rt, item.message, item.fixed, ctx)
+    reply, status = _decide(rt, item.message, item.fixed, ctx, unclaimed)
     if item.cpr:
         reply = compliance.with_cpr_note(reply)
     out = item.render(reply) if reply.text and item.may_reply else SILENCE

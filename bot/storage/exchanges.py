@@ -72,14 +72,6 @@ def release_claim(store: Database, channel: str, provider_id: str) -> None:
     )
 
 
-def inbound_known(store: Database, channel: str, provider_id: str) -> bool:
-    """Whether a message id is claimed already: answered, or being answered by another worker."""
-    row = store.db.execute(
-        "SELECT 1 FROM inbound WHERE channel = ? AND provider_id = ?", [channel, provider_id]
-    ).fetchone()
-    return row is not None
-
-
 def stored_reply(store: Database, channel: str, provider_id: str) -> str | None:
     """The answer given to a message id, or None while it is still being worked on (or unknown)."""
     row = store.db.execute(
@@ -215,6 +207,20 @@ def recent_inbound(store: Database, sender: str, since: datetime) -> tuple[int, 
         [sender, ts(since)],
     ).fetchone()
     return int(row[0]), int(row[1])
+
+
+def recent_inbound_and_claim(
+    store: Database, sender: str, since: datetime, channel: str, provider_id: str
+) -> tuple[int, int, bool]:
+    """`recent_inbound`, and whether this message id is claimed already (answered, or being answered by another
+    worker): one statement, one round trip to PostgreSQL, for what every message asks before it is decided."""
+    row = store.db.execute(
+        "SELECT count(*), coalesce(sum(CASE WHEN status = 'rate_notice' THEN 1 ELSE 0 END), 0), "
+        "(SELECT count(*) FROM inbound WHERE channel = ? AND provider_id = ?) FROM message_log "
+        "WHERE sender = ? AND direction = 'in' AND at >= ?",
+        [channel, provider_id, sender, ts(since)],
+    ).fetchone()
+    return int(row[0]), int(row[1]), int(row[2]) > 0
 
 
 # -- outgoing messages and delivery status
