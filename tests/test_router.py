@@ -557,3 +557,18 @@ def test_a_question_left_behind_is_not_answered_by_a_later_number_or_yes(
     assert say("slet mine data").intent == "delete"
     say("hvornår har Hovedbiblioteket åbent")
     assert say("JA").intent != "delete"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("hvad sker der?", "events"),
+        ("what's happening?", "events"),
+        # with something else in it, "what happens" is about the citizen's own case
+        ("bliver jeg spærret eller hvad sker der", "faq"),
+    ],
+)
+def test_what_is_happening_said_alone_asks_what_is_on(
+    brain: Brain, settings_only: Config, text: str, intent: str
+) -> None:
+    assert _understand(brain, settings_only, text).intent == intent

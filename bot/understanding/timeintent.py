@@ -100,6 +100,7 @@ def names_a_time(norm: str) -> bool:
 # count inside any word.
 _WEAK_EVENT_WORDS = tuple(language.words("events.weak_event_words"))
 _STRONG_EVENT_WORDS = tuple(w for w in EVENT_WORDS if w not in _WEAK_EVENT_WORDS)
+_WEAK_ALONE = re.compile(r"\b(" + "|".join(re.escape(w) for w in _WEAK_EVENT_WORDS) + r")\b")
 _EVENT_WORD_PARTS = tuple(language.words("events.event_word_parts"))
 
 
@@ -115,6 +116,10 @@ def is_events_question(norm: str) -> bool:
     # "hvad sker der" / "what is happening" is what is on only about the library or a time; alone it asks what
     # happens to me ("bliver jeg spærret eller hvad sker der").
     if _has(norm, _WEAK_EVENT_WORDS) and (auds or LIBRARY_WORDS & set(norm.split()) or names_a_time(norm)):
+        return True
+    # Said with nothing else ("hvad sker der?", "what's happening?"), they ask what is on here.
+    rest = _WEAK_ALONE.sub(" ", norm).split()
+    if len(rest) < len(norm.split()) and all(w in STOPWORDS for w in rest):
         return True
     # An audience alone ("anything for teens?") asks what we offer; with a time it asks what is on.
     return bool(auds) and names_a_time(norm)
