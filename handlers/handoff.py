@@ -28,6 +28,9 @@ CANDIDATES_KEPT = 3  # the bot's best guesses a ticket shows the librarian, with
 ASKING_WORDS = {"bibliotekar", "bibliotekaren", "librarian", "menneske", "human", "person"}
 
 TEXTS = Section("handoff")
+# What the citizen asks of the bot itself is done by the bot while a ticket is open ("unsubscribe concerts",
+# "mine abonnementer", "er min bog klar?"): a librarian cannot do it, and would only pass it back.
+BOT_COMMANDS = frozenset({"subscribe", "unsubscribe", "reservations"})
 
 
 def _text(key: str, lang: str, ctx: Context) -> str:
@@ -104,6 +107,8 @@ def escalate(message: Message, ctx: Context, u: Understanding, reply: Reply) -> 
 def absorb(message: Message, ctx: Context, u: Understanding) -> Reply | None:
     """While the citizen's ticket is open their messages go to it; None lets the bot answer (or no ticket)."""
     if ctx.store is None:
+        return None
+    if u.intent in BOT_COMMANDS:
         return None
     ticket = tickets.open_for(ctx.store, message.sender, ctx.now, ctx.config)
     if ticket is None or exact_hit(message.text, ctx):

@@ -173,8 +173,17 @@ def test_an_open_ticket_takes_the_citizens_next_messages(say: Say, store: Store)
 
 @pytest.mark.parametrize(
     "text, intent",
-    [("STOP", "stop"), ("HELP", "help"), ("START", "start"), ("Har I gratis wifi?", "faq")],
-    ids=["stop", "help", "start", "exact-faq-question"],
+    [
+        ("STOP", "stop"),
+        ("HELP", "help"),
+        ("START", "start"),
+        ("Har I gratis wifi?", "faq"),
+        ("ABONNER koncerter", "subscribe"),
+        ("what are my subscriptions", "subscribe"),
+        ("afmeld koncerter", "unsubscribe"),
+        ("er min bog klar?", "reservations"),
+    ],
+    ids=["stop", "help", "start", "exact-faq-question", "subscribe", "list", "unsubscribe", "own-holds"],
 )
 def test_keywords_and_exact_faq_questions_are_still_answered_by_the_bot(
     say: Say, store: Store, text: str, intent: str

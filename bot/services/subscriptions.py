@@ -21,7 +21,7 @@ from bot.understanding.router import event_topics
 
 _ALL = re.compile(rf"\b({language.pattern('intents.all_topics')})\b")
 _LISTING = re.compile(
-    r"^(vis |show |se |see |list )?(mine|my|mit|hvilke|which|what)( \w+)?? "
+    r"^(vis |show |se |see |list )?(mine|my|mit|hvilke|which|what)( \w+){0,2}? "
     r"(abonnementer|abonnement|abonnementerne|subscriptions|subscription)( har jeg| do i have| have i)?$"
     r"|^(abonnementer|subscriptions)$"
 )
