@@ -292,6 +292,12 @@ class Brain:
     hours: HoursBook = field(default_factory=HoursBook)
     events: EventCatalog = field(default_factory=EventCatalog)
 
+    @property
+    def place_words(self) -> frozenset[str]:
+        """The folded words of the branches' names (not "bibliotek"): what tells the place of a message, never
+        its language or its question."""
+        return self.matcher.analyzer.ignore
+
     @classmethod
     def build(cls, kb: KnowledgeBase) -> Brain:
         return cls(

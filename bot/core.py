@@ -136,7 +136,7 @@ def understand(message: Message, ctx: Context) -> Understanding:
     if own is not None:
         intent, lang = own
         return Understanding(lang, "handoff" if intent == "librarian" else intent, norm)
-    lang = langid.detect(without_names(message.text, ctx.brain.matcher.analyzer.ignore), default)
+    lang = langid.detect(without_names(message.text, ctx.brain.place_words), default)
     if campaigns.named(message, ctx) is not None:
         # A campaign's keyword (alone or first, with a few words): before the FAQ, like the compliance keywords.
         # kb check refuses keywords that are the bot's own words or branch names, so nothing else is taken over.

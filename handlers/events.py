@@ -304,7 +304,7 @@ def follow_up(message: Message, ctx: Context, u: Understanding) -> Reply | None:
     state = fresh(ctx.conversations.get(message.sender), ctx.now)
     if not state or state.get("kind") not in (STATE, LAST_STATE) or fold(message.text) in MORE_WORDS:
         return None
-    names = ctx.brain.matcher.analyzer.ignore
+    names = ctx.brain.place_words
     words = u.norm.split()
     explained = explained_words(u.norm, None) | names
     if u.intent not in ("faq", "events", "handoff") or not all(

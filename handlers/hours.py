@@ -274,7 +274,7 @@ def _answered(
 def _only_changes_day_or_branch(u: Understanding, ctx: Context) -> bool:
     """Nothing in the message but small words, words of time and a branch's name: "og i morgen?", "hvad med
     Sundby". "Kan jeg aflevere i morgen?" asks something else."""
-    explained = explained_words(u.norm, None) | ctx.brain.matcher.analyzer.ignore
+    explained = explained_words(u.norm, None) | ctx.brain.place_words
     return all(w in STOPWORDS or w in explained for w in u.norm.split())
 
 
@@ -306,6 +306,6 @@ def _changed(message: Message, ctx: Context, u: Understanding, state: dict[str, 
     branch = u.branch or str(state["branch"])
     days = when.days() if when.explicit else [date.fromisoformat(state["date"])]
     # A branch's name alone says nothing of the language; "what about Saturday" does.
-    names = ctx.brain.matcher.analyzer.ignore
+    names = ctx.brain.place_words
     lang = u.lang if any(w not in names for w in u.norm.split()) else state.get("lang", u.lang)
     return _answered(message, ctx, branch, days, when.explicit, when.now, lang)
