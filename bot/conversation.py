@@ -50,3 +50,9 @@ def fresh(state: dict[str, Any] | None, now: datetime) -> dict[str, Any] | None:
     if now - datetime.fromisoformat(state["at"]) > STATE_TTL:
         return None
     return state
+
+
+def follow_up_lang(words: list[str], places: frozenset[str], lang: str, state: dict[str, Any]) -> str:
+    """The language to answer a follow-up in: its own when it has words beyond a branch's name ("what about
+    Saturday"), else the conversation's ("Sundby" alone says nothing of a language)."""
+    return lang if any(w not in places for w in words) else str(state.get("lang", lang))

@@ -17,7 +17,7 @@ from typing import Any
 
 from bot.catalogues import Section, fragment
 from bot.context import Context, Understanding
-from bot.conversation import fresh
+from bot.conversation import follow_up_lang, fresh
 from bot.model import Channel, Message, Reply
 from bot.services.events import Event, EventQuery, EventState, nearest, select
 from bot.services.events.query import title_stems_of, word_stems
@@ -25,7 +25,7 @@ from bot.understanding.dates import day_label, day_name, local_date, range_label
 from bot.understanding.replywords import MORE_WORDS
 from bot.understanding.router import event_topics
 from bot.understanding.text import STOPWORDS, fold
-from bot.understanding.timeintent import explained_words
+from bot.understanding.timeintent import only_changes_time_or_place
 from handlers.texts import pick
 
 STATE = "events-more"
@@ -304,11 +304,9 @@ def follow_up(message: Message, ctx: Context, u: Understanding) -> Reply | None:
     state = fresh(ctx.conversations.get(message.sender), ctx.now)
     if not state or state.get("kind") not in (STATE, LAST_STATE) or fold(message.text) in MORE_WORDS:
         return None
-    names = ctx.brain.place_words
-    words = u.norm.split()
-    explained = explained_words(u.norm, None) | names
-    if u.intent not in ("faq", "events", "handoff") or not all(
-        w in STOPWORDS or w in explained or any(event_topics(w)) for w in words
+    places = ctx.brain.place_words
+    if u.intent not in ("faq", "events", "handoff") or not only_changes_time_or_place(
+        u.norm, places, also=lambda w: any(event_topics(w))
     ):
         return None
     when = understand_when(message.text, ctx.now, ctx.config.tz)
@@ -325,5 +323,5 @@ def follow_up(message: Message, ctx: Context, u: Understanding) -> Reply | None:
         category=cats[0] if cats else old.category,
         branch=u.branch or old.branch,
     )
-    lang = u.lang if any(w not in names for w in words) else str(state.get("lang", u.lang))
+    lang = follow_up_lang(u.norm.split(), places, u.lang, state)
     return page(message, ctx, q, lang, 0, when.kind if when.explicit else str(state.get("said", "date")))

@@ -13,12 +13,11 @@ from typing import Any
 
 from bot.catalogues import Section, fragment
 from bot.context import Context, Understanding
-from bot.conversation import fresh
+from bot.conversation import follow_up_lang, fresh
 from bot.model import Action, Choice, Message, Reply
 from bot.services.hours import HOLIDAY_LABELS, DayHours, HoursBook, Overrides, Status, intervals_label
 from bot.understanding.dates import day_label, day_name, local_date, short_date, understand_when, weekday_name
-from bot.understanding.text import STOPWORDS
-from bot.understanding.timeintent import explained_words, unknown_place
+from bot.understanding.timeintent import explained_words, only_changes_time_or_place, unknown_place
 from handlers.texts import pick
 
 STATE = "hours-branch"
@@ -271,13 +270,6 @@ def _answered(
     return answer(ctx, branch, days, explicit, now_asked, lang)
 
 
-def _only_changes_day_or_branch(u: Understanding, ctx: Context) -> bool:
-    """Nothing in the message but small words, words of time and a branch's name: "og i morgen?", "hvad med
-    Sundby". "Kan jeg aflevere i morgen?" asks something else."""
-    explained = explained_words(u.norm, None) | ctx.brain.place_words
-    return all(w in STOPWORDS or w in explained for w in u.norm.split())
-
-
 def follow_up(message: Message, ctx: Context, u: Understanding) -> Reply | None:
     """A reply naming a branch after we asked "which library?": the hours for the day that was asked about. After
     an answer, a message that only changes the day or the branch: the hours for that."""
@@ -288,7 +280,6 @@ def follow_up(message: Message, ctx: Context, u: Understanding) -> Reply | None:
         return None
     if u.intent not in ("faq", "hours", "handoff") or len(u.norm.split()) > 6:
         return None
-    ctx.conversations.put(message.sender, None)
     when = understand_when(message.text, ctx.now, ctx.config.tz)
     lang = state.get("lang", u.lang)
     if when.explicit:
@@ -298,14 +289,14 @@ def follow_up(message: Message, ctx: Context, u: Understanding) -> Reply | None:
 
 
 def _changed(message: Message, ctx: Context, u: Understanding, state: dict[str, Any]) -> Reply | None:
-    if u.intent not in ("faq", "hours", "handoff") or not _only_changes_day_or_branch(u, ctx):
+    if u.intent not in ("faq", "hours", "handoff") or not only_changes_time_or_place(
+        u.norm, ctx.brain.place_words
+    ):
         return None
     when = understand_when(message.text, ctx.now, ctx.config.tz)
     if not when.explicit and u.branch is None:
         return None
     branch = u.branch or str(state["branch"])
     days = when.days() if when.explicit else [date.fromisoformat(state["date"])]
-    # A branch's name alone says nothing of the language; "what about Saturday" does.
-    names = ctx.brain.place_words
-    lang = u.lang if any(w not in names for w in u.norm.split()) else state.get("lang", u.lang)
+    lang = follow_up_lang(u.norm.split(), ctx.brain.place_words, u.lang, state)
     return _answered(message, ctx, branch, days, when.explicit, when.now, lang)

@@ -15,7 +15,7 @@ from functools import lru_cache
 from bot.config import LibraryConfig
 from bot.understanding import language
 from bot.understanding.replywords import MORE_WORDS
-from bot.understanding.text import STOPWORDS, fold, normalise, split_sentences, stem, strip_filler
+from bot.understanding.text import STOPWORDS, fold, normalise, split_sentences, stems_any, strip_filler
 
 # SMS compliance keywords, matched only when they are the whole message (any case, punctuation ignored).
 # The bot's own list covers every opt-out word Twilio acts on by default (bot/channels/sms_optout.py) and the
@@ -218,13 +218,12 @@ def _other_script(text: str) -> bool:
     return any(ch.isalpha() and not unicodedata.name(ch, "").startswith("LATIN") for ch in text)
 
 
-_STEMMED = ("da", "en")
-_HELP_STEMS = {stem(w, lang) for w in HELP_WORDS for lang in _STEMMED}
+_HELP_STEMS = frozenset(s for w in HELP_WORDS for s in stems_any(w))
 
 
 def _is_help(word: str) -> bool:
     """A form of a help keyword ("hjælpe", "helping"), not a word that starts like one ("hjælpemidler")."""
-    return any(stem(word, lang) in _HELP_STEMS for lang in _STEMMED)
+    return not _HELP_STEMS.isdisjoint(stems_any(word))
 
 
 def route(text: str, digital_services: tuple[str, ...] = DIGITAL_SERVICES) -> Route:

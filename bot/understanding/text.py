@@ -148,6 +148,14 @@ def stem(word: str, lang: str) -> str:
     return _stemmer("en").stemWord(word)
 
 
+STEMMED = ("da", "en")  # the languages the word lists are written in
+
+
+def stems_any(word: str) -> set[str]:
+    """A folded word's Danish and English stems: a word and a list meet whichever language each is in."""
+    return {stem(word, lang) for lang in STEMMED}
+
+
 # A sentence ends at . ! ? or a line break followed by more text; "kl. 10" and "bibliotek.kk.dk" do not end one,
 # since no space follows their dot or what follows is a digit.
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[^\d\s])|\n+")

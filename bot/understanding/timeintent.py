@@ -6,6 +6,7 @@ Kept apart from bot.understanding.router because the hours and events support ow
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 
 from bot.understanding import language
@@ -65,6 +66,16 @@ def explained_words(norm: str, branch_span: tuple[int, int] | None) -> set[str]:
         explained.update(words[branch_span[0] : branch_span[1]])
     explained.update(w for w in words if re.fullmatch(r"\d+([.:/]\d+)*|\d+(st|nd|rd|th|e)?", w))
     return explained
+
+
+def only_changes_time_or_place(
+    norm: str, places: frozenset[str], also: Callable[[str], bool] | None = None
+) -> bool:
+    """Nothing in the message but small words, words of time, the branches' names (`places`) and words `also`
+    allows: a follow-up that changes the day or branch of the answer before ("og i morgen?", "hvad med Sundby"),
+    not a question of its own ("kan jeg aflevere i morgen?")."""
+    explained = explained_words(norm, None) | places
+    return all(w in STOPWORDS or w in explained or (also is not None and also(w)) for w in norm.split())
 
 
 # Questions about taking part in, running or paying for an event are for the FAQ, not the calendar: signing up,

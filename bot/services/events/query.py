@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot.services.events.model import Event
 from bot.understanding.dates import CPH, EVENING
-from bot.understanding.text import STOPWORDS, normalise, stem
+from bot.understanding.text import STOPWORDS, normalise, stems_any
 
 UTC = ZoneInfo("UTC")
 NEAREST_DAYS = 60  # how far ahead "the next one" looks when nothing matches
@@ -75,13 +75,12 @@ def matches(event: Event, q: EventQuery, now: datetime, tz: ZoneInfo = CPH) -> b
     return _audience_ok(event, q.audience)
 
 
-STEMMED = ("da", "en")
 TITLE_WORD_MIN = 4  # shorter title words ("for", "med", "jul") name no event of their own
 
 
 def word_stems(words: list[str]) -> set[str]:
-    """Each folded word's Danish and English stems: a title and a question meet whatever language each is in."""
-    return {stem(w, lang) for w in words if len(w) >= TITLE_WORD_MIN for lang in STEMMED}
+    """The stems of the words long enough to name an event (bot.understanding.text.stems_any)."""
+    return {s for w in words if len(w) >= TITLE_WORD_MIN for s in stems_any(w)}
 
 
 def title_stems(event: Event) -> set[str]:
