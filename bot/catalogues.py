@@ -153,6 +153,12 @@ class Section(Mapping[str, dict[str, str]]):
     def __len__(self) -> int:
         return len(message_keys(self.context))
 
+    def covers(self, lang: str) -> bool:
+        """Whether `lang` has every message of this context: a reply put together from several of them
+        (an events listing, a week's hours) is then written in it whole, not partly."""
+        keys = message_keys(self.context)
+        return all(message(self.context, key, lang) for _, key in keys)
+
 
 def placeholders(text: str) -> set[str]:
     """The `{name}` fields of a message."""

@@ -26,7 +26,7 @@ from bot.understanding.replywords import MORE_WORDS
 from bot.understanding.router import event_topics
 from bot.understanding.text import STOPWORDS, fold
 from bot.understanding.timeintent import only_changes_time_or_place
-from handlers.texts import pick
+from handlers.texts import composed, pick
 
 STATE = "events-more"
 # The search just answered in full (or with nothing found), for a follow-up that changes its day, topic or branch.
@@ -173,10 +173,15 @@ def page(message: Message, ctx: Context, q: EventQuery, lang: str, offset: int, 
         return _reply(q, t("no_more", lang), lang, [], ctx.config.library.events_page)
     shown = found[offset : offset + size]
     left = len(found) - offset - len(shown)
-    lines = [] if offset else [_header(q, ctx, lang, kind) + ":"]
-    lines += _lines(shown, ctx, lang, message, q.start)
+
+    def write(in_lang: str) -> str:
+        lines = [] if offset else [_header(q, ctx, in_lang, kind) + ":"]
+        lines += _lines(shown, ctx, in_lang, message, q.start)
+        if left > 0:
+            lines.append(t("more", in_lang, n=str(left)))
+        return "\n".join(lines)
+
     if left > 0:
-        lines.append(t("more", lang, n=str(left)))
         ctx.conversations.put(
             message.sender,
             {
@@ -190,7 +195,8 @@ def page(message: Message, ctx: Context, q: EventQuery, lang: str, offset: int, 
         )
     else:
         _remember(message, ctx, q, lang, kind)
-    return _reply(q, "\n".join(lines), lang, [e.id for e in shown], ctx.config.library.events_page)
+    text = composed(TEXTS, lang, write)
+    return _reply(q, text, lang, [e.id for e in shown], ctx.config.library.events_page)
 
 
 def _remember(message: Message, ctx: Context, q: EventQuery, lang: str, kind: str) -> None:
@@ -217,20 +223,25 @@ def _query_of_state(f: dict[str, Any]) -> EventQuery:
 
 
 def _no_match(message: Message, ctx: Context, q: EventQuery, lang: str, kind: str) -> Reply:
-    lines = [t("none", lang, what=_what(q, lang), when=_when_label(q, ctx, lang, kind))]
-    if q.branch:
-        lines[0] = lines[0][:-1] + f" {t('at', lang)} {_branch_name(ctx, q.branch, short=False)}."
     reason, offers = nearest(_fetch(ctx), q, ctx.now, ctx.config.tz)
     offers = offers[:NEAREST_SHOWN]
-    if offers:
-        lines.append(
-            t(reason, lang, what=label("category", q.category, lang) if q.category else t("events", lang))
-        )
-        lines += _lines(offers, ctx, lang, message)
-    else:
-        lines.append(t("see_all", lang, link=ctx.config.library.events_page))
+
+    def write(in_lang: str) -> str:
+        what = _what(q, in_lang)
+        lines = [t("none", in_lang, what=what, when=_when_label(q, ctx, in_lang, kind))]
+        if q.branch:
+            lines[0] = lines[0][:-1] + f" {t('at', in_lang)} {_branch_name(ctx, q.branch, short=False)}."
+        if offers:
+            topic = label("category", q.category, in_lang) if q.category else t("events", in_lang)
+            lines.append(t(reason, in_lang, what=topic))
+            lines += _lines(offers, ctx, in_lang, message)
+        else:
+            lines.append(t("see_all", in_lang, link=ctx.config.library.events_page))
+        return "\n".join(lines)
+
     _remember(message, ctx, q, lang, kind)
-    return _reply(q, "\n".join(lines), lang, [e.id for e in offers], ctx.config.library.events_page)
+    text = composed(TEXTS, lang, write)
+    return _reply(q, text, lang, [e.id for e in offers], ctx.config.library.events_page)
 
 
 def query_of(message: Message, ctx: Context, u: Understanding) -> tuple[EventQuery, str]:

@@ -18,7 +18,7 @@ from bot.model import Action, Choice, Message, Reply
 from bot.services.hours import HOLIDAY_LABELS, DayHours, HoursBook, Overrides, Status, intervals_label
 from bot.understanding.dates import day_label, day_name, local_date, short_date, understand_when, weekday_name
 from bot.understanding.timeintent import explained_words, only_changes_time_or_place, unknown_place
-from handlers.texts import pick
+from handlers.texts import composed, pick
 
 STATE = "hours-branch"
 # The branch and day just answered, so a short follow-up ("og i morgen?", "hvad med Sundby", "what about Saturday")
@@ -152,26 +152,30 @@ def answer(ctx: Context, branch: str, days: list[date], explicit: bool, now_aske
             link=ctx.config.library.website,
         )
     today = local_date(ctx.now, ctx.config.tz)
-    lines: list[str] = []
-    if days[0] == today and (now_asked or len(days) == 1):
-        status = book.status(branch, ctx.now, ctx.config.tz, overrides)
+    asks_now = days[0] == today and (now_asked or len(days) == 1)
+    status = book.status(branch, ctx.now, ctx.config.tz, overrides) if asks_now else None
+
+    def write(in_lang: str) -> str:
+        lines: list[str] = []
         if status is not None:
-            lines.append(status_text(status, name, ctx, lang))
-    for d in days[:MAX_DAYS]:
-        dh = book.day(branch, d, overrides)
-        if dh is None:
-            continue
-        label = day_label(d, today, lang)
-        if d in (today, today + timedelta(days=1)):
-            label += f" ({day_name(d, lang)} {short_date(d, lang)})"
-        head = f"{name} {label}" if not lines else label[0].upper() + label[1:]
-        lines.append(f"{head}: {day_text(dh, lang)}.")
-    if not explicit and not now_asked:
-        week = week_text(book, branch, lang)
-        if week:
-            lines.append(week)
+            lines.append(status_text(status, name, ctx, in_lang))
+        for d in days[:MAX_DAYS]:
+            dh = book.day(branch, d, overrides)
+            if dh is None:
+                continue
+            label = day_label(d, today, in_lang)
+            if d in (today, today + timedelta(days=1)):
+                label += f" ({day_name(d, in_lang)} {short_date(d, in_lang)})"
+            head = f"{name} {label}" if not lines else label[0].upper() + label[1:]
+            lines.append(f"{head}: {day_text(dh, in_lang)}.")
+        if not explicit and not now_asked:
+            week = week_text(book, branch, in_lang)
+            if week:
+                lines.append(week)
+        return "\n".join(lines) if len(days) > 1 else " ".join(lines)
+
     return Reply(
-        text="\n".join(lines) if len(days) > 1 else " ".join(lines),
+        text=composed(TEXTS, lang, write),
         lang=lang,
         intent="hours",
         branch=branch,
@@ -194,21 +198,28 @@ def _ask_branch(
     word = unknown_place(u.norm, explained_words(u.norm, None))
     if word:
         ids = ctx.brain.branches.closest(word, FEW_BRANCHES)
-        names = [_name(ctx, b) for b in ids]
-        joined = ", ".join(names[:-1]) + f" {t('or', lang)} {names[-1]}" if len(names) > 1 else "".join(names)
-        text = t("unknown", lang, word=word, names=joined)
     else:
         ids = [b for b in all_ids if book.has(b, overrides)][:FEW_BRANCHES] or all_ids[:FEW_BRANCHES]
-        example = f" {t('or', lang)} ".join(_name(ctx, b) for b in ids[:2]) or "Hovedbiblioteket"
-        text = t("which", lang, example=example)
+
+    def write(in_lang: str) -> str:
+        if word:
+            names = [_name(ctx, b) for b in ids]
+            last = f" {t('or', in_lang)} {names[-1]}"
+            joined = ", ".join(names[:-1]) + last if len(names) > 1 else "".join(names)
+            return t("unknown", in_lang, word=word, names=joined)
+        example = f" {t('or', in_lang)} ".join(_name(ctx, b) for b in ids[:2]) or "Hovedbiblioteket"
+        text = t("which", in_lang, example=example)
         items = []
         for b in ids:
             dh = book.day(b, day, overrides)
             if dh is not None:
-                items.append(f"{_name(ctx, b)} {_brief(dh, lang)}")
+                items.append(f"{_name(ctx, b)} {_brief(dh, in_lang)}")
         if items:
-            label = day_label(day, local_date(ctx.now, ctx.config.tz), lang)
-            text += t("few", lang, label=label[0].upper() + label[1:], items="; ".join(items))
+            label = day_label(day, local_date(ctx.now, ctx.config.tz), in_lang)
+            text += t("few", in_lang, label=label[0].upper() + label[1:], items="; ".join(items))
+        return text
+
+    text = composed(TEXTS, lang, write)
     ctx.conversations.put(
         message.sender,
         {

@@ -48,6 +48,16 @@ def in_language(variants: Mapping[str, str], lang: str, default: str = "da") -> 
     return "\n\n".join(part for _, part in parts_in_language(variants, lang, default) if part)
 
 
+def composed(section: Section, lang: str, write: Callable[[str], str]) -> str:
+    """A reply put together from many of a section's messages, written by `write(lang)`: in the citizen's language
+    when the section has all of it, else their line, then the whole reply in Danish and in English. Falling back
+    message by message would interleave the languages line by line ("arrangementer", "events", a listing, ...)."""
+    if lang in ("da", "en") or section.covers(lang):
+        return write(lang)
+    note = more_languages(lang)
+    return "\n\n".join(part for part in (note, write("da"), write("en")) if part)
+
+
 def pick(table: Mapping[str, Mapping[str, str]], key: str, lang: str, **values: Value) -> str:
     """A fixed reply from a handler's table, in the citizen's language (see parts_in_language). Each part is
     filled in its own language: a Danish part gets the Danish words of a value given per language, the English

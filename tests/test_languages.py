@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -28,10 +28,11 @@ from bot.knowledge import KnowledgeBase
 from bot.knowledge_folder import load_knowledge
 from bot.model import Action, Channel, Message, Reply
 from bot.services.coverage import coverage, report
+from bot.services.events import EventQuery
 from bot.storage import Store
 from bot.understanding import keywords
 from bot.understanding.matching import Candidate, Decision
-from handlers import delete
+from handlers import delete, events, hours
 from handlers.texts import in_language, more_languages, pick, text
 from tests.browser.kit import KAREN, say, staff_config
 from tests.conftest import CPH, ROOT
@@ -539,3 +540,40 @@ def test_an_arabic_text_through_the_signed_sms_webhook_is_answered_in_arabic(tmp
         ("out", "stop", None),
     ]
     assert logged[1]["text"] == entry.answer["ar"]
+
+
+# -- replies put together from many messages ---------------------------------------------------------------------
+
+
+def _ctx(brain: Brain) -> Context:
+    return Context(
+        brain=brain, config=load_config(ROOT / "config.toml", {}), now=MOMENT, conversations=NoConversations()
+    )
+
+
+def test_a_listing_in_a_language_without_its_texts_is_written_whole_in_danish_then_english(
+    sample: Brain,
+) -> None:
+    """Spanish has no events or hours messages: their line, the whole reply in Danish, the whole reply in English,
+    not each line of the listing three times over ("arrangementer", the note, "events", ...)."""
+    ctx = _ctx(sample)
+    message = Message("eventos", "+4512345678", Channel.SMS, MOMENT)
+    query = EventQuery(MOMENT.date(), MOMENT.date() + timedelta(days=13))
+    listed = {lang: events.page(message, ctx, query, lang, 0, "default").text for lang in ("es", "da", "en")}
+    note = more_languages("es")
+    assert note and listed["es"] == f"{note}\n\n{listed['da']}\n\n{listed['en']}"
+    assert listed["es"].count(note) == 1
+    days = [MOMENT.date() + timedelta(days=n) for n in range(3)]
+    branch = sample.kb.branches[0].id
+    hours_in = {lang: hours.answer(ctx, branch, days, False, False, lang).text for lang in ("es", "da", "en")}
+    assert hours_in["es"] == f"{note}\n\n{hours_in['da']}\n\n{hours_in['en']}"
+
+
+@pytest.mark.parametrize("lang", ["ar", "pl", "tr", "uk"])
+def test_a_listing_in_a_language_with_its_texts_is_written_in_it_alone(sample: Brain, lang: str) -> None:
+    ctx = _ctx(sample)
+    days = [MOMENT.date() + timedelta(days=n) for n in range(3)]
+    branch = sample.kb.branches[0].id
+    text_ = hours.answer(ctx, branch, days, False, False, lang).text
+    danish = hours.answer(ctx, branch, days, False, False, "da").text
+    assert more_languages(lang) not in text_ and danish not in text_
