@@ -25,7 +25,7 @@ from bot.services.events import RemoteEvents
 from bot.staff import telegram_group as staff_group
 from bot.staff import views as staff_views
 from bot.storage import Store
-from bot.understanding import dates, keywords, semantic
+from bot.understanding import by_meaning, dates, keywords, semantic
 
 log = logging.getLogger(__name__)
 
@@ -109,8 +109,10 @@ def warm(rt: Runtime) -> None:
     """Load here, before this worker takes traffic, what a first message would otherwise load while a citizen
     waits (~0.3 s on the development machine, once per worker): the embedding model's slow first query, the
     translation catalogues and the keyword table read from them, the holiday calendar (an import of every
-    country's rules) and the matcher's tables built on its first decision."""
+    country's rules), the matcher's tables built on its first decision and the vectors of the hours and events
+    examples (bot.understanding.by_meaning)."""
     semantic.warm()
+    by_meaning.warm()
     catalogues.catalogues()
     keywords.native("")
     dates.danish_holidays(rt.now().year)

@@ -12,8 +12,9 @@ from collections.abc import Callable
 
 from bot.context import Context, Understanding
 from bot.model import Action, Message, Reply
-from bot.understanding import keywords, langid, language, router, timeintent
+from bot.understanding import by_meaning, keywords, langid, language, router, timeintent
 from bot.understanding.branches import BranchMatch
+from bot.understanding.matching import LEXICAL_LANGUAGES
 from bot.understanding.text import normalise, strip_filler
 from handlers import (
     campaigns,
@@ -164,6 +165,9 @@ def understand(message: Message, ctx: Context) -> Understanding:
             and router.only_small_words(message.text, content)
         ):
             intent = "greeting"  # "hvordan?", "what?": nothing asked yet
+        elif lang not in LEXICAL_LANGUAGES:
+            # "متى تفتح المكتبة؟": the phrases above read Danish and English only; other languages by meaning.
+            intent = by_meaning.service_asked(message.text, ctx.brain.matcher.semantic) or intent
     return Understanding(
         lang=lang,
         intent=intent,

@@ -397,6 +397,8 @@ SECTIONS: dict[str, dict[str, _Read]] = {
     },
     "intents.yaml": {
         "ask_for_person": _list,
+        "hours_examples": _list,
+        "events_examples": _list,
         **{
             key: _phrases
             for key in (

@@ -1,0 +1,91 @@
+"""Opening hours and events asked in languages the word lists cannot read (bot.understanding.by_meaning): the
+multilingual embedding places them near the language files' Danish and English examples.
+
+The questions were written for these tests; none comes from the evaluation data or from bench/intents.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from bot.brain import Brain
+from bot.config import load_config
+from bot.context import Context
+from bot.conversation import NoConversations
+from bot.core import handle
+from bot.knowledge_folder import load_knowledge
+from bot.model import Channel, Message, Reply
+from bot.understanding import by_meaning
+from handlers.texts import more_languages
+from tests.conftest import CPH, ROOT
+
+MOMENT = datetime(2026, 11, 24, 10, 0, tzinfo=CPH)
+
+
+@pytest.fixture(scope="module")
+def sample() -> Brain:
+    return Brain.build(load_knowledge(ROOT / "knowledge"))
+
+
+def ask(brain: Brain, words: str) -> Reply:
+    ctx = Context(
+        brain=brain, config=load_config(ROOT / "config.toml", {}), now=MOMENT, conversations=NoConversations()
+    )
+    return handle(Message(words, "+4512345678", Channel.SMS, MOMENT), ctx)
+
+
+@pytest.mark.parametrize(
+    "words, lang, intent",
+    [
+        ("هل المكتبة مفتوحة يوم الأحد؟", "ar", "hours"),  # is the library open on Sunday?
+        ("Kütüphane yarın saat kaçta açılıyor?", "tr", "hours"),  # what time does the library open tomorrow?
+        ("Wann hat die Bibliothek am Samstag geöffnet?", "de", "hours"),
+        ("Jakie wydarzenia są w bibliotece w ten weekend?", "pl", "events"),
+        ("Чи є якісь концерти в бібліотеці цього тижня?", "uk", "events"),  # any concerts this week?
+    ],
+    ids=lambda v: v if v in ("ar", "tr", "de", "pl", "uk") else "",
+)
+def test_hours_and_events_in_other_languages_reach_their_service(
+    sample: Brain, words: str, lang: str, intent: str
+) -> None:
+    reply = ask(sample, words)
+    assert (reply.lang, reply.intent) == (lang, intent)
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "Jak mogę przedłużyć wypożyczenie książki?",  # how do I renew a loan
+        "كيف أحصل على بطاقة مكتبة؟",  # how do I get a library card
+        "Wie lange darf ich ein Buch behalten?",  # how long may I keep a book: a time, but no hours question
+        "Kann ich am Sonntag Bücher zurückgeben, wenn geschlossen ist?",  # returning on a closed Sunday
+    ],
+)
+def test_other_questions_in_other_languages_stay_with_the_faq(sample: Brain, words: str) -> None:
+    assert ask(sample, words).intent == "faq"
+
+
+def test_the_german_hours_reply_is_written_whole_in_danish_and_in_english(sample: Brain) -> None:
+    reply = ask(sample, "Wann hat die Bibliothek am Samstag geöffnet?")
+    note = more_languages("de")
+    assert note is not None and reply.text.startswith(note) and reply.text.count(note) == 1
+
+
+def test_the_examples_are_compared_with_the_knowledge_bases_variants_in_their_own_languages(
+    sample: Brain,
+) -> None:
+    """The sample has Turkish questions; a Turkish hours question is nearer to them by its language alone."""
+    text = "Kütüphane yarın saat kaçta açılıyor?"
+    near = by_meaning.nearness(text, sample.matcher.semantic)
+    index = sample.matcher.semantic
+    assert near is not None and index is not None
+    everything = float(max(index.vectors @ by_meaning.semantic.embed_one(text)))
+    assert near["faq"] < everything
+    assert by_meaning.example_languages() == ("da", "en")
+
+
+def test_without_the_model_nothing_is_read_by_meaning(sample: Brain, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(by_meaning.semantic, "embed_one", lambda text: None)
+    assert by_meaning.service_asked("Kütüphane yarın saat kaçta açılıyor?", sample.matcher.semantic) is None
