@@ -13,7 +13,7 @@ from collections.abc import Callable
 from bot.context import Context, Understanding
 from bot.model import Action, Message, Reply
 from bot.understanding import by_meaning, keywords, langid, language, router, timeintent
-from bot.understanding.branches import BranchMatch
+from bot.understanding.branches import BranchMatch, other_script
 from bot.understanding.matching import LEXICAL_LANGUAGES
 from bot.understanding.text import normalise, strip_filler
 from handlers import (
@@ -149,6 +149,8 @@ def understand(message: Message, ctx: Context) -> Understanding:
     if least is not None and _faq_answers(message.text, lang, ctx, least):
         intent = "faq"
     found = ctx.brain.branches.find(content, ctx.brain.matcher.analyzer.vocab)
+    if found is None and other_script(message.text):
+        found = ctx.brain.branches.find_in_other_script(message.text)  # "Сундбю", "نوربرو"
     span = (found.start, found.end) if found else None
     if intent == "faq" and subscriptions.asks(content):
         intent = "subscribe"  # "mine abonnementer": the subscriptions handler lists them

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.knowledge_folder import load_knowledge
-from bot.understanding.branches import BranchFinder, loose
+from bot.understanding.branches import BranchFinder, loose, other_script
 from bot.understanding.text import normalise
 from tests.conftest import FIXTURE_KNOWLEDGE, ROOT
 
@@ -150,3 +150,26 @@ def test_huset_is_not_husum(city_finder: BranchFinder) -> None:
 )
 def test_loose_spelling(a: str, b: str) -> None:
     assert loose(a) == loose(b)
+
+
+@pytest.mark.parametrize(
+    "text, branch",
+    [
+        ("До котрої години відкрита бібліотека на Вестербро?", "vesterbro"),  # Ukrainian: not Østerbro
+        ("کتابخانه استربرو فردا باز است؟", "osterbro"),  # Persian: Østerbro, not Vesterbro
+        ("متى تفتح مكتبة نوربرو اليوم؟", "norrebro"),  # Arabic leaves the vowels out
+        ("Библиотека Сундбю открыта в субботу?", "sundby"),
+        ("متى تفتح المكتبة اليوم؟", None),  # "when does the library open today": no branch
+        ("Чи можна повернути книжки, коли бібліотека зачинена?", None),
+    ],
+)
+def test_a_branch_named_in_another_script_is_found_by_its_consonants(
+    city_finder: BranchFinder, text: str, branch: str | None
+) -> None:
+    assert other_script(text)
+    found = city_finder.find_in_other_script(text)
+    assert (found.branch if found else None) == branch
+
+
+def test_latin_letters_are_not_another_script() -> None:
+    assert not other_script("Kiedy jest otwarta biblioteka w Sundby? Łódź, Ørestad, çocuk")

@@ -89,3 +89,9 @@ def test_the_examples_are_compared_with_the_knowledge_bases_variants_in_their_ow
 def test_without_the_model_nothing_is_read_by_meaning(sample: Brain, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(by_meaning.semantic, "embed_one", lambda text: None)
     assert by_meaning.service_asked("Kütüphane yarın saat kaçta açılıyor?", sample.matcher.semantic) is None
+
+
+def test_an_arabic_hours_question_naming_a_branch_gets_that_branchs_hours(sample: Brain) -> None:
+    reply = ask(sample, "متى تفتح مكتبة نوربرو غدا؟")  # when does Nørrebro library open tomorrow?
+    assert (reply.intent, reply.branch, reply.lang) == ("hours", "norrebro", "ar")
+    assert "Nørrebro" in reply.text

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
+from anyascii import anyascii
 from rapidfuzz import fuzz
 
 from bot.knowledge import Branch
@@ -41,6 +43,29 @@ def loose(word: str) -> str:
     return re.sub(r"(.)\1+", r"\1", word)
 
 
+# A name written in another script is compared by its consonants: Arabic, Persian and Urdu letters leave most vowels
+# out ("نوربرو" reads "nwrbrw" in Latin letters, Nørrebro "nrbr" either way), and Cyrillic spells them its own way
+# ("Сундбю" -> "sundbyu"). Letters that stand for a vowel or a glide in one script and not in another (w, y,
+# j) go too (v stays: it tells Vesterbro from Østerbro), and the spellings of one sound become one ("ch", "kh", "c", "q" -> k; "gh" -> g).
+_SOUNDS = [("ch", "k"), ("kh", "k"), ("gh", "g"), ("c", "k"), ("q", "k"), ("ph", "f")]
+_NOT_CONSONANTS = re.compile(r"[^a-z]|[aeiouywj]")
+SKELETON_MIN = 4  # consonants a skeleton needs before it names anything ("sndb" for Sundby)
+SKELETON_FUZZY_MIN = 90
+
+
+def skeleton(text: str) -> str:
+    """The consonants of a word or name in Latin letters, for comparing names across scripts."""
+    word = normalise(anyascii(text)).replace(" ", "")
+    for a, b in _SOUNDS:
+        word = word.replace(a, b)
+    return re.sub(r"(.)\1+", r"\1", _NOT_CONSONANTS.sub("", word))
+
+
+def other_script(text: str) -> bool:
+    """Whether the text has letters outside the Latin script."""
+    return any(ch.isalpha() and not unicodedata.name(ch, "").startswith("LATIN") for ch in text)
+
+
 @dataclass(frozen=True)
 class BranchMatch:
     branch: str
@@ -55,6 +80,7 @@ class BranchFinder:
     def __init__(self, branches: list[Branch]) -> None:
         self.phrases: dict[tuple[str, ...], str] = {}
         self.single: dict[str, str] = {}
+        self.skeletons: dict[str, str] = {}  # the consonants of each name and alias (find_in_other_script)
         self.names = {b.id: b.name for b in branches}
         for b in branches:
             for raw in [b.name, b.id.replace("-", " "), *b.aliases]:
@@ -65,6 +91,9 @@ class BranchFinder:
                         self.phrases.setdefault(tuple(seq), b.id)
                 if len(core) == 1 and len(core[0]) >= 4:
                     self.single.setdefault(core[0], b.id)
+                sounds = skeleton(" ".join(core))
+                if 0 < len(core) <= 2 and len(sounds) >= SKELETON_MIN:
+                    self.skeletons.setdefault(sounds, b.id)
         self.max_len = max((len(p) for p in self.phrases), default=1)
 
     def find(self, norm: str, vocabulary: set[str] | frozenset[str] = frozenset()) -> BranchMatch | None:
@@ -89,6 +118,22 @@ class BranchFinder:
         if best:
             return BranchMatch(best[2], best[1], best[1] + 1, False)
         return None
+
+    def find_in_other_script(self, text: str) -> BranchMatch | None:
+        """A branch named in Cyrillic, Arabic or another script ("Сундбю", "نوربرو"), by the consonants of each word
+        and of each two words together against those of every name and alias. Its place in the message is not
+        kept (start and end are 0): the words it would count are not the normalised message's."""
+        words = [skeleton(w) for w in text.split()]
+        pieces = words + [a + b for a, b in zip(words, words[1:], strict=False)]
+        best: tuple[float, str] | None = None
+        for piece in pieces:
+            if len(piece) < SKELETON_MIN:
+                continue
+            for name, bid in self.skeletons.items():
+                score = fuzz.ratio(piece, name)
+                if score >= SKELETON_FUZZY_MIN and (best is None or score > best[0]):
+                    best = (score, bid)
+        return BranchMatch(best[1], 0, 0, False) if best else None
 
     def closest(self, text: str, limit: int = 3) -> list[str]:
         """Branch ids whose names look most like the text, for "did you mean" when nothing matched."""
