@@ -246,7 +246,7 @@ def _no_match(message: Message, ctx: Context, q: EventQuery, lang: str, kind: st
 
 def query_of(message: Message, ctx: Context, u: Understanding) -> tuple[EventQuery, str]:
     """The question's filters, and how its dates were said (bot.understanding.dates.When.kind; "default" for none)."""
-    when = understand_when(message.text, ctx.now, ctx.config.tz)
+    when = understand_when(message.text, ctx.now, ctx.config.tz, u.lang)
     cats, auds = event_topics(u.norm)
     q = EventQuery(
         when.start,
@@ -320,7 +320,7 @@ def follow_up(message: Message, ctx: Context, u: Understanding) -> Reply | None:
         u.norm, places, also=lambda w: any(event_topics(w))
     ):
         return None
-    when = understand_when(message.text, ctx.now, ctx.config.tz)
+    when = understand_when(message.text, ctx.now, ctx.config.tz, u.lang)
     cats, auds = event_topics(u.norm)
     if not (when.explicit or cats or auds or u.branch):
         return None

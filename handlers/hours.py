@@ -256,7 +256,7 @@ def _brief(dh: DayHours, lang: str) -> str:
 
 
 def handle(message: Message, ctx: Context, u: Understanding) -> Reply:
-    when = understand_when(message.text, ctx.now, ctx.config.tz)
+    when = understand_when(message.text, ctx.now, ctx.config.tz, u.lang)
     today = local_date(ctx.now, ctx.config.tz)
     days = when.days() if when.explicit else [today]
     if u.branch is None:
@@ -291,7 +291,7 @@ def follow_up(message: Message, ctx: Context, u: Understanding) -> Reply | None:
         return None
     if u.intent not in ("faq", "hours", "handoff") or len(u.norm.split()) > 6:
         return None
-    when = understand_when(message.text, ctx.now, ctx.config.tz)
+    when = understand_when(message.text, ctx.now, ctx.config.tz, u.lang)
     lang = state.get("lang", u.lang)
     if when.explicit:
         return _answered(message, ctx, u.branch, when.days(), True, when.now, lang)
@@ -304,7 +304,7 @@ def _changed(message: Message, ctx: Context, u: Understanding, state: dict[str, 
         u.norm, ctx.brain.place_words
     ):
         return None
-    when = understand_when(message.text, ctx.now, ctx.config.tz)
+    when = understand_when(message.text, ctx.now, ctx.config.tz, u.lang)
     if not when.explicit and u.branch is None:
         return None
     branch = u.branch or str(state["branch"])

@@ -95,3 +95,16 @@ def test_an_arabic_hours_question_naming_a_branch_gets_that_branchs_hours(sample
     reply = ask(sample, "متى تفتح مكتبة نوربرو غدا؟")  # when does Nørrebro library open tomorrow?
     assert (reply.intent, reply.branch, reply.lang) == ("hours", "norrebro", "ar")
     assert "Nørrebro" in reply.text
+
+
+def test_a_turkish_question_for_tomorrows_hours_gets_tomorrow(sample: Brain) -> None:
+    reply = ask(sample, "Norrebro kütüphanesi yarın kaçta açılıyor?")
+    assert (reply.intent, reply.branch, reply.filters["date"]) == ("hours", "norrebro", "2026-11-25")
+
+
+def test_a_ukrainian_question_for_sundays_events_lists_sunday(sample: Brain) -> None:
+    reply = ask(
+        sample, "Що відбувається в бібліотеці в неділю?"
+    )  # what is happening at the library on Sunday?
+    assert reply.intent == "events"
+    assert (reply.filters["from"], reply.filters["to"]) == ("2026-11-29", "2026-11-29")

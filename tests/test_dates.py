@@ -224,3 +224,45 @@ def test_every_documented_date_word_is_understood() -> None:
     assert len(phrases) > 40
     for phrase in phrases:
         assert understand_when(phrase, MONDAY_MORNING).explicit, phrase
+
+
+# -- languages without a dates.yaml: CLDR's day words ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, lang, first, kind",
+    [
+        ("Kütüphane yarın saat kaçta açılıyor?", "tr", date(2026, 11, 25), "tomorrow"),
+        ("Во сколько открывается библиотека в субботу?", "ru", date(2026, 11, 28), "weekday"),  # another case
+        ("Czy biblioteka jest otwarta w sobotę?", "pl", date(2026, 11, 28), "weekday"),
+        ("هل المكتبة مفتوحة يوم الأحد؟", "ar", date(2026, 11, 29), "weekday"),
+        ("متى تفتح المكتبة غدا؟", "ar", date(2026, 11, 25), "tomorrow"),  # without the vowel mark CLDR writes
+        (
+            "کتابخانه یکشنبه باز است؟",
+            "fa",
+            date(2026, 11, 29),
+            "weekday",
+        ),  # Sunday, though it ends in Saturday
+        ("کتابخانه سه شنبه باز است؟", "fa", date(2026, 11, 24), "weekday"),  # Tuesday: today
+        (
+            "¿Abre la biblioteca el sábado por la mañana?",
+            "es",
+            date(2026, 11, 28),
+            "weekday",
+        ),  # not "tomorrow"
+        ("Wann hat die Bibliothek sonntags geöffnet?", "de", date(2026, 11, 29), "weekday"),
+        ("maktabadu maanta ma furan tahay", "so", date(2026, 11, 24), "today"),
+    ],
+)
+def test_a_day_named_in_a_language_without_its_own_date_words(
+    text: str, lang: str, first: date, kind: str
+) -> None:
+    when = understand_when(text, datetime(2026, 11, 24, 10, 0, tzinfo=CPH), CPH, lang)  # a Tuesday
+    assert (when.start, when.end, when.kind) == (first, first, kind)
+
+
+def test_the_language_files_own_date_words_come_first_and_unknown_languages_change_nothing() -> None:
+    moment = datetime(2026, 11, 24, 10, 0, tzinfo=CPH)
+    assert understand_when("i morgen", moment, CPH, "da").kind == "tomorrow"
+    assert understand_when("Kütüphane yarın açık mı?", moment, CPH, None).kind == "default"
+    assert understand_when("Kütüphane yarın açık mı?", moment, CPH, "xx").kind == "default"

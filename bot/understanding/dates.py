@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import holidays as holidays_lib
 
-from bot.understanding import language
+from bot.understanding import cldr_dates, language
 from bot.understanding.text import fold, normalise
 
 CPH = ZoneInfo("Europe/Copenhagen")
@@ -435,8 +435,10 @@ def _month_ranges(words: str, today: date) -> list[tuple[date, date, str]]:
     return out
 
 
-def understand_when(text: str, now: datetime, tz: ZoneInfo = CPH) -> When:
-    """The dates a message asks about, at the moment `now`. Never fails: no date words -> the next 14 days."""
+def understand_when(text: str, now: datetime, tz: ZoneInfo = CPH, lang: str | None = None) -> When:
+    """The dates a message asks about, at the moment `now`. Never fails: no date words -> the next 14 days.
+    `lang`, when it has no dates.yaml of its own, adds the first day named in CLDR's words (bot.understanding.
+    cldr_dates): "el sábado por la mañana" is Saturday, not Saturday and tomorrow."""
     today = local_date(now, tz)
     raw = _prep(text)
     words = " " + normalise(text) + " "
@@ -452,6 +454,10 @@ def understand_when(text: str, now: datetime, tz: ZoneInfo = CPH) -> When:
             start = min(a for a, _, _ in found)
             end = max(b for _, b, _ in found)
             return When(start, end, kind, evening, is_now)
+    named = cldr_dates.days_named(text, lang, today) if lang is not None and lang not in _DAYS else []
+    if named:
+        start, end, kind = named[0]
+        return When(start, end, kind, evening, is_now)
     return When(today, today + timedelta(days=DEFAULT_DAYS - 1), "default", evening, is_now)
 
 

@@ -1,0 +1,89 @@
+"""Days named in a language without a dates.yaml of its own ("yarın", "в субботу", "السبت"), from CLDR's words for
+today, tomorrow, the day after and the weekdays (through Babel).
+
+Danish and English dates are read by bot.understanding.dates from the language files, with phrases, holidays and
+ranges; this reads only single days, which is what an hours or events question in Turkish or Arabic most often
+names. CLDR gives each word in one form; a weekday said in another case ("субботу", "sobotę", "Sonntags") is found
+by the form's start.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, timedelta
+from functools import lru_cache
+
+from babel import Locale, UnknownLocaleError
+
+# The relative days a question about opening hours or events can mean: today, tomorrow, the day after. (Urdu's
+# "کل" is both yesterday and tomorrow, so the past is not read at all.)
+RELATIVE = {0: "today", 1: "tomorrow", 2: "overmorrow"}
+# A word in another case than CLDR's form keeps all of the form but its last letter and adds at most this many.
+ENDING_MAX = 3
+FORM_MIN = 4  # shorter forms must be the whole word ("pazar" is, "cuma" too)
+
+
+def _plain(text: str) -> str:
+    """Lower case without diacritics or Arabic vowel marks ("غدًا" and "غدا" are one word), joiners as spaces."""
+    text = unicodedata.normalize("NFKD", text.replace("\u200c", " ").replace("\u2019", "'")).lower()
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
+
+
+@lru_cache(maxsize=64)
+def _words(lang: str) -> tuple[tuple[tuple[str, ...], str, int], ...]:
+    """(words of a form, kind, day): the relative days (day = days from today) and the weekdays (day = 0 for
+    Monday), longest first so that "سه شنبه" (Tuesday) is read before "شنبه" (Saturday)."""
+    try:
+        locale = Locale.parse(lang)
+    except (ValueError, UnknownLocaleError):
+        return ()
+    found: dict[tuple[str, ...], tuple[str, int]] = {}
+    relative = locale._data.get("date_fields", {}).get("day", {}).get("relative", {})
+    for offset, kind in RELATIVE.items():
+        if offset in relative:
+            found.setdefault(tuple(_plain(relative[offset]).split()), (kind, offset))
+    for width in ("format", "stand-alone"):
+        for day, name in locale.days[width]["wide"].items():
+            found.setdefault(tuple(_plain(name).split()), ("weekday", day))
+    return tuple(sorted(((w, k, d) for w, (k, d) in found.items() if w), key=lambda x: -len(x[0])))
+
+
+def _same(word: str, form: str) -> bool:
+    if word == form:
+        return True
+    stem = form[:-1]
+    return len(form) >= FORM_MIN and word.startswith(stem) and len(word) <= len(form) + ENDING_MAX
+
+
+# A word of a message: anything between spaces, digits and punctuation (Arabic's and Persian's too), so that
+# vowel marks and joiners stay inside the word they belong to.
+_WORD = re.compile(r"[^\s\d.,!?;:()\[\]\"'«»“”„،؟؛\u200c]+")
+
+
+def _found(text: str, lang: str, today: date) -> list[tuple[int, int, tuple[date, date, str]]]:
+    """(start, end, day) of each day the text names, in the text's order."""
+    spans = [(m.start(), m.end(), _plain(m.group())) for m in _WORD.finditer(text)]
+    out: list[tuple[int, int, tuple[date, date, str]]] = []
+    used: set[int] = set()
+    for words, kind, day in _words(lang):
+        n = len(words)
+        for i in range(len(spans) - n + 1):
+            here = set(range(i, i + n))
+            if used & here or not all(
+                _same(t, w) for (_, _, t), w in zip(spans[i : i + n], words, strict=True)
+            ):
+                continue
+            if kind == "weekday":
+                d = today + timedelta(days=(day - today.weekday()) % 7)
+            else:
+                d = today + timedelta(days=day)
+            out.append((spans[i][0], spans[i + n - 1][1], (d, d, kind)))
+            used |= here
+    return sorted(out, key=lambda x: x[0])
+
+
+def days_named(text: str, lang: str, today: date) -> list[tuple[date, date, str]]:
+    """The days a message in `lang` names, in the order it names them, as (first, last, kind) like
+    bot.understanding.dates; a weekday is the next one, today included."""
+    return [day for _, _, day in _found(text, lang, today)]
