@@ -494,6 +494,7 @@ def test_stop_with_a_topic_unsubscribes_from_it(text: str, intent: str) -> None:
         ("help me", "en"),
         ("can you help me", "en"),
         ("I need help", "en"),
+        ("jeg har brug for hjælp", "da"),  # "har brug for": needing, as "need" in English
         ("2", "da"),  # a choice whose "did you mean" has expired (or never was)
         ("hvordan?", "da"),  # small words alone
         ("what?", "en"),
