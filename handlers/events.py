@@ -25,7 +25,7 @@ from bot.understanding.dates import day_label, day_name, local_date, range_label
 from bot.understanding.replywords import MORE_WORDS
 from bot.understanding.router import event_topics
 from bot.understanding.text import STOPWORDS, fold
-from bot.understanding.timeintent import only_changes_time_or_place
+from bot.understanding.timeintent import follow_up_reading
 from handlers.texts import composed, pick
 
 STATE = "events-more"
@@ -309,6 +309,10 @@ def more(message: Message, ctx: Context, u: Understanding) -> Reply | None:
     )
 
 
+def _topical(word: str) -> bool:
+    return any(event_topics(word))
+
+
 def follow_up(message: Message, ctx: Context, u: Understanding) -> Reply | None:
     """After a list of events, a message that only changes its day, topic or branch ("og i morgen?", "hvad med
     børn", "and on Sunday?"): the same search changed so."""
@@ -316,11 +320,11 @@ def follow_up(message: Message, ctx: Context, u: Understanding) -> Reply | None:
     if not state or state.get("kind") not in (STATE, LAST_STATE) or fold(message.text) in MORE_WORDS:
         return None
     places = ctx.brain.place_words
-    if u.intent not in ("faq", "events", "handoff") or not only_changes_time_or_place(
-        u.norm, places, also=lambda w: any(event_topics(w))
-    ):
+    said = str(state.get("lang", u.lang))
+    reading = follow_up_reading(u.norm, message.text, u.lang, said, places, also=_topical)
+    if u.intent not in ("faq", "events", "handoff") or reading is None:
         return None
-    when = understand_when(message.text, ctx.now, ctx.config.tz, u.lang)
+    when = understand_when(message.text, ctx.now, ctx.config.tz, reading)
     cats, auds = event_topics(u.norm)
     if not (when.explicit or cats or auds or u.branch):
         return None
@@ -334,5 +338,5 @@ def follow_up(message: Message, ctx: Context, u: Understanding) -> Reply | None:
         category=cats[0] if cats else old.category,
         branch=u.branch or old.branch,
     )
-    lang = follow_up_lang(u.norm.split(), places, u.lang, state)
+    lang = reading if reading != u.lang else follow_up_lang(u.norm.split(), places, u.lang, state)
     return page(message, ctx, q, lang, 0, when.kind if when.explicit else str(state.get("said", "date")))

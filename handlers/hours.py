@@ -17,7 +17,7 @@ from bot.conversation import follow_up_lang, fresh
 from bot.model import Action, Choice, Message, Reply
 from bot.services.hours import HOLIDAY_LABELS, DayHours, HoursBook, Overrides, Status, intervals_label
 from bot.understanding.dates import day_label, day_name, local_date, short_date, understand_when, weekday_name
-from bot.understanding.timeintent import explained_words, only_changes_time_or_place, unknown_place
+from bot.understanding.timeintent import explained_words, follow_up_reading, unknown_place
 from handlers.texts import composed, pick
 
 STATE = "hours-branch"
@@ -300,14 +300,17 @@ def follow_up(message: Message, ctx: Context, u: Understanding) -> Reply | None:
 
 
 def _changed(message: Message, ctx: Context, u: Understanding, state: dict[str, Any]) -> Reply | None:
-    if u.intent not in ("faq", "hours", "handoff") or not only_changes_time_or_place(
-        u.norm, ctx.brain.place_words
-    ):
+    places = ctx.brain.place_words
+    said = str(state.get("lang", u.lang))
+    reading = follow_up_reading(u.norm, message.text, u.lang, said, places)
+    if u.intent not in ("faq", "hours", "handoff") or reading is None:
         return None
-    when = understand_when(message.text, ctx.now, ctx.config.tz, u.lang)
+    when = understand_when(message.text, ctx.now, ctx.config.tz, reading)
     if not when.explicit and u.branch is None:
         return None
     branch = u.branch or str(state["branch"])
     days = when.days() if when.explicit else [date.fromisoformat(state["date"])]
-    lang = follow_up_lang(u.norm.split(), ctx.brain.place_words, u.lang, state)
+    lang = (
+        reading if reading != u.lang else follow_up_lang(u.norm.split(), ctx.brain.place_words, u.lang, state)
+    )
     return _answered(message, ctx, branch, days, when.explicit, when.now, lang)

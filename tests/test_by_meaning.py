@@ -6,6 +6,7 @@ The questions were written for these tests; none comes from the evaluation data 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 import pytest
@@ -13,7 +14,7 @@ import pytest
 from bot.brain import Brain
 from bot.config import load_config
 from bot.context import Context
-from bot.conversation import NoConversations
+from bot.conversation import MemoryConversations, NoConversations
 from bot.core import handle
 from bot.knowledge_folder import load_knowledge
 from bot.model import Channel, Message, Reply
@@ -108,3 +109,35 @@ def test_a_ukrainian_question_for_sundays_events_lists_sunday(sample: Brain) -> 
     )  # what is happening at the library on Sunday?
     assert reply.intent == "events"
     assert (reply.filters["from"], reply.filters["to"]) == ("2026-11-29", "2026-11-29")
+
+
+def _conversation(brain: Brain) -> Callable[[str], Reply]:
+    ctx = Context(
+        brain=brain,
+        config=load_config(ROOT / "config.toml", {}),
+        now=MOMENT,
+        conversations=MemoryConversations(),
+    )
+    return lambda words: handle(Message(words, "+4512345678", Channel.SMS, MOMENT), ctx)
+
+
+def test_a_short_follow_up_in_another_language_changes_the_day(sample: Brain) -> None:
+    say = _conversation(sample)
+    first = say("Kiedy jest otwarta biblioteka Sundby w sobotę?")  # when is Sundby library open on Saturday?
+    assert (first.intent, first.branch, first.filters["date"]) == ("hours", "sundby", "2026-11-28")
+    then = say("a jutro?")  # and tomorrow? (language identification calls it Danish)
+    assert (then.intent, then.branch, then.filters["date"]) == ("hours", "sundby", "2026-11-25")
+
+
+def test_a_question_of_its_own_after_an_hours_answer_is_not_taken_for_a_follow_up(sample: Brain) -> None:
+    say = _conversation(sample)
+    assert say("متى تفتح مكتبة نوربرو غدا؟").intent == "hours"  # when does Nørrebro open tomorrow?
+    then = say("هل يمكنني إرجاع الكتب في صندوق الإرجاع يوم الأحد؟")  # can I use the return box on Sunday?
+    assert then.intent != "hours"
+
+
+def test_an_arabic_follow_up_with_and_on_the_front_of_the_day(sample: Brain) -> None:
+    say = _conversation(sample)
+    say("متى تفتح مكتبة نوربرو غدا؟")
+    then = say("والأحد؟")  # and Sunday?
+    assert (then.intent, then.branch, then.filters["date"], then.lang) == ("hours", "norrebro", "2026-11-29", "ar")

@@ -49,8 +49,13 @@ def _words(lang: str) -> tuple[tuple[tuple[str, ...], str, int], ...]:
     return tuple(sorted(((w, k, d) for w, (k, d) in found.items() if w), key=lambda x: -len(x[0])))
 
 
+# Arabic writes "and", "in" and "to" as one letter on the word's front ("والأحد", and Sunday): a word may have one
+# more letter before a form this long.
+CLITIC_FORM_MIN = 4
+
+
 def _same(word: str, form: str) -> bool:
-    if word == form:
+    if word == form or (len(form) >= CLITIC_FORM_MIN and len(word) == len(form) + 1 and word.endswith(form)):
         return True
     stem = form[:-1]
     return len(form) >= FORM_MIN and word.startswith(stem) and len(word) <= len(form) + ENDING_MAX

@@ -78,6 +78,33 @@ def only_changes_time_or_place(
     return all(w in STOPWORDS or w in explained or (also is not None and also(w)) for w in norm.split())
 
 
+# A follow-up in a language the word lists cannot read ("a jutro?", "а завтра?", "ya pazar?") is told by its length
+# alone, since its small words are unknown: longer than this, it is a question of its own ("هل يمكنني إرجاع الكتب
+# يوم الأحد؟", can I return books on Sunday, names a day too).
+FOLLOW_UP_MAX_WORDS = 3
+
+
+def follow_up_reading(
+    norm: str,
+    text: str,
+    lang: str,
+    conversation_lang: str,
+    places: frozenset[str],
+    also: Callable[[str], bool] | None = None,
+) -> str | None:
+    """The language to read a message in as a follow-up that only changes the day, branch or topic of the answer
+    before; None when it asks something of its own. Danish and English by the word lists
+    (only_changes_time_or_place); another language, the message's own or the conversation's ("a jutro?" after a
+    Polish question is Danish to language identification), by its length; the caller asks that it names a day
+    or a branch."""
+    readable = language.lexical_codes()
+    if lang in readable and only_changes_time_or_place(norm, places, also):
+        return lang
+    if len(text.split()) <= FOLLOW_UP_MAX_WORDS:
+        return next((code for code in (lang, conversation_lang) if code not in readable), None)
+    return None
+
+
 # Questions about taking part in, running or paying for an event are for the FAQ, not the calendar: signing up,
 # joining a group, giving a talk, how many hours a rented film lasts.
 _EVENT_BLOCK = re.compile(
