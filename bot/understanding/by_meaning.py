@@ -56,7 +56,7 @@ def _examples() -> dict[str, np.ndarray] | None:
 def _top_mean(sims: np.ndarray) -> float:
     """The mean of the TOP highest cosines: one example that shares a weekday with the message ("Is the library
     open on Sunday?" for "what events are on Sunday") counts less than two that share its meaning."""
-    return float(np.sort(sims)[-TOP:].mean())
+    return float(np.partition(sims, -TOP)[-TOP:].mean()) if len(sims) >= TOP else float(sims.max())
 
 
 def warm() -> None:
@@ -79,9 +79,9 @@ def nearness(text: str, faq: SemanticIndex | None) -> dict[str, float] | None:
         # Like with like: the examples are Danish and English, and a question shares more with a variant in its
         # own language than its meaning alone gives (a Turkish hours question lies nearer to the sample's Turkish
         # "can I return books when you are closed" than to any Danish or English question about hours).
-        same = np.isin(faq.langs, example_languages())
+        same = faq.in_languages(example_languages())
         if same.any():
-            near["faq"] = _top_mean(faq.vectors[same] @ qvec)
+            near["faq"] = _top_mean((faq.vectors @ qvec)[same])
     return near
 
 

@@ -222,6 +222,15 @@ class SemanticIndex:
             None  # the question variants' index fits one (fit_discriminant)
         )
 
+    def in_languages(self, langs: tuple[str, ...]) -> np.ndarray:
+        """Which rows are variants in these languages, as a mask kept per index (asked per message; a new mask
+        over 50,000 variants costs a few milliseconds)."""
+        masks = self.__dict__.setdefault("_lang_masks", {})  # not in __init__: a cached index may lack it
+        if langs not in masks:
+            masks[langs] = np.isin(self.langs, langs)
+        mask: np.ndarray = masks[langs]
+        return mask
+
     def fit_discriminant(self) -> None:
         """Learn the entries as classes from this index's own vectors (bot.understanding.discriminant)."""
         self.discriminant = Discriminant(self.vectors, self.starts, self.present, self.n_entries, self.langs)
