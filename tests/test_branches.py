@@ -173,3 +173,21 @@ def test_a_branch_named_in_another_script_is_found_by_its_consonants(
 
 def test_latin_letters_are_not_another_script() -> None:
     assert not other_script("Kiedy jest otwarta biblioteka w Sundby? Łódź, Ørestad, çocuk")
+
+
+@pytest.mark.parametrize(
+    "text, branch",
+    [
+        ("Kiedy otwierają bibliotekę główną?", None),  # Polish "the library": not "Biblioteks huset" misspelt
+        ("¿La biblioteca abre el domingo?", None),
+        ("is de bibliotheek open", None),
+        ("Valbi bibliotek", None),  # a misspelt Valby is not Bibliotekshuset either
+        ("bibliotekshset", "bibliotekshuset"),  # a typo of the name still finds it
+        ("Biblioteka w Sundby", "sundby"),
+    ],
+)
+def test_a_word_for_library_in_another_language_is_no_misspelt_branch(
+    city_finder: BranchFinder, text: str, branch: str | None
+) -> None:
+    found = city_finder.find(normalise(text))
+    assert (found.branch if found else None) == branch

@@ -140,4 +140,9 @@ def test_an_arabic_follow_up_with_and_on_the_front_of_the_day(sample: Brain) -> 
     say = _conversation(sample)
     say("متى تفتح مكتبة نوربرو غدا؟")
     then = say("والأحد؟")  # and Sunday?
-    assert (then.intent, then.branch, then.filters["date"], then.lang) == ("hours", "norrebro", "2026-11-29", "ar")
+    assert (then.intent, then.branch, then.filters["date"], then.lang) == (
+        "hours",
+        "norrebro",
+        "2026-11-29",
+        "ar",
+    )

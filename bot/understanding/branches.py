@@ -66,6 +66,16 @@ def other_script(text: str) -> bool:
     return any(ch.isalpha() and not unicodedata.name(ch, "").startswith("LATIN") for ch in text)
 
 
+_LOOSE_GENERIC = tuple(loose(g) for g in GENERIC if len(g) >= 5)
+
+
+def _generic_likeness(word: str) -> float:
+    """How near a word lies to a word for "library" ("bibliotekę", "biblioteca", "bibliotheek" are such words in
+    other languages, as near to the alias "Biblioteks" as a typo is): a misspelt branch name must lie nearer to
+    the name than to these ("bibliotekshset" is Bibliotekshuset, "biblioteka" is no branch)."""
+    return max((fuzz.ratio(word, g) for g in _LOOSE_GENERIC), default=0.0)
+
+
 @dataclass(frozen=True)
 class BranchMatch:
     branch: str
@@ -111,9 +121,10 @@ class BranchFinder:
         for i, w in enumerate(lw):
             if len(w) < 5 or words[i] in STOPWORDS or words[i] in vocabulary:
                 continue
+            generic = _generic_likeness(w)
             for alias, bid in self.single.items():
                 score = fuzz.ratio(w, alias)
-                if score >= FUZZY_MIN and (best is None or score > best[0]):
+                if score >= FUZZY_MIN and score > generic and (best is None or score > best[0]):
                     best = (score, i, bid)
         if best:
             return BranchMatch(best[2], best[1], best[1] + 1, False)
