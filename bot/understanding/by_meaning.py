@@ -6,7 +6,7 @@ is then some question that merely shares the topic ("self-service hours", "retur
 multilingual embedding already places their question near the Danish and English ones that mean the same, so the
 message is compared with a few typical hours and events questions of the language files (`hours_examples`,
 `events_examples` in intents.yaml) and with every question variant of the knowledge base: it is an hours or events
-question only when it is nearer to those examples than to anything the librarians wrote, by a margin.
+question only when it is at least as near to those examples as to anything the librarians wrote (MARGIN).
 """
 
 from __future__ import annotations
@@ -65,8 +65,8 @@ def warm() -> None:
 
 
 def nearness(text: str, faq: SemanticIndex | None) -> dict[str, float] | None:
-    """Cosine of the message with each service's nearest example and ("faq") with the nearest question variant;
-    None without the model."""
+    """How near the message lies to each service's examples and ("faq") to the knowledge base's questions in the
+    examples' languages (_top_mean of the cosines); None without the model."""
     examples = _examples()
     if examples is None:
         return None
