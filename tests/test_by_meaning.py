@@ -146,3 +146,8 @@ def test_an_arabic_follow_up_with_and_on_the_front_of_the_day(sample: Brain) -> 
         "2026-11-29",
         "ar",
     )
+
+
+def test_without_the_knowledge_bases_vectors_nothing_is_read_by_meaning(sample: Brain) -> None:
+    """No index to compare with (the semantic side off when the index was built): not every message is hours."""
+    assert by_meaning.service_asked("Kütüphane yarın saat kaçta açılıyor?", None) is None

@@ -66,22 +66,22 @@ def warm() -> None:
 
 def nearness(text: str, faq: SemanticIndex | None) -> dict[str, float] | None:
     """How near the message lies to each service's examples and ("faq") to the knowledge base's questions in the
-    examples' languages (_top_mean of the cosines); None without the model."""
+    examples' languages (_top_mean of the cosines); None without the model or without such questions to compare
+    with (then nothing is read by meaning: every message would be nearer to the examples than to nothing)."""
     examples = _examples()
-    if examples is None:
+    if examples is None or faq is None:
+        return None
+    # Like with like: the examples are Danish and English, and a question shares more with a variant in its own
+    # language than its meaning alone gives (a Turkish hours question lies nearer to the sample's Turkish "can I
+    # return books when you are closed" than to any Danish or English question about hours).
+    same = faq.in_languages(example_languages())
+    if not same.any():
         return None
     qvec = semantic.embed_one(text)
     if qvec is None:
         return None
     near = {service: _top_mean(vectors @ qvec) for service, vectors in examples.items()}
-    near["faq"] = -1.0
-    if faq is not None:
-        # Like with like: the examples are Danish and English, and a question shares more with a variant in its
-        # own language than its meaning alone gives (a Turkish hours question lies nearer to the sample's Turkish
-        # "can I return books when you are closed" than to any Danish or English question about hours).
-        same = faq.in_languages(example_languages())
-        if same.any():
-            near["faq"] = _top_mean((faq.vectors @ qvec)[same])
+    near["faq"] = _top_mean((faq.vectors @ qvec)[same])
     return near
 
 
