@@ -151,3 +151,15 @@ def test_an_arabic_follow_up_with_and_on_the_front_of_the_day(sample: Brain) -> 
 def test_without_the_knowledge_bases_vectors_nothing_is_read_by_meaning(sample: Brain) -> None:
     """No index to compare with (the semantic side off when the index was built): not every message is hours."""
     assert by_meaning.service_asked("Kütüphane yarın saat kaçta açılıyor?", None) is None
+
+
+@pytest.mark.parametrize(
+    "words, intent",
+    [("Godziny otwarcia Sundby", "hours"), ("ساعات العمل", "hours"), ("Etkinlikler bu hafta sonu", "events")],
+)
+def test_a_bare_heading_in_another_language_reaches_its_service(
+    sample: Brain, words: str, intent: str
+) -> None:
+    assert (
+        ask(sample, words).intent == intent
+    )  # "opening hours Sundby", "working hours", "events this weekend"
