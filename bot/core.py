@@ -9,11 +9,13 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from dataclasses import replace
 
 from bot.context import Context, Understanding
 from bot.model import Action, Message, Reply
 from bot.understanding import by_meaning, keywords, langid, language, router, timeintent
 from bot.understanding.branches import BranchMatch, other_script
+from bot.understanding.dates import understand_when
 from bot.understanding.matching import LEXICAL_LANGUAGES
 from bot.understanding.text import normalise, strip_filler
 from handlers import (
@@ -53,6 +55,7 @@ HANDLERS: dict[str, Handler] = {
     "handoff": handoff.handle,
     "help": compliance.help_reply,
     "greeting": compliance.greeting,
+    "thanks": compliance.thanks,
     "stop": compliance.stop,
     "start": compliance.start,
     "hours": hours.handle,
@@ -123,6 +126,29 @@ def without_names(text: str, names: frozenset[str]) -> str:
     return " ".join(kept) if kept and len(kept) < len(text.split()) else text
 
 
+SMALL_TALK = ("thanks", "greeting")
+
+
+def _names_a_day(message: Message, ctx: Context, lang: str) -> bool:
+    return understand_when(message.text, ctx.now, ctx.config.tz, lang).explicit
+
+
+# Words in a message short enough to be only thanks or a greeting ("Muchísimas gracias!", "Salut, e cineva acolo?").
+SMALL_TALK_MAX_WORDS = 4
+
+
+def _small_talk(message: Message, ctx: Context, u: Understanding) -> Reply | None:
+    """Thanks or a greeting that the FAQ would hand off: a short message in a language the word lists cannot read
+    that language identification took for Danish or English ("Gracias", "Merci beaucoup", "Ciao" are too short
+    for its n-grams), told by meaning. Answered in the language it was taken for."""
+    if u.lang not in LEXICAL_LANGUAGES or len(message.text.split()) > SMALL_TALK_MAX_WORDS:
+        return None
+    meant = by_meaning.service_asked(message.text, ctx.brain.matcher.semantic)
+    if meant not in SMALL_TALK or u.branch is not None or _names_a_day(message, ctx, u.lang):
+        return None
+    return HANDLERS[meant](message, ctx, replace(u, intent=meant))
+
+
 def understand(message: Message, ctx: Context) -> Understanding:
     """Language, intent and branch of one message, before any handler runs."""
     default = ctx.config.locale.default_language
@@ -168,8 +194,12 @@ def understand(message: Message, ctx: Context) -> Understanding:
         ):
             intent = "greeting"  # "hvordan?", "what?": nothing asked yet
         elif lang not in LEXICAL_LANGUAGES:
-            # "متى تفتح المكتبة؟": the phrases above read Danish and English only; other languages by meaning.
-            intent = by_meaning.service_asked(message.text, ctx.brain.matcher.semantic) or intent
+            # "متى تفتح المكتبة؟", "شكرا جزيلا": the phrases above read Danish and English only; other languages
+            # by meaning (hours, events, thanks or a greeting).
+            meant = by_meaning.service_asked(message.text, ctx.brain.matcher.semantic)
+            if meant in SMALL_TALK and (found is not None or _names_a_day(message, ctx, lang)):
+                meant = None  # "والأحد؟" (and Sunday?) asks something: a day or a branch is no greeting
+            intent = meant or intent
     return Understanding(
         lang=lang,
         intent=intent,
@@ -237,7 +267,7 @@ def handle(message: Message, ctx: Context) -> Reply:
         _move_on(message, ctx)
     reply = HANDLERS.get(u.intent, unavailable.handle)(message, ctx, u)
     if reply.action == Action.HANDOFF and u.intent == "faq":
-        reply = events.titled(message, ctx, u) or reply
+        reply = events.titled(message, ctx, u) or _small_talk(message, ctx, u) or reply
     if reply.action == Action.HANDOFF and u.intent != "handoff":
         reply = handoff.escalate(message, ctx, u, reply)
     if reply.branch is None and u.intent not in ("faq",):

@@ -53,6 +53,11 @@ def greeting(message: Message, ctx: Context, u: Understanding) -> Reply:
     return _fixed("thanks" if router.thanks(message.text) else "greeting", u, "help")
 
 
+def thanks(message: Message, ctx: Context, u: Understanding) -> Reply:
+    """Thanks in a language the word lists cannot read ("شكرا جزيلا"), told by meaning (bot.understanding.by_meaning)."""
+    return _fixed("thanks", u, "help")
+
+
 def stop(message: Message, ctx: Context, u: Understanding) -> Reply:
     campaigns.on_stop(ctx, message.sender)
     if ctx.store is not None and not storage.set_opt_out(ctx.store, message.sender, True, ctx.now):

@@ -17,8 +17,9 @@ from bot.context import Context
 from bot.conversation import MemoryConversations, NoConversations
 from bot.core import handle
 from bot.knowledge_folder import load_knowledge
-from bot.model import Channel, Message, Reply
+from bot.model import Action, Channel, Message, Reply
 from bot.understanding import by_meaning
+from handlers import texts
 from handlers.texts import more_languages
 from tests.conftest import CPH, ROOT
 
@@ -163,3 +164,29 @@ def test_a_bare_heading_in_another_language_reaches_its_service(
     assert (
         ask(sample, words).intent == intent
     )  # "opening hours Sundby", "working hours", "events this weekend"
+
+
+@pytest.mark.parametrize(
+    "words, lang",
+    [
+        ("شكرا جزيلا", "ar"),
+        ("Dziękuję bardzo!", "pl"),
+        ("Gracias", "en"),  # too short for the n-grams to call it Spanish: thanked in English
+        ("Merci beaucoup, ça m'a aidé", "fr"),
+    ],
+)
+def test_thanks_in_other_languages_are_welcomed_not_handed_off(sample: Brain, words: str, lang: str) -> None:
+    reply = ask(sample, words)
+    assert (reply.lang, reply.action, reply.text) == (lang, Action.ANSWER, texts.text("thanks", lang))
+
+
+@pytest.mark.parametrize("words", ["Guten Morgen", "Buongiorno"])
+def test_a_greeting_in_another_language_gets_the_greeting(sample: Brain, words: str) -> None:
+    reply = ask(sample, words)
+    assert reply.action == Action.ANSWER and reply.text == texts.text("greeting", reply.lang)
+
+
+@pytest.mark.parametrize("words", ["Tessera persa", "Dziękuję, a jak przedłużyć książkę?"])
+def test_a_short_question_is_not_taken_for_thanks(sample: Brain, words: str) -> None:
+    """Lost card (Italian, called Danish); thanks, and how do I renew (Polish)."""
+    assert ask(sample, words).text not in {texts.text("thanks", lang) for lang in ("da", "en", "it", "pl")}

@@ -399,6 +399,8 @@ SECTIONS: dict[str, dict[str, _Read]] = {
         "ask_for_person": _list,
         "hours_examples": _list,
         "events_examples": _list,
+        "thanks_examples": _list,
+        "greeting_examples": _list,
         **{
             key: _phrases
             for key in (
