@@ -158,6 +158,7 @@ def test_loose_spelling(a: str, b: str) -> None:
         ("До котрої години відкрита бібліотека на Вестербро?", "vesterbro"),  # Ukrainian: not Østerbro
         ("کتابخانه استربرو فردا باز است؟", "osterbro"),  # Persian: Østerbro, not Vesterbro
         ("متى تفتح مكتبة نوربرو اليوم؟", "norrebro"),  # Arabic leaves the vowels out
+        ("هل مكتبة فيستربرو مفتوحة؟", "vesterbro"),  # and writes v as f: not Østerbro
         ("Библиотека Сундбю открыта в субботу?", "sundby"),
         ("متى تفتح المكتبة اليوم؟", None),  # "when does the library open today": no branch
         ("Чи можна повернути книжки, коли бібліотека зачинена?", None),

@@ -46,8 +46,9 @@ def loose(word: str) -> str:
 # A name written in another script is compared by its consonants: Arabic, Persian and Urdu letters leave most vowels
 # out ("نوربرو" reads "nwrbrw" in Latin letters, Nørrebro "nrbr" either way), and Cyrillic spells them its own way
 # ("Сундбю" -> "sundbyu"). Letters that stand for a vowel or a glide in one script and not in another (w, y,
-# j) go too (v stays: it tells Vesterbro from Østerbro), and the spellings of one sound become one ("ch", "kh", "c", "q" -> k; "gh" -> g).
-_SOUNDS = [("ch", "k"), ("kh", "k"), ("gh", "g"), ("c", "k"), ("q", "k"), ("ph", "f")]
+# j) go too (v stays: it tells Vesterbro from Østerbro), and the spellings of one sound become one ("ch", "kh", "c",
+# "q" -> k; "gh" -> g; "f" -> v, as Arabic has no v and writes Vesterbro "فيستربرو").
+_SOUNDS = [("ch", "k"), ("kh", "k"), ("gh", "g"), ("c", "k"), ("q", "k"), ("ph", "v"), ("f", "v")]
 _NOT_CONSONANTS = re.compile(r"[^a-z]|[aeiouywj]")
 SKELETON_MIN = 4  # consonants a skeleton needs before it names anything ("sndb" for Sundby)
 SKELETON_FUZZY_MIN = 90
