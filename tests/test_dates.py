@@ -266,3 +266,26 @@ def test_the_language_files_own_date_words_come_first_and_unknown_languages_chan
     assert understand_when("i morgen", moment, CPH, "da").kind == "tomorrow"
     assert understand_when("Kütüphane yarın açık mı?", moment, CPH, None).kind == "default"
     assert understand_when("Kütüphane yarın açık mı?", moment, CPH, "xx").kind == "default"
+
+
+# -- the school holidays ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, today, first, last",
+    [
+        ("hvad sker der i vinterferien", date(2026, 12, 7), date(2027, 2, 13), date(2027, 2, 21)),  # week 7
+        ("events in the winter break", date(2027, 2, 16), date(2027, 2, 16), date(2027, 2, 21)),  # from today
+        ("aktiviteter i efterårsferien", date(2026, 9, 1), date(2026, 10, 10), date(2026, 10, 18)),  # week 42
+        ("efteraarsferien", date(2026, 12, 7), date(2027, 10, 16), date(2027, 10, 24)),  # this year's is past
+        ("koncerter i sommerferien", date(2027, 3, 1), date(2027, 6, 26), date(2027, 8, 8)),
+    ],
+)
+def test_a_school_holiday_by_name(text: str, today: date, first: date, last: date) -> None:
+    when = understand_when(text, datetime(today.year, today.month, today.day, 10, 0, tzinfo=CPH))
+    assert (when.start, when.end, when.kind) == (first, last, "holiday")
+
+
+def test_the_christmas_holiday_stays_christmas() -> None:
+    when = understand_when("hvad sker der i juleferien", datetime(2026, 12, 7, 10, 0, tzinfo=CPH))
+    assert (when.start, when.end, when.kind) == (date(2026, 12, 24), date(2026, 12, 26), "christmas")

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import holidays as holidays_lib
 
-from bot.understanding import cldr_dates, language
+from bot.understanding import cldr_dates, language, school_holidays
 from bot.understanding.text import fold, normalise
 
 CPH = ZoneInfo("Europe/Copenhagen")
@@ -240,6 +240,7 @@ _GROUP_WORDS = language.word_groups("dates.holiday_groups")
 HOLIDAY_GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, str]]] = {
     group: (_GROUP_WORDS.get(group, ()), span) for group, span in _GROUP_SPANS.items()
 }
+_SCHOOL_WORDS = language.word_groups("dates.school_holidays")
 # "jul", "julen", "juleferien", "christmas": 24-26 December, as the contract defines it.
 # "nytår", "new year": nytårsaften and nytårsdag.
 NEW_YEAR_WORDS = tuple(language.words("dates.new_year"))
@@ -319,6 +320,10 @@ def _holiday_ranges(words: str, today: date) -> list[tuple[date, date, str]]:
                 if b >= today:
                     out.append((max(a, today), b, "holiday"))
                     break
+    for school, names in _SCHOOL_WORDS.items():
+        if any(_has(words, name) for name in names):
+            first, last = school_holidays.upcoming(school, today)
+            out.append((first, last, "holiday"))
     # Between Christmas and New Year (27-30 December), and after New Year (from 2 January).
     if _BETWEEN_CHRISTMAS_AND_NEW_YEAR.search(words) or _AFTER_CHRISTMAS.search(words):
         year = today.year if today <= date(today.year, 12, 30) else today.year + 1
@@ -470,7 +475,7 @@ def date_words() -> set[str]:
     for group_words, _ in HOLIDAY_GROUPS.values():
         for n in group_words:
             words.update(n.split())
-    for n in (*CHRISTMAS_WORDS, *NEW_YEAR_WORDS):
+    for n in (*CHRISTMAS_WORDS, *NEW_YEAR_WORDS, *(w for names in _SCHOOL_WORDS.values() for w in names)):
         words.update(n.split())
     words.update(language.words("dates.date_words"))
     return words

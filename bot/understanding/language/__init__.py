@@ -55,6 +55,8 @@ HOLIDAY_IDS = (
     "nytaarsaften",
 )
 HOLIDAY_GROUP_IDS = ("paaske", "pinse")
+# The school holidays bot.understanding.school_holidays computes; a language file names them.
+SCHOOL_HOLIDAY_IDS = ("winter", "autumn", "summer")
 # The groups of weekdays a key in the opening hours of branches.yaml may name (bot.services.hours knows their days).
 DAY_GROUP_IDS = ("weekdays", "weekend", "every-day")
 # The languages whose day and month names bot.understanding.dates writes itself (others come from CLDR).
@@ -349,6 +351,7 @@ SECTIONS: dict[str, dict[str, _Read]] = {
         "months_only_after_in": _list,
         "holidays": _groups(HOLIDAY_IDS),
         "holiday_groups": _groups(HOLIDAY_GROUP_IDS),
+        "school_holidays": _groups(SCHOOL_HOLIDAY_IDS),
         "christmas": _list,
         "new_year": _list,
         "day_words": _list,
