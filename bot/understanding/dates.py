@@ -322,8 +322,7 @@ def _holiday_ranges(words: str, today: date) -> list[tuple[date, date, str]]:
                     break
     for school, names in _SCHOOL_WORDS.items():
         if any(_has(words, name) for name in names):
-            first, last = school_holidays.upcoming(school, today)
-            out.append((first, last, "holiday"))
+            out.append((*school_holidays.upcoming(school, today), "holiday"))
     # Between Christmas and New Year (27-30 December), and after New Year (from 2 January).
     if _BETWEEN_CHRISTMAS_AND_NEW_YEAR.search(words) or _AFTER_CHRISTMAS.search(words):
         year = today.year if today <= date(today.year, 12, 30) else today.year + 1
