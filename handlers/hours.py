@@ -199,7 +199,11 @@ def _ask_branch(
     if word:
         ids = ctx.brain.branches.closest(word, FEW_BRANCHES)
     else:
-        ids = [b for b in all_ids if book.has(b, overrides)][:FEW_BRANCHES] or all_ids[:FEW_BRANCHES]
+        with_hours = [b for b in all_ids if book.has(b, overrides)]
+        # The few shown are those open with staff that day, then those open at all: "which libraries are open on
+        # Sunday" is answered by the list, not by the first branches of the file, closed or self-service only.
+        ids = sorted(with_hours, key=lambda b: _openness(book.day(b, day, overrides)))[:FEW_BRANCHES]
+        ids = ids or all_ids[:FEW_BRANCHES]
 
     def write(in_lang: str) -> str:
         if word:
@@ -241,6 +245,13 @@ def _ask_branch(
         filters={"date": day.isoformat()},
         link=ctx.config.library.website,
     )
+
+
+def _openness(dh: DayHours | None) -> int:
+    """0 open with staff, 1 self-service only, 2 closed or unknown: the order branches are offered in."""
+    if dh is None or dh.closed:
+        return 2
+    return 0 if dh.staffed else 1
 
 
 def _brief(dh: DayHours, lang: str) -> str:

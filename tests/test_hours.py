@@ -22,7 +22,7 @@ from bot.model import Action, Channel, Message, Reply
 from bot.services.hours import HoursBook, HoursFormatError, Interval, parse_intervals, weekdays_of
 from bot.understanding import language
 from bot.understanding.text import fold
-from tests.conftest import FIXTURE_KNOWLEDGE
+from tests.conftest import FIXTURE_KNOWLEDGE, ROOT
 
 CPH = ZoneInfo("Europe/Copenhagen")
 UTC = ZoneInfo("UTC")
@@ -585,3 +585,33 @@ def test_the_documented_example_loads(tmp_path: Path) -> None:
     assert book.day("valby", date(2027, 2, 10)).closed  # type: ignore[union-attr]
     nye = book.day("valby", date(2026, 12, 31))
     assert nye is not None and [i.label() for i in nye.self_service] == ["8-14"]
+
+
+@pytest.fixture(scope="module")
+def sample_brain() -> Brain:
+    return Brain.build(load_knowledge(ROOT / "knowledge"))
+
+
+def test_which_libraries_are_open_lists_those_open_with_staff_first(
+    sample_brain: Brain, config: Config
+) -> None:
+    """Saturday 12 December in the sample: Blågården is self-service only, Islands Brygge staffed."""
+    reply = ask(
+        sample_brain, config, "which libraries are open on saturday", datetime(2026, 12, 7, 10, tzinfo=CPH)
+    )
+    assert reply.intent == "hours" and reply.filters == {"date": "2026-12-12"}
+    assert [c.key for c in reply.choices] == ["hovedbiblioteket", "bibliotekshuset", "islands-brygge"]
+
+
+@pytest.mark.parametrize(
+    "text, day",
+    [
+        ("hvilke biblioteker har åbent søndag", "2026-12-13"),  # the plural of "bibliotek"
+        ("lukker i tidligt nytårsaften?", "2026-12-31"),  # "tidligt": early
+    ],
+)
+def test_words_of_time_and_the_libraries_in_the_plural_leave_an_hours_question_one(
+    sample_brain: Brain, config: Config, text: str, day: str
+) -> None:
+    reply = ask(sample_brain, config, text, datetime(2026, 12, 7, 10, tzinfo=CPH))
+    assert (reply.intent, reply.filters) == ("hours", {"date": day})
