@@ -25,6 +25,8 @@ _LISTING = re.compile(
     r"(abonnementer|abonnement|abonnementerne|subscriptions|subscription)( har jeg| do i have| have i)?$"
     r"|^(abonnementer|subscriptions)$"
 )
+# Asking in other words, the whole message (intents.yaml `subscriptions_asked`): "hvad abonnerer jeg på".
+_ASKED = re.compile(rf"^({language.pattern('intents.subscriptions_asked')})$")
 
 
 @dataclass(frozen=True)
@@ -53,8 +55,8 @@ def says_all(norm: str) -> bool:
 
 
 def asks_for_list(norm: str) -> bool:
-    """'mine abonnementer', 'my subscriptions', 'hvilke abonnementer har jeg'."""
-    return bool(_LISTING.search(norm.strip()))
+    """'mine abonnementer', 'my subscriptions', 'hvilke abonnementer har jeg', 'hvad abonnerer jeg på'."""
+    return bool(_LISTING.search(norm.strip()) or _ASKED.search(norm.strip()))
 
 
 def subscriber_id(sender: str) -> str:

@@ -430,6 +430,7 @@ SECTIONS: dict[str, dict[str, _Read]] = {
                 "why",
                 "event_place",
                 "alert_words",
+                "subscriptions_asked",
                 "reservations_own",
                 "reservations_things",
                 "reservations_status",
