@@ -162,7 +162,8 @@ def understand(message: Message, ctx: Context) -> Understanding:
     own = keywords.native(message.text)  # "СТОП", "YARDIM", "أمين المكتبة": answered in that language
     if own is not None:
         intent, lang = own
-        return Understanding(lang, "handoff" if intent == "librarian" else intent, norm)
+        # MORE with no list to page on is a message that asks nothing: the greeting, as "mere" alone gets.
+        return Understanding(lang, {"librarian": "handoff", "more": "greeting"}.get(intent, intent), norm)
     lang = langid.detect(without_names(message.text, ctx.brain.place_words), default)
     if campaigns.named(message, ctx) is not None:
         # A campaign's keyword (alone or first, with a few words): before the FAQ, like the compliance keywords.

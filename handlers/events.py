@@ -22,9 +22,9 @@ from bot.model import Channel, Message, Reply
 from bot.services.events import Event, EventQuery, EventState, nearest, select
 from bot.services.events.query import title_stems_of, word_stems
 from bot.understanding.dates import day_label, day_name, local_date, range_label, short_date, understand_when
-from bot.understanding.replywords import MORE_WORDS
+from bot.understanding.replywords import asks_more
 from bot.understanding.router import event_topics
-from bot.understanding.text import STOPWORDS, fold
+from bot.understanding.text import STOPWORDS
 from bot.understanding.timeintent import follow_up_reading
 from handlers.texts import composed, pick
 
@@ -293,7 +293,7 @@ def titled(message: Message, ctx: Context, u: Understanding) -> Reply | None:
 
 def more(message: Message, ctx: Context, u: Understanding) -> Reply | None:
     """ "MERE"/"MORE" after an events reply: the next page of the same search."""
-    if fold(message.text) not in MORE_WORDS:
+    if not asks_more(message.text):
         return None
     state = fresh(ctx.conversations.get(message.sender), ctx.now)
     if not state or state.get("kind") != STATE:
@@ -317,7 +317,7 @@ def follow_up(message: Message, ctx: Context, u: Understanding) -> Reply | None:
     """After a list of events, a message that only changes its day, topic or branch ("og i morgen?", "hvad med
     børn", "and on Sunday?"): the same search changed so."""
     state = fresh(ctx.conversations.get(message.sender), ctx.now)
-    if not state or state.get("kind") not in (STATE, LAST_STATE) or fold(message.text) in MORE_WORDS:
+    if not state or state.get("kind") not in (STATE, LAST_STATE) or asks_more(message.text):
         return None
     places = ctx.brain.place_words
     said = str(state.get("lang", u.lang))

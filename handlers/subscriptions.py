@@ -21,9 +21,8 @@ from bot.services.events import Event
 from bot.services.quiet import parse_clock
 from bot.services.subscriptions import Subscription, Topic
 from bot.understanding.dates import WEEKDAYS_EN, clock, local_date, range_label, weekday_name
-from bot.understanding.replywords import MORE_WORDS, SUBSCRIBE_WORDS
+from bot.understanding.replywords import SUBSCRIBE_WORDS, asks_more
 from bot.understanding.router import AUDIENCE_WORDS, CATEGORY_WORDS
-from bot.understanding.text import fold
 from handlers.events import event_line, label
 from handlers.texts import pick
 
@@ -242,7 +241,7 @@ def digest_state(events: list[Event], shown: int, lang: str, at: datetime) -> di
 
 def digest_more(message: Message, ctx: Context, u: Understanding) -> Reply | None:
     """MERE/MORE after a digest: the next events of it (the state lasts a week, until the next digest)."""
-    if fold(message.text) not in MORE_WORDS:
+    if not asks_more(message.text):
         return None
     state = ctx.conversations.get(message.sender)
     if not state or state.get("kind") != DIGEST_STATE:

@@ -190,3 +190,12 @@ def test_a_greeting_in_another_language_gets_the_greeting(sample: Brain, words: 
 def test_a_short_question_is_not_taken_for_thanks(sample: Brain, words: str) -> None:
     """Lost card (Italian, called Danish); thanks, and how do I renew (Polish)."""
     assert ask(sample, words).text not in {texts.text("thanks", lang) for lang in ("da", "en", "it", "pl")}
+
+
+@pytest.mark.parametrize("more", ["المزيد", "Więcej", "більше"])
+def test_more_in_the_citizens_language_pages_on(sample: Brain, more: str) -> None:
+    say = _conversation(sample)
+    first = say("Jakie wydarzenia są w bibliotece w tym tygodniu?")  # what events are there this week?
+    assert first.intent == "events" and first.events
+    then = say(more)
+    assert then.intent == "events" and then.events and not set(then.events) & set(first.events)

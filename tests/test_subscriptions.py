@@ -77,11 +77,15 @@ def test_listing_and_unsubscribing(say: Say, store: Store) -> None:
     assert "no subscriptions" in say("my subscriptions").text
 
 
-@pytest.mark.parametrize("asked", ["hvad abonnerer jeg på?", "what am I subscribed to", "hvad får jeg besked om"])
+@pytest.mark.parametrize(
+    "asked", ["hvad abonnerer jeg på?", "what am I subscribed to", "hvad får jeg besked om"]
+)
 def test_asking_which_alerts_in_other_words_lists_them(say: Say, store: Store, asked: str) -> None:
     say("ABONNER børn")
     listed = say(asked)
-    assert listed.intent == "subscribe" and ("arrangementer for børn" in listed.text or "children" in listed.text)
+    assert listed.intent == "subscribe" and (
+        "arrangementer for børn" in listed.text or "children" in listed.text
+    )
 
 
 def test_a_citizen_who_said_stop_is_told_that_nothing_will_come(say: Say, store: Store) -> None:

@@ -1,4 +1,4 @@
-"""STOP, HELP, LIBRARIAN and hello in the citizens' own languages ("СТОП", "YARDIM", "أمين المكتبة", "Cześć").
+"""STOP, HELP, LIBRARIAN, hello and MORE in the citizens' own languages ("СТОП", "YARDIM", "أمين المكتبة", "Cześć").
 
 The router knows the Danish and English keywords and every opt-out word Twilio acts on. A citizen who writes in
 Ukrainian texts "СТОП", and that must stop messages just the same, answered in Ukrainian. The words live in the
@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from bot import catalogues
 
-INTENTS = ("stop", "help", "librarian", "greeting")
+INTENTS = ("stop", "help", "librarian", "greeting", "more")
 _PUNCTUATION = re.compile(r"[\s\W_]+", re.UNICODE)
 
 

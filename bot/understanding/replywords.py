@@ -7,6 +7,9 @@ Each set is compared with the folded message (bot.understanding.text.fold).
 
 from __future__ import annotations
 
+from bot.understanding import keywords
+from bot.understanding.text import fold
+
 # More of a list of events or of a digest (handlers.events, handlers.subscriptions).
 MORE_WORDS = {
     "mere",
@@ -41,3 +44,12 @@ DELETE_NO_WORDS = {"nej", "n", "nej tak", "no", "no thanks", "nope"}
 CONSENT_WORDS = {"ja", "ja tak", "jatak", "jep", "yes", "yes please", "ok", "okay", "oki"}
 # "LINK 20123456": link a Telegram chat to a phone number (handlers.reservations).
 LINK_WORDS = ("link", "forbind", "tilknyt", "connect")
+
+
+def asks_more(text: str) -> bool:
+    """MERE / MORE, or the word for it in another language the catalogues give ("المزيد", "więcej"): the reply
+    says MORE, but a citizen writes in their own words."""
+    if fold(text) in MORE_WORDS:
+        return True
+    found = keywords.native(text)
+    return found is not None and found[0] == "more"
