@@ -129,8 +129,15 @@ def without_names(text: str, names: frozenset[str]) -> str:
 SMALL_TALK = ("thanks", "greeting")
 
 
-def _names_a_day(message: Message, ctx: Context, lang: str) -> bool:
-    return understand_when(message.text, ctx.now, ctx.config.tz, lang).explicit
+def _meant(message: Message, ctx: Context, lang: str, names_branch: bool) -> str | None:
+    """What the message means beside the knowledge base's questions (bot.understanding.by_meaning): hours, events,
+    thanks or a greeting. A message naming a day or a branch asks something ("والأحد؟", and Sunday?): no small talk."""
+    meant = by_meaning.service_asked(message.text, ctx.brain.matcher.semantic)
+    if meant in SMALL_TALK and (
+        names_branch or understand_when(message.text, ctx.now, ctx.config.tz, lang).explicit
+    ):
+        return None
+    return meant
 
 
 # Words in a message short enough to be only thanks or a greeting ("Muchísimas gracias!", "Salut, e cineva acolo?").
@@ -143,8 +150,8 @@ def _small_talk(message: Message, ctx: Context, u: Understanding) -> Reply | Non
     for its n-grams), told by meaning. Answered in the language it was taken for."""
     if u.lang not in LEXICAL_LANGUAGES or len(message.text.split()) > SMALL_TALK_MAX_WORDS:
         return None
-    meant = by_meaning.service_asked(message.text, ctx.brain.matcher.semantic)
-    if meant not in SMALL_TALK or u.branch is not None or _names_a_day(message, ctx, u.lang):
+    meant = _meant(message, ctx, u.lang, u.branch is not None)
+    if meant not in SMALL_TALK:
         return None
     return HANDLERS[meant](message, ctx, replace(u, intent=meant))
 
@@ -197,10 +204,7 @@ def understand(message: Message, ctx: Context) -> Understanding:
         elif lang not in LEXICAL_LANGUAGES:
             # "متى تفتح المكتبة؟", "شكرا جزيلا": the phrases above read Danish and English only; other languages
             # by meaning (hours, events, thanks or a greeting).
-            meant = by_meaning.service_asked(message.text, ctx.brain.matcher.semantic)
-            if meant in SMALL_TALK and (found is not None or _names_a_day(message, ctx, lang)):
-                meant = None  # "والأحد؟" (and Sunday?) asks something: a day or a branch is no greeting
-            intent = meant or intent
+            intent = _meant(message, ctx, lang, found is not None) or intent
     return Understanding(
         lang=lang,
         intent=intent,
