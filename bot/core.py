@@ -14,10 +14,10 @@ from dataclasses import replace
 from bot.context import Context, Understanding
 from bot.model import Action, Message, Reply
 from bot.understanding import by_meaning, keywords, langid, language, router, timeintent
-from bot.understanding.branches import BranchMatch, other_script
+from bot.understanding.branches import BranchMatch
 from bot.understanding.dates import understand_when
 from bot.understanding.matching import LEXICAL_LANGUAGES
-from bot.understanding.text import normalise, strip_filler
+from bot.understanding.text import normalise, other_script, strip_filler
 from handlers import (
     campaigns,
     compliance,

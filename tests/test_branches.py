@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.knowledge_folder import load_knowledge
-from bot.understanding.branches import BranchFinder, loose, other_script
-from bot.understanding.text import normalise
+from bot.understanding.branches import BranchFinder, loose
+from bot.understanding.text import normalise, other_script
 from tests.conftest import FIXTURE_KNOWLEDGE, ROOT
 
 

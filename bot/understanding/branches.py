@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from anyascii import anyascii
@@ -60,11 +59,6 @@ def skeleton(text: str) -> str:
     for a, b in _SOUNDS:
         word = word.replace(a, b)
     return re.sub(r"(.)\1+", r"\1", _NOT_CONSONANTS.sub("", word))
-
-
-def other_script(text: str) -> bool:
-    """Whether the text has letters outside the Latin script."""
-    return any(ch.isalpha() and not unicodedata.name(ch, "").startswith("LATIN") for ch in text)
 
 
 _LOOSE_GENERIC = tuple(loose(g) for g in GENERIC if len(g) >= 5)

@@ -8,14 +8,21 @@ which hands off when it is not sure.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.config import LibraryConfig
 from bot.understanding import language
 from bot.understanding.replywords import MORE_WORDS
-from bot.understanding.text import STOPWORDS, fold, normalise, split_sentences, stems_any, strip_filler
+from bot.understanding.text import (
+    STOPWORDS,
+    fold,
+    normalise,
+    other_script,
+    split_sentences,
+    stems_any,
+    strip_filler,
+)
 
 # SMS compliance keywords, matched only when they are the whole message (any case, punctuation ignored).
 # The bot's own list covers every opt-out word Twilio acts on by default (bot/channels/sms_optout.py) and the
@@ -209,13 +216,7 @@ def only_small_words(text: str, norm: str) -> bool:
     """Nothing but words that carry no question of their own ("hvordan?", "what?", "hvad så"), in a script the
     word lists read. Told apart from "what's on this week" (the events) by the caller, which asks after the
     times and branches first."""
-    return bool(norm) and all(w in STOPWORDS for w in norm.split()) and not _other_script(text)
-
-
-def _other_script(text: str) -> bool:
-    """Letters of a script the word lists cannot read (Arabic, Cyrillic): "Де моя донька (11 років) ..." folds to
-    "11", which asks nothing only to the word lists."""
-    return any(ch.isalpha() and not unicodedata.name(ch, "").startswith("LATIN") for ch in text)
+    return bool(norm) and all(w in STOPWORDS for w in norm.split()) and not other_script(text)
 
 
 _HELP_STEMS = frozenset(s for w in HELP_WORDS for s in stems_any(w))
@@ -249,7 +250,7 @@ def route(text: str, digital_services: tuple[str, ...] = DIGITAL_SERVICES) -> Ro
         _HELP_WHAT_CAN.search(norm) and len(norm.split()) <= HELP_ABOUT_MAX_WORDS
     ):
         return Route("help")
-    if asks_nothing(norm) and not _other_script(text):
+    if asks_nothing(norm) and not other_script(text):
         return Route("greeting")
     # The bot's own requests are read a sentence at a time: in a letter, "my" in one sentence, "books" in the next
     # and "right now" in a third are three things said, not a request to see one's loans. What speaks against a

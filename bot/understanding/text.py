@@ -173,3 +173,9 @@ def sentences(text: str) -> list[str]:
     jeg?"); empty when the message is one sentence, so a short message costs nothing more."""
     parts = [p for p in split_sentences(text) if len(p.split()) >= SENTENCE_MIN_WORDS]
     return parts[-MAX_SENTENCES:] if len(parts) >= 2 else []
+
+
+def other_script(text: str) -> bool:
+    """Letters outside the Latin script (Arabic, Cyrillic): "Де моя донька (11 років) ..." folds to "11", which asks
+    nothing only to the word lists; "Сундбю" names a branch only by its consonants."""
+    return any(ch.isalpha() and not unicodedata.name(ch, "").startswith("LATIN") for ch in text)
