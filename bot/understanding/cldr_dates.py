@@ -39,6 +39,8 @@ def _words(lang: str) -> tuple[tuple[tuple[str, ...], str, int], ...]:
     except (ValueError, UnknownLocaleError):
         return ()
     found: dict[tuple[str, ...], tuple[str, int]] = {}
+    # Babel has no public accessor for CLDR's relative day words; its locale data holds them (babel is pinned <3,
+    # and a missing field only leaves the weekdays).
     relative = locale._data.get("date_fields", {}).get("day", {}).get("relative", {})
     for offset, kind in RELATIVE.items():
         if offset in relative:
