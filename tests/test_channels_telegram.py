@@ -118,8 +118,11 @@ def test_an_update_is_processed_once(service: Service) -> None:
         ("/help", "en", "Hi!"),
         ("/start", None, "Hej!"),
         ("/help@bibliobot_test", "en", "Hi!"),
+        ("/start", "pl", "Cześć!"),  # the app's language when the catalogues have the bot's lines in it
+        ("/start", "uk", "Привіт!"),
+        ("/start", "es", "Hi!"),  # not Spanish: English rather than a line in Spanish before Danish and English
     ],
-    ids=["start da", "help en", "start no language", "help addressed"],
+    ids=["start da", "help en", "start no language", "help addressed", "start pl", "start uk", "start es"],
 )
 def test_start_and_help_commands(service: Service, command: str, lang: str | None, expect: str) -> None:
     payload = send(service, message_update(command, lang=lang))

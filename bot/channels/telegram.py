@@ -46,6 +46,7 @@ from bot.model import Channel, Choice, Message, Reply
 from bot.phone import TELEGRAM_PREFIX, mask
 from bot.storage import Store
 from handlers import compliance
+from handlers.texts import TEXTS
 
 log = logging.getLogger(__name__)
 
@@ -122,9 +123,14 @@ class Answer:
 
 
 def _lang(user: telegram.User | None, text: str, config: Config) -> str:
+    """The language of the bot's own lines (/start, /help, a notice) for this user: their app's language when the
+    catalogues have every shared text in it (Arabic, Turkish, Polish, Ukrainian), else Danish for Danish and English
+    for the rest, or the text's own."""
     code = (user.language_code or "") if user else ""
     if code.startswith("da"):
         return "da"
+    if code and TEXTS.covers(code[:2]):
+        return code[:2]
     if code:
         return "en"
     return language_of(text, config) if text else config.locale.default_language
