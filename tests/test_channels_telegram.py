@@ -120,7 +120,7 @@ def test_an_update_is_processed_once(service: Service) -> None:
         ("/help@bibliobot_test", "en", "Hi!"),
         ("/start", "pl", "Cześć!"),  # the app's language when the catalogues have the bot's lines in it
         ("/start", "uk", "Привіт!"),
-        ("/start", "es", "Hi!"),  # not Spanish: English rather than a line in Spanish before Danish and English
+        ("/start", "es", "Hi!"),  # no Spanish lines: English, not a Spanish note before Danish
     ],
     ids=["start da", "help en", "start no language", "help addressed", "start pl", "start uk", "start es"],
 )
