@@ -664,3 +664,23 @@ def test_an_event_only_a_remote_source_knows_is_found_by_its_title(
     )
     reply = handle(Message("strikkecafé", "+4512345678", Channel.SMS, TUESDAY), ctx)
     assert (reply.intent, reply.events) == ("events", ["remote-knit"])
+
+
+@pytest.mark.parametrize(
+    "text, asks_what_is_on",
+    [
+        ("er der noget for børn i aften", True),
+        ("anything fun for teens this weekend", True),
+        ("noget for seniorer i næste uge", True),
+        # A child and a time, but the question is about a doctor: not a listing of events.
+        ("mit barn er syg med feber, hvilken vagtlæge har åbent i aften", False),
+        ("my kid has a rash, which pharmacy is open tonight", False),
+    ],
+)
+def test_an_audience_with_a_time_asks_what_is_on_only_when_little_else_is_said(
+    text: str, asks_what_is_on: bool
+) -> None:
+    from bot.understanding.text import normalise, strip_filler
+    from bot.understanding.timeintent import is_events_question
+
+    assert is_events_question(strip_filler(normalise(text))) is asks_what_is_on
