@@ -608,6 +608,7 @@ def test_which_libraries_are_open_lists_those_open_with_staff_first(
     [
         ("hvilke biblioteker har åbent søndag", "2026-12-13"),  # the plural of "bibliotek"
         ("lukker i tidligt nytårsaften?", "2026-12-31"),  # "tidligt": early
+        ("holder i åbent på lørdag", "2026-12-12"),  # "holde åbent": keep open
     ],
 )
 def test_words_of_time_and_the_libraries_in_the_plural_leave_an_hours_question_one(
