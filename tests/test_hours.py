@@ -616,3 +616,17 @@ def test_words_of_time_and_the_libraries_in_the_plural_leave_an_hours_question_o
 ) -> None:
     reply = ask(sample_brain, config, text, datetime(2026, 12, 7, 10, tzinfo=CPH))
     assert (reply.intent, reply.filters) == ("hours", {"date": day})
+
+
+@pytest.mark.parametrize(
+    "text, branch",
+    [
+        ("are you guys open rn", None),  # "guys" says nothing, "rn" is right now
+        ("what time does valby shut", "valby"),  # "shut": close
+    ],
+)
+def test_casual_english_hours_questions(
+    sample_brain: Brain, config: Config, text: str, branch: str | None
+) -> None:
+    reply = ask(sample_brain, config, text, datetime(2026, 12, 7, 10, tzinfo=CPH))
+    assert (reply.intent, reply.branch, reply.filters) == ("hours", branch, {"date": "2026-12-07"})
