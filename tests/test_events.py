@@ -684,3 +684,28 @@ def test_an_audience_with_a_time_asks_what_is_on_only_when_little_else_is_said(
     from bot.understanding.timeintent import is_events_question
 
     assert is_events_question(strip_filler(normalise(text))) is asks_what_is_on
+
+
+@pytest.mark.parametrize(
+    "text, categories, audiences",
+    [
+        ("sker der noget sjovt for ungerne i weekenden", [], ["children"]),  # "ungerne": the kids
+        ("noget for unge i aften", [], ["teens"]),  # "unge": young people, the whole word
+        ("filmaften?", ["film"], []),
+    ],
+)
+def test_danish_event_words(text: str, categories: list[str], audiences: list[str]) -> None:
+    from bot.understanding.router import event_topics
+    from bot.understanding.text import normalise, strip_filler
+    from bot.understanding.timeintent import is_events_question
+
+    norm = strip_filler(normalise(text))
+    assert event_topics(norm) == (categories, audiences)
+    assert is_events_question(norm)
+
+
+def test_what_goes_on_at_a_branch_tomorrow_asks_what_is_on() -> None:
+    from bot.understanding.text import normalise, strip_filler
+    from bot.understanding.timeintent import is_events_question
+
+    assert is_events_question(strip_filler(normalise("hvad foregår der på hovedbiblioteket i morgen")))
