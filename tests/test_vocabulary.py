@@ -297,7 +297,7 @@ def test_the_code_reads_the_moved_words_from_the_files() -> None:
     assert hours.weekdays_of("hverdage") == (0, 1, 2, 3, 4)
     assert hours.weekdays_of("every day") == tuple(range(7))
     assert hours.parse_intervals("lukket") == () and hours.parse_intervals("-") == ()
-    assert timeintent._WEAK_EVENT_WORDS == ("sker der", "happening", "going on")
+    assert timeintent._WEAK_EVENT_WORDS == ("sker der", "foregaar der", "happening", "going on")
     assert timeintent.is_events_question("fritidsaktiviteter for boern")
     now = dates.datetime(2026, 11, 24, 10, tzinfo=dates.CPH)
     assert dates.understand_when("aabent mellem jul og nytaar", now).start == dates.date(2026, 12, 27)
