@@ -573,3 +573,26 @@ def test_what_is_happening_said_alone_asks_what_is_on(
     brain: Brain, settings_only: Config, text: str, intent: str
 ) -> None:
     assert _understand(brain, settings_only, text).intent == intent
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("jeg vil ikke have flere sms'er", "unsubscribe"),  # declining messages without saying which
+        ("I don't want any more messages", "unsubscribe"),
+        (
+            "jeg vil ikke have flere beskeder om min reservation",
+            "faq",
+        ),  # a hold's notices are no subscription
+    ],
+)
+def test_declining_messages_without_a_topic_asks_which_and_tells_of_stop(text: str, intent: str) -> None:
+    assert route(text).intent == intent
+
+
+def test_the_which_subscription_reply_says_how_to_stop_everything() -> None:
+    from handlers.subscriptions import t
+
+    assert "STOP" in t("unsubscribe_which", "da", current="") and "STOP" in t(
+        "unsubscribe_which", "en", current=""
+    )

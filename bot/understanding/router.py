@@ -280,6 +280,10 @@ def _own_request(piece: str, norm: str, digital_services: tuple[str, ...]) -> st
         and not (_EVENT_PLACE.search(norm) and not _ALERT_WORDS.search(norm))
     ):
         return "unsubscribe"
+    if declined and not _RES_THING.search(norm):
+        # "jeg vil ikke have flere sms'er", "no more texts please": declining messages without naming which; the
+        # subscriptions handler asks which and says how STOP ends them all.
+        return "unsubscribe"
     if (
         _SUBSCRIBE.search(piece)
         and (cats or auds or _has(piece, EVENT_WORDS))
