@@ -156,8 +156,13 @@ class Section(Mapping[str, dict[str, str]]):
     def covers(self, lang: str) -> bool:
         """Whether `lang` has every message of this context: a reply put together from several of them
         (an events listing, a week's hours) is then written in it whole, not partly."""
-        keys = message_keys(self.context)
-        return all(message(self.context, key, lang) for _, key in keys)
+        return _covers(self.context, lang)
+
+
+@lru_cache(maxsize=256)
+def _covers(context: str, lang: str) -> bool:
+    """Section.covers, once per context and language: the catalogues are read once per process."""
+    return all(message(context, key, lang) for _, key in message_keys(context))
 
 
 def placeholders(text: str) -> set[str]:

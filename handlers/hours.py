@@ -204,6 +204,7 @@ def _ask_branch(
         # Sunday" is answered by the list, not by the first branches of the file, closed or self-service only.
         ids = sorted(with_hours, key=lambda b: _openness(book.day(b, day, overrides)))[:FEW_BRANCHES]
         ids = ids or all_ids[:FEW_BRANCHES]
+    that_day = {b: book.day(b, day, overrides) for b in ids}
 
     def write(in_lang: str) -> str:
         if word:
@@ -215,7 +216,7 @@ def _ask_branch(
         text = t("which", in_lang, example=example)
         items = []
         for b in ids:
-            dh = book.day(b, day, overrides)
+            dh = that_day[b]
             if dh is not None:
                 items.append(f"{_name(ctx, b)} {_brief(dh, in_lang)}")
         if items:

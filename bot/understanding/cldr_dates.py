@@ -64,33 +64,24 @@ def _same(word: str, form: str) -> bool:
 
 
 # A word of a message: anything between spaces, digits and punctuation (Arabic's and Persian's too), so that
-# vowel marks and joiners stay inside the word they belong to.
+# vowel marks stay inside the word they belong to.
 _WORD = re.compile(r"[^\s\d.,!?;:()\[\]\"'«»“”„،؟؛\u200c]+")
-
-
-def _found(text: str, lang: str, today: date) -> list[tuple[int, int, tuple[date, date, str]]]:
-    """(start, end, day) of each day the text names, in the text's order."""
-    spans = [(m.start(), m.end(), _plain(m.group())) for m in _WORD.finditer(text)]
-    out: list[tuple[int, int, tuple[date, date, str]]] = []
-    used: set[int] = set()
-    for words, kind, day in _words(lang):
-        n = len(words)
-        for i in range(len(spans) - n + 1):
-            here = set(range(i, i + n))
-            if used & here or not all(
-                _same(t, w) for (_, _, t), w in zip(spans[i : i + n], words, strict=True)
-            ):
-                continue
-            if kind == "weekday":
-                d = today + timedelta(days=(day - today.weekday()) % 7)
-            else:
-                d = today + timedelta(days=day)
-            out.append((spans[i][0], spans[i + n - 1][1], (d, d, kind)))
-            used |= here
-    return sorted(out, key=lambda x: x[0])
 
 
 def days_named(text: str, lang: str, today: date) -> list[tuple[date, date, str]]:
     """The days a message in `lang` names, in the order it names them, as (first, last, kind) like
     bot.understanding.dates; a weekday is the next one, today included."""
-    return [day for _, _, day in _found(text, lang, today)]
+    words = [_plain(m.group()) for m in _WORD.finditer(text)]
+    found: list[tuple[int, tuple[date, date, str]]] = []  # (the word it starts at, the day)
+    used: set[int] = set()
+    for form, kind, day in _words(lang):
+        n = len(form)
+        for i in range(len(words) - n + 1):
+            here = set(range(i, i + n))
+            if used & here or not all(_same(w, f) for w, f in zip(words[i : i + n], form, strict=True)):
+                continue
+            shift = (day - today.weekday()) % 7 if kind == "weekday" else day
+            d = today + timedelta(days=shift)
+            found.append((i, (d, d, kind)))
+            used |= here
+    return [day for _, day in sorted(found, key=lambda x: x[0])]
