@@ -103,6 +103,7 @@ def matcher_key(kb: KnowledgeBase) -> str:
     """The cache key of this knowledge's FAQ index: its entries and branches, the code and data that prepare it
     (the vocabulary files of bot/understanding/language/ included: an edited word list must not load a stale index)."""
     from bot.understanding import (
+        classifier,
         decision,
         discriminant,
         language,
@@ -123,7 +124,17 @@ def matcher_key(kb: KnowledgeBase) -> str:
         )
     )
     code = cache.source_digest(
-        matching, lexicon, language, text, wordfreqs, decision, training, noise, semantic, discriminant
+        matching,
+        lexicon,
+        language,
+        text,
+        wordfreqs,
+        decision,
+        training,
+        noise,
+        semantic,
+        discriminant,
+        classifier,
     )
     return cache.digest(
         content,

@@ -50,6 +50,9 @@ FEATURES = (
     "lda",
     "lda_lead",
     "lda_rank",
+    "soft",
+    "soft_lead",
+    "soft_rank",
     "part_sem",
     "part_lda",
     "elsewhere",
@@ -64,12 +67,14 @@ FEATURES = (
 
 SEMANTIC_FEATURES = frozenset(
     {"sem", "sem_lead", "sem_rank", "sem_x_lex", "sem_answer", "sem_centroid", "lda", "lda_lead", "lda_rank"}
-    | {"part_sem", "part_lda", "elsewhere", "over_elsewhere"}
+    | {"soft", "soft_lead", "soft_rank", "part_sem", "part_lda", "elsewhere", "over_elsewhere"}
 )
 
 # The entries-as-classes features (bot.understanding.discriminant): meaningful against the knowledge base
 # they were learned on.
-DISCRIMINANT_FEATURES = frozenset({"lda", "lda_lead", "lda_rank", "part_lda"})
+DISCRIMINANT_FEATURES = frozenset(
+    {"lda", "lda_lead", "lda_rank", "part_lda", "soft", "soft_lead", "soft_rank"}
+)
 
 
 @dataclass
@@ -121,7 +126,7 @@ def contested(top: float, second: float) -> bool:
 
 Evidence = float | int | bool | None
 
-RANKS = frozenset({"lex_rank", "sem_rank", "lda_rank"})  # 0-based positions, None: not ranked
+RANKS = frozenset({"lex_rank", "sem_rank", "lda_rank", "soft_rank"})  # 0-based positions, None: not ranked
 COUNTS = frozenset({"terms", "words"})  # counts, read on a log scale
 
 

@@ -30,7 +30,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from bot.knowledge import Entry, KnowledgeBase
-from bot.understanding import decision, language, semantic
+from bot.understanding import classifier, decision, language, semantic
 from bot.understanding.decision import DecisionModel
 from bot.understanding.lexicon import CONCEPTS, OUT_OF_SCOPE
 from bot.understanding.semantic import SemanticIndex
@@ -571,11 +571,13 @@ class Matcher:
         *,
         vector_of: dict[str, np.ndarray] | None = None,
         elsewhere: list[str] | None = None,
+        foreign_views: bool = False,
     ) -> None:
         """The index alone: `decide` needs a `model` too, which bot.brain.trained_matcher learns for it (the
         folds of training build indexes of their own, without one). `elsewhere`: questions for other services
         that the message is compared with (default: all of bot/data/out_of_scope.yaml; training leaves out the
-        fold it asks)."""
+        fold it asks). `foreign_views` (training): also learn the entries as classes without each of Danish and
+        English, to ask a held-out question as if in a language the knowledge base is not written in."""
         self.entries: list[Entry] = list(kb.entries)
         vocab: set[str] = set()
         # The lexical side reads Danish and English only: questions and answers in other languages (ar, tr, pl,
@@ -660,6 +662,8 @@ class Matcher:
         if elsewhere is None:
             elsewhere = [q for qs in decision.out_of_scope().values() for q in qs]
         self.elsewhere = semantic.embed(elsewhere) if self.semantic is not None and elsewhere else None
+        if self.semantic is not None:
+            self._fit_classes(self.semantic, foreign_views)
         self.model: DecisionModel | None = None
 
     def __getstate__(self) -> dict[str, Any]:
@@ -699,6 +703,27 @@ class Matcher:
                 [lang for _, lang, _ in answers],
             )
         return index
+
+    def _fit_classes(self, index: SemanticIndex, foreign_views: bool) -> None:
+        """The entries as classes (bot.understanding.classifier), from the Danish and English variants' noisy
+        copies beside every variant, and other services' questions as a class of their own (a softmax over the
+        entries alone gives some entry all of a question no entry answers); none for a knowledge base with more
+        entries than the fit is bounded to."""
+        if len(self.entries) > classifier.MAX_ENTRIES:
+            return
+        copies = classifier.noisy_copies(
+            [(v.entry, v.lang, v.text) for v in self.variants if v.lang in LEXICAL_LANGUAGES]
+        )
+        vectors = (
+            semantic.embed([t for _, _, t in copies]) if copies else np.zeros((0, semantic.DIM), np.float32)
+        )
+        if vectors is None:
+            return
+        without = LEXICAL_LANGUAGES if foreign_views else ()
+        outside = self.elsewhere if self.elsewhere is not None else np.zeros((0, semantic.DIM), np.float32)
+        index.fit_classifier(
+            vectors, [e for e, _, _ in copies], [lang for _, lang, _ in copies], outside, without
+        )
 
     @cached_property
     def _written_by(self) -> dict[str, str]:
@@ -868,12 +893,13 @@ class Matcher:
         sentences when it has several (bot.understanding.text.sentences): the question in a long message may
         be one of them."""
         index = self.semantic if qvec is not None else None
-        sem = centre = said = lda = None
+        sem = centre = said = lda = soft = None
         if index is not None and qvec is not None:
             sem, centre = index.scores(qvec, foreign)
             said = index.answers.scores(qvec, foreign)[0] if index.answers is not None else None
             if index.discriminant is not None:
                 lda = index.discriminant.scores(qvec, foreign)
+            soft = index.classes_of(qvec, foreign)
         part_sem, part_lda = sem, lda
         near_elsewhere = 0.0
         if index is not None and qvec is not None and self.elsewhere is not None:
@@ -890,9 +916,12 @@ class Matcher:
         lda_order: list[int] = []
         if lda is not None:
             lda_order = [int(i) for i in np.argsort(-lda)[: decision.CANDIDATES] if lda[i] != 0]
-        # The semantic neighbours by either measure join the candidates, ranked lexically too, and so do the
+        soft_order: list[int] = []
+        if soft is not None:
+            soft_order = [int(i) for i in np.argsort(-soft)[: decision.CANDIDATES] if soft[i] > 0]
+        # The semantic neighbours by any measure join the candidates, ranked lexically too, and so do the
         # nearest entries of a sentence of a long message.
-        neighbours = sem_order + [i for i in lda_order if i not in sem_order]
+        neighbours = list(dict.fromkeys(sem_order + lda_order + soft_order))
         if part_lda is not None and part_lda is not lda:
             best_parts = [
                 int(i) for i in np.argsort(-part_lda)[: decision.PART_CANDIDATES] if part_lda[i] != 0
@@ -909,6 +938,7 @@ class Matcher:
         lex_rank = {c.entry: n for n, c in enumerate(ranked)}
         sem_rank = {self.entries[i].id: n for n, i in enumerate(sem_order)}
         lda_rank = {self.entries[i].id: n for n, i in enumerate(lda_order)}
+        soft_rank = {self.entries[i].id: n for n, i in enumerate(soft_order)}
         at = [self._index[entry_id] for entry_id in ids]
         found = [by_id.get(entry_id) for entry_id in ids]
         lex = [c.score if c else 0.0 for c in found]
@@ -932,6 +962,11 @@ class Matcher:
             if lda is not None
             else 0.0,
             "lda_rank": [lda_rank.get(entry_id) for entry_id in ids],
+            "soft": _picked(soft, at),
+            "soft_lead": _leads(_picked(soft, at), at, _top_two(soft, soft_order), 0.0)
+            if soft is not None
+            else 0.0,
+            "soft_rank": [soft_rank.get(entry_id) for entry_id in ids],
             "part_sem": [max(0.0, s) for s in _picked(part_sem, at)],
             "part_lda": _picked(part_lda, at),
             "elsewhere": near_elsewhere,

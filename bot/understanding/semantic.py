@@ -24,6 +24,8 @@ from typing import Protocol
 import numpy as np
 
 from bot import cache
+from bot.understanding import classifier
+from bot.understanding.classifier import EntryClassifier
 from bot.understanding.discriminant import Discriminant, grouped_sums
 from bot.understanding.wordfreqs import with_danish_letters
 
@@ -221,6 +223,9 @@ class SemanticIndex:
         self.discriminant: Discriminant | None = (
             None  # the question variants' index fits one (fit_discriminant)
         )
+        # The softmax over entries (fit_classifier), and for training, one without each language's variants.
+        self.classifier: EntryClassifier | None = None
+        self._classifiers_without: dict[str, EntryClassifier | None] = {}
 
     def in_languages(self, langs: tuple[str, ...]) -> np.ndarray:
         """Which rows are variants in these languages, as a mask kept per index (asked per message; a new mask
@@ -234,6 +239,43 @@ class SemanticIndex:
     def fit_discriminant(self) -> None:
         """Learn the entries as classes from this index's own vectors (bot.understanding.discriminant)."""
         self.discriminant = Discriminant(self.vectors, self.starts, self.present, self.n_entries, self.langs)
+
+    def fit_classifier(
+        self,
+        extra: np.ndarray,
+        extra_of: Sequence[int],
+        extra_langs: Sequence[str],
+        outside: np.ndarray,
+        without: Sequence[str] = (),
+    ) -> None:
+        """Learn the entries as classes from this index's vectors and noisy copies of them (`extra`, with their
+        entries and languages), with `outside` (other services' questions) as one class more; `without`: also
+        learn one leaving out each of these languages, for the questions in a language the knowledge base is not
+        written in that training simulates (classes_of)."""
+        extra_entry = np.asarray(extra_of, dtype=np.int64)
+        langs = np.asarray(list(extra_langs) or [""] * len(extra_entry))
+        self.classifier = classifier.fit(
+            self.vectors, self.entry_of, self.n_entries, extra, extra_entry, outside
+        )
+        for lang in without:
+            keep, keep_extra = self.langs != lang, langs != lang
+            self._classifiers_without[lang] = classifier.fit(
+                self.vectors[keep],
+                self.entry_of[keep],
+                self.n_entries,
+                extra[keep_extra],
+                extra_entry[keep_extra],
+                outside,
+            )
+
+    def classes_of(self, query: np.ndarray, skip_lang: str | None = None) -> np.ndarray | None:
+        """Per entry: the softmax's probability for it, or None when this index has no classifier."""
+        model = (
+            self.classifier
+            if skip_lang is None
+            else self._classifiers_without.get(skip_lang, self.classifier)
+        )
+        return model.scores(query) if model is not None else None
 
     def _sum_norms(self, keep: np.ndarray | None) -> np.ndarray:
         if not len(self.vectors):

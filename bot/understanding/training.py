@@ -200,7 +200,7 @@ def training_rows(
         ][: len(held) // 4]
         # The out-of-scope questions this fold asks are left out of what the index compares messages with.
         elsewhere = [q for i, (_, q) in enumerate(oos) if i % FOLDS != f]
-        sub = Matcher(_sub_kb(kb, keep), vector_of=vector_of, elsewhere=elsewhere)
+        sub = Matcher(_sub_kb(kb, keep), vector_of=vector_of, elsewhere=elsewhere, foreign_views=True)
         queries = _queries_for(held, absent_in[f] | (set(ids) - set(keep)), rng, oos[f::FOLDS])
         kept_variants = [(e, lang, q) for e, qs in keep.items() for lang, ql in qs.items() for q in ql]
         typed = rng.sample(kept_variants, min(len(kept_variants), round(len(held) * TYPED_SHARE)))
