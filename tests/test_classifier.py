@@ -1,4 +1,5 @@
-"""The entries as classes learned discriminatively (bot.understanding.classifier), on vectors made for the test."""
+"""The entries as classes learned discriminatively (bot.understanding.classifier): on vectors made for the test,
+and how training keeps to what the index it learns for has."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import pytest
 
 from bot.understanding import classifier
 from bot.understanding.semantic import SemanticIndex
+from tests.conftest import ROOT
 
 
 def _unit(rows: np.ndarray) -> np.ndarray:
@@ -107,3 +109,43 @@ def test_questions_no_entry_answers_keep_their_probability_from_the_entries() ->
     assert closed.scores(passport).max() > 0.8
     assert open_set.scores(passport).max() < 0.5
     assert open_set.scores(vectors[0]).argmax() == labels[0]
+
+
+def test_a_knowledge_base_too_large_for_classes_is_learned_without_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Training's folds are smaller than the index they are learned for: they must not have the classes that
+    index goes without, or the model would weigh evidence it never gets when it answers."""
+    from bot.knowledge import Entry, KnowledgeBase
+    from bot.understanding import decision, training
+    from bot.understanding.matching import Matcher
+
+    topics = [
+        "wifi",
+        "printer",
+        "toilet",
+        "parking",
+        "lockers",
+        "coffee",
+        "scanner",
+        "study room",
+        "lost card",
+    ]
+    kb = KnowledgeBase(
+        [
+            Entry(
+                f"e{n}",
+                {"en": [f"Where is the {t}?", f"Do you have a {t}?", f"Can I use the {t}?"]},
+                {"en": t},
+            )
+            for n, t in enumerate(topics)
+        ],
+        [],
+        ROOT,
+    )
+    monkeypatch.setattr(classifier, "MAX_ENTRIES", len(topics) - 1)
+    matcher = Matcher(kb)
+    assert matcher.semantic is not None and matcher.semantic.classifier is None
+    x, _, _, _ = training.training_rows(matcher, kb)
+    soft = [decision.FEATURES.index(name) for name in ("soft", "soft_lead", "soft_rank")]
+    assert not x[:, soft].any()

@@ -572,12 +572,14 @@ class Matcher:
         vector_of: dict[str, np.ndarray] | None = None,
         elsewhere: list[str] | None = None,
         foreign_views: bool = False,
+        classes: bool = True,
     ) -> None:
         """The index alone: `decide` needs a `model` too, which bot.brain.trained_matcher learns for it (the
         folds of training build indexes of their own, without one). `elsewhere`: questions for other services
         that the message is compared with (default: all of bot/data/out_of_scope.yaml; training leaves out the
         fold it asks). `foreign_views` (training): also learn the entries as classes without each of Danish and
-        English, to ask a held-out question as if in a language the knowledge base is not written in."""
+        English, to ask a held-out question as if in a language the knowledge base is not written in; `classes`:
+        learn the entries as classes at all (training's folds do as the index they are learned for did)."""
         self.entries: list[Entry] = list(kb.entries)
         vocab: set[str] = set()
         # The lexical side reads Danish and English only: questions and answers in other languages (ar, tr, pl,
@@ -662,7 +664,7 @@ class Matcher:
         if elsewhere is None:
             elsewhere = [q for qs in decision.out_of_scope().values() for q in qs]
         self.elsewhere = semantic.embed(elsewhere) if self.semantic is not None and elsewhere else None
-        if self.semantic is not None:
+        if self.semantic is not None and classes:
             self._fit_classes(self.semantic, foreign_views)
         self.model: DecisionModel | None = None
 

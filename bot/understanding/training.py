@@ -176,6 +176,9 @@ def training_rows(
     oos = [(lang, q) for lang, qs in out_of_scope().items() for q in qs]
     rng.shuffle(oos)
     vector_of = matcher.vector_of()
+    # The folds learn with the evidence the index they are learned for has: no classes when it has none (too
+    # many entries), or the model would weigh features it never gets.
+    classes = matcher.semantic is not None and matcher.semantic.classifier is not None
     rows: list[np.ndarray] = []
     labels: list[np.ndarray] = []
     folds: list[np.ndarray] = []
@@ -200,7 +203,9 @@ def training_rows(
         ][: len(held) // 4]
         # The out-of-scope questions this fold asks are left out of what the index compares messages with.
         elsewhere = [q for i, (_, q) in enumerate(oos) if i % FOLDS != f]
-        sub = Matcher(_sub_kb(kb, keep), vector_of=vector_of, elsewhere=elsewhere, foreign_views=True)
+        sub = Matcher(
+            _sub_kb(kb, keep), vector_of=vector_of, elsewhere=elsewhere, foreign_views=True, classes=classes
+        )
         queries = _queries_for(held, absent_in[f] | (set(ids) - set(keep)), rng, oos[f::FOLDS])
         kept_variants = [(e, lang, q) for e, qs in keep.items() for lang, ql in qs.items() for q in ql]
         typed = rng.sample(kept_variants, min(len(kept_variants), round(len(held) * TYPED_SHARE)))
