@@ -580,12 +580,15 @@ class Matcher:
         fold it asks). `foreign_views` (training): also learn the entries as classes without each of Danish and
         English, to ask a held-out question as if in a language the knowledge base is not written in; `classes`:
         learn the entries as classes at all (training's folds do as the index they are learned for did)."""
-        self.entries: list[Entry] = list(kb.entries)
+        entries: list[Entry] = list(kb.entries)
+        # Only the ids are kept once the index is built: the entries' questions and answers live in the knowledge
+        # base the service holds anyway (15 MB twice at 50,000 variants).
+        self.entry_ids: list[str] = [e.id for e in entries]
         vocab: set[str] = set()
         # The lexical side reads Danish and English only: questions and answers in other languages (ar, tr, pl,
         # uk ...) reach the semantic index alone, so their words never become spelling corrections, terms or
         # part of an entry's core, and a Danish or English question is ranked as if they were not there.
-        for e in self.entries:
+        for e in entries:
             for lang, qs in e.questions.items():
                 for q in qs if lang in LEXICAL_LANGUAGES else ():
                     vocab.update(_split_words(q))
@@ -599,7 +602,7 @@ class Matcher:
         self.variants: list[_Variant] = []
         entry_terms: list[set[str]] = []
         answer_terms: list[set[str]] = []
-        for idx, e in enumerate(self.entries):
+        for idx, e in enumerate(entries):
             terms: set[str] = set()
             for lang, qs in e.questions.items():
                 lexical = lang in LEXICAL_LANGUAGES
@@ -626,8 +629,7 @@ class Matcher:
                 if lang in LEXICAL_LANGUAGES:
                     said.update(self.analyzer.terms(answer, lang, correct=False))
             answer_terms.append(said - terms)
-        self.entry_terms = entry_terms
-        n = max(1, len(self.entries))
+        n = max(1, len(entries))
         df: dict[str, int] = defaultdict(int)
         for terms, said in zip(entry_terms, answer_terms, strict=True):
             for t in terms | said:
@@ -652,13 +654,13 @@ class Matcher:
             v.weight = sum(self.weight(t) for t in v.terms)
             if v.lang in LEXICAL_LANGUAGES:
                 self.variants_of[v.entry].append(v)
-        self._index = {e.id: i for i, e in enumerate(self.entries)}
+        self._index = {e.id: i for i, e in enumerate(entries)}
         # What each entry's questions share: its core.
         self.core: dict[int, tuple[tuple[str, float], ...]] = {}
         for idx, vs in self.variants_of.items():
             shares = {t: n / len(vs) for t, n in sorted(Counter(t for v in vs for t in v.terms).items())}
             self.core[idx] = tuple((t, s * self.weight(t)) for t, s in shares.items() if s >= CORE_SHARE)
-        self.semantic = self._semantic_index(vector_of)
+        self.semantic = self._semantic_index(vector_of, entries)
         # Generic questions for other services, embedded: how near a message comes to the nearest of them, beside
         # how near it comes to an entry, tells "not ours" apart from "one of ours, worded oddly".
         if elsewhere is None:
@@ -672,7 +674,9 @@ class Matcher:
         """What the cache stores: the index, without the last message it saw."""
         return {**self.__dict__, "_last_query": None}
 
-    def _semantic_index(self, vector_of: dict[str, np.ndarray] | None) -> SemanticIndex | None:
+    def _semantic_index(
+        self, vector_of: dict[str, np.ndarray] | None, entries: list[Entry]
+    ) -> SemanticIndex | None:
         if semantic.embedder() is None or not self.variants:
             return None
         texts = [v.text for v in self.variants]
@@ -684,7 +688,7 @@ class Matcher:
             if vectors is None:
                 return None
         index = SemanticIndex(
-            vectors, [v.entry for v in self.variants], len(self.entries), [v.lang for v in self.variants]
+            vectors, [v.entry for v in self.variants], len(entries), [v.lang for v in self.variants]
         )
         del vectors  # the index holds them now: no second copy of every vector while the rest is built
         index.fit_discriminant()
@@ -692,7 +696,7 @@ class Matcher:
         # change the answer similarity a Danish question gets.
         answers = [
             (idx, lang, a)
-            for idx, e in enumerate(self.entries)
+            for idx, e in enumerate(entries)
             for lang, a in e.answer.items()
             if lang in LEXICAL_LANGUAGES
         ]
@@ -701,7 +705,7 @@ class Matcher:
             index.answers = SemanticIndex(
                 answer_vectors,
                 [i for i, _, _ in answers],
-                len(self.entries),
+                len(entries),
                 [lang for _, lang, _ in answers],
             )
         return index
@@ -711,7 +715,7 @@ class Matcher:
         copies beside every variant, and other services' questions as a class of their own (a softmax over the
         entries alone gives some entry all of a question no entry answers); none for a knowledge base with more
         entries than the fit is bounded to."""
-        if len(self.entries) > classifier.MAX_ENTRIES:
+        if len(self.entry_ids) > classifier.MAX_ENTRIES:
             return
         copies = classifier.noisy_copies(
             [(v.entry, v.lang, v.text) for v in self.variants if v.lang in LEXICAL_LANGUAGES]
@@ -732,7 +736,7 @@ class Matcher:
         """Each question variant, folded as messages are, and its entry; a wording two entries share is neither's."""
         owners: dict[str, set[str]] = defaultdict(set)
         for v in self.variants:  # every question of every entry, in order, already folded (v.folded)
-            owners[v.folded].add(self.entries[v.entry].id)
+            owners[v.folded].add(self.entry_ids[v.entry])
         return {text: next(iter(ids)) for text, ids in owners.items() if len(ids) == 1 and text}
 
     @cached_property
@@ -822,7 +826,7 @@ class Matcher:
             jac, fz = best_jaccard[idx], best_fuzzy[idx]
             missing = self.core_missing(idx, q)
             score = W_COVERAGE * cov + W_VARIANT * jac + W_FUZZY * fz
-            scored.append(Candidate(self.entries[idx].id, round(score, 4), cov, jac, fz, missing))
+            scored.append(Candidate(self.entry_ids[idx], round(score, 4), cov, jac, fz, missing))
         scored.sort(key=lambda c: c.score, reverse=True)
         return scored, terms
 
@@ -843,7 +847,7 @@ class Matcher:
         if sum(len(ids) for _, ids, _ in postings) < COVERAGE_LOOP_MAX:
             coverage, shortlist = _coverage_loop(postings)
         else:
-            coverage, shortlist = _coverage_arrays(postings, len(self.entries))
+            coverage, shortlist = _coverage_arrays(postings, len(self.entry_ids))
         query = _Query(
             text, lang, terms, frozenset(terms), weights, sum(weights.values()), coverage, shortlist
         )
@@ -933,14 +937,14 @@ class Matcher:
             self.rank(text, lang, extra=neighbours, scored_before=lexical) if not blind else ([], [])
         )
         lex_ids = [c.entry for c in ranked[: decision.CANDIDATES]]
-        ids = list(dict.fromkeys(lex_ids + [self.entries[i].id for i in neighbours]))
+        ids = list(dict.fromkeys(lex_ids + [self.entry_ids[i] for i in neighbours]))
         if not ids:
             return [], np.zeros((0, len(decision.FEATURES))), ranked, terms
         by_id = {c.entry: c for c in ranked}
         lex_rank = {c.entry: n for n, c in enumerate(ranked)}
-        sem_rank = {self.entries[i].id: n for n, i in enumerate(sem_order)}
-        lda_rank = {self.entries[i].id: n for n, i in enumerate(lda_order)}
-        soft_rank = {self.entries[i].id: n for n, i in enumerate(soft_order)}
+        sem_rank = {self.entry_ids[i]: n for n, i in enumerate(sem_order)}
+        lda_rank = {self.entry_ids[i]: n for n, i in enumerate(lda_order)}
+        soft_rank = {self.entry_ids[i]: n for n, i in enumerate(soft_order)}
         at = [self._index[entry_id] for entry_id in ids]
         found = [by_id.get(entry_id) for entry_id in ids]
         lex = [c.score if c else 0.0 for c in found]
