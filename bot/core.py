@@ -180,7 +180,9 @@ def understand(message: Message, ctx: Context) -> Understanding:
     routed = router.route(message.text, tuple(ctx.config.library.digital_services))
     intent = routed.intent
     least = INTENT_YIELD_MIN_CONFIDENCE.get(intent) if routed.firm else MOOD_YIELD_MIN_CONFIDENCE
-    if least is not None and _faq_answers(message.text, lang, ctx, least):
+    # A message of nothing but greetings and thanks asks the FAQ nothing, whatever an entry makes of its words
+    # ("tak for hjælpen" is no question about IT help).
+    if least is not None and content and _faq_answers(message.text, lang, ctx, least):
         intent = "faq"
     found = ctx.brain.branches.find(content, ctx.brain.matcher.analyzer.vocab)
     if found is None and other_script(message.text):

@@ -459,6 +459,20 @@ def test_thanks_get_you_are_welcome_not_a_menu_an_answer_or_a_librarian(
     assert reply.text == texts.text("thanks", lang)
 
 
+@pytest.mark.parametrize(
+    "text", ["tak for hjælpen", "Tusind tak for hjælpen!", "thank you so much for your help"]
+)
+def test_thanks_for_the_help_are_thanks_whatever_an_entry_about_help_makes_of_the_words(
+    sample_brain: Brain, settings_only: Config, text: str
+) -> None:
+    """The sample knowledge answers IT-help questions, and "hjælpen" is its core: a message of nothing but thanks
+    asks the FAQ nothing (it got the IT-help answer)."""
+    ctx = Context(brain=sample_brain, config=settings_only, now=MOMENT, conversations=MemoryConversations())
+    reply = handle(Message(text, "+4520304050", Channel.SMS, MOMENT), ctx)
+    assert (reply.action, reply.entry) == (Action.ANSWER, None)
+    assert reply.text == texts.text("thanks", reply.lang)
+
+
 def test_a_greeting_is_not_taken_for_thanks_and_thanks_with_a_question_get_the_answer(
     brain: Brain, settings_only: Config
 ) -> None:
