@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import random
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -35,8 +35,6 @@ REGULARISATION = 100.0
 MAX_ENTRIES = 600
 
 MAX_ITERATIONS = 500
-
-Embed = Callable[[list[str]], np.ndarray | None]
 
 
 def noisy_copies(texts: Sequence[tuple[int, str, str]]) -> list[tuple[int, str, str]]:
@@ -95,9 +93,8 @@ def fit(
     # 1.33 s a fit), right entry first the same on dev and the paraphrase sets (0.901 / 0.890 -> 0.907 / 0.890).
     model.fit(x.astype(np.float32), y)
     coef, intercept = model.coef_, model.intercept_
-    if (
-        len(model.classes_) == 2
-    ):  # sklearn keeps one row for two classes: the second's log-odds over the first
+    # sklearn keeps one row for two classes (the second's log-odds over the first): as two rows, it is a softmax.
+    if len(model.classes_) == 2:
         coef = np.vstack([-coef[0] / 2, coef[0] / 2])
         intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
     # One row per entry and a last one for "no entry"; an entry without questions can never be the answer.

@@ -70,8 +70,8 @@ SEMANTIC_FEATURES = frozenset(
     | {"soft", "soft_lead", "soft_rank", "part_sem", "part_lda", "elsewhere", "over_elsewhere"}
 )
 
-# The entries-as-classes features (bot.understanding.discriminant): meaningful against the knowledge base
-# they were learned on.
+# The entries-as-classes features (bot.understanding.discriminant and bot.understanding.classifier): meaningful
+# against the knowledge base they were learned on.
 DISCRIMINANT_FEATURES = frozenset(
     {"lda", "lda_lead", "lda_rank", "part_lda", "soft", "soft_lead", "soft_rank"}
 )
