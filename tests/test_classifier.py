@@ -61,8 +61,10 @@ def test_too_few_or_too_many_entries_learn_no_classes(monkeypatch: pytest.Monkey
     vectors = _unit(np.eye(4, dtype=np.float32))
     none = np.zeros((0, 4), np.float32), np.zeros(0, int)
     assert classifier.fit(vectors, np.array([0, 0, 0, 0]), 1, *none) is None
-    monkeypatch.setattr(classifier, "MAX_ENTRIES", 3)
+    monkeypatch.setattr(classifier, "MAX_FIT_CELLS", 4 * 4)  # four rows by four entries and "no entry"
     assert classifier.fit(vectors, np.array([0, 1, 2, 3]), 4, *none) is None
+    monkeypatch.setattr(classifier, "MAX_FIT_CELLS", 4 * 5)
+    assert classifier.fit(vectors, np.array([0, 1, 2, 3]), 4, *none) is not None
 
 
 def test_a_left_out_language_is_left_out_of_the_classes() -> None:
@@ -143,7 +145,14 @@ def test_a_knowledge_base_too_large_for_classes_is_learned_without_them(
         [],
         ROOT,
     )
-    monkeypatch.setattr(classifier, "MAX_ENTRIES", len(topics) - 1)
+    # A bound just under the index's own fit (its variants, two copies of each, other services' questions, by
+    # its entries and "no entry"): every fold, with fewer questions and entries, would be under it.
+    whole = Matcher(kb)
+    assert (
+        whole.semantic is not None and whole.semantic.classifier is not None and whole.elsewhere is not None
+    )
+    rows = 3 * len(whole.variants) + len(whole.elsewhere)
+    monkeypatch.setattr(classifier, "MAX_FIT_CELLS", rows * (len(topics) + 1) - 1)
     matcher = Matcher(kb)
     assert matcher.semantic is not None and matcher.semantic.classifier is None
     x, _, _, _ = training.training_rows(matcher, kb)

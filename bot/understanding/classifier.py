@@ -28,11 +28,20 @@ from bot.understanding import noise
 # weights must be large to separate ~100 classes (C 1 gave 0.57 right entry first on the blind sets, 100 gave 0.81).
 REGULARISATION = 100.0
 
-# The fit grows with entries x rows x dimensions per iteration (measured 2026-12-07 on 2 loaded cores, seven
-# variants an entry: 100 entries 2.5 s, 300 7.4 s, 600 17 s): above this many entries the knowledge base goes
-# without (the discriminant still separates them), so a national knowledge base's build stays bounded. Training
-# fits three per fold (bot.understanding.training), on at most its MAX_TRAIN_ENTRIES entries.
-MAX_ENTRIES = 600
+# The fit grows with rows x classes (x dimensions) per iteration. Measured 2026-12-07 on 2 loaded cores, seven
+# variants an entry and two copies each: 100 entries (2,100 rows x 101 classes, 0.2 M) 2.5 s, 300 entries (1.9 M)
+# 7.4 s, 600 entries (7.6 M) 17 s a fit. A knowledge base whose fit would be larger than this goes without (the
+# discriminant still separates its entries), whether it has many entries or many variants each, so a national
+# knowledge base's build and a taught question's reload stay bounded. Training fits three per fold
+# (bot.understanding.training) on smaller indexes, and none when the index it learns for has none.
+MAX_FIT_CELLS = 8_000_000
+
+
+def too_large(rows: int, entries: int) -> bool:
+    """Whether a fit over this many rows (variants, their copies, other services' questions) and entries would cost
+    more than a build may spend on it."""
+    return rows * (entries + 1) > MAX_FIT_CELLS
+
 
 MAX_ITERATIONS = 500
 
@@ -78,15 +87,15 @@ def fit(
     outside: np.ndarray | None = None,
 ) -> EntryClassifier | None:
     """A softmax regression over the variants' vectors and their noisy copies' (`extra`), with questions no entry
-    answers (`outside`) as one class more; None when there are fewer than two classes or more than MAX_ENTRIES
-    entries to tell apart."""
+    answers (`outside`) as one class more; None when there are fewer than two classes, or the fit would be
+    too_large."""
     from sklearn.linear_model import LogisticRegression
 
     outside = np.zeros((0, vectors.shape[1]), vectors.dtype) if outside is None else outside
     entries = len(np.unique(entry_of))
-    if entries + (len(outside) > 0) < 2 or entries > MAX_ENTRIES:
-        return None
     x = np.vstack([vectors, extra, outside])
+    if entries + (len(outside) > 0) < 2 or too_large(len(x), entries):
+        return None
     y = np.concatenate([entry_of, extra_of, np.full(len(outside), n_entries)]).astype(np.int64)
     model = LogisticRegression(C=REGULARISATION, max_iter=MAX_ITERATIONS)
     # In the vectors' own float32: half the memory and 1.5-2x faster than float64 (the sample's index 2.56 ->

@@ -713,13 +713,13 @@ class Matcher:
     def _fit_classes(self, index: SemanticIndex, foreign_views: bool) -> None:
         """The entries as classes (bot.understanding.classifier), from the Danish and English variants' noisy
         copies beside every variant, and other services' questions as a class of their own (a softmax over the
-        entries alone gives some entry all of a question no entry answers); none for a knowledge base with more
-        entries than the fit is bounded to."""
-        if len(self.entry_ids) > classifier.MAX_ENTRIES:
-            return
-        copies = classifier.noisy_copies(
-            [(v.entry, v.lang, v.text) for v in self.variants if v.lang in LEXICAL_LANGUAGES]
-        )
+        entries alone gives some entry all of a question no entry answers); none for a knowledge base whose fit
+        would be too large."""
+        asked = [(v.entry, v.lang, v.text) for v in self.variants if v.lang in LEXICAL_LANGUAGES]
+        outside_rows = len(self.elsewhere) if self.elsewhere is not None else 0
+        if classifier.too_large(len(self.variants) + 2 * len(asked) + outside_rows, len(self.entry_ids)):
+            return  # decided before the copies are embedded
+        copies = classifier.noisy_copies(asked)
         vectors = (
             semantic.embed([t for _, _, t in copies]) if copies else np.zeros((0, semantic.DIM), np.float32)
         )
