@@ -253,7 +253,7 @@ class SemanticIndex:
         learn one leaving out each of these languages, for the questions in a language the knowledge base is not
         written in that training simulates (classes_of)."""
         extra_entry = np.asarray(extra_of, dtype=np.int64)
-        langs = np.asarray(list(extra_langs) or [""] * len(extra_entry))
+        langs = np.asarray(list(extra_langs), dtype=str)
         self.classifier = classifier.fit(
             self.vectors, self.entry_of, self.n_entries, extra, extra_entry, outside
         )
@@ -269,12 +269,9 @@ class SemanticIndex:
             )
 
     def classes_of(self, query: np.ndarray, skip_lang: str | None = None) -> np.ndarray | None:
-        """Per entry: the softmax's probability for it, or None when this index has no classifier."""
-        model = (
-            self.classifier
-            if skip_lang is None
-            else self._classifiers_without.get(skip_lang, self.classifier)
-        )
+        """Per entry: the softmax's probability for it, or None when this index has no classifier (for `skip_lang`,
+        none learned without that language: the one learned with it would know the question's own wording)."""
+        model = self.classifier if skip_lang is None else self._classifiers_without.get(skip_lang)
         return model.scores(query) if model is not None else None
 
     def _sum_norms(self, keep: np.ndarray | None) -> np.ndarray:
