@@ -500,7 +500,7 @@ def test_coverage_in_arrays_is_the_loops_to_the_bit(brain: Brain, text: str) -> 
 
     m = brain.matcher
     terms = dict.fromkeys(m.analyzer.terms(text, "da"))
-    postings = [(m.weight(t), *m.postings.get(t, _NO_POSTINGS)) for t in terms]
+    postings = [(m.weight(t), m.postings.get(t, _NO_POSTINGS)) for t in terms]
     loop, loop_best = _coverage_loop(postings)
     arrays, arrays_best = _coverage_arrays(postings, len(m.entry_ids))
     assert arrays_best == loop_best
