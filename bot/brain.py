@@ -110,6 +110,7 @@ def matcher_key(kb: KnowledgeBase) -> str:
         lexicon,
         matching,
         noise,
+        quantized,
         semantic,
         text,
         training,
@@ -135,6 +136,7 @@ def matcher_key(kb: KnowledgeBase) -> str:
         semantic,
         discriminant,
         classifier,
+        quantized,
     )
     return cache.digest(
         content,

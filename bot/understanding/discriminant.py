@@ -21,6 +21,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from bot.understanding.quantized import Int8Rows
+
+Rows = np.ndarray | Int8Rows  # float rows, or the index's rows kept in one byte a coordinate
+
 # Weight of the identity in the within-entry covariance: with a few variants per entry the covariance of 384
 # dimensions is estimated from a few hundred residuals, and its smallest eigenvalues are noise that whitening
 # would blow up.
@@ -28,22 +32,20 @@ SHRINKAGE = 0.5
 CHUNK = 4096  # rows of residuals at a time: a 50,000-variant index never holds them all at once
 
 
-def grouped_sums(vectors: np.ndarray, starts: np.ndarray, keep: np.ndarray | None = None) -> np.ndarray:
+def grouped_sums(vectors: Rows, starts: np.ndarray, keep: np.ndarray | None = None) -> np.ndarray:
     """Each group's summed rows (groups begin at `starts`), counting only the rows where `keep` is true.
 
     The same sums as `np.add.reduceat(vectors * keep[:, None], starts, axis=0)`, row for row in the same order,
-    but the masked copy is made CHUNK rows at a time, whole groups each, instead of a copy of every vector at
-    once (77 MB at 50,000 variants); with no mask there is no copy at all."""
-    if keep is None:
-        return np.add.reduceat(vectors, starts, axis=0)
-    out = np.empty((len(starts), vectors.shape[1]), dtype=np.result_type(vectors, keep))
+    but the rows are read (decoded, masked) CHUNK at a time, whole groups each, instead of a copy of every vector
+    at once (77 MB at 50,000 variants)."""
+    out = np.empty((len(starts), vectors.shape[1]), dtype=np.float32)
     ends = np.r_[starts[1:], len(vectors)]
     first = 0
     while first < len(starts):
         # The groups whose rows fit in one chunk (at least one group, however large).
         last = max(first + 1, int(np.searchsorted(ends, starts[first] + CHUNK, side="right")))
         lo, hi = starts[first], ends[last - 1]
-        rows = vectors[lo:hi] * keep[lo:hi, None]
+        rows = vectors[lo:hi] if keep is None else vectors[lo:hi] * keep[lo:hi, None]
         out[first:last] = np.add.reduceat(rows, starts[first:last] - lo, axis=0)
         first = last
     return out
@@ -58,7 +60,7 @@ class Discriminant:
     """Whitening learned from the variants grouped by entry, and each entry's whitened mean."""
 
     def __init__(
-        self, vectors: np.ndarray, starts: np.ndarray, present: np.ndarray, n_entries: int, langs: np.ndarray
+        self, vectors: Rows, starts: np.ndarray, present: np.ndarray, n_entries: int, langs: np.ndarray
     ) -> None:
         """`vectors` are sorted by entry; `starts` gives where each present entry's rows begin (SemanticIndex)."""
         self.n_entries = n_entries
@@ -68,7 +70,10 @@ class Discriminant:
         self._langs = langs
         dim = vectors.shape[1] if vectors.ndim == 2 else 0
         counts = np.diff(np.r_[starts, len(vectors)])
-        means = np.add.reduceat(vectors, starts, axis=0) / counts[:, None] if len(vectors) else vectors
+        if len(vectors):
+            means = grouped_sums(vectors, starts) / counts[:, None]
+        else:
+            means = np.zeros((0, dim), np.float32)
         row_entry = np.repeat(np.arange(len(starts)), counts)
         scatter = np.zeros((dim, dim), dtype=np.float64)
         for at in range(0, len(vectors), CHUNK):
@@ -80,17 +85,18 @@ class Discriminant:
         cov = (1 - SHRINKAGE) * cov + SHRINKAGE * (trace if trace > 0 else 1.0) * np.eye(dim)
         eigval, eigvec = np.linalg.eigh(cov) if dim else (np.ones(0), np.zeros((0, 0)))
         self.whiten = (eigvec / np.sqrt(np.maximum(eigval, 1e-12))).astype(np.float32)
-        self._means: dict[str | None, np.ndarray] = {None: self._whitened_means(None)}
+        self._means: dict[str | None, Int8Rows] = {None: self._whitened_means(None)}
 
-    def _whitened_means(self, skip_lang: str | None) -> np.ndarray:
-        """Each entry's whitened mean direction (zero rows where it has no variant, or none but in skip_lang)."""
+    def _whitened_means(self, skip_lang: str | None) -> Int8Rows:
+        """Each entry's whitened mean direction (zero rows where it has no variant, or none but in skip_lang), in
+        one byte a coordinate as the variants are (10 MB -> 2.5 MB at 6,400 entries)."""
         out = np.zeros((self.n_entries, self.whiten.shape[1]), dtype=np.float32)
-        if not len(self._vectors):
-            return out
-        keep = None if skip_lang is None else self._langs != skip_lang
-        sums = grouped_sums(self._vectors, self._starts, keep)
-        out[self._present] = _unit(sums @ self.whiten)  # an entry with no kept variant sums to 0 and stays 0
-        return out
+        if len(self._vectors):
+            keep = None if skip_lang is None else self._langs != skip_lang
+            sums = grouped_sums(self._vectors, self._starts, keep)
+            # An entry with no kept variant sums to 0 and stays 0.
+            out[self._present] = _unit(sums @ self.whiten)
+        return Int8Rows(out)
 
     def scores(self, query: np.ndarray, skip_lang: str | None = None) -> np.ndarray:
         """Per entry: the cosine of the whitened message with the entry's whitened mean (0 where it has none).
