@@ -71,9 +71,11 @@ from bot.understanding import semantic  # noqa: E402
 from bot.understanding.matching import Matcher  # noqa: E402
 from bot.understanding.text import STOPWORDS, fold  # noqa: E402
 
-# The understanding issue's aims: the whole step, embedding included, and the peak with 50,000 variants.
+# The understanding issue's aims: the whole step, embedding included, and the peak with 50,000 variants (the
+# issue's 400 MB, and the project brief's 300 MB for the service).
 AIM_MS_AT_10K = 5
 AIM_PEAK_RSS_MB_AT_50K = 400
+BRIEF_PEAK_RSS_MB_AT_50K = 300
 STAND_IN_ENV = "BIBLIOBOT_BENCH_STAND_IN_VECTORS"
 
 MOMENT = datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
@@ -567,10 +569,13 @@ def main() -> None:
         )
     at_50k = [p for v, p in peak_at.items() if 45_000 <= v <= 55_000]
     if at_50k:
-        verdict = "meets" if at_50k[0] < AIM_PEAK_RSS_MB_AT_50K else "misses"
+        verdicts = [
+            f"{'meets' if at_50k[0] < aim else 'misses'} {aim} MB"
+            for aim in (AIM_PEAK_RSS_MB_AT_50K, BRIEF_PEAK_RSS_MB_AT_50K)
+        ]
         print(
-            f"aim: peak RSS < {AIM_PEAK_RSS_MB_AT_50K} MB at 50,000 variants: {at_50k[0]:.0f} MB in the service "
-            f"({verdict} it); the build's child process peaked at {build_rss_mb():.0f} MB"
+            f"aim: peak RSS at 50,000 variants: {at_50k[0]:.0f} MB in the service ({', '.join(verdicts)}); "
+            f"the build's child process peaked at {build_rss_mb():.0f} MB"
         )
     if not args.no_cold_start:
         cold_start()
