@@ -58,6 +58,9 @@ def deep_size(obj: object, seen: set[int]) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--variants", type=int, default=50_000)
+    parser.add_argument(
+        "--decide", action="store_true", help="also decide bench/match.py's messages first: what serving adds"
+    )
     args = parser.parse_args()
     match.use_stand_in_vectors()
     brain_module.build_apart()
@@ -72,6 +75,12 @@ def main() -> None:
     after = rss_mb()
     print(f"{len(matcher.variants):,} variants, {len(matcher.entry_ids):,} entries")
     print(f"service RSS before the index {before:.0f} MB, after {after:.0f} MB (+{after - before:.0f} MB)")
+    if args.decide:
+        for text in match.MESSAGES:
+            matcher.decide(text, "da")
+        gc.collect()
+        # The stand-in vectors need no model: a served message also loads the embedding model (about 30 MB).
+        print(f"after deciding {len(match.MESSAGES)} messages (the index's caches filled): {rss_mb():.0f} MB")
     seen: set[int] = set()
     sizes = []
     for name, value in vars(matcher).items():
