@@ -196,15 +196,18 @@ def _ask_branch(
     book, overrides = ctx.brain.hours, _overrides(ctx)
     all_ids = [b.id for b in ctx.brain.kb.branches]
     word = unknown_place(u.norm, explained_words(u.norm, None))
+    that_day: dict[str, DayHours | None] = {}
     if word:
         ids = ctx.brain.branches.closest(word, FEW_BRANCHES)
     else:
-        with_hours = [b for b in all_ids if book.has(b, overrides)]
+        that_day = {b: book.day(b, day, overrides) for b in all_ids if book.has(b, overrides)}
         # The few shown are those open with staff that day, then those open at all: "which libraries are open on
         # Sunday" is answered by the list, not by the first branches of the file, closed or self-service only.
-        ids = sorted(with_hours, key=lambda b: _openness(book.day(b, day, overrides)))[:FEW_BRANCHES]
+        ids = sorted(that_day, key=lambda b: _openness(that_day[b]))[:FEW_BRANCHES]
         ids = ids or all_ids[:FEW_BRANCHES]
-    that_day = {b: book.day(b, day, overrides) for b in ids}
+    for b in ids:  # each branch's day looked up once, also where the list was not sorted by it
+        if b not in that_day:
+            that_day[b] = book.day(b, day, overrides)
 
     def write(in_lang: str) -> str:
         if word:
