@@ -158,3 +158,16 @@ def test_a_knowledge_base_too_large_for_classes_is_learned_without_them(
     x, _, _, _ = training.training_rows(matcher, kb)
     soft = [decision.FEATURES.index(name) for name in ("soft", "soft_lead", "soft_rank")]
     assert not x[:, soft].any()
+
+
+def test_each_danish_or_english_question_gets_as_many_copies_as_the_fit_is_sized_for() -> None:
+    """The index decides whether its classes would be too large before it embeds the copies, counting COPIES a
+    question: noisy_copies must make that many, and none for a language the noise does not write."""
+    asked = [
+        (0, "da", "Hvordan fornyer jeg mine lån?"),
+        (1, "en", "How do I renew my loans?"),
+        (2, "ar", "كيف"),
+    ]
+    copies = classifier.noisy_copies(asked)
+    assert len(copies) == classifier.COPIES * 2
+    assert {entry for entry, _, _ in copies} == {0, 1}

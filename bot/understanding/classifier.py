@@ -46,6 +46,9 @@ def too_large(rows: int, entries: int) -> bool:
 MAX_ITERATIONS = 500
 
 
+COPIES = 2  # noisy copies per Danish or English question (noisy_copies): how large a fit will be, before it is made
+
+
 def noisy_copies(texts: Sequence[tuple[int, str, str]]) -> list[tuple[int, str, str]]:
     """Per (entry, language, question): one copy as typed on a phone and one after a sentence of story. Seeded by
     the question itself, so every index that holds it (the service's, each training fold's) makes the same copies

@@ -148,7 +148,7 @@ def _coverage_loop(postings: Postings) -> tuple[dict[int, float], tuple[int, ...
     for weight, ids in postings:
         for idx in ids:
             if idx >= 0:
-                coverage[idx] += weight * 1.0
+                coverage[idx] += weight
             else:
                 coverage[~idx] += weight * ANSWER_TERM_FACTOR
     return coverage, tuple(sorted(coverage, key=coverage.__getitem__, reverse=True)[:SHORTLIST])
@@ -722,7 +722,8 @@ class Matcher:
         would be too large."""
         asked = [(v.entry, v.lang, v.text) for v in self.variants if v.lang in LEXICAL_LANGUAGES]
         outside_rows = len(self.elsewhere) if self.elsewhere is not None else 0
-        if classifier.too_large(len(self.variants) + 2 * len(asked) + outside_rows, len(self.entry_ids)):
+        rows = len(self.variants) + classifier.COPIES * len(asked) + outside_rows
+        if classifier.too_large(rows, len(self.entry_ids)):
             return  # decided before the copies are embedded
         copies = classifier.noisy_copies(asked)
         vectors = (
