@@ -35,6 +35,16 @@ def test_a_product_over_chunks_is_the_decoded_matrix_times_the_vector() -> None:
     assert np.abs(coded @ query - rows @ query).max() < 0.005
 
 
+def test_a_product_with_several_vectors_is_each_vectors_product() -> None:
+    rows = unit_rows(CHUNK + 5, seed=4)
+    queries = unit_rows(3, seed=5)
+    coded = Int8Rows(rows)
+    together = coded @ queries.T
+    assert together.shape == (len(rows), 3)
+    for k, query in enumerate(queries):
+        assert np.allclose(together[:, k], coded @ query, atol=1e-6)
+
+
 def test_rows_read_back_by_number_slice_mask_and_list() -> None:
     rows = unit_rows(10, dim=8, seed=3)
     coded = Int8Rows(rows)

@@ -177,3 +177,23 @@ def test_a_semantic_index_leaves_out_one_language_when_asked() -> None:
     assert best[0] == pytest.approx(0.0) and centre[0] == pytest.approx(0.0)
     best, _ = index.scores(np.array([1, 0, 0], dtype=np.float32), skip_lang="da")
     assert best[1] == -1.0  # entry 1 has no English variant
+
+
+@pytest.mark.parametrize("skip_lang", [None, "en"])
+def test_several_queries_are_scored_as_each_alone(skip_lang: str | None) -> None:
+    """A long message's sentences are scored in one pass over the index: each must get what it gets alone."""
+    rng = np.random.default_rng(7)
+    vectors = rng.standard_normal((9, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    index = semantic.SemanticIndex(vectors, [2, 0, 0, 1, 2, 0, 1, 1, 3], 5, ["da", "en"] * 4 + ["en"])
+    index.fit_discriminant()
+    queries = rng.standard_normal((3, 16)).astype(np.float32)
+    best, centre = index.scores(queries, skip_lang)
+    assert best.shape == centre.shape == (3, 5)
+    assert index.discriminant is not None
+    lda = index.discriminant.scores(queries, skip_lang)
+    for k, query in enumerate(queries):
+        one_best, one_centre = index.scores(query, skip_lang)
+        assert np.allclose(best[k], one_best, atol=1e-6) and np.allclose(centre[k], one_centre, atol=1e-6)
+        assert np.allclose(lda[k], index.discriminant.scores(query, skip_lang), atol=1e-6)
+    assert np.all(best[:, 4] == -1.0)  # an entry with no variant stays unscored

@@ -100,10 +100,14 @@ class Discriminant:
 
     def scores(self, query: np.ndarray, skip_lang: str | None = None) -> np.ndarray:
         """Per entry: the cosine of the whitened message with the entry's whitened mean (0 where it has none).
-        `skip_lang` leaves out one language's variants, as SemanticIndex.scores does."""
+        `skip_lang` leaves out one language's variants, as SemanticIndex.scores does. A matrix of queries (one per
+        row) gives a row of scores per query."""
         means = self._means.get(skip_lang)
         if means is None:
             means = self._means[skip_lang] = self._whitened_means(skip_lang)
+        if query.ndim == 2:  # several queries, one per row: the means are decoded once for all of them
+            many: np.ndarray = (means @ _unit(query @ self.whiten).T).T
+            return many
         scores: np.ndarray = means @ _unit(query @ self.whiten)  # numpy types it Any
         return scores
 

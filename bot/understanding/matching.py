@@ -917,10 +917,9 @@ class Matcher:
         if index is not None and qvec is not None and self.elsewhere is not None:
             near_elsewhere = float((self.elsewhere @ qvec).max())
         if index is not None and part_sem is not None and parts is not None and len(parts):
-            for vec in parts:
-                part_sem = np.maximum(part_sem, index.scores(vec, foreign)[0])
-                if part_lda is not None and index.discriminant is not None:
-                    part_lda = np.maximum(part_lda, index.discriminant.scores(vec, foreign))
+            part_sem = np.maximum(part_sem, index.scores(parts, foreign)[0].max(axis=0))
+            if part_lda is not None and index.discriminant is not None:
+                part_lda = np.maximum(part_lda, index.discriminant.scores(parts, foreign).max(axis=0))
         blind = foreign is not None or lang not in LEXICAL_LANGUAGES
         sem_order: list[int] = []
         if sem is not None:

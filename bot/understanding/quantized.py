@@ -60,11 +60,12 @@ class Int8Rows:
         """Every row as float32 (a full copy: for fitting at build time, not for scoring a message)."""
         return self[:]
 
-    def __matmul__(self, vector: np.ndarray) -> np.ndarray:
-        """Each row's dot product with one vector, as `rows @ vector` on the float matrix would give it."""
-        vector = np.asarray(vector, dtype=np.float32)
-        out = np.empty(len(self.codes), dtype=np.float32)
+    def __matmul__(self, other: np.ndarray) -> np.ndarray:
+        """Each row's dot product with one vector, or with each column of a matrix (several messages' vectors
+        as columns: the rows are decoded once for all of them), as `rows @ other` on the float matrix gives it."""
+        other = np.asarray(other, dtype=np.float32)
+        out = np.empty((len(self.codes), *other.shape[1:]), dtype=np.float32)
         for at in range(0, len(self.codes), CHUNK):
-            out[at : at + CHUNK] = self.codes[at : at + CHUNK].astype(np.float32) @ vector
-        out *= self.scale
+            out[at : at + CHUNK] = self.codes[at : at + CHUNK].astype(np.float32) @ other
+        out *= self.scale if other.ndim == 1 else self.scale[:, None]
         return out

@@ -286,11 +286,26 @@ class SemanticIndex:
     def scores(self, query: np.ndarray, skip_lang: str | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Per entry: the highest cosine of any variant and the cosine with the centroid (-1 where an entry has
         none). `skip_lang` leaves out the variants in one language, as if the question came in a language the
-        knowledge base is not written in (how the decision learns to read a question in Polish)."""
-        best = np.full(self.n_entries, -1.0, dtype=np.float32)
-        centre = np.full(self.n_entries, -1.0, dtype=np.float32)
-        if not len(self.vectors):
-            return best, centre
+        knowledge base is not written in (how the decision learns to read a question in Polish). A matrix of
+        queries (one per row: a long message's sentences) gives a row of each per query, from one pass over the
+        coded rows instead of one each."""
+        many = query.ndim == 2
+        count = len(query) if many else 1
+        best = np.full((count, self.n_entries), -1.0, dtype=np.float32)
+        centre = np.full((count, self.n_entries), -1.0, dtype=np.float32)
+        if len(self.vectors):
+            sims = self.vectors @ query.T if many else (self.vectors @ query)[:, None]
+            norms = self._norms.get(skip_lang, self._norms[None])
+            if skip_lang in self._norms and skip_lang is not None:
+                keep = (self.langs != skip_lang)[:, None]
+                summed = np.add.reduceat(np.where(keep, sims, 0.0), self.starts)
+                sims = np.where(keep, sims, -1.0)
+            else:
+                summed = np.add.reduceat(sims, self.starts)
+            best[:, self.present] = np.maximum.reduceat(sims, self.starts).T
+            ok = (norms > 0)[:, None]
+            centre[:, self.present] = np.where(ok, summed / np.where(ok, norms[:, None], 1.0), -1.0).T
+        return (best, centre) if many else (best[0], centre[0])
         sims = self.vectors @ query
         norms = self._norms.get(skip_lang, self._norms[None])
         if skip_lang in self._norms and skip_lang is not None:
