@@ -81,10 +81,14 @@ _DO_YOU_OFFER = re.compile(
 _SOON = re.compile(rf"\b({language.pattern('events.soon')})\b")
 
 
-def _offering_question(content: str, lang: str, found: BranchMatch | None, ctx: Context) -> bool:
+def _offering_question(text: str, content: str, lang: str, found: BranchMatch | None, ctx: Context) -> bool:
+    """Whether the FAQ answers this events-like message (`text`, as the FAQ handler would be given it; `content`,
+    its normalised words) surely enough to be a question about a service rather than a request for listings.
+    The FAQ is asked with the message as written: normalising folds a language's own letters ("działa" ->
+    "dzia a") and reads its short words as English SMS ("w" -> "with"), which the embedding then misreads."""
     if found is not None or timeintent.names_a_time(content) or _SOON.search(content):
         return False
-    decision = ctx.brain.matcher.decide(content, lang)
+    decision = ctx.brain.matcher.decide(text, lang)
     least = 0.0 if _DO_YOU_OFFER.search(content) else OFFERING_MIN_CONFIDENCE
     return decision.action == "answer" and decision.confidence >= least
 
@@ -195,7 +199,9 @@ def understand(message: Message, ctx: Context) -> Understanding:
     if intent == "faq":
         if timeintent.is_hours_question(content, timeintent.explained_words(content, span)):
             intent = "hours"
-        elif timeintent.is_events_question(content) and not _offering_question(content, lang, found, ctx):
+        elif timeintent.is_events_question(content) and not _offering_question(
+            message.text, content, lang, found, ctx
+        ):
             intent = "events"
         elif (
             found is None

@@ -69,6 +69,25 @@ def test_other_questions_in_other_languages_stay_with_the_faq(sample: Brain, wor
     assert ask(sample, words).intent == "faq"
 
 
+def test_an_events_like_question_asks_the_faq_with_the_message_as_written(
+    sample: Brain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Normalised, "działa" loses its letter and "w" reads as English "with": the FAQ, asked whether it answers
+    an events-like message (films, a month), must see what its handler will see."""
+    words = "Jak działa Filmstriben? Ile filmów mogę obejrzeć w miesiącu?"  # how many films a month?
+    asked: list[str] = []
+    decide = sample.matcher.decide
+
+    def spy(text: str, lang: str, answer_min: float | None = None) -> object:
+        asked.append(text)
+        return decide(text, lang, answer_min)
+
+    monkeypatch.setattr(sample.matcher, "decide", spy)
+    reply = ask(sample, words)
+    assert (reply.lang, reply.intent) == ("pl", "faq")
+    assert asked and set(asked) == {words}
+
+
 def test_the_german_hours_reply_is_written_whole_in_danish_and_in_english(sample: Brain) -> None:
     reply = ask(sample, "Wann hat die Bibliothek am Samstag geöffnet?")
     note = more_languages("de")
