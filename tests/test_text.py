@@ -59,6 +59,20 @@ def test_fold(raw: str, folded: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "raw, folded",
+    [
+        ("Jak działa Filmstriben?", "jak dziala filmstriben"),  # Polish ł
+        ("kütüphane kartı, çıktı", "kutuphane karti cikti"),  # Turkish dotless ı
+        ("İstanbul", "istanbul"),  # and its dotted capital
+        ("Đorđe", "dorde"),
+    ],
+)
+def test_letters_without_a_decomposition_fold_to_their_base_letter(raw: str, folded: str) -> None:
+    """Unicode gives no base letter for these: dropped, they broke the word into pieces ("dzia a", "c kt")."""
+    assert fold(raw) == folded
+
+
+@pytest.mark.parametrize(
     "text, tokens",
     [("se bibliotek.kk.dk", 2), ("BIBLIOTEK.DK har bogen", 3), ("www.kb.dk", 1)],
     ids=["kk-dk", "bibliotek-dk", "www"],

@@ -15,7 +15,13 @@ import snowballstemmer
 
 from bot.understanding import language
 
-_FOLD = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "ß": "ss", "œ": "oe", "ð": "d", "þ": "th"})
+# Letters that Unicode does not decompose into a base letter and a mark would otherwise be dropped, breaking the
+# word: Polish "działa" became "dzia a", Turkish "kartı" lost its last letter and "çıktı" became "c kt", whose single
+# letters then read as SMS abbreviations. They fold to the letter they are written on.
+_FOLD = str.maketrans(
+    {"æ": "ae", "ø": "oe", "å": "aa", "ß": "ss", "œ": "oe", "ð": "d", "þ": "th"}
+    | {"ł": "l", "ı": "i", "đ": "d", "ħ": "h", "ŧ": "t", "ŀ": "l", "ŋ": "n"}
+)
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 # "bibliotek.kk.dk" and "bibliotek.dk" are names, not the words bibliotek + dk: keep each one token.
 _DOMAIN = re.compile(r"\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:dk|com|org|net|eu)\b")
