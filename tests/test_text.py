@@ -378,3 +378,26 @@ def test_a_row_of_letters_that_could_be_danish_ones_is_left_as_typed() -> None:
     # Overlapping pairs multiply the readings like Fibonacci's numbers: 60 a's would be ~10^12 of them.
     row = "a" * 60
     assert with_danish_letters(f"hej {row}") == f"hej {row}"
+
+
+@pytest.mark.parametrize(
+    "text, lang",
+    [
+        ("la biblio esta abierta hoy?", "es"),  # Spanish 0.80, Danish and English 0.0002
+        ("Ciao, quanto costa stampare?", "it"),
+        ("Salut, e cineva acolo?", "ro"),
+    ],
+)
+def test_a_text_the_ngrams_find_neither_danish_nor_english_is_in_its_own_language(
+    text: str, lang: str
+) -> None:
+    """A third language need not be sure of itself when its kin share the rest: Danish and English are not in it."""
+    assert detect(text) == lang
+
+
+@pytest.mark.parametrize(
+    "text", ["har i aabent paa soendag", "wifi kode tak", "STOP", "quit!", "wifi password"]
+)
+def test_a_short_text_with_a_third_language_first_stays_danish_or_english(text: str) -> None:
+    """Sloppy SMS and single words reach a third language first, but leave Danish and English a fair share."""
+    assert detect(text) in ("da", "en")
