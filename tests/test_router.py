@@ -317,6 +317,19 @@ def test_a_service_asked_about_with_no_time_or_place_is_the_faq(
     assert _understand(sample_brain, settings_only, text).intent == intent
 
 
+def test_a_letter_naming_an_event_topic_on_its_way_asks_the_faq(
+    sample_brain: Brain, settings_only: Config
+) -> None:
+    """Fairy tales and next week are said on the way; the letter asks to bring a class, which an entry answers. A
+    request for what is on is asked briefly, and stays one."""
+    letter = (
+        "Hej. Jeg underviser en 2. klasse i Valby, og vi læser eventyr for tiden. Børnene vil så gerne se "
+        "biblioteket og høre en historie der. Kan man aftale et besøg for hele klassen en formiddag i næste uge?"
+    )
+    assert _understand(sample_brain, settings_only, letter).intent == "faq"
+    assert _understand(sample_brain, settings_only, "eventyr for børn i næste uge").intent == "events"
+
+
 @pytest.mark.parametrize(
     "text, intent",
     [
