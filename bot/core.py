@@ -142,6 +142,14 @@ def without_names(text: str, names: frozenset[str]) -> str:
 SMALL_TALK = ("thanks", "greeting")
 
 
+def _lists_read(message: Message, ctx: Context, lang: str, service: str) -> bool:
+    """The Danish and English word lists' reading of a message as hours or events holds: always in those
+    languages; in another, unless the message's meaning says it asks the knowledge base (by_meaning)."""
+    return lang in LEXICAL_LANGUAGES or by_meaning.word_lists_may_mean(
+        message.text, ctx.brain.matcher.semantic, service
+    )
+
+
 def _meant(message: Message, ctx: Context, lang: str, names_branch: bool) -> str | None:
     """What the message means beside the knowledge base's questions (bot.understanding.by_meaning): hours, events,
     thanks or a greeting. A message naming a day or a branch asks something ("والأحد؟", and Sunday?): no small talk."""
@@ -206,10 +214,14 @@ def understand(message: Message, ctx: Context) -> Understanding:
     elif intent == "faq" and reservations.asks(content):
         intent = "reservations"  # "mine reservationer", "LINK 20123456"
     if intent == "faq":
-        if timeintent.is_hours_question(content, timeintent.explained_words(content, span)):
+        if timeintent.is_hours_question(content, timeintent.explained_words(content, span)) and _lists_read(
+            message, ctx, lang, "hours"
+        ):
             intent = "hours"
-        elif timeintent.is_events_question(content) and not _offering_question(
-            message.text, content, lang, found, ctx
+        elif (
+            timeintent.is_events_question(content)
+            and not _offering_question(message.text, content, lang, found, ctx)
+            and _lists_read(message, ctx, lang, "events")
         ):
             intent = "events"
         elif (

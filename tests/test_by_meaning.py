@@ -69,6 +69,27 @@ def test_other_questions_in_other_languages_stay_with_the_faq(sample: Brain, wor
     assert ask(sample, words).intent == "faq"
 
 
+@pytest.mark.parametrize(
+    "words, lang, events",
+    [
+        (
+            "Trebuie sa fac o programare la dentist pentru fiica mea, cum fac asta?",
+            "ro",
+            False,
+        ),  # an appointment
+        ("Am nevoie de o programare la medic, ce program aveti?", "ro", False),  # a doctor's timetable
+        ("Jakie koncerty są w bibliotece w ten weekend?", "pl", True),  # concerts this weekend
+        ("Czy jest jakiś program dla dzieci w sobotę?", "pl", True),  # something for children on Saturday
+    ],
+)
+def test_the_word_lists_cognates_in_another_language_are_checked_by_meaning(
+    sample: Brain, words: str, lang: str, events: bool
+) -> None:
+    """Romanian "programare" is an appointment, not the events programme; Polish "koncerty" are concerts."""
+    reply = ask(sample, words)
+    assert reply.lang == lang and (reply.intent == "events") is events
+
+
 def test_an_events_like_question_asks_the_faq_with_the_message_as_written(
     sample: Brain, monkeypatch: pytest.MonkeyPatch
 ) -> None:
