@@ -153,7 +153,7 @@ def _lists_read(message: Message, ctx: Context, lang: str, service: str) -> bool
 def _meant(message: Message, ctx: Context, lang: str, names_branch: bool) -> str | None:
     """What the message means beside the knowledge base's questions (bot.understanding.by_meaning): hours, events,
     thanks or a greeting. A message naming a day or a branch asks something ("والأحد؟", and Sunday?): no small talk."""
-    meant = by_meaning.service_asked(message.text, ctx.brain.matcher.semantic)
+    meant = by_meaning.service_asked(message.text, ctx.brain.matcher.semantic, ctx.brain.matcher.elsewhere)
     if meant in SMALL_TALK and (
         names_branch or understand_when(message.text, ctx.now, ctx.config.tz, lang).explicit
     ):

@@ -70,6 +70,20 @@ def test_other_questions_in_other_languages_stay_with_the_faq(sample: Brain, wor
 
 
 @pytest.mark.parametrize(
+    "words, lang",
+    [
+        ("Wann öffnet das Schwimmbad am Sonntag?", "de"),  # the swimming pool
+        ("Saat kaçta açılıyor yüzme havuzu?", "tr"),  # the swimming pool
+        ("¿A qué hora abre el banco mañana?", "es"),  # the bank
+    ],
+)
+def test_another_services_opening_hours_are_not_the_librarys(sample: Brain, words: str, lang: str) -> None:
+    """Nearer the library's hours examples than its questions, but nearer other services' questions still."""
+    reply = ask(sample, words)
+    assert reply.lang == lang and reply.intent != "hours"
+
+
+@pytest.mark.parametrize(
     "words, lang, events",
     [
         (
