@@ -84,18 +84,20 @@ _SOON = re.compile(rf"\b({language.pattern('events.soon')})\b")
 # A letter that names an event topic on its way to the question ("an iPad for Christmas", "we are reading fairy tales
 # in class") asks something else: a request for what is on is asked briefly. Of the events cases of dev, dev-dates,
 # the paraphrase sets and bench/intents (on both knowledge bases), the longest has 17 words; the two letters of
-# fresh-2026-12-07o (read after its first look) that got the events listing had 41 and 45. A letter this long asks
-# the FAQ whatever time or branch it names.
+# fresh-2026-12-07o (read after its first look) that got the events listing had 41 and 45. A letter this long is
+# the FAQ's, whatever time or branch it names, to answer, offer or hand to a librarian.
 LETTER_MIN_WORDS = 25
 
 
 def _offering_question(text: str, content: str, lang: str, found: BranchMatch | None, ctx: Context) -> bool:
-    """Whether the FAQ answers this events-like message (`text`, as the FAQ handler would be given it; `content`,
-    its normalised words) surely enough to be a question about a service rather than a request for listings.
+    """Whether this events-like message is a question for the FAQ rather than a request for listings: a letter
+    always; otherwise when the FAQ answers it (`text`, as the FAQ handler would be given it; `content`, its
+    normalised words) surely enough.
     The FAQ is asked with the message as written: normalising folds a language's own letters ("działa" ->
     "dzia a") and reads its short words as English SMS ("w" -> "with"), which the embedding then misreads."""
-    letter = len(text.split()) >= LETTER_MIN_WORDS
-    if not letter and (found is not None or timeintent.names_a_time(content) or _SOON.search(content)):
+    if len(text.split()) >= LETTER_MIN_WORDS:
+        return True
+    if found is not None or timeintent.names_a_time(content) or _SOON.search(content):
         return False
     decision = ctx.brain.matcher.decide(text, lang)
     least = 0.0 if _DO_YOU_OFFER.search(content) else OFFERING_MIN_CONFIDENCE
