@@ -317,6 +317,20 @@ def test_a_service_asked_about_with_no_time_or_place_is_the_faq(
     assert _understand(sample_brain, settings_only, text).intent == intent
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "am I allowed to film inside the library for a school project?",
+        "må jeg filme på biblioteket til en opgave?",
+    ],
+)
+def test_asking_leave_to_do_something_is_no_request_for_listings(
+    sample_brain: Brain, settings_only: Config, text: str
+) -> None:
+    """'May I' and 'can I' were already questions about the citizen's own doing; 'am I allowed' and 'må jeg' too."""
+    assert _understand(sample_brain, settings_only, text).intent != "events"
+
+
 def test_a_letter_naming_an_event_topic_on_its_way_asks_the_faq(
     sample_brain: Brain, settings_only: Config
 ) -> None:
