@@ -144,18 +144,25 @@ def without_names(text: str, names: frozenset[str]) -> str:
 SMALL_TALK = ("thanks", "greeting")
 
 
-def _lists_read(message: Message, ctx: Context, lang: str, service: str) -> bool:
+def _nearness(message: Message, ctx: Context) -> dict[str, float] | None:
+    """How near the message lies to the services' examples, the knowledge base's and other services' questions
+    (by_meaning.nearness): measured once per message, as it reads every question variant."""
+    return by_meaning.nearness(message.text, ctx.brain.matcher.semantic, ctx.brain.matcher.elsewhere)
+
+
+def _lists_read(lang: str, near: dict[str, float] | None, service: str) -> bool:
     """The Danish and English word lists' reading of a message as hours or events holds: always in those
-    languages; in another, unless the message's meaning says it asks the knowledge base (by_meaning)."""
-    return lang in LEXICAL_LANGUAGES or by_meaning.word_lists_may_mean(
-        message.text, ctx.brain.matcher.semantic, service
-    )
+    languages; in another, unless the message's meaning (`near`) says it asks the knowledge base."""
+    return lang in LEXICAL_LANGUAGES or by_meaning.word_lists_may_mean(near, service)
 
 
-def _meant(message: Message, ctx: Context, lang: str, names_branch: bool) -> str | None:
-    """What the message means beside the knowledge base's questions (bot.understanding.by_meaning): hours, events,
-    thanks or a greeting. A message naming a day or a branch asks something ("والأحد؟", and Sunday?): no small talk."""
-    meant = by_meaning.service_asked(message.text, ctx.brain.matcher.semantic, ctx.brain.matcher.elsewhere)
+def _meant(
+    message: Message, ctx: Context, lang: str, names_branch: bool, near: dict[str, float] | None
+) -> str | None:
+    """What the message means beside the knowledge base's questions (bot.understanding.by_meaning, from its
+    nearness `near`): hours, events, thanks or a greeting. A message naming a day or a branch asks something
+    ("والأحد؟", and Sunday?): no small talk."""
+    meant = by_meaning.meant(near)
     if meant in SMALL_TALK and (
         names_branch or understand_when(message.text, ctx.now, ctx.config.tz, lang).explicit
     ):
@@ -173,7 +180,7 @@ def _small_talk(message: Message, ctx: Context, u: Understanding) -> Reply | Non
     for its n-grams), told by meaning. Answered in the language it was taken for."""
     if u.lang not in LEXICAL_LANGUAGES or len(message.text.split()) > SMALL_TALK_MAX_WORDS:
         return None
-    meant = _meant(message, ctx, u.lang, u.branch is not None)
+    meant = _meant(message, ctx, u.lang, u.branch is not None, _nearness(message, ctx))
     if meant not in SMALL_TALK:
         return None
     return HANDLERS[meant](message, ctx, replace(u, intent=meant))
@@ -216,14 +223,15 @@ def understand(message: Message, ctx: Context) -> Understanding:
     elif intent == "faq" and reservations.asks(content):
         intent = "reservations"  # "mine reservationer", "LINK 20123456"
     if intent == "faq":
+        near = _nearness(message, ctx) if lang not in LEXICAL_LANGUAGES else None
         if timeintent.is_hours_question(content, timeintent.explained_words(content, span)) and _lists_read(
-            message, ctx, lang, "hours"
+            lang, near, "hours"
         ):
             intent = "hours"
         elif (
             timeintent.is_events_question(content)
             and not _offering_question(message.text, content, lang, found, ctx)
-            and _lists_read(message, ctx, lang, "events")
+            and _lists_read(lang, near, "events")
         ):
             intent = "events"
         elif (
@@ -235,7 +243,7 @@ def understand(message: Message, ctx: Context) -> Understanding:
         elif lang not in LEXICAL_LANGUAGES:
             # "متى تفتح المكتبة؟", "شكرا جزيلا": the phrases above read Danish and English only; other languages
             # by meaning (hours, events, thanks or a greeting).
-            intent = _meant(message, ctx, lang, found is not None) or intent
+            intent = _meant(message, ctx, lang, found is not None, near) or intent
     return Understanding(
         lang=lang,
         intent=intent,

@@ -80,10 +80,13 @@ def warm() -> None:
     _examples()
 
 
-def nearness(text: str, faq: SemanticIndex | None) -> dict[str, float] | None:
-    """How near the message lies to each service's examples and ("faq") to the knowledge base's questions in the
-    examples' languages (_top_mean of the cosines); None without the model or without such questions to compare
-    with (then nothing is read by meaning: every message would be nearer to the examples than to nothing)."""
+def nearness(
+    text: str, faq: SemanticIndex | None, elsewhere: np.ndarray | None = None
+) -> dict[str, float] | None:
+    """How near the message lies to each service's examples, ("faq") to the knowledge base's questions in the
+    examples' languages and, given their vectors, ("elsewhere") to other services' questions (_top_mean of the
+    cosines); None without the model or without such questions to compare with (then nothing is read by meaning:
+    every message would be nearer to the examples than to nothing)."""
     examples = _examples()
     if examples is None or faq is None:
         return None
@@ -98,6 +101,8 @@ def nearness(text: str, faq: SemanticIndex | None) -> dict[str, float] | None:
         return None
     near = {service: _top_mean(vectors @ qvec) for service, vectors in examples.items()}
     near["faq"] = _top_mean((faq.vectors @ qvec)[same])
+    if elsewhere is not None and len(elsewhere):
+        near["elsewhere"] = _top_mean(elsewhere @ qvec)
     return near
 
 
@@ -116,16 +121,18 @@ ELSEWHERE_CHECKED = frozenset({"hours", "events"})
 def service_asked(text: str, faq: SemanticIndex | None, elsewhere: np.ndarray | None = None) -> str | None:
     """'hours', 'events', 'thanks' or 'greeting' when the message means one of them more than anything the
     knowledge base answers (and, for hours and events, than other services' questions, `elsewhere`)."""
-    near = nearness(text, faq)
+    return meant(nearness(text, faq, elsewhere))
+
+
+def meant(near: dict[str, float] | None) -> str | None:
+    """service_asked, from a message's nearness already measured."""
     if near is None:
         return None
-    service = max(SERVICES, key=lambda s: near[s])
+    service = max(SERVICES, key=near.__getitem__)
     if near[service] - near["faq"] < MARGINS[service]:
         return None
-    if service in ELSEWHERE_CHECKED and elsewhere is not None and len(elsewhere):
-        qvec = semantic.embed_one(text)  # memoised: nearness embedded it
-        if qvec is not None and near[service] - _top_mean(elsewhere @ qvec) < ELSEWHERE_MARGIN:
-            return None
+    if service in ELSEWHERE_CHECKED and near[service] - near.get("elsewhere", -1.0) < ELSEWHERE_MARGIN:
+        return None
     return service
 
 
@@ -139,8 +146,8 @@ def service_asked(text: str, faq: SemanticIndex | None, elsewhere: np.ndarray | 
 WORD_LIST_SLACK = 0.02
 
 
-def word_lists_may_mean(text: str, faq: SemanticIndex | None, service: str) -> bool:
+def word_lists_may_mean(near: dict[str, float] | None, service: str) -> bool:
     """Whether a message in a language the word lists cannot read may mean the service ('hours', 'events') they
-    found in its words: True unless its meaning lies clearly nearer the knowledge base's questions."""
-    near = nearness(text, faq)
+    found in its words (`near`: its nearness): True unless its meaning lies clearly nearer the knowledge base's
+    questions."""
     return near is None or near[service] - near["faq"] >= -WORD_LIST_SLACK

@@ -306,14 +306,3 @@ class SemanticIndex:
             ok = (norms > 0)[:, None]
             centre[:, self.present] = np.where(ok, summed / np.where(ok, norms[:, None], 1.0), -1.0).T
         return (best, centre) if many else (best[0], centre[0])
-        sims = self.vectors @ query
-        norms = self._norms.get(skip_lang, self._norms[None])
-        if skip_lang in self._norms and skip_lang is not None:
-            keep = self.langs != skip_lang
-            summed = np.add.reduceat(np.where(keep, sims, 0.0), self.starts)
-            sims = np.where(keep, sims, -1.0)
-        else:
-            summed = np.add.reduceat(sims, self.starts)
-        best[self.present] = np.maximum.reduceat(sims, self.starts)
-        centre[self.present] = np.where(norms > 0, summed / np.where(norms > 0, norms, 1.0), -1.0)
-        return best, centre
