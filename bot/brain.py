@@ -143,6 +143,7 @@ def matcher_key(kb: KnowledgeBase) -> str:
         code,
         language.vocabulary().digest_source,
         decision.DATA.read_bytes(),
+        semantic.PARALLEL.read_bytes(),
         semantic.MODEL_ID if semantic.embedder() else "",
     )
 

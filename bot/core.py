@@ -147,7 +147,7 @@ SMALL_TALK = ("thanks", "greeting")
 def _nearness(message: Message, ctx: Context) -> dict[str, float] | None:
     """How near the message lies to the services' examples, the knowledge base's and other services' questions
     (by_meaning.nearness): measured once per message, as it reads every question variant."""
-    return by_meaning.nearness(message.text, ctx.brain.matcher.semantic, ctx.brain.matcher.elsewhere)
+    return by_meaning.nearness(message.text, ctx.brain.matcher.semantic, ctx.brain.matcher.elsewhere_model)
 
 
 def _lists_read(lang: str, near: dict[str, float] | None, service: str) -> bool:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
+import yaml
 
 from bot.brain import Brain, trained_matcher
 from bot.config import load_config
@@ -197,3 +198,60 @@ def test_several_queries_are_scored_as_each_alone(skip_lang: str | None) -> None
         assert np.allclose(best[k], one_best, atol=1e-6) and np.allclose(centre[k], one_centre, atol=1e-6)
         assert np.allclose(lda[k], index.discriminant.scores(query, skip_lang), atol=1e-6)
     assert np.all(best[:, 4] == -1.0)  # an entry with no variant stays unscored
+
+
+def test_every_language_identification_reports_has_a_mean_from_the_same_sentences() -> None:
+    """A language without sentences would be centred by the mean of all: a new detected language needs its own."""
+    from bot.understanding import langid
+
+    with semantic.PARALLEL.open(encoding="utf-8") as f:
+        sentences = yaml.safe_load(f)
+    assert set(langid.DETECTED) <= set(sentences)
+    assert len({len(items) for items in sentences.values()}) == 1  # parallel: sentence i in every language
+
+
+def test_centring_takes_off_what_every_text_of_a_language_shares() -> None:
+    """The model's vectors of unrelated everyday sentences agree at a cosine near 0.8 (one direction for all
+    texts, one per language); with the language's mean taken off, what is left is what each sentence says."""
+    texts = [
+        "Hvor koldt bliver det i morgen?",
+        "Min søn har fødselsdag på lørdag.",
+        "Toget er forsinket igen.",
+    ]
+    raw = semantic.embed(texts)
+    assert raw is not None
+    centred = semantic.centred(raw, ["da"] * len(texts))
+    off_diagonal = ~np.eye(len(texts), dtype=bool)
+    assert float((raw @ raw.T)[off_diagonal].mean()) > 0.7
+    assert float((centred @ centred.T)[off_diagonal].mean()) < 0.4
+    assert np.allclose(np.linalg.norm(centred, axis=1), 1.0, atol=1e-5)
+
+
+def test_an_index_gives_the_models_own_cosines_from_its_centred_vectors() -> None:
+    """bot.understanding.by_meaning's margins were chosen in the model's own cosines; the index keeps no copy of
+    those vectors, only each centred vector's length before it was made unit length again."""
+    texts = [
+        "Hvordan fornyer jeg mine lån?",
+        "Can I print here?",
+        "Hvor kan jeg printe?",
+        "Do you have wifi?",
+    ]
+    langs = ["da", "en", "da", "en"]
+    raw = semantic.embed(texts)
+    assert raw is not None
+    centred, spread = semantic.centred_with_spread(raw, langs)
+    index = semantic.SemanticIndex(centred, [1, 0, 0, 1], 2, langs, spread)
+    query = semantic.embed(["Kan man printe på biblioteket?"])
+    assert query is not None
+    by_row = raw[index.row_of] @ query[0]
+    assert np.allclose(index.model_cosines(query[0]), by_row, atol=0.01)
+    assert not np.allclose(index.vectors @ query[0], by_row, atol=0.05)  # the centred cosines are others
+
+
+def test_the_sample_index_compares_centred_vectors(sample: Brain) -> None:
+    index = sample.matcher.semantic
+    assert index is not None and index.spread is not None
+    mean = index.vectors.floats().mean(axis=0)
+    # The model's own vectors of these questions average to a length above 0.9; centred, what is left in common is
+    # that they are all library questions (0.45 on 2026-12-07).
+    assert float(np.linalg.norm(mean)) < 0.6

@@ -84,8 +84,8 @@ def nearness(
     text: str, faq: SemanticIndex | None, elsewhere: np.ndarray | None = None
 ) -> dict[str, float] | None:
     """How near the message lies to each service's examples, ("faq") to the knowledge base's questions in the
-    examples' languages and, given their vectors, ("elsewhere") to other services' questions (_top_mean of the
-    cosines); None without the model or without such questions to compare with (then nothing is read by meaning:
+    examples' languages and, given their vectors as the model gives them (Matcher.elsewhere_model), ("elsewhere")
+    to other services' questions (_top_mean of the model's own cosines: the margins below were chosen in them); None without the model or without such questions to compare with (then nothing is read by meaning:
     every message would be nearer to the examples than to nothing)."""
     examples = _examples()
     if examples is None or faq is None:
@@ -100,7 +100,7 @@ def nearness(
     if qvec is None:
         return None
     near = {service: _top_mean(vectors @ qvec) for service, vectors in examples.items()}
-    near["faq"] = _top_mean((faq.vectors @ qvec)[same])
+    near["faq"] = _top_mean(faq.model_cosines(qvec)[same])
     if elsewhere is not None and len(elsewhere):
         near["elsewhere"] = _top_mean(elsewhere @ qvec)
     return near

@@ -16,6 +16,7 @@ The decision uses the top score and its margin over the runner-up; a wrong answe
 from __future__ import annotations
 
 import math
+import re
 import sys
 from array import array
 from collections import Counter, defaultdict
@@ -493,9 +494,17 @@ _QUESTION_WORDS = frozenset(
 )
 
 
+_TOPIC_OPENERS = re.compile(
+    r"^("
+    + "|".join(re.escape(p) for p in sorted(language.words("words.topic_openers"), key=len, reverse=True))
+    + r")\b"
+)
+
+
 def _bare_topic(text: str) -> bool:
-    """A few words without a question word or verb of asking: "mit kort", "my library card"."""
-    words = strip_filler(normalise(text)).split()
+    """A few words without a question word or verb of asking: "mit kort", "my library card", also after an
+    opening that asks nothing of them ("what about my card")."""
+    words = _TOPIC_OPENERS.sub("", strip_filler(normalise(text))).split()
     return len(words) <= 3 and not any(w in _QUESTION_WORDS for w in words)
 
 
@@ -519,13 +528,18 @@ def branch_words(kb: KnowledgeBase) -> set[str]:
     return words - STOPWORDS
 
 
-def _sentence_vectors(text: str) -> np.ndarray | None:
+def _sentence_vectors(text: str, lang: str) -> np.ndarray | None:
     """The vectors of a long message's sentences, or None when it is one sentence (most messages)."""
     found = sentences(text)
     vecs = [semantic.embed_one(s) for s in found]
     if not found or any(v is None for v in vecs):
         return None
-    return np.stack([v for v in vecs if v is not None])
+    return semantic.centred(np.stack([v for v in vecs if v is not None]), [lang] * len(found))
+
+
+def _centred_embedding(texts: list[str], langs: list[str], *, passage: bool = False) -> np.ndarray | None:
+    vectors = semantic.embed(texts, passage=passage)
+    return semantic.centred(vectors, langs) if vectors is not None else None
 
 
 def _picked(scores: np.ndarray | None, rows: list[int]) -> list[float]:
@@ -578,13 +592,13 @@ class Matcher:
         kb: KnowledgeBase,
         *,
         vector_of: dict[str, np.ndarray] | None = None,
-        elsewhere: list[str] | None = None,
+        elsewhere: list[tuple[str, str]] | None = None,
         foreign_views: bool = False,
         classes: bool = True,
     ) -> None:
         """The index alone: `decide` needs a `model` too, which bot.brain.trained_matcher learns for it (the
         folds of training build indexes of their own, without one). `elsewhere`: questions for other services
-        that the message is compared with (default: all of bot/data/out_of_scope.yaml; training leaves out the
+        (language, text) that the message is compared with (default: all of bot/data/out_of_scope.yaml; training leaves out the
         fold it asks). `foreign_views` (training): also learn the entries as classes without each of Danish and
         English, to ask a held-out question as if in a language the knowledge base is not written in; `classes`:
         learn the entries as classes at all (training's folds do as the index they are learned for did)."""
@@ -669,8 +683,16 @@ class Matcher:
         # Generic questions for other services, embedded: how near a message comes to the nearest of them, beside
         # how near it comes to an entry, tells "not ours" apart from "one of ours, worded oddly".
         if elsewhere is None:
-            elsewhere = [q for qs in decision.out_of_scope().values() for q in qs]
-        self.elsewhere = semantic.embed(elsewhere) if self.semantic is not None and elsewhere else None
+            elsewhere = [(lang, q) for lang, qs in decision.out_of_scope().items() for q in qs]
+        # Kept as the model gives them too, for bot.understanding.by_meaning (a few hundred vectors).
+        self.elsewhere_model = (
+            semantic.embed([q for _, q in elsewhere]) if self.semantic is not None and elsewhere else None
+        )
+        self.elsewhere = (
+            semantic.centred(self.elsewhere_model, [lang for lang, _ in elsewhere])
+            if self.elsewhere_model is not None
+            else None
+        )
         if self.semantic is not None and classes:
             self._fit_classes(self.semantic, foreign_views)
         self.model: DecisionModel | None = None
@@ -686,15 +708,16 @@ class Matcher:
             return None
         texts = [v.text for v in self.variants]
         vectors: np.ndarray | None
+        langs = [v.lang for v in self.variants]
+        spread = None
         if vector_of is not None and all(t in vector_of for t in texts):
             vectors = np.stack([vector_of[t] for t in texts])
         else:
             vectors = semantic.embed(texts)
             if vectors is None:
                 return None
-        index = SemanticIndex(
-            vectors, [v.entry for v in self.variants], len(entries), [v.lang for v in self.variants]
-        )
+            vectors, spread = semantic.centred_with_spread(vectors, langs)
+        index = SemanticIndex(vectors, [v.entry for v in self.variants], len(entries), langs, spread)
         del vectors  # the index holds them now: no second copy of every vector while the rest is built
         index.fit_discriminant()
         # Danish and English answers only, as the decision was learned with (lexical_view): an Arabic answer would
@@ -705,7 +728,9 @@ class Matcher:
             for lang, a in e.answer.items()
             if lang in LEXICAL_LANGUAGES
         ]
-        answer_vectors = semantic.embed([a for _, _, a in answers], passage=True)
+        answer_vectors = _centred_embedding(
+            [a for _, _, a in answers], [lang for _, lang, _ in answers], passage=True
+        )
         if answer_vectors is not None:
             index.answers = SemanticIndex(
                 answer_vectors,
@@ -727,7 +752,9 @@ class Matcher:
             return  # decided before the copies are embedded
         copies = classifier.noisy_copies(asked)
         vectors = (
-            semantic.embed([t for _, _, t in copies]) if copies else np.zeros((0, semantic.DIM), np.float32)
+            _centred_embedding([t for _, _, t in copies], [lang for _, lang, _ in copies])
+            if copies
+            else np.zeros((0, semantic.DIM), np.float32)
         )
         if vectors is None:
             return
@@ -1005,8 +1032,9 @@ class Matcher:
             qvec = self.known_vector(text)
             if qvec is None:
                 qvec = semantic.embed_one(text)
+                qvec = semantic.centred_one(qvec, lang) if qvec is not None else None
             if qvec is not None:
-                parts = _sentence_vectors(text)
+                parts = _sentence_vectors(text, lang)
                 ids, x, ranked, terms = self.features(text, lang, qvec, lexical=ranked, parts=parts)
                 scorer = model.full
                 threshold = model.answer_threshold if lang in LEXICAL_LANGUAGES else model.foreign_threshold

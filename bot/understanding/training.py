@@ -202,7 +202,7 @@ def training_rows(
             if fold_of[(e.id, lang, q)] != f
         ][: len(held) // 4]
         # The out-of-scope questions this fold asks are left out of what the index compares messages with.
-        elsewhere = [q for i, (_, q) in enumerate(oos) if i % FOLDS != f]
+        elsewhere = [pair for i, pair in enumerate(oos) if i % FOLDS != f]
         sub = Matcher(
             _sub_kb(kb, keep), vector_of=vector_of, elsewhere=elsewhere, foreign_views=True, classes=classes
         )
@@ -211,9 +211,17 @@ def training_rows(
         typed = rng.sample(kept_variants, min(len(kept_variants), round(len(held) * TYPED_SHARE)))
         queries += [Query(noise.sms(q, lang, rng), lang, e, "typed") for e, lang, q in typed]
         queries += _swapped_queries(sub, held, rng, oos[f::FOLDS])
+        # Centred in the language each text is written in: a held-out variant asked "as if in another language"
+        # is still a Danish or English text, centred as a message in those languages would be.
         vecs = semantic.embed([q.text for q in queries]) if sub.semantic is not None else None
+        if vecs is not None:
+            vecs = semantic.centred(vecs, [q.lang for q in queries])
         split = [sentences(q.text) for q in queries]
         part_vecs = semantic.embed([p for ps in split for p in ps]) if vecs is not None else None
+        if part_vecs is not None:
+            part_vecs = semantic.centred(
+                part_vecs, [q.lang for q, ps in zip(queries, split, strict=True) for _ in ps]
+            )
         at = 0
         for n, q in enumerate(queries):
             qvec = vecs[n] if vecs is not None else None

@@ -330,6 +330,7 @@ SECTIONS: dict[str, dict[str, _Read]] = {
         "stopwords": _list,
         "filler_words": _list,
         "filler_phrases": _list,
+        "topic_openers": _list,
         "thanks_words": _list,
         "abbreviations": _map,
         "stem_exceptions": _map,
