@@ -144,10 +144,10 @@ def without_names(text: str, names: frozenset[str]) -> str:
 SMALL_TALK = ("thanks", "greeting")
 
 
-def _nearness(message: Message, ctx: Context) -> dict[str, float] | None:
+def _nearness(message: Message, ctx: Context, lang: str) -> dict[str, float] | None:
     """How near the message lies to the services' examples, the knowledge base's and other services' questions
     (by_meaning.nearness): measured once per message, as it reads every question variant."""
-    return by_meaning.nearness(message.text, ctx.brain.matcher.semantic, ctx.brain.matcher.elsewhere_model)
+    return by_meaning.nearness(message.text, lang, ctx.brain.matcher.semantic, ctx.brain.matcher.elsewhere)
 
 
 def _lists_read(lang: str, near: dict[str, float] | None, service: str) -> bool:
@@ -180,7 +180,7 @@ def _small_talk(message: Message, ctx: Context, u: Understanding) -> Reply | Non
     for its n-grams), told by meaning. Answered in the language it was taken for."""
     if u.lang not in LEXICAL_LANGUAGES or len(message.text.split()) > SMALL_TALK_MAX_WORDS:
         return None
-    meant = _meant(message, ctx, u.lang, u.branch is not None, _nearness(message, ctx))
+    meant = _meant(message, ctx, u.lang, u.branch is not None, _nearness(message, ctx, u.lang))
     if meant not in SMALL_TALK:
         return None
     return HANDLERS[meant](message, ctx, replace(u, intent=meant))
@@ -223,7 +223,7 @@ def understand(message: Message, ctx: Context) -> Understanding:
     elif intent == "faq" and reservations.asks(content):
         intent = "reservations"  # "mine reservationer", "LINK 20123456"
     if intent == "faq":
-        near = _nearness(message, ctx) if lang not in LEXICAL_LANGUAGES else None
+        near = _nearness(message, ctx, lang) if lang not in LEXICAL_LANGUAGES else None
         if timeintent.is_hours_question(content, timeintent.explained_words(content, span)) and _lists_read(
             lang, near, "hours"
         ):

@@ -134,17 +134,21 @@ def test_the_examples_are_compared_with_the_knowledge_bases_variants_in_their_ow
 ) -> None:
     """The sample has Turkish questions; a Turkish hours question is nearer to them by its language alone."""
     text = "Kütüphane yarın saat kaçta açılıyor?"
-    near = by_meaning.nearness(text, sample.matcher.semantic)
+    near = by_meaning.nearness(text, "tr", sample.matcher.semantic)
     index = sample.matcher.semantic
-    assert near is not None and index is not None
-    everything = float(max(index.model_cosines(by_meaning.semantic.embed_one(text))))
+    vector = by_meaning.semantic.embed_one(text)
+    assert near is not None and index is not None and vector is not None
+    everything = float(max(index.vectors @ by_meaning.semantic.centred_one(vector, "tr")))
     assert near["faq"] < everything
     assert by_meaning.example_languages() == ("da", "en")
 
 
 def test_without_the_model_nothing_is_read_by_meaning(sample: Brain, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(by_meaning.semantic, "embed_one", lambda text: None)
-    assert by_meaning.service_asked("Kütüphane yarın saat kaçta açılıyor?", sample.matcher.semantic) is None
+    assert (
+        by_meaning.service_asked("Kütüphane yarın saat kaçta açılıyor?", "tr", sample.matcher.semantic)
+        is None
+    )
 
 
 def test_an_arabic_hours_question_naming_a_branch_gets_that_branchs_hours(sample: Brain) -> None:
@@ -205,7 +209,7 @@ def test_an_arabic_follow_up_with_and_on_the_front_of_the_day(sample: Brain) -> 
 
 def test_without_the_knowledge_bases_vectors_nothing_is_read_by_meaning(sample: Brain) -> None:
     """No index to compare with (the semantic side off when the index was built): not every message is hours."""
-    assert by_meaning.service_asked("Kütüphane yarın saat kaçta açılıyor?", None) is None
+    assert by_meaning.service_asked("Kütüphane yarın saat kaçta açılıyor?", "tr", None) is None
 
 
 @pytest.mark.parametrize(

@@ -684,13 +684,9 @@ class Matcher:
         # how near it comes to an entry, tells "not ours" apart from "one of ours, worded oddly".
         if elsewhere is None:
             elsewhere = [(lang, q) for lang, qs in decision.out_of_scope().items() for q in qs]
-        # Kept as the model gives them too, for bot.understanding.by_meaning (a few hundred vectors).
-        self.elsewhere_model = (
-            semantic.embed([q for _, q in elsewhere]) if self.semantic is not None and elsewhere else None
-        )
         self.elsewhere = (
-            semantic.centred(self.elsewhere_model, [lang for lang, _ in elsewhere])
-            if self.elsewhere_model is not None
+            _centred_embedding([q for _, q in elsewhere], [lang for lang, _ in elsewhere])
+            if self.semantic is not None and elsewhere
             else None
         )
         if self.semantic is not None and classes:
@@ -709,15 +705,13 @@ class Matcher:
         texts = [v.text for v in self.variants]
         vectors: np.ndarray | None
         langs = [v.lang for v in self.variants]
-        spread = None
         if vector_of is not None and all(t in vector_of for t in texts):
             vectors = np.stack([vector_of[t] for t in texts])
         else:
-            vectors = semantic.embed(texts)
+            vectors = _centred_embedding(texts, langs)
             if vectors is None:
                 return None
-            vectors, spread = semantic.centred_with_spread(vectors, langs)
-        index = SemanticIndex(vectors, [v.entry for v in self.variants], len(entries), langs, spread)
+        index = SemanticIndex(vectors, [v.entry for v in self.variants], len(entries), langs)
         del vectors  # the index holds them now: no second copy of every vector while the rest is built
         index.fit_discriminant()
         # Danish and English answers only, as the decision was learned with (lexical_view): an Arabic answer would

@@ -9,9 +9,8 @@ Embedding costs ~25 ms per text (one engine thread), so vectors are kept on disk
 a knowledge base is embedded once per wording, and a librarian who teaches one question costs one embedding, not
 a rebuild of the whole knowledge base.
 
-The matcher compares vectors with each language's mean taken off (`centred`, `language_means`): the disk keeps the
-model's own vectors, and the index keeps how long each was before centring, so the model's own cosines can still be
-had where thresholds were chosen in them (bot.understanding.by_meaning).
+The matcher and bot.understanding.by_meaning compare vectors with each language's mean taken off (`centred`,
+`language_means`); the disk keeps the model's own vectors.
 """
 
 from __future__ import annotations
@@ -237,25 +236,19 @@ def language_means() -> dict[str, np.ndarray] | None:
     return out
 
 
-def centred_with_spread(vectors: np.ndarray, langs: Sequence[str]) -> tuple[np.ndarray, np.ndarray | None]:
+def centred(vectors: np.ndarray, langs: Sequence[str]) -> np.ndarray:
     """The vectors (one row per text, in the languages given) with their language's mean taken off, unit length
-    again: the space every cosine of the matcher is measured in (see language_means); and how long each was
-    before it was made unit length again, with which the model's own cosines can be recovered
-    (SemanticIndex.model_cosines). The vectors as they are, and None, without the model."""
+    again: the space every cosine of the matcher is measured in (see language_means). The vectors as they are
+    without the model."""
     means = language_means()
     if means is None or not len(vectors):
-        return vectors, None
+        return vectors
     out = np.array(np.atleast_2d(vectors), dtype=np.float32)  # a copy, changed in place below
     codes = np.asarray(langs, dtype=str)
     for lang in np.unique(codes).tolist():
         out[codes == lang] -= CENTRING * means.get(lang, means[""])
-    lengths = np.linalg.norm(out, axis=1).astype(np.float32)
-    out /= np.maximum(lengths, 1e-9)[:, None]
-    return out, lengths
-
-
-def centred(vectors: np.ndarray, langs: Sequence[str]) -> np.ndarray:
-    return centred_with_spread(vectors, langs)[0]
+    out /= np.maximum(np.linalg.norm(out, axis=1), 1e-9)[:, None]
+    return out
 
 
 def centred_one(vector: np.ndarray, lang: str) -> np.ndarray:
@@ -272,10 +265,8 @@ class SemanticIndex:
         entry_of: Sequence[int],
         n_entries: int,
         langs: Sequence[str] = (),
-        spread: np.ndarray | None = None,
     ) -> None:
-        """`vectors`: centred (see `centred`); `spread`: each one's length before it was made unit length again,
-        where the index is to give the model's own cosines too (model_cosines)."""
+        """`vectors`: centred (see `centred`)."""
         order = np.argsort(np.asarray(entry_of, dtype=np.int64), kind="stable")
         # The matcher lists variants entry by entry, so the rows are usually in order already: then they are coded
         # as they come, without a reordered float copy first (77 MB at 50,000 variants, beside the caller's). Kept
@@ -288,7 +279,6 @@ class SemanticIndex:
         self.present = self.entry_of[self.starts]
         self.row_of = order  # the original variant number of each row
         self.langs = np.asarray(list(langs) or [""] * len(order))[order]
-        self.spread = spread[order] if spread is not None else None
         self.answers: SemanticIndex | None = None  # the entries' answers, embedded as passages
         # Each entry's centroid: what its questions are about together, steadier than any one variant (the
         # nearest variant finds a held-out question's entry 0.37 of the time on the evaluation knowledge base,
@@ -312,21 +302,6 @@ class SemanticIndex:
             masks[langs] = np.isin(self.langs, langs)
         mask: np.ndarray = masks[langs]
         return mask
-
-    def model_cosines(self, qvec: np.ndarray) -> np.ndarray:
-        """The cosine of every row with a vector as the model gives it (not centred): the rows' own vectors are
-        their centred ones times their spread plus their language's mean, so no second copy is kept. What
-        bot.understanding.by_meaning's margins were chosen in. Centred cosines for an index without spread."""
-        cosines = self.vectors @ qvec
-        means = language_means()
-        if self.spread is None or means is None:
-            return cosines
-        if "_lang_codes" not in self.__dict__:
-            self._lang_codes = np.unique(self.langs, return_inverse=True)
-        names, codes = self._lang_codes
-        at = np.array([means.get(lang, means[""]) @ qvec for lang in names.tolist()], dtype=np.float32)
-        out: np.ndarray = cosines * self.spread + CENTRING * at[codes]
-        return out
 
     def fit_discriminant(self) -> None:
         """Learn the entries as classes from this index's own vectors (bot.understanding.discriminant)."""
