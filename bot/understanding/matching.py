@@ -457,41 +457,8 @@ def content_words(text: str) -> str:
     return " ".join(w for w in strip_filler(normalise(text)).split() if w not in STOPWORDS)
 
 
-_QUESTION_WORDS = frozenset(
-    [
-        "hvad",
-        "hvordan",
-        "hvor",
-        "hvornaar",
-        "hvorfor",
-        "hvem",
-        "hvilke",
-        "hvilken",
-        "kan",
-        "skal",
-        "maa",
-        "er",
-        "har",
-        "findes",
-        "what",
-        "how",
-        "where",
-        "when",
-        "why",
-        "who",
-        "which",
-        "can",
-        "could",
-        "do",
-        "does",
-        "is",
-        "are",
-        "may",
-        "should",
-        "will",
-        "have",
-    ]
-)
+# Words that make a few words a question ("hvor", "can"): words.yaml `question_words`.
+_QUESTION_WORDS = frozenset(language.words("words.question_words"))
 
 
 _TOPIC_OPENERS = re.compile(

@@ -331,6 +331,7 @@ SECTIONS: dict[str, dict[str, _Read]] = {
         "filler_words": _list,
         "filler_phrases": _list,
         "topic_openers": _list,
+        "question_words": _list,
         "thanks_words": _list,
         "abbreviations": _map,
         "stem_exceptions": _map,
