@@ -68,10 +68,14 @@ def _examples() -> dict[str, np.ndarray] | None:
     out = {}
     for service, key in SERVICES.items():
         written = [(code, t) for code in language.codes() for t in language.words_of(code, key)]
-        vectors = semantic.embed([t for _, t in written]) if written else None
+        vectors = (
+            semantic.embed_centred([t for _, t in written], [code for code, _ in written])
+            if written
+            else None
+        )
         if vectors is None:
             return None
-        out[service] = semantic.centred(vectors, [code for code, _ in written])
+        out[service] = vectors
     return out
 
 
@@ -103,10 +107,9 @@ def nearness(
     same = faq.in_languages(example_languages())
     if not same.any():
         return None
-    found = semantic.embed_one(text)
-    if found is None:
+    qvec = semantic.message_vector(text, lang)
+    if qvec is None:
         return None
-    qvec = semantic.centred_one(found, lang)
     near = {service: _top_mean(vectors @ qvec) for service, vectors in examples.items()}
     near["faq"] = _top_mean((faq.vectors @ qvec)[same])
     if elsewhere is not None and len(elsewhere):

@@ -461,11 +461,7 @@ def content_words(text: str) -> str:
 _QUESTION_WORDS = frozenset(language.words("words.question_words"))
 
 
-_TOPIC_OPENERS = re.compile(
-    r"^("
-    + "|".join(re.escape(p) for p in sorted(language.words("words.topic_openers"), key=len, reverse=True))
-    + r")\b"
-)
+_TOPIC_OPENERS = re.compile(rf"^({language.pattern('words.topic_openers')})\b")
 
 
 def _bare_topic(text: str) -> bool:
@@ -498,15 +494,10 @@ def branch_words(kb: KnowledgeBase) -> set[str]:
 def _sentence_vectors(text: str, lang: str) -> np.ndarray | None:
     """The vectors of a long message's sentences, or None when it is one sentence (most messages)."""
     found = sentences(text)
-    vecs = [semantic.embed_one(s) for s in found]
+    vecs = [semantic.message_vector(s, lang) for s in found]
     if not found or any(v is None for v in vecs):
         return None
-    return semantic.centred(np.stack([v for v in vecs if v is not None]), [lang] * len(found))
-
-
-def _centred_embedding(texts: list[str], langs: list[str], *, passage: bool = False) -> np.ndarray | None:
-    vectors = semantic.embed(texts, passage=passage)
-    return semantic.centred(vectors, langs) if vectors is not None else None
+    return np.stack([v for v in vecs if v is not None])
 
 
 def _picked(scores: np.ndarray | None, rows: list[int]) -> list[float]:
@@ -652,7 +643,7 @@ class Matcher:
         if elsewhere is None:
             elsewhere = [(lang, q) for lang, qs in decision.out_of_scope().items() for q in qs]
         self.elsewhere = (
-            _centred_embedding([q for _, q in elsewhere], [lang for lang, _ in elsewhere])
+            semantic.embed_centred([q for _, q in elsewhere], [lang for lang, _ in elsewhere])
             if self.semantic is not None and elsewhere
             else None
         )
@@ -675,7 +666,7 @@ class Matcher:
         if vector_of is not None and all(t in vector_of for t in texts):
             vectors = np.stack([vector_of[t] for t in texts])
         else:
-            vectors = _centred_embedding(texts, langs)
+            vectors = semantic.embed_centred(texts, langs)
             if vectors is None:
                 return None
         index = SemanticIndex(vectors, [v.entry for v in self.variants], len(entries), langs)
@@ -689,7 +680,7 @@ class Matcher:
             for lang, a in e.answer.items()
             if lang in LEXICAL_LANGUAGES
         ]
-        answer_vectors = _centred_embedding(
+        answer_vectors = semantic.embed_centred(
             [a for _, _, a in answers], [lang for _, lang, _ in answers], passage=True
         )
         if answer_vectors is not None:
@@ -713,7 +704,7 @@ class Matcher:
             return  # decided before the copies are embedded
         copies = classifier.noisy_copies(asked)
         vectors = (
-            _centred_embedding([t for _, _, t in copies], [lang for _, lang, _ in copies])
+            semantic.embed_centred([t for _, _, t in copies], [lang for _, lang, _ in copies])
             if copies
             else np.zeros((0, semantic.DIM), np.float32)
         )
@@ -992,8 +983,7 @@ class Matcher:
         if not decisive and self.semantic is not None:
             qvec = self.known_vector(text)
             if qvec is None:
-                qvec = semantic.embed_one(text)
-                qvec = semantic.centred_one(qvec, lang) if qvec is not None else None
+                qvec = semantic.message_vector(text, lang)
             if qvec is not None:
                 parts = _sentence_vectors(text, lang)
                 ids, x, ranked, terms = self.features(text, lang, qvec, lexical=ranked, parts=parts)

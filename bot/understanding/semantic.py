@@ -251,7 +251,17 @@ def centred(vectors: np.ndarray, langs: Sequence[str]) -> np.ndarray:
     return out
 
 
-def centred_one(vector: np.ndarray, lang: str) -> np.ndarray:
+def embed_centred(texts: Sequence[str], langs: Sequence[str], *, passage: bool = False) -> np.ndarray | None:
+    """`embed`, then `centred`: texts as the matcher compares them (None without the model)."""
+    vectors = embed(texts, passage=passage)
+    return centred(vectors, langs) if vectors is not None else None
+
+
+def message_vector(text: str, lang: str) -> np.ndarray | None:
+    """`embed_one`, then `centred`: one message (in language `lang`) as the matcher compares it."""
+    vector = embed_one(text)
+    if vector is None:
+        return None
     out: np.ndarray = centred(vector[None, :], [lang])[0]
     return out
 

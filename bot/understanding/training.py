@@ -213,15 +213,20 @@ def training_rows(
         queries += _swapped_queries(sub, held, rng, oos[f::FOLDS])
         # Centred in the language each text is written in: a held-out variant asked "as if in another language"
         # is still a Danish or English text, centred as a message in those languages would be.
-        vecs = semantic.embed([q.text for q in queries]) if sub.semantic is not None else None
-        if vecs is not None:
-            vecs = semantic.centred(vecs, [q.lang for q in queries])
+        vecs = (
+            semantic.embed_centred([q.text for q in queries], [q.lang for q in queries])
+            if sub.semantic is not None
+            else None
+        )
         split = [sentences(q.text) for q in queries]
-        part_vecs = semantic.embed([p for ps in split for p in ps]) if vecs is not None else None
-        if part_vecs is not None:
-            part_vecs = semantic.centred(
-                part_vecs, [q.lang for q, ps in zip(queries, split, strict=True) for _ in ps]
+        part_vecs = (
+            semantic.embed_centred(
+                [p for ps in split for p in ps],
+                [q.lang for q, ps in zip(queries, split, strict=True) for _ in ps],
             )
+            if vecs is not None
+            else None
+        )
         at = 0
         for n, q in enumerate(queries):
             qvec = vecs[n] if vecs is not None else None
