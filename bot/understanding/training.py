@@ -56,7 +56,12 @@ WRONG_BUDGET = 0.11
 # The lexical evidence is decisive (no embedding needed) above the lexical model's probability at which its
 # out-of-fold answers are right this often. On dev and the paraphrase sets, 0.995 set the bar at 0.98 and spared
 # the embedding for 7 % of FAQ messages; 0.99 sets it near 0.9: 27 % spared, 98.9 % of those right.
-SKIP_PRECISION = 0.99
+# 2026-12-07, centred vectors: 0.99 found no bar on the evaluation knowledge base (every message embedded); 0.97
+# sets it at 0.94 there (0.92 on the sample): 280 of dev's and the paraphrase sets' 1,664 FAQ messages spared, all
+# 280 answered right, and dev, the paraphrase sets, bench/other-languages and bench/intents answer exactly as
+# with 0.99. 0.96 the same there; 0.95 (bar 0.90) changes two dev cases. bench/match.py at 10,000 variants: 52 ->
+# 42 of 203 texts embedded a pass.
+SKIP_PRECISION = 0.97
 
 # Citizens mostly ask what the librarians wrote, typed on a phone: beside the held-out variants (the hard case, the
 # nearest wording removed), noisy copies of variants the index keeps, this many per held-out variant.
