@@ -31,6 +31,7 @@ from handlers.texts import text as fixed_text  # noqa: E402  (the project's own 
 DEFAULT_FILES = [
     ROOT / "bench" / "intents" / "other-languages.yaml",
     ROOT / "bench" / "intents" / "smalltalk.yaml",
+    ROOT / "bench" / "intents" / "closing.yaml",
 ]
 SERVICES = ("hours", "events")
 

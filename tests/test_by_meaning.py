@@ -250,6 +250,37 @@ def test_a_short_question_is_not_taken_for_thanks(sample: Brain, words: str) -> 
     assert ask(sample, words).text not in {texts.text("thanks", lang) for lang in ("da", "en", "it", "pl")}
 
 
+@pytest.mark.parametrize(
+    "words, lang",
+    [
+        ("tusind tak, det var en stor hjælp", "da"),
+        ("okay tak, så prøver jeg det i morgen", "da"),
+        ("thank you, have a nice day", "en"),
+        ("thanks a bunch, that sorted it out", "en"),
+    ],
+)
+def test_danish_and_english_thanks_with_more_words_are_welcomed(sample: Brain, words: str, lang: str) -> None:
+    """Not a ticket for a librarian, and not an entry whose words they share ("day": the loan period)."""
+    reply = ask(sample, words)
+    assert (reply.lang, reply.action, reply.text) == (lang, Action.ANSWER, texts.text("thanks", lang))
+
+
+@pytest.mark.parametrize(
+    "words, intent",
+    [
+        ("tak! kan jeg også forny mine lån online", "faq"),
+        ("thanks, but my pin code still does not work", "faq"),
+        ("åbningstider for Valby tak", "hours"),  # "tak" as please
+        ("how do I get a library card thanks", "faq"),
+    ],
+)
+def test_a_question_or_request_with_a_thanks_word_is_not_taken_for_thanks(
+    sample: Brain, words: str, intent: str
+) -> None:
+    reply = ask(sample, words)
+    assert reply.intent == intent and reply.text != texts.text("thanks", reply.lang)
+
+
 @pytest.mark.parametrize("more", ["المزيد", "Więcej", "більше"])
 def test_more_in_the_citizens_language_pages_on(sample: Brain, more: str) -> None:
     say = _conversation(sample)
