@@ -1,15 +1,16 @@
-"""Hours, events, thanks and greetings in other languages: what the bot does with the case sets of bench/intents/
+"""Hours, events, thanks, greetings and closing remarks: what the bot does with the case sets of bench/intents/
 and the blind sets of the same kind in bench/blind/ (see bench/intents/README.md and bench/README.md, sixth
 session of 2026-12-07).
 
-    .venv/bin/python bench/intents.py                                   # both development sets, sample knowledge
+    .venv/bin/python bench/intents.py                                   # the development sets, sample knowledge
     .venv/bin/python bench/intents.py --knowledge ../shared/eval/knowledge
     .venv/bin/python bench/intents.py bench/blind/smalltalk-2026-12-07.yaml   # one file (a blind one only once)
 
 Each message goes through `bibliobot ask --json` on its own, as the evaluation's score.py does. A case with
 `expect: {intent: hours|events, branch?}` is right when the reply has that intent (and branch); `{intent: other}`
-must reach neither hours nor events. A case with `kind: thanks|greeting|question` is right when the reply is the
-catalogue's "you're welcome" or greeting text in the reply's language, and a question must get neither.
+must reach neither hours nor events. A case with `kind: thanks|greeting|closing|question` is right when the reply
+is the catalogue's "you're welcome", greeting or "all right, write again" text in the reply's language, and a
+question must get none of them.
 """
 
 from __future__ import annotations
@@ -32,8 +33,10 @@ DEFAULT_FILES = [
     ROOT / "bench" / "intents" / "other-languages.yaml",
     ROOT / "bench" / "intents" / "smalltalk.yaml",
     ROOT / "bench" / "intents" / "closing.yaml",
+    ROOT / "bench" / "intents" / "ack.yaml",
 ]
 SERVICES = ("hours", "events")
+SMALL_TALK = ("thanks", "greeting", "closing")  # the fixed replies to messages that ask nothing
 
 
 def ask(texts: list[str], knowledge: Path | None) -> list[dict[str, object]]:
@@ -54,6 +57,8 @@ def said(reply: dict[str, object]) -> str:
         return "thanks"
     if text == fixed_text("greeting", lang):
         return "greeting"
+    if text == fixed_text("closing", lang):
+        return "closing"
     return f"{intent}/{reply['action']}"
 
 
@@ -67,7 +72,7 @@ def score(path: Path, knowledge: Path | None) -> None:
         got = said(reply)
         if "kind" in case:
             want = case["kind"]
-            ok = got == want if want in ("thanks", "greeting") else got not in ("thanks", "greeting")
+            ok = got == want if want in SMALL_TALK else got not in SMALL_TALK
         else:
             want = case["expect"]["intent"]
             branch = case["expect"].get("branch")

@@ -17,6 +17,7 @@ from bot.understanding import by_meaning, keywords, langid, language, router, ti
 from bot.understanding.branches import BranchMatch
 from bot.understanding.dates import understand_when
 from bot.understanding.matching import LEXICAL_LANGUAGES
+from bot.understanding.text import asks as text_asks
 from bot.understanding.text import normalise, other_script, strip_filler
 from handlers import (
     campaigns,
@@ -56,6 +57,7 @@ HANDLERS: dict[str, Handler] = {
     "help": compliance.help_reply,
     "greeting": compliance.greeting,
     "thanks": compliance.thanks,
+    "closing": compliance.closing,
     "stop": compliance.stop,
     "start": compliance.start,
     "hours": hours.handle,
@@ -141,7 +143,7 @@ def without_names(text: str, names: frozenset[str]) -> str:
     return " ".join(kept) if kept and len(kept) < len(text.split()) else text
 
 
-SMALL_TALK = ("thanks", "greeting")
+SMALL_TALK = by_meaning.SMALL_TALK
 
 
 def _nearness(message: Message, ctx: Context, lang: str) -> dict[str, float] | None:
@@ -175,12 +177,19 @@ SMALL_TALK_MAX_WORDS = 4
 
 
 def _small_talk(message: Message, ctx: Context, u: Understanding) -> Reply | None:
-    """Thanks or a greeting that the FAQ would hand off: a short message in a language the word lists cannot read
-    that language identification took for Danish or English ("Gracias", "Merci beaucoup", "Ciao" are too short
-    for its n-grams), told by meaning. Answered in the language it was taken for."""
-    if u.lang not in LEXICAL_LANGUAGES or len(message.text.split()) > SMALL_TALK_MAX_WORDS:
+    """Thanks, a greeting or a closing remark that the FAQ would hand off or ask about, told by meaning: a short
+    message in a language the word lists cannot read that language identification took for Danish or English
+    ("Gracias", "Merci beaucoup", "Ciao" are too short for its n-grams), answered in the language it was taken
+    for; and a Danish or English message of any length that asks nothing ("okay, så gør jeg det i morgen", "ah ok
+    that explains it"), which no word list can enumerate."""
+    if u.lang not in LEXICAL_LANGUAGES:
         return None
-    meant = _meant(message, ctx, u.lang, u.branch is not None, _nearness(message, ctx, u.lang))
+    short, asks = len(message.text.split()) <= SMALL_TALK_MAX_WORDS, text_asks(message.text)
+    if not short and asks:
+        return None
+    near = _nearness(message, ctx, u.lang)
+    # A short question ("Hej, er der nogen?") as any language's; a message that asks nothing by small talk alone.
+    meant = _meant(message, ctx, u.lang, u.branch is not None, near) if asks else by_meaning.small_talk(near)
     if meant not in SMALL_TALK:
         return None
     return HANDLERS[meant](message, ctx, replace(u, intent=meant))
@@ -336,6 +345,8 @@ def handle(message: Message, ctx: Context) -> Reply:
     reply = HANDLERS.get(u.intent, unavailable.handle)(message, ctx, u)
     if reply.action == Action.HANDOFF and u.intent == "faq":
         reply = events.titled(message, ctx, u) or _small_talk(message, ctx, u) or reply
+    elif reply.action == Action.CLARIFY and u.intent == "faq":
+        reply = _small_talk(message, ctx, u) or reply
     if reply.action == Action.HANDOFF and u.intent != "handoff":
         reply = handoff.escalate(message, ctx, u, reply)
     if reply.branch is None and u.intent not in ("faq",):

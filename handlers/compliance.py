@@ -12,7 +12,9 @@ from bot import storage
 from bot.catalogues import Section
 from bot.context import Context, Understanding
 from bot.model import Action, Message, Reply
-from bot.understanding import router
+from bot.understanding import by_meaning, router
+from bot.understanding.matching import LEXICAL_LANGUAGES
+from bot.understanding.text import asks, normalise, strip_filler
 from handlers import campaigns
 from handlers.texts import pick, text
 
@@ -50,7 +52,24 @@ def help_in(lang: str) -> Reply:
 def greeting(message: Message, ctx: Context, u: Understanding) -> Reply:
     """A message with no question in it: thanks are answered as thanks, anything else ("hej", "👍") with the
     greeting that says what to ask."""
-    return _fixed("thanks" if router.thanks(message.text) else "greeting", u, "help")
+    if router.thanks(message.text):
+        return _fixed("thanks", u, "help")
+    # "ok", "perfekt", "got it" after an answer close the conversation; "hej", "er der nogen" open one, and so do
+    # a call for help, a number or "more" with nothing to answer, and "hvordan?" (router.asks_nothing, asks). Told
+    # by meaning in Danish and English, the closing examples' languages: "Dzień dobry" lies nearer "Farvel".
+    closes = (
+        u.lang in LEXICAL_LANGUAGES
+        and not asks(message.text)
+        and not router.asks_nothing(strip_filler(normalise(message.text)))
+        and by_meaning.nearest(message.text, u.lang, ("greeting", "closing")) == "closing"
+    )
+    return _fixed("closing" if closes else "greeting", u, "help")
+
+
+def closing(message: Message, ctx: Context, u: Understanding) -> Reply:
+    """An answer acknowledged or a goodbye with no thanks in it ("okay, så gør jeg det", "got it"), told by meaning:
+    "all right, write again", not a ticket for a librarian."""
+    return _fixed("closing", u, "help")
 
 
 def thanks(message: Message, ctx: Context, u: Understanding) -> Reply:

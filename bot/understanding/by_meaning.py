@@ -26,6 +26,7 @@ SERVICES = {
     "events": "intents.events_examples",
     "thanks": "intents.thanks_examples",
     "greeting": "intents.greeting_examples",
+    "closing": "intents.closing_examples",
 }
 # How near: the mean cosine of the TOP nearest examples of a service, and of the TOP nearest question variants.
 # A message is the service's when that is at least MARGIN above the variants'. Chosen on
@@ -53,7 +54,13 @@ MARGIN = 0.0
 # question taken (Somali "musqul ma jirtaa?", is there a toilet, at every margin up to 0.10); at 0.0 69, two; at
 # 0.06 66/68.
 SMALL_TALK_MARGIN = 0.02
-MARGINS = {"hours": MARGIN, "events": MARGIN, "thanks": SMALL_TALK_MARGIN, "greeting": SMALL_TALK_MARGIN}
+MARGINS = {
+    "hours": MARGIN,
+    "events": MARGIN,
+    "thanks": SMALL_TALK_MARGIN,
+    "greeting": SMALL_TALK_MARGIN,
+    "closing": SMALL_TALK_MARGIN,
+}
 
 
 @lru_cache(maxsize=1)
@@ -141,12 +148,46 @@ def meant(near: dict[str, float] | None) -> str | None:
     """service_asked, from a message's nearness already measured."""
     if near is None:
         return None
-    service = max(SERVICES, key=near.__getitem__)
+    service = max(ANY_LANGUAGE, key=near.__getitem__)
     if near[service] - near["faq"] < MARGINS[service]:
         return None
     if service in ELSEWHERE_CHECKED and near[service] - near.get("elsewhere", -1.0) < ELSEWHERE_MARGIN:
         return None
     return service
+
+
+SMALL_TALK = ("thanks", "greeting", "closing")  # messages that ask nothing
+# What `meant` reads in any language. Not the closing remarks: in another language a greeting lies as near them
+# ("Bună ziua", good day, near "Have a nice day"), and the greeting's reply is the safe one; closing remarks are
+# read in Danish and English, the examples' languages (`small_talk`).
+ANY_LANGUAGE = ("hours", "events", "thanks", "greeting")
+
+
+def small_talk(near: dict[str, float] | None) -> str | None:
+    """Thanks, a greeting or a closing remark ("okay, så gør jeg det i morgen"), whichever the message (its
+    nearness `near`) means, when it means it more than anything the knowledge base answers. Unlike `meant`,
+    hours and events are not candidates, and the days a message names do not count against it: for a Danish or
+    English message that asks nothing, whose hours and events the word lists have read already ("see you on
+    Saturday then" says when, it asks nothing)."""
+    if near is None:
+        return None
+    kind = max(SMALL_TALK, key=near.__getitem__)
+    if (
+        near[kind] - near["faq"] < MARGINS[kind]
+        or near[kind] - near.get("elsewhere", -1.0) < ELSEWHERE_MARGIN
+    ):
+        return None  # nor nearer another service's questions ("hvem vandt superligaen sidste år")
+    return kind
+
+
+def nearest(text: str, lang: str, services: tuple[str, ...]) -> str | None:
+    """Which of `services` the message lies nearest to by meaning (their examples only), or None without the
+    model: for a message already known to ask nothing, whether it greets or closes a conversation."""
+    examples = _examples()
+    qvec = semantic.message_vector(text, lang) if examples is not None else None
+    if examples is None or qvec is None:
+        return None
+    return max(services, key=lambda s: _top_mean(examples[s] @ qvec))
 
 
 # Danish and English word lists also fire on other languages' cognates: Polish "koncert" asks about concerts, but

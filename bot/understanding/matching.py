@@ -35,7 +35,7 @@ from bot.understanding import classifier, decision, language, semantic
 from bot.understanding.decision import DecisionModel
 from bot.understanding.lexicon import CONCEPTS, OUT_OF_SCOPE
 from bot.understanding.semantic import SemanticIndex
-from bot.understanding.text import STOPWORDS, fold, normalise, sentences, stem, strip_filler
+from bot.understanding.text import QUESTION_WORDS, STOPWORDS, fold, normalise, sentences, stem, strip_filler
 from bot.understanding.wordfreqs import folded_zipf
 
 # The lexical blend (one of the decision model's features, and the order of the lexical shortlist), tuned on
@@ -457,10 +457,6 @@ def content_words(text: str) -> str:
     return " ".join(w for w in strip_filler(normalise(text)).split() if w not in STOPWORDS)
 
 
-# Words that make a few words a question ("hvor", "can"): words.yaml `question_words`.
-_QUESTION_WORDS = frozenset(language.words("words.question_words"))
-
-
 _TOPIC_OPENERS = re.compile(rf"^({language.pattern('words.topic_openers')})\b")
 
 
@@ -468,7 +464,7 @@ def _bare_topic(text: str) -> bool:
     """A few words without a question word or verb of asking: "mit kort", "my library card", also after an
     opening that asks nothing of them ("what about my card")."""
     words = _TOPIC_OPENERS.sub("", strip_filler(normalise(text))).split()
-    return len(words) <= 3 and not any(w in _QUESTION_WORDS for w in words)
+    return len(words) <= 3 and QUESTION_WORDS.isdisjoint(words)
 
 
 def branch_words(kb: KnowledgeBase) -> set[str]:

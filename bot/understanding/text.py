@@ -40,6 +40,8 @@ TEXT_CACHE_SIZE = 4096
 # intent and matching.
 FILLER_PHRASES = language.words("words.filler_phrases")
 FILLER_WORDS = set(language.words("words.filler_words"))
+# Words that make words a question ("hvor", "can"): words.yaml `question_words`.
+QUESTION_WORDS = frozenset(language.words("words.question_words"))
 
 
 @lru_cache(maxsize=TEXT_CACHE_SIZE)
@@ -172,6 +174,18 @@ MAX_SENTENCES = 4
 def split_sentences(text: str) -> list[str]:
     """Every sentence of a message, however short, in order."""
     return [p.strip() for p in _SENTENCE_END.split(text) if p and p.strip()]
+
+
+def asks(text: str) -> bool:
+    """Whether a message asks something: a question mark, or a sentence that opens with a question word ("hvem
+    vandt ...", "how do you say ..."), as SMS questions often go without the mark."""
+    if "?" in text:
+        return True
+    return any(
+        words[0] in QUESTION_WORDS
+        for words in (strip_filler(normalise(s)).split() for s in split_sentences(text))
+        if words
+    )
 
 
 def sentences(text: str) -> list[str]:

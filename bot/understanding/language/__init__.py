@@ -406,6 +406,7 @@ SECTIONS: dict[str, dict[str, _Read]] = {
         "events_examples": _list,
         "thanks_examples": _list,
         "greeting_examples": _list,
+        "closing_examples": _list,
         **{
             key: _phrases
             for key in (
