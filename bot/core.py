@@ -269,6 +269,9 @@ def understand(message: Message, ctx: Context) -> Understanding:
             found is None
             and not timeintent.names_a_time(content)
             and router.only_small_words(message.text, content)
+            # Small words can still name a library concept: "det virker ikke" reports a fault (a librarian asks
+            # what), it does not open a conversation.
+            and not any(t.startswith("#") for t in ctx.brain.matcher.analyzer.terms(content, lang))
         ):
             intent = "greeting"  # "hvordan?", "what?": nothing asked yet
         elif lang in LEXICAL_LANGUAGES and _closing(message, ctx, lang):

@@ -550,6 +550,17 @@ def test_a_message_that_asks_nothing_gets_the_greeting_not_a_guess_or_a_ticket(
     assert (reply.action, reply.entry, reply.text) == (Action.ANSWER, None, texts.text("greeting", lang))
 
 
+@pytest.mark.parametrize("text", ["det virker ikke", "virker ikke"])
+def test_a_fault_reported_in_small_words_is_no_greeting(
+    brain: Brain, settings_only: Config, text: str
+) -> None:
+    """Every word is a small word, but together they name a library concept (something broken): a librarian asks
+    what, instead of the bot saying hello."""
+    ctx = Context(brain=brain, config=settings_only, now=MOMENT, conversations=MemoryConversations())
+    reply = handle(Message(text, "+4520304050", Channel.SMS, MOMENT), ctx)
+    assert reply.text not in {texts.text("greeting", "da"), texts.text("closing", "da")}
+
+
 @pytest.mark.parametrize(
     "text",
     [
