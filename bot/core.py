@@ -210,7 +210,8 @@ CLOSING_MARGIN = -0.02
 
 def _closing(message: Message, ctx: Context, lang: str) -> bool:
     """Whether a Danish or English message routed to the FAQ only thanks or says goodbye (CLOSING_MARGIN): it has a
-    thanks word and no question mark, and means small talk more than anything the knowledge base answers."""
+    thanks word and no question mark, and means small talk more than anything the knowledge base answers. Not
+    text.asks: "have" opens questions and farewells alike ("cheers, have a nice day")."""
     if "?" in message.text or not router.thanks(message.text):
         return False
     near = _nearness(message, ctx, lang)

@@ -59,6 +59,7 @@ def greeting(message: Message, ctx: Context, u: Understanding) -> Reply:
     # by meaning in Danish and English, the closing examples' languages: "Dzień dobry" lies nearer "Farvel".
     closes = (
         u.lang in LEXICAL_LANGUAGES
+        and not router.greets(message.text)
         and not asks(message.text)
         and not router.asks_nothing(strip_filler(normalise(message.text)))
         and by_meaning.nearest(message.text, u.lang, ("greeting", "closing")) == "closing"

@@ -92,6 +92,14 @@ def compliance(text: str) -> str | None:
 _THANKS = re.compile(rf"\b({language.pattern('words.thanks_words')})\b")
 
 
+_GREETS = re.compile(rf"\b({language.pattern('words.greeting_words')})\b")
+
+
+def greets(text: str) -> bool:
+    """Whether a message greets ("hej hej", "good morning"): with nothing else in it, it opens a conversation."""
+    return bool(_GREETS.search(normalise(text)))
+
+
 def thanks(text: str) -> bool:
     """Whether a message thanks ("tak for hjælpen", "thanks!"): with nothing else in it, it gets "you're welcome"
     rather than the greeting's "how can I help?"."""

@@ -332,6 +332,7 @@ SECTIONS: dict[str, dict[str, _Read]] = {
         "filler_phrases": _list,
         "topic_openers": _list,
         "question_words": _list,
+        "greeting_words": _list,
         "thanks_words": _list,
         "abbreviations": _map,
         "stem_exceptions": _map,
