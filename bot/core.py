@@ -349,8 +349,8 @@ def handle(message: Message, ctx: Context) -> Reply:
     reply = HANDLERS.get(u.intent, unavailable.handle)(message, ctx, u)
     if reply.action == Action.HANDOFF and u.intent == "faq":
         reply = events.titled(message, ctx, u) or _small_talk(message, ctx, u) or reply
-    elif reply.action == Action.CLARIFY and u.intent == "faq":
-        reply = _small_talk(message, ctx, u) or reply
+    elif reply.action == Action.CLARIFY and u.intent == "faq" and not text_asks(message.text):
+        reply = _small_talk(message, ctx, u) or reply  # "got it, makes sense": no "did you mean"
     if reply.action == Action.HANDOFF and u.intent != "handoff":
         reply = handoff.escalate(message, ctx, u, reply)
     if reply.branch is None and u.intent not in ("faq",):
