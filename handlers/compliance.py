@@ -50,8 +50,8 @@ def help_in(lang: str) -> Reply:
 
 
 def greeting(message: Message, ctx: Context, u: Understanding) -> Reply:
-    """A message with no question in it: thanks are answered as thanks, anything else ("hej", "👍") with the
-    greeting that says what to ask."""
+    """A message with no question in it: thanks are answered as thanks, an acknowledgement ("ok", "👍") with the
+    closing line, anything else ("hej", "hjælp mig") with the greeting that says what to ask."""
     if router.thanks(message.text):
         return _fixed("thanks", u, "help")
     # "ok", "perfekt", "got it" after an answer close the conversation; "hej", "er der nogen" open one, and so do

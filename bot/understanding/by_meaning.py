@@ -8,6 +8,9 @@ embedding already places such messages near the Danish and English ones that mea
 compared with a few typical ones of the language files (`hours_examples`, `events_examples`, `thanks_examples`,
 `greeting_examples` in intents.yaml) and with every question variant of the knowledge base: it means one of them
 only when it is at least as near to those examples as to anything the librarians wrote (MARGINS).
+
+Closing remarks ("okay, så gør jeg det", "got it") are read the same way from `closing_examples`, in Danish and
+English only (`small_talk`, `nearest`): no word list can enumerate the ways of saying "understood" or "bye".
 """
 
 from __future__ import annotations
