@@ -183,7 +183,9 @@ def _small_talk(message: Message, ctx: Context, u: Understanding) -> Reply | Non
     for; and a Danish or English message of any length that asks nothing ("okay, så gør jeg det i morgen", "ah ok
     that explains it"), which no word list can enumerate."""
     if u.lang not in LEXICAL_LANGUAGES:
-        return None
+        # "Tamam, anladım", "Dobrze, rozumiem": understood, in a language the word lists cannot read.
+        meant = by_meaning.small_talk(_nearness(message, ctx, u.lang)) if "?" not in message.text else None
+        return HANDLERS[meant](message, ctx, replace(u, intent=meant)) if meant else None
     short, asks = len(message.text.split()) <= SMALL_TALK_MAX_WORDS, text_asks(message.text)
     if not short and asks:
         return None
@@ -349,7 +351,12 @@ def handle(message: Message, ctx: Context) -> Reply:
     reply = HANDLERS.get(u.intent, unavailable.handle)(message, ctx, u)
     if reply.action == Action.HANDOFF and u.intent == "faq":
         reply = events.titled(message, ctx, u) or _small_talk(message, ctx, u) or reply
-    elif reply.action == Action.CLARIFY and u.intent == "faq" and not text_asks(message.text):
+    elif (
+        reply.action == Action.CLARIFY
+        and u.intent == "faq"
+        and u.lang in LEXICAL_LANGUAGES
+        and not text_asks(message.text)
+    ):
         reply = _small_talk(message, ctx, u) or reply  # "got it, makes sense": no "did you mean"
     if reply.action == Action.HANDOFF and u.intent != "handoff":
         reply = handoff.escalate(message, ctx, u, reply)
