@@ -313,6 +313,15 @@ def test_an_answer_acknowledged_or_a_goodbye_closes_the_conversation(
     assert (reply.lang, reply.action, reply.text) == (lang, Action.ANSWER, texts.text("closing", lang))
 
 
+@pytest.mark.parametrize("words, lang", [("Dobrze, rozumiem", "pl"), ("Tamam, anladım", "tr")])
+def test_understood_in_another_language_closes_instead_of_reaching_a_librarian(
+    sample: Brain, words: str, lang: str
+) -> None:
+    """'Fine, I understand' and 'OK, understood': the FAQ would hand them off, as no entry is about them."""
+    reply = ask(sample, words)
+    assert (reply.lang, reply.action, reply.text) == (lang, Action.ANSWER, texts.text("closing", lang))
+
+
 @pytest.mark.parametrize(
     "words",
     [
