@@ -180,13 +180,12 @@ def _small_talk(message: Message, ctx: Context, u: Understanding) -> Reply | Non
     """Thanks, a greeting or a closing remark that the FAQ would hand off or ask about, told by meaning: a short
     message in a language the word lists cannot read that language identification took for Danish or English
     ("Gracias", "Merci beaucoup", "Ciao" are too short for its n-grams), answered in the language it was taken
-    for; and a Danish or English message of any length that asks nothing ("okay, så gør jeg det i morgen", "ah ok
-    that explains it"), which no word list can enumerate."""
-    if u.lang not in LEXICAL_LANGUAGES:
-        # "Tamam, anladım", "Dobrze, rozumiem": understood, in a language the word lists cannot read.
-        meant = by_meaning.small_talk(_nearness(message, ctx, u.lang)) if "?" not in message.text else None
-        return HANDLERS[meant](message, ctx, replace(u, intent=meant)) if meant else None
-    short, asks = len(message.text.split()) <= SMALL_TALK_MAX_WORDS, text_asks(message.text)
+    for; a Danish or English message of any length that asks nothing ("okay, så gør jeg det i morgen", "ah ok
+    that explains it"), which no word list can enumerate; and one in another language without a question mark."""
+    if u.lang in LEXICAL_LANGUAGES:
+        short, asks = len(message.text.split()) <= SMALL_TALK_MAX_WORDS, text_asks(message.text)
+    else:  # "Tamam, anladım", "Dobrze, rozumiem": understood, in a language the word lists cannot read
+        short, asks = False, "?" in message.text
     if not short and asks:
         return None
     near = _nearness(message, ctx, u.lang)
@@ -274,7 +273,7 @@ def understand(message: Message, ctx: Context) -> Understanding:
             and router.only_small_words(message.text, content)
             # Small words can still name a library concept: "det virker ikke" reports a fault (a librarian asks
             # what), it does not open a conversation.
-            and not any(t.startswith("#") for t in ctx.brain.matcher.analyzer.terms(content, lang))
+            and not ctx.brain.matcher.analyzer.concepts(content, lang)
         ):
             intent = "greeting"  # "hvordan?", "what?": nothing asked yet
         elif lang in LEXICAL_LANGUAGES and _closing(message, ctx, lang):

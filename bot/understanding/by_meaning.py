@@ -149,12 +149,20 @@ def service_asked(
 
 def meant(near: dict[str, float] | None) -> str | None:
     """service_asked, from a message's nearness already measured."""
+    return _nearest_above(near, ANY_LANGUAGE, ELSEWHERE_CHECKED)
+
+
+def _nearest_above(
+    near: dict[str, float] | None, candidates: tuple[str, ...], checked: frozenset[str]
+) -> str | None:
+    """The candidate the message lies nearest to, when it lies its margin nearer than to the knowledge base's
+    questions and, if it is one of `checked`, nearer than to other services' questions; else None."""
     if near is None:
         return None
-    service = max(ANY_LANGUAGE, key=near.__getitem__)
+    service = max(candidates, key=near.__getitem__)
     if near[service] - near["faq"] < MARGINS[service]:
         return None
-    if service in ELSEWHERE_CHECKED and near[service] - near.get("elsewhere", -1.0) < ELSEWHERE_MARGIN:
+    if service in checked and near[service] - near.get("elsewhere", -1.0) < ELSEWHERE_MARGIN:
         return None
     return service
 
@@ -162,7 +170,7 @@ def meant(near: dict[str, float] | None) -> str | None:
 SMALL_TALK = ("thanks", "greeting", "closing")  # messages that ask nothing
 # What `meant` reads in any language. Not the closing remarks: in another language a greeting lies as near them
 # ("Bună ziua", good day, near "Have a nice day"), and the greeting's reply is the safe one; closing remarks are
-# read in Danish and English, the examples' languages (`small_talk`).
+# read by `small_talk`, only of a message the FAQ would hand off or ask about (bot.core._small_talk).
 ANY_LANGUAGE = ("hours", "events", "thanks", "greeting")
 
 
@@ -172,15 +180,8 @@ def small_talk(near: dict[str, float] | None) -> str | None:
     hours and events are not candidates, and the days a message names do not count against it: for a Danish or
     English message that asks nothing, whose hours and events the word lists have read already ("see you on
     Saturday then" says when, it asks nothing)."""
-    if near is None:
-        return None
-    kind = max(SMALL_TALK, key=near.__getitem__)
-    if (
-        near[kind] - near["faq"] < MARGINS[kind]
-        or near[kind] - near.get("elsewhere", -1.0) < ELSEWHERE_MARGIN
-    ):
-        return None  # nor nearer another service's questions ("hvem vandt superligaen sidste år")
-    return kind
+    # Each also checked against other services' questions ("hvem vandt superligaen sidste år").
+    return _nearest_above(near, SMALL_TALK, frozenset(SMALL_TALK))
 
 
 def nearest(text: str, lang: str, services: tuple[str, ...]) -> str | None:

@@ -397,6 +397,10 @@ class Analyzer:
                 return [f"{lang}:{stem(head, lang)}", *tail_terms]
         return None
 
+    def concepts(self, text: str, lang: str) -> list[str]:
+        """The lexicon concepts the text names ("det virker ikke": broken, cannot), without its other words."""
+        return [t[1:] for t in self.terms(text, lang) if t.startswith("#")]
+
     def terms(self, text: str, lang: str, *, correct: bool = True) -> list[str]:
         words = strip_filler(normalise(text)).split()
         stems = [stem(w, lang) for w in words]
